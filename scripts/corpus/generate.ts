@@ -1,0 +1,119 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { damage, DAMAGE_CODES, type DamageKind } from './damage.ts';
+import { composeDocument } from './documents.ts';
+import type { Lang } from './locale.ts';
+import { renderPdf } from './render.ts';
+import { Rng } from './rng.ts';
+import type { Fields, FinanceLabel } from './truth.ts';
+
+export interface CorpusOptions {
+  readonly dir: string;
+  readonly count: number;
+  readonly seed: number;
+  /** Upper bound on pages per document (1..500). Default 500. */
+  readonly maxPages?: number;
+  /** Share of files that are damaged. Default 0.06. */
+  readonly damagedRate?: number;
+  /** Share of intact files rendered as image-only scans. Default 0.08. */
+  readonly scannedRate?: number;
+}
+
+/** One line of manifest.jsonl: what the file is and what docpool should make of it. */
+export interface ManifestEntry {
+  readonly file: string;
+  readonly class: FinanceLabel;
+  readonly fields: Fields;
+  readonly pages: number;
+  readonly damaged: (typeof DAMAGE_CODES)[DamageKind] | null;
+  readonly lang: Lang;
+  readonly scanned: boolean;
+}
+
+export interface CorpusSummary {
+  readonly files: number;
+  readonly pages: number;
+  readonly damaged: number;
+  readonly bytes: number;
+  readonly ms: number;
+}
+
+const CLASS_WEIGHTS: Record<FinanceLabel, number> = {
+  vendor_invoice: 35,
+  employee_expense_report: 15,
+  receipt: 15,
+  purchase_order: 10,
+  bank_statement: 8,
+  contract: 7,
+  other: 10,
+};
+
+const DAMAGE_WEIGHTS: Record<DamageKind, number> = { truncated: 3, empty: 1, encrypted: 2, not_a_pdf: 2, zero_pages: 1 };
+const LANG_WEIGHTS: Record<Lang, number> = { en: 5, de: 3, fr: 2 };
+const FILES_PER_FOLDER = 100;
+
+/** Generates a corpus deterministically from its seed: the PDFs, in folders of 100, and manifest.jsonl. */
+export async function generateCorpus(options: CorpusOptions): Promise<CorpusSummary> {
+  const started = performance.now();
+  const master = new Rng(options.seed);
+  const maxPages = Math.min(500, Math.max(1, options.maxPages ?? 500));
+  const manifest: string[] = [];
+  let pages = 0;
+  let damaged = 0;
+  let bytes = 0;
+  await mkdir(options.dir, { recursive: true });
+  for (let index = 0; index < options.count; index++) {
+    const rng = master.fork();
+    const label = rng.weighted(CLASS_WEIGHTS);
+    const lang = rng.weighted(LANG_WEIGHTS);
+    const pageCount = Math.min(maxPages, pagesFor(label, rng));
+    const damageKind = rng.chance(options.damagedRate ?? 0.06) ? rng.weighted(DAMAGE_WEIGHTS) : null;
+    const scanned = damageKind === null && rng.chance(options.scannedRate ?? 0.08);
+    const content = composeDocument(label, lang, pageCount, rng);
+    const good = renderPdf(content.pages, { imageOnly: scanned, truth: content.truth, producer: 'docpool corpus generator' });
+    const data = damageKind ? damage(damageKind, good, rng) : good;
+    const file = join(`batch-${String(Math.floor(index / FILES_PER_FOLDER)).padStart(3, '0')}`, `doc-${String(index).padStart(6, '0')}.pdf`);
+    await mkdir(dirname(join(options.dir, file)), { recursive: true });
+    await writeFile(join(options.dir, file), data);
+    const entry: ManifestEntry = {
+      file,
+      class: label,
+      fields: content.truth.fields,
+      pages: pageCount,
+      damaged: damageKind ? DAMAGE_CODES[damageKind] : null,
+      lang,
+      scanned,
+    };
+    manifest.push(JSON.stringify(entry));
+    pages += pageCount;
+    bytes += data.length;
+    if (damageKind) damaged++;
+  }
+  await writeFile(join(options.dir, 'manifest.jsonl'), `${manifest.join('\n')}\n`);
+  return { files: options.count, pages, damaged, bytes, ms: Math.round(performance.now() - started) };
+}
+
+/** Page counts by class: mostly short, with a long tail up to 500 (statements, contracts, reports). */
+function pagesFor(label: FinanceLabel, rng: Rng): number {
+  switch (label) {
+    case 'vendor_invoice':
+      return rng.chance(0.7) ? 1 : rng.chance(0.85) ? rng.int(2, 3) : rng.int(4, 20);
+    case 'employee_expense_report':
+      return rng.int(1, 3);
+    case 'receipt':
+      return 1;
+    case 'purchase_order':
+      return rng.int(1, 2);
+    case 'bank_statement':
+      return rng.chance(0.95) ? rng.int(1, 12) : rng.int(13, 500);
+    case 'contract':
+      return rng.chance(0.95) ? rng.int(2, 30) : rng.int(31, 200);
+    case 'other':
+      return rng.chance(0.97) ? rng.int(1, 2) : rng.int(3, 500);
+  }
+}
+
+/** Reads manifest.jsonl back (tests, bench). */
+export function parseManifest(text: string): ManifestEntry[] {
+  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as ManifestEntry);
+}

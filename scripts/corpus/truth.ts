@@ -1,0 +1,46 @@
+/**
+ * The ground truth the corpus generator writes into every PDF it makes, and that the emulator
+ * reads back to answer like a model that read the document perfectly (even image-only pages).
+ */
+export const FINANCE_LABELS = [
+  'vendor_invoice',
+  'employee_expense_report',
+  'receipt',
+  'purchase_order',
+  'bank_statement',
+  'contract',
+  'other',
+] as const;
+
+export type FinanceLabel = (typeof FINANCE_LABELS)[number];
+
+export type FieldValue = string | number | null | readonly FieldRecord[];
+export interface FieldRecord {
+  readonly [name: string]: string | number | null;
+}
+export type Fields = Readonly<Record<string, FieldValue>>;
+
+export interface GroundTruth {
+  readonly class: FinanceLabel;
+  readonly fields: Fields;
+  readonly lang: 'en' | 'de' | 'fr';
+}
+
+/** Info-dictionary key (MuPDF `info:` metadata) holding the JSON-encoded truth. */
+export const TRUTH_METADATA_KEY = 'info:DocpoolTruth';
+
+export function encodeTruth(truth: GroundTruth): string {
+  return JSON.stringify({ v: 1, ...truth });
+}
+
+/** Returns the truth if the string is one this generator wrote, else undefined (a real document). */
+export function decodeTruth(raw: string | undefined): GroundTruth | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<GroundTruth> & { v?: number };
+    if (parsed.v !== 1 || !FINANCE_LABELS.includes(parsed.class as FinanceLabel) || typeof parsed.fields !== 'object') return undefined;
+    return { class: parsed.class as FinanceLabel, fields: parsed.fields ?? {}, lang: parsed.lang ?? 'en' };
+  } catch {
+    return undefined;
+  }
+}

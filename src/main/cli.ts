@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { generateCorpus } from '../../scripts/corpus/generate.ts';
+import { type ConfigInput, loadConfig, parseModelNumbers, parseWholeNumber } from './config.ts';
+import { runDemo } from './demo.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { estimate, formatEstimate } from './estimate.ts';
+import { TIERS } from './models.ts';
+
+const program = new Command('docpool')
+  .description('Classify and extract tens of thousands of PDFs through Google Gemini, fast, cheaply, without losing work.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+/** Options shared by the commands that read PDFs. */
+function withPdfOptions(command: Command): Command {
+  return command
+    .option('--config <file>', `config file (default: ./docpool.config.json if present)`)
+    .option('--pages <n>', 'pages sent for classification (default 5)', (value) => parseWholeNumber('--pages', value))
+    .option('--workers <n>', 'worker threads (default: available cores)', (value) => parseWholeNumber('--workers', value))
+    .option('--max-file-mb <n>', 'files above this size fail with FILE_TOO_LARGE (default 100)', (value) => parseWholeNumber('--max-file-mb', value))
+    .option('--include <glob...>', 'file globs under each folder (default: **/*.pdf)')
+    .addOption(new Option('--tier <tier>', 'published rate-limit tier used for defaults (default 1)').choices(TIERS as string[]))
+    .option('--classify-model <model>', 'classification model (default gemini-2.5-flash)')
+    .option('--extract-model <model>', 'extraction model (default gemini-2.5-pro)')
+    .option('--rpm <model=n,...>', 'per-model requests-per-minute overrides', (value) => parseModelNumbers('--rpm', value))
+    .option('--tpm <model=n,...>', 'per-model input-tokens-per-minute overrides', (value) => parseModelNumbers('--tpm', value));
+}
+
+interface PdfFlags extends ConfigInput {
+  readonly config?: string;
+}
+
+function configFrom(flags: PdfFlags) {
+  const { config: configPath, ...rest } = flags;
+  return loadConfig(rest, configPath);
+}
+
+withPdfOptions(program.command('estimate').argument('<path...>', 'PDF files or folders (recursive)'))
+  .description('files, pages, tokens, cost and time at the configured quota, with no API call')
+  .option('--json', 'print one JSON object instead of the report')
+  .action(async (paths: string[], flags: PdfFlags & { json?: boolean }) => {
+    const { json, ...rest } = flags;
+    const report = await estimate(paths, configFrom(rest));
+    process.stdout.write(json ? `${JSON.stringify(report)}\n` : `${formatEstimate(report)}\n`);
+  });
+
+program
+  .command('corpus')
+  .description('generate a deterministic sample corpus of PDFs with ground truth (manifest.jsonl)')
+  .argument('<dir>', 'output folder')
+  .option('--count <n>', 'number of files', (value) => parseWholeNumber('--count', value), 200)
+  .option('--seed <n>', 'random seed', (value) => parseWholeNumber('--seed', value), 1)
+  .option('--max-pages <n>', 'upper bound on pages per file (1..500)', (value) => parseWholeNumber('--max-pages', value), 500)
+  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number }) => {
+    const summary = await generateCorpus({ dir, count: flags.count, seed: flags.seed, maxPages: flags.maxPages });
+    process.stderr.write(
+      `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,
+    );
+  });
+
+program
+  .command('demo')
+  .description('generate a sample corpus and show what docpool makes of it, with no API key')
+  .action(async () => {
+    await runDemo();
+  });
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof UsageError) {
+      process.stderr.write(`docpool: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`docpool: internal error, please report it:\n${error instanceof Error ? error.stack : String(error)}\n`);
+    return EXIT.bug;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,113 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { invalidOption, UsageError } from './errors.ts';
+import { MODELS, TIERS, type Tier } from './models.ts';
+
+/** The default config file looked for in the working directory. */
+export const CONFIG_FILE = 'docpool.config.json';
+
+const positiveInt = z.number().int().positive();
+
+/** Every option with its default. Validated once; the result is frozen. */
+const configSchema = z
+  .object({
+    /** Pages sent for classification (the first N). Default 5. */
+    pages: positiveInt.max(1000).default(5),
+    /** Worker threads for PDF preparation. Default: available cores. */
+    workers: positiveInt.max(256).default(availableParallelism()),
+    /** Files above this size fail with FILE_TOO_LARGE without being read. Default 100 MiB. */
+    maxFileMb: z.number().positive().default(100),
+    /** Per-file deadline for preparation in ms. Default 30 000. */
+    taskTimeoutMs: positiveInt.default(30_000),
+    /** File globs, relative to each folder given. Default: every .pdf, any case. */
+    include: z.array(z.string().min(1)).min(1).default(['**/*.pdf']),
+    /** Rate-limit tier whose published limits are the defaults. Default "1". */
+    tier: z.enum(TIERS as [Tier, ...Tier[]]).default('1'),
+    /** Model for classification. Default gemini-2.5-flash. */
+    classifyModel: z.string().min(1).default('gemini-2.5-flash'),
+    /** Model for field extraction. Default gemini-2.5-pro. */
+    extractModel: z.string().min(1).default('gemini-2.5-pro'),
+    /** Per-model requests-per-minute overrides. */
+    rpm: z.record(z.string(), positiveInt).default({}),
+    /** Per-model input-tokens-per-minute overrides. */
+    tpm: z.record(z.string(), positiveInt).default({}),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/**
+ * Builds the config from, in rising precedence: defaults, the config file (`--config` or
+ * ./docpool.config.json if present), then command-line flags. Every problem names the option.
+ */
+export function loadConfig(flags: ConfigInput, configPath?: string): Config {
+  const fromFile = readConfigFile(configPath);
+  const merged = { ...fromFile, ...definedOnly(flags) };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const option = issue.path.join('.') || '(config)';
+    const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], merged);
+    throw new UsageError(`${option}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`);
+  }
+  for (const model of [parsed.data.classifyModel, parsed.data.extractModel]) {
+    if (!MODELS[model] && parsed.data.rpm[model] === undefined) {
+      throw invalidOption('model', `one of ${Object.keys(MODELS).join(', ')} (or give its limits with --rpm/--tpm ${model}=n)`, model);
+    }
+  }
+  return Object.freeze(parsed.data);
+}
+
+function readConfigFile(configPath: string | undefined): Record<string, unknown> {
+  const path = resolve(configPath ?? CONFIG_FILE);
+  if (!configPath && !existsSync(path)) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the top level must be an object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`${path}: not valid JSON config (${(error as Error).message})`);
+  }
+}
+
+function definedOnly(flags: ConfigInput): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+}
+
+/** Parses `model=n[,model=n…]` as used by --rpm, --tpm and --concurrency. */
+export function parseModelNumbers(option: string, text: string): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const [model, value, extra] = pair.split('=');
+    const number = Number(value);
+    if (!model || value === undefined || extra !== undefined || !Number.isInteger(number) || number <= 0) {
+      throw invalidOption(option, 'model=n[,model=n…] with whole numbers above 0, e.g. gemini-2.5-flash=1000', text);
+    }
+    result[model.trim()] = number;
+  }
+  return result;
+}
+
+/** Parses a whole-number flag, naming the flag when it is not one. */
+export function parseWholeNumber(option: string, text: string): number {
+  const number = Number(text);
+  if (!Number.isInteger(number) || number <= 0) throw invalidOption(option, 'a whole number above 0', text);
+  return number;
+}
+
+/** The effective requests/tokens per minute for a model: an override, else the tier's published figure. */
+export function limitsFor(config: Config, model: string): { rpm: number; tpm: number; rpd?: number } {
+  const published = MODELS[model]?.limits[config.tier];
+  const rpm = config.rpm[model] ?? published?.rpm ?? 60;
+  const tpm = config.tpm[model] ?? published?.tpm ?? 1_000_000;
+  return published?.rpd === undefined ? { rpm, tpm } : { rpm, tpm, rpd: published.rpd };
+}

@@ -1,0 +1,21 @@
+/**
+ * Errors the user can fix, as opposed to bugs. The CLI prints a UsageError's message as is and
+ * exits 2; anything else is a bug and is reported with its stack.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly exitCode = 2;
+}
+
+/** Names the option, what was expected and what came in, as every config message should. */
+export function invalidOption(option: string, expected: string, given: unknown): UsageError {
+  return new UsageError(`${option}: expected ${expected}, got ${JSON.stringify(given)}`);
+}
+
+export const EXIT = {
+  ok: 0,
+  /** The run finished but some files failed (their records say why). */
+  someFailed: 1,
+  usage: 2,
+  bug: 70,
+} as const;

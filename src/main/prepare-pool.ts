@@ -1,0 +1,114 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { PrepareResult, PrepareTask } from '../workers/protocol.ts';
+
+export interface PreparePoolOptions {
+  /** Worker threads. Default: available cores. */
+  readonly workers?: number;
+  /** Deadline per task, from submission; a task past it has its worker terminated. Default 30 000 ms. */
+  readonly taskTimeoutMs?: number;
+  /** Tasks allowed to wait in the pool's queue beyond one per thread. Default: 2 × workers. */
+  readonly queuePerWorker?: number;
+}
+
+export interface PreparePoolStats {
+  readonly workers: number;
+  readonly inPool: number;
+  readonly completed: number;
+  readonly timeouts: number;
+  readonly crashes: number;
+  /** Piscina's utilisation: share of thread time spent running tasks since start, 0..1. */
+  readonly utilisation: number;
+}
+
+/**
+ * The Piscina pool that runs prepare tasks. `prepare()` never rejects: a hung task becomes
+ * PDF_TIMEOUT (Piscina terminates and replaces the worker when a running task is aborted) and a
+ * dead worker becomes WORKER_CRASHED, so one bad file can never end a run.
+ */
+export class PreparePool {
+  readonly #pool: Piscina;
+  readonly #timeoutMs: number;
+  readonly #capacity: number;
+  readonly #waiting: Array<() => void> = [];
+  #inPool = 0;
+  #completed = 0;
+  #timeouts = 0;
+  #crashes = 0;
+
+  constructor(options: PreparePoolOptions = {}) {
+    const workers = options.workers ?? availableParallelism();
+    this.#timeoutMs = options.taskTimeoutMs ?? 30_000;
+    // Bounded submission: at most one running task per thread plus a short queue, so the pool
+    // never holds more than a small multiple of its threads however fast paths are discovered.
+    this.#capacity = workers * (1 + (options.queuePerWorker ?? 2));
+    this.#pool = new Piscina({
+      filename: workerEntryUrl().href,
+      minThreads: workers,
+      maxThreads: workers,
+      maxQueue: this.#capacity,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async prepare(task: PrepareTask): Promise<PrepareResult> {
+    while (this.#inPool >= this.#capacity) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#inPool++;
+    const started = performance.now();
+    try {
+      return (await this.#pool.run(task, { signal: AbortSignal.timeout(this.#timeoutMs) })) as PrepareResult;
+    } catch (error) {
+      return this.#failure(error, performance.now() - started);
+    } finally {
+      this.#inPool--;
+      this.#completed++;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  /** Runs a named diagnostic export of the worker entry (used by tests). */
+  runDiagnostic(name: string): Promise<unknown> {
+    return this.#pool.run(null, { name });
+  }
+
+  stats(): PreparePoolStats {
+    return {
+      workers: this.#pool.threads.length,
+      inPool: this.#inPool,
+      completed: this.#completed,
+      timeouts: this.#timeouts,
+      crashes: this.#crashes,
+      utilisation: this.#pool.utilization,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+
+  #failure(error: unknown, ms: number): PrepareResult {
+    const elapsed = Math.round(ms);
+    if (error instanceof Error && error.name === 'AbortError') {
+      this.#timeouts++;
+      return {
+        kind: 'failed',
+        code: 'PDF_TIMEOUT',
+        message: `processing took longer than ${this.#timeoutMs} ms; the worker was stopped and replaced`,
+        ms: elapsed,
+      };
+    }
+    this.#crashes++;
+    const reason = error instanceof Error ? error.message : String(error);
+    return { kind: 'failed', code: 'WORKER_CRASHED', message: `the worker thread died on this file (${reason}); it was replaced`, ms: elapsed };
+  }
+}
+
+/**
+ * Under tsx (development, tests) the source is `.ts` and workers need the loader registered by
+ * dev-entry.mjs; the built package runs the compiled entry directly.
+ */
+function workerEntryUrl(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../workers/dev-entry.mjs', import.meta.url)
+    : new URL('../workers/prepare-entry.js', import.meta.url);
+}

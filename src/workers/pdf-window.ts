@@ -1,0 +1,158 @@
+import * as mupdf from 'mupdf';
+import type { PdfMetadata, PrepareFailureCode } from './protocol.ts';
+
+/** What MuPDF gave us for the first pages of a document that opened and passed the checks. */
+export interface PdfWindow {
+  readonly pageCount: number;
+  readonly windowPages: number;
+  readonly text: string;
+  readonly subset: Uint8Array;
+  readonly metadata: PdfMetadata;
+  readonly warnings: readonly string[];
+}
+
+export type WindowOutcome =
+  | { readonly ok: true; readonly window: PdfWindow }
+  | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string };
+
+const HEADER_SEARCH_BYTES = 1024; // readers accept a `%PDF-` header anywhere in the first 1 KiB
+const TRAILER_SEARCH_BYTES = 2048; // room for the junk some producers append after %%EOF
+/** The smallest page object is a few dozen bytes; a count far beyond that is a lie in the file. */
+const MIN_BYTES_PER_PAGE = 16;
+
+/**
+ * Opens a PDF and reads its first `pageWindow` pages. MuPDF often fails silently on damaged
+ * files (0 pages, password needed, a "repaired" half file), so every symptom is checked
+ * explicitly and given its own code rather than trusting that no exception means success.
+ */
+export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean): WindowOutcome {
+  if (!hasPdfHeader(data)) {
+    return { ok: false, code: 'NOT_A_PDF', message: `no %PDF- header in the first ${HEADER_SEARCH_BYTES} bytes (starts with ${describeStart(data)})` };
+  }
+  // MuPDF "repairs" a cut-off file and happily reports its first pages, but the rest of the
+  // document (often the totals) is gone: a missing trailer is a truncated file, not a warning.
+  if (!hasEofMarker(data)) {
+    return { ok: false, code: 'PDF_TRUNCATED', message: 'the file ends before its %%EOF trailer: an interrupted download or copy?' };
+  }
+  const warnings: string[] = [];
+  const broken = (detail: string): WindowOutcome => ({ ok: false, code: 'PDF_CORRUPT', message: `MuPDF cannot read the document: ${detail}` });
+
+  let doc: mupdf.PDFDocument | undefined;
+  try {
+    try {
+      const opened = mupdf.Document.openDocument(data, 'application/pdf');
+      doc = opened.asPDF() ?? undefined;
+      if (!doc) return broken('not a PDF document structure');
+    } catch (error) {
+      return broken(messageOf(error));
+    }
+    if (doc.needsPassword()) {
+      return { ok: false, code: 'PDF_ENCRYPTED', message: 'the PDF is encrypted and needs a user password to open' };
+    }
+    let pageCount: number;
+    try {
+      pageCount = doc.countPages();
+    } catch (error) {
+      return broken(messageOf(error));
+    }
+    if (pageCount === 0) return { ok: false, code: 'PDF_NO_PAGES', message: 'the PDF parses but contains no pages' };
+    if (pageCount > data.length / MIN_BYTES_PER_PAGE) {
+      return { ok: false, code: 'PDF_CORRUPT', message: `the page tree claims ${pageCount} pages in a ${data.length}-byte file` };
+    }
+
+    const wanted = Math.min(pageCount, pageWindow);
+    const texts: string[] = [];
+    for (let index = 0; index < wanted; index++) {
+      const pageText = readPageText(doc, index);
+      if (pageText === undefined) break;
+      texts.push(pageText);
+    }
+    if (texts.length === 0) return broken('the first page cannot be loaded');
+    if (texts.length < wanted) warnings.push(`pages ${texts.length + 1}..${wanted} could not be read; window shortened`);
+
+    return {
+      ok: true,
+      window: {
+        pageCount,
+        windowPages: texts.length,
+        text: texts.join('\n\f\n'),
+        subset: buildSubset ? graftSubset(doc, texts.length) : new Uint8Array(0),
+        metadata: readMetadata(doc),
+        warnings,
+      },
+    };
+  } finally {
+    doc?.destroy();
+  }
+}
+
+function readPageText(doc: mupdf.PDFDocument, index: number): string | undefined {
+  let page: mupdf.PDFPage | undefined;
+  let stext: mupdf.StructuredText | undefined;
+  try {
+    page = doc.loadPage(index);
+    stext = page.toStructuredText('preserve-whitespace');
+    return stext.asText();
+  } catch {
+    return undefined;
+  } finally {
+    stext?.destroy();
+    page?.destroy();
+  }
+}
+
+/**
+ * Builds a new document holding only the first `pages` pages. Grafting into a fresh document is
+ * used instead of deleting pages because deletion barely shrinks the file and `rearrangePages`
+ * has been seen to hang on ordinary files (DESIGN §12). The Info dictionary is carried over
+ * so the receiver sees the same title and metadata as the original.
+ */
+function graftSubset(source: mupdf.PDFDocument, pages: number): Uint8Array {
+  const target = new mupdf.PDFDocument();
+  try {
+    const graftMap = target.newGraftMap();
+    for (let index = 0; index < pages; index++) graftMap.graftPage(-1, source, index);
+    const info = source.getTrailer().get('Info');
+    if (info.isDictionary()) target.getTrailer().put('Info', graftMap.graftObject(info));
+    const saved = target.saveToBuffer('compress,garbage');
+    // asUint8Array() is a view into WASM memory; copy it into a buffer of its own so it can be moved.
+    const bytes = saved.asUint8Array().slice();
+    saved.destroy();
+    return bytes;
+  } finally {
+    target.destroy();
+  }
+}
+
+function readMetadata(doc: mupdf.PDFDocument): PdfMetadata {
+  const field = (key: string): string | undefined => {
+    const value = doc.getMetaData(`info:${key}`)?.trim();
+    return value ? value : undefined;
+  };
+  const entries = {
+    title: field('Title'),
+    author: field('Author'),
+    producer: field('Producer'),
+    creator: field('Creator'),
+    subject: field('Subject'),
+  };
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+}
+
+function hasPdfHeader(data: Uint8Array): boolean {
+  return Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, HEADER_SEARCH_BYTES)).includes('%PDF-');
+}
+
+function hasEofMarker(data: Uint8Array): boolean {
+  const start = Math.max(0, data.length - TRAILER_SEARCH_BYTES);
+  return Buffer.from(data.buffer, data.byteOffset + start, data.length - start).includes('%%EOF');
+}
+
+function describeStart(data: Uint8Array): string {
+  const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 12)).toString('latin1');
+  return JSON.stringify(head.replace(/[^\x20-\x7e]/g, '.'));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,36 @@
+/**
+ * Piscina entry for the prepare task. It only adapts: the logic is `prepareFile`, and the
+ * subset bytes leave the thread by transfer (Piscina.move), never by copy.
+ */
+import * as mupdf from 'mupdf';
+import { Piscina } from 'piscina';
+import { prepareFile } from './prepare.ts';
+import type { PrepareResult, PrepareTask } from './protocol.ts';
+
+// MuPDF prints a warning line for every repair it makes; on a damaged corpus that floods the
+// terminal under the dashboard. The codes in each result already say what went wrong.
+mupdf.setLog({ error: () => {}, warning: () => {} });
+
+/** The buffer of the last subset sent, kept only so a test can check it was detached by the move. */
+let lastMovedBuffer: ArrayBufferLike | undefined;
+
+export default async function prepare(task: PrepareTask): Promise<PrepareResult> {
+  if (task.fault && process.env.DOCPOOL_FAULT_INJECTION === '1') injectFault(task.fault);
+  const result = await prepareFile(task);
+  if (result.kind !== 'prepared' || result.subset.byteLength === 0) return result;
+  lastMovedBuffer = result.subset.buffer;
+  // A custom Transferable: Piscina posts `result` with the subset's buffer in the transfer list.
+  const movable = { [Piscina.transferableSymbol]: [result.subset.buffer], [Piscina.valueSymbol]: result };
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as PrepareResult;
+}
+
+/** Diagnostic export (Piscina `name: 'lastMovedByteLength'`): 0 once the last subset was transferred. */
+export function lastMovedByteLength(): number | undefined {
+  return lastMovedBuffer?.byteLength;
+}
+
+function injectFault(fault: NonNullable<PrepareTask['fault']>): void {
+  if (fault === 'crash') process.exit(70);
+  // A busy loop, like a MuPDF call that never returns: only terminating the thread ends it.
+  for (;;);
+}

@@ -1,0 +1,77 @@
+/**
+ * The typed boundary between the main thread and the prepare workers.
+ * Both sides import these types; nothing crosses a thread untyped.
+ */
+
+/** Why a file could not be prepared. Each damaged-file symptom has its own code (DESIGN §3). */
+export type PrepareFailureCode =
+  | 'FILE_NOT_FOUND' // vanished between discovery and prepare
+  | 'FILE_UNREADABLE' // permission denied, or a directory/device where a file was expected
+  | 'FILE_EMPTY' // zero bytes
+  | 'FILE_TOO_LARGE' // over the configured size limit; not read at all
+  | 'NOT_A_PDF' // no `%PDF-` header near the start
+  | 'PDF_TRUNCATED' // no %%EOF trailer: the end of the file is missing
+  | 'PDF_CORRUPT' // MuPDF cannot parse the structure or the pages
+  | 'PDF_ENCRYPTED' // a user password is needed to read it
+  | 'PDF_NO_PAGES' // parses, but holds zero pages
+  | 'PDF_TIMEOUT' // the task exceeded its deadline; the worker was replaced
+  | 'WORKER_CRASHED'; // the worker thread died while on this file
+
+export interface PrepareTask {
+  readonly path: string;
+  /** How many leading pages to keep in the subset and extract text from. */
+  readonly pageWindow: number;
+  /** Files above this size fail with FILE_TOO_LARGE before being read. */
+  readonly maxFileBytes: number;
+  /** Skip building the subset PDF (estimate needs counts and text only). */
+  readonly buildSubset: boolean;
+  /**
+   * Test-only fault injection, honoured only when DOCPOOL_FAULT_INJECTION=1 is set in the
+   * environment, so the timeout and crash paths can be exercised with the real pool.
+   */
+  readonly fault?: 'hang' | 'crash';
+}
+
+export interface PdfMetadata {
+  readonly title?: string;
+  readonly author?: string;
+  readonly producer?: string;
+  readonly creator?: string;
+  readonly subject?: string;
+}
+
+export interface PreparedFile {
+  readonly kind: 'prepared';
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly pageCount: number;
+  /** Pages actually in the window (min(pageCount, pageWindow)). */
+  readonly windowPages: number;
+  /** First-N-page PDF built by grafting; empty when buildSubset was false. Moved, not copied. */
+  readonly subset: Uint8Array;
+  readonly text: string;
+  /** True when the window's text has enough characters to be a real text layer. */
+  readonly hasTextLayer: boolean;
+  readonly metadata: PdfMetadata;
+  /** Input-token estimates for sending the window as a PDF or as text. */
+  readonly tokens: { readonly pdf: number; readonly text: number };
+  /** Non-fatal oddities, e.g. pages inside the window that could not be read. */
+  readonly warnings: readonly string[];
+  readonly ms: number;
+}
+
+export interface PrepareFailed {
+  readonly kind: 'failed';
+  readonly code: PrepareFailureCode;
+  readonly message: string;
+  readonly sha256?: string;
+  readonly bytes?: number;
+  readonly ms: number;
+}
+
+export type PrepareResult = PreparedFile | PrepareFailed;
+
+/** Gemini 2.x bills every PDF page as 258 tokens, scanned or not (gemini-wire.md §7). */
+export const PDF_TOKENS_PER_PAGE = 258;
+/** Rough text tokenisation rate used for estimates and by the emulator: ~4 characters a token. */
+export const CHARS_PER_TOKEN = 4;
