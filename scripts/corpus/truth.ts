@@ -1,3 +1,5 @@
+import type * as mupdf from 'mupdf';
+
 /**
  * The ground truth the corpus generator writes into every PDF it makes, and that the emulator
  * reads back to answer like a model that read the document perfectly (even image-only pages).
@@ -26,8 +28,10 @@ export interface GroundTruth {
   readonly lang: 'en' | 'de' | 'fr';
 }
 
-/** Info-dictionary key (MuPDF `info:` metadata) holding the JSON-encoded truth. */
-export const TRUTH_METADATA_KEY = 'info:DocpoolTruth';
+/** Info-dictionary key holding the JSON-encoded truth. */
+export const TRUTH_INFO_KEY = 'DocpoolTruth';
+/** The same key in MuPDF's `setMetaData` form, for writing. */
+export const TRUTH_METADATA_KEY = `info:${TRUTH_INFO_KEY}`;
 
 export function encodeTruth(truth: GroundTruth): string {
   return JSON.stringify({ v: 1, ...truth });
@@ -43,4 +47,15 @@ export function decodeTruth(raw: string | undefined): GroundTruth | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Reads the truth from a PDF's Info dictionary. MuPDF's getMetaData() cuts values at 500 bytes,
+ * too short for an invoice's line items, so the dictionary is read directly.
+ */
+export function readTruth(doc: mupdf.PDFDocument): GroundTruth | undefined {
+  const info = doc.getTrailer().get('Info');
+  if (!info.isDictionary()) return undefined;
+  const value = info.get(TRUTH_INFO_KEY);
+  return value.isString() ? decodeTruth(value.asString()) : undefined;
 }

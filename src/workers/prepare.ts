@@ -15,7 +15,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
 
-  const read = await readCandidate(task.path, task.maxFileBytes);
+  const read = readCandidate(task.path, task.maxFileBytes);
   if (!read.ok) {
     return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms: elapsed() };
   }

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { generateCorpus, parseManifest, type ManifestEntry } from '../scripts/corpus/generate.ts';
+import type { EstimateReport } from '../src/main/estimate.ts';
+import { runCli } from './helpers/cli.ts';
+import { tempDir } from './helpers/temp.ts';
+
+const dir = tempDir('estimate');
+let manifest: ManifestEntry[];
+
+before(async () => {
+  await generateCorpus({ dir, count: 300, seed: 11, maxPages: 80, damagedRate: 0.12 });
+  manifest = parseManifest(readFileSync(join(dir, 'manifest.jsonl'), 'utf8'));
+});
+
+test('estimate --json counts files, pages and damaged files exactly as the manifest says', async () => {
+  const result = await runCli(['estimate', dir, '--json', '--workers', '2']);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as EstimateReport;
+
+  const intact = manifest.filter((entry) => entry.damaged === null);
+  assert.equal(report.files, manifest.length);
+  assert.equal(report.prepared, intact.length);
+  assert.equal(report.pages, intact.reduce((sum, entry) => sum + entry.pages, 0));
+  assert.equal(report.windowPages, intact.reduce((sum, entry) => sum + Math.min(entry.pages, 5), 0));
+
+  const expectedFailures: Record<string, number> = {};
+  for (const entry of manifest) if (entry.damaged) expectedFailures[entry.damaged] = (expectedFailures[entry.damaged] ?? 0) + 1;
+  assert.deepEqual(report.failures, expectedFailures);
+  assert.ok(Object.keys(expectedFailures).length >= 4, 'the corpus should hold several kinds of damage');
+
+  assert.equal(report.classify.requests, intact.length);
+  assert.ok(report.classify.inputTokens >= report.windowPages * 258, 'every sent page costs 258 tokens');
+  assert.ok(report.classify.costUsd > 0);
+});
+
+test('estimate prints a readable report naming each failure code', async () => {
+  const result = await runCli(['estimate', dir, '--workers', '1', '--pages', '2']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /files\s+300/);
+  assert.match(result.stdout, /PDF_ENCRYPTED/);
+  assert.match(result.stdout, /no API call was made/);
+});
+
+test('bad flags and config name the option and exit 2', async () => {
+  const badPages = await runCli(['estimate', dir, '--pages', 'many']);
+  assert.equal(badPages.code, 2);
+  assert.match(badPages.stderr, /--pages: expected a whole number above 0, got "many"/);
+
+  const badRpm = await runCli(['estimate', dir, '--rpm', 'gemini-2.5-flash']);
+  assert.equal(badRpm.code, 2);
+  assert.match(badRpm.stderr, /--rpm: expected model=n/);
+
+  const configDir = tempDir('config');
+  const configPath = join(configDir, 'docpool.config.json');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(configPath, JSON.stringify({ pages: -3 }));
+  const badConfig = await runCli(['estimate', dir, '--config', configPath]);
+  assert.equal(badConfig.code, 2);
+  assert.match(badConfig.stderr, /pages: .*\(got -3\)/);
+
+  writeFileSync(configPath, JSON.stringify({ pagez: 3 }));
+  const unknownKey = await runCli(['estimate', dir, '--config', configPath]);
+  assert.equal(unknownKey.code, 2);
+  assert.match(unknownKey.stderr, /pagez/);
+});
