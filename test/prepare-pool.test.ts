@@ -44,7 +44,9 @@ test('the subset PDF is moved out of the worker, not copied, and holds the first
 });
 
 test('a hung task times out, its worker is replaced, and the next file still succeeds', async () => {
-  const pool = new PreparePool({ workers: 1, taskTimeoutMs: 1500 });
+  // The deadline runs from submission, so it also covers a replacement worker's start-up
+  // (loader + WASM init, over a second on a loaded 2-core machine): keep it well above that.
+  const pool = new PreparePool({ workers: 1, taskTimeoutMs: 4000 });
   after(() => pool.close());
   const path = join(dir, intact[0]!.file);
   const hung = await pool.prepare(task(path, { fault: 'hang' }));
