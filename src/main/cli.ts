@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
-import { type ConfigInput, loadConfig, parseModelNumbers, parseWholeNumber } from './config.ts';
+import { startEmulator } from '../emulator/server.ts';
+import { type ConfigInput, loadConfig, parseModelNumbers, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
 import { runDemo } from './demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './estimate.ts';
@@ -57,6 +58,31 @@ program
     process.stderr.write(
       `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,
     );
+  });
+
+program
+  .command('emulator')
+  .description('start the local Gemini-compatible server (for tests, the bench, the demo; no network)')
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--port <n>', 'port (default: any free port)', (value) => parseWholeNumber('--port', value))
+  .option('--config <file>', 'emulator config JSON: latency, quota, faultRates, scriptedFaults, acceptedKeys, …')
+  .option('--time-scale <f>', 'shrink latencies and quota windows together (0.1 = ten times faster)', (value) => parsePositiveNumber('--time-scale', value))
+  .option('--quota <tier>', 'published quota preset: free, 1, 2, 3 or none')
+  .action(async (flags: { host: string; port?: number; config?: string; timeScale?: number; quota?: string }) => {
+    const fromFile = flags.config ? readJsonFile('--config', flags.config) : {};
+    const emulator = await startEmulator({
+      ...fromFile,
+      host: flags.host,
+      port: flags.port ?? 0,
+      ...(flags.timeScale === undefined ? {} : { timeScale: flags.timeScale }),
+      ...(flags.quota === undefined ? {} : { quota: flags.quota as never }),
+    }).catch((error: unknown) => {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    });
+    process.stdout.write(`${emulator.url}\n`);
+    process.stderr.write(`Gemini emulator listening on ${emulator.url} (stats: ${emulator.url}/_emulator/stats). Ctrl-C stops it.\n`);
+    await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+    await emulator.close();
   });
 
 program

@@ -64,11 +64,17 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
 function readConfigFile(configPath: string | undefined): Record<string, unknown> {
   const path = resolve(configPath ?? CONFIG_FILE);
   if (!configPath && !existsSync(path)) return {};
+  return readJsonFile('--config', path);
+}
+
+/** Reads a JSON object from a file named by an option, with a message that names the option and the file. */
+export function readJsonFile(option: string, file: string): Record<string, unknown> {
+  const path = resolve(file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`--config: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UsageError(`${option}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   try {
     const value: unknown = JSON.parse(text);
@@ -95,6 +101,13 @@ export function parseModelNumbers(option: string, text: string): Record<string, 
     result[model.trim()] = number;
   }
   return result;
+}
+
+/** Parses a number flag above 0, naming the flag when it is not one. */
+export function parsePositiveNumber(option: string, text: string): number {
+  const number = Number(text);
+  if (!Number.isFinite(number) || number <= 0) throw invalidOption(option, 'a number above 0', text);
+  return number;
 }
 
 /** Parses a whole-number flag, naming the flag when it is not one. */

@@ -1,0 +1,82 @@
+import type { Understanding } from './read-request.ts';
+
+/** The subset of the OpenAPI-style schema Gemini accepts in `responseSchema` (types upper-cased by the SDK). */
+interface Schema {
+  readonly type?: string | readonly string[];
+  readonly enum?: readonly unknown[];
+  readonly properties?: Readonly<Record<string, Schema>>;
+  readonly items?: Schema;
+  readonly nullable?: boolean;
+}
+
+/** Property names that ask for the document's class, whatever a profile calls it. */
+const LABEL_NAMES = new Set(['label', 'class', 'category', 'document_type', 'documenttype', 'type', 'doc_type']);
+
+/**
+ * Produces an answer that follows the request's response schema from what the emulator
+ * understood of the document: enum properties get the class (or the closest allowed value),
+ * other properties the field of the same name, and what it does not know is null where the
+ * schema allows it, else an empty value of the right type — as a careful model would answer.
+ */
+export function fillSchema(schema: unknown, understanding: Understanding): unknown {
+  return fill(schema as Schema, understanding, understanding.fields, undefined);
+}
+
+function fill(schema: Schema, understanding: Understanding, scope: Readonly<Record<string, unknown>>, name: string | undefined): unknown {
+  const type = normaliseType(schema.type);
+  if (schema.enum && schema.enum.length > 0) return pickEnum(schema.enum, understanding.label);
+  if (type === 'OBJECT') {
+    const result: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(schema.properties ?? {})) result[key] = fill(child, understanding, scope, key);
+    return result;
+  }
+  const known = name === undefined ? undefined : lookup(name, understanding, scope);
+  if (type === 'ARRAY') {
+    if (!Array.isArray(known)) return [];
+    const items = schema.items ?? {};
+    return known.map((item: unknown) => (normaliseType(items.type) === 'OBJECT' ? fill(items, understanding, (item ?? {}) as Record<string, unknown>, undefined) : item));
+  }
+  if (known !== undefined && known !== null) return coerce(known, type);
+  return schema.nullable || isNullableType(schema.type) ? null : emptyOf(type);
+}
+
+function lookup(name: string, understanding: Understanding, scope: Readonly<Record<string, unknown>>): unknown {
+  if (name in scope) return scope[name];
+  const lower = name.toLowerCase();
+  if (LABEL_NAMES.has(lower)) return understanding.label;
+  if (lower === 'confidence') return understanding.confidence;
+  return undefined;
+}
+
+function pickEnum(values: readonly unknown[], label: string): unknown {
+  if (values.includes(label)) return label;
+  if (values.includes('other')) return 'other';
+  return values[values.length - 1];
+}
+
+function coerce(value: unknown, type: string): unknown {
+  if (type === 'NUMBER' || type === 'INTEGER') {
+    const number = typeof value === 'number' ? value : Number(value);
+    return Number.isFinite(number) ? (type === 'INTEGER' ? Math.round(number) : number) : 0;
+  }
+  if (type === 'STRING') return typeof value === 'string' ? value : String(value);
+  if (type === 'BOOLEAN') return Boolean(value);
+  return value;
+}
+
+function emptyOf(type: string): unknown {
+  if (type === 'NUMBER' || type === 'INTEGER') return 0;
+  if (type === 'BOOLEAN') return false;
+  if (type === 'ARRAY') return [];
+  if (type === 'OBJECT') return {};
+  return '';
+}
+
+function normaliseType(type: string | readonly string[] | undefined): string {
+  const first = Array.isArray(type) ? type.find((candidate) => String(candidate).toUpperCase() !== 'NULL') : type;
+  return String(first ?? 'STRING').toUpperCase();
+}
+
+function isNullableType(type: string | readonly string[] | undefined): boolean {
+  return Array.isArray(type) && type.some((candidate) => String(candidate).toUpperCase() === 'NULL');
+}

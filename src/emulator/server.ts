@@ -1,0 +1,218 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig, quotaFor, servesModel } from './config.ts';
+import { FaultPlan } from './faults.ts';
+import { answer, countTokensBody, latencyFor, type Outcome, parseBody, readOrReject, respond } from './generate.ts';
+import { SlidingQuota } from './quota.ts';
+import { type EmulatorStats, StatsRecorder } from './stats.ts';
+import * as wire from './wire-errors.ts';
+
+export interface EmulatorOptions extends EmulatorConfigInput {
+  /** Default 127.0.0.1: the emulator is for this machine only. */
+  readonly host?: string;
+  /** Default 0: any free port. */
+  readonly port?: number;
+}
+
+export interface RunningEmulator {
+  /** Base URL for `httpOptions.baseUrl`, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  stats(): EmulatorStats;
+  configure(patch: EmulatorConfigInput): void;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+const ROUTE = /^\/v1beta\/models\/([^/:]+):(generateContent|countTokens)$/;
+
+/**
+ * Starts a Gemini v1beta-compatible server (DESIGN §6): the unmodified @google/genai client
+ * pointed at its URL cannot tell it from Google, down to the quota 429 bodies.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const { host = '127.0.0.1', port = 0, ...configInput } = options;
+  let config = parseEmulatorConfig(configInput);
+  const faults = new FaultPlan(config);
+  const stats = new StatsRecorder(MINUTE_MS * config.timeScale);
+  let quotas = new Map<string, SlidingQuota>();
+  const sockets = new Set<Socket>();
+  const stalled = new Set<ServerResponse>();
+
+  const quotaOf = (key: string, model: string): SlidingQuota => {
+    const id = `${key}\u0000${model}`;
+    let quota = quotas.get(id);
+    if (!quota) {
+      quota = new SlidingQuota(quotaFor(config, model), MINUTE_MS * config.timeScale, DAY_MS * config.timeScale);
+      quotas.set(id, quota);
+    }
+    return quota;
+  };
+
+  const configure = (patch: EmulatorConfigInput) => {
+    config = parseEmulatorConfig({ ...config, ...patch });
+    faults.reconfigure(config);
+    stats.setWindow(MINUTE_MS * config.timeScale);
+    quotas = new Map(); // new limits start from an empty window
+  };
+
+  const handleApi = async (request: IncomingMessage, model: string, method: string, raw: string, response: ServerResponse): Promise<void> => {
+    stats.received(model, method);
+    const outcome = decide(request, model, method, raw);
+    if (outcome.kind === 'stall') {
+      stalled.add(response);
+      response.on('close', () => {
+        stalled.delete(response);
+        stats.finished('stalled');
+      });
+      return; // never answered: the client's own deadline must save it
+    }
+    await sleep(outcome.delayMs);
+    if (outcome.kind === 'reset') {
+      stats.finished('reset');
+      request.socket.destroy();
+      return;
+    }
+    stats.finished(outcome.status);
+    sendJson(response, outcome.status, outcome.body);
+  };
+
+  const decide = (request: IncomingMessage, model: string, method: string, raw: string): Outcome => {
+    const key = apiKeyOf(request);
+    if (!key) return respond(wire.permissionDenied());
+    if (config.acceptedKeys.length > 0 && !config.acceptedKeys.includes(key)) return respond(wire.apiKeyInvalid());
+    if (!servesModel(config, model)) return respond(wire.modelNotFound(model, method));
+    const parsed = parseBody(raw);
+    if (!parsed.ok) return parsed.outcome;
+    const read = readOrReject(parsed.body);
+    if (!read.ok) return read.outcome;
+    const { reading } = read;
+    if (method === 'countTokens') return { kind: 'respond', status: 200, body: countTokensBody(reading), delayMs: 0 };
+
+    const now = Date.now();
+    const admitted = quotaOf(key, model).tryAdmit(now, reading.promptTokens);
+    if (!admitted.ok) return respond(wire.quotaExceeded(model, admitted.metric, admitted.limit, admitted.retryAfterMs));
+
+    const fault = faults.next(model);
+    if (fault) stats.fault(fault);
+    const delayMs = latencyFor(config, model, reading.promptTokens, () => faults.uniform());
+    switch (fault) {
+      case 'stall':
+        return { kind: 'stall' };
+      case 'reset':
+        return { kind: 'reset', delayMs: delayMs / 2 };
+      case '500':
+        return respond(wire.internal(), delayMs / 4);
+      case '503':
+        return respond(wire.overloaded(), delayMs / 4);
+      case '504':
+        return respond(wire.deadlineExceeded(), delayMs);
+      default: {
+        const result = answer(model, parsed.body, reading, fault);
+        stats.accepted(model, now);
+        stats.usage(reading.promptTokens, result.outputTokens, result.thinkingTokens);
+        return { kind: 'respond', status: 200, body: result.body, delayMs };
+      }
+    }
+  };
+
+  const server = createServer((request, response) => {
+    readBody(request, config.maxPayloadBytes)
+      .then(async (raw) => {
+        const path = (request.url ?? '/').split('?')[0]!;
+        if (path === '/_emulator/stats' && request.method === 'GET') return sendJson(response, 200, stats.snapshot());
+        if (path === '/_emulator/config' && request.method === 'POST') {
+          configure(JSON.parse(raw || '{}') as EmulatorConfigInput);
+          return sendJson(response, 200, config);
+        }
+        if (path === '/_emulator/reset' && request.method === 'POST') {
+          stats.reset();
+          return sendJson(response, 200, { ok: true });
+        }
+        const route = ROUTE.exec(path);
+        if (!route || request.method !== 'POST') return sendJson(response, 404, wire.notFound(path).body);
+        await handleApi(request, decodeURIComponent(route[1]!), route[2]!, raw, response);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof PayloadTooLarge) {
+          const tooLarge = wire.invalidArgument(`Request payload size exceeds the limit: ${config.maxPayloadBytes} bytes.`);
+          return sendJson(response, tooLarge.status, tooLarge.body, true);
+        }
+        if (error instanceof SyntaxError || /emulator config/.test(String(error))) return sendJson(response, 400, wire.invalidArgument(String((error as Error).message)).body);
+        sendJson(response, 500, wire.internal().body);
+      });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  return {
+    url,
+    stats: () => stats.snapshot(),
+    configure,
+    resetStats: () => stats.reset(),
+    close: async () => {
+      for (const response of stalled) response.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+class PayloadTooLarge extends Error {}
+
+function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      request.resume();
+      reject(new PayloadTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.destroy();
+        reject(new PayloadTooLarge());
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function apiKeyOf(request: IncomingMessage): string | undefined {
+  const header = request.headers['x-goog-api-key'];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (fromHeader) return fromHeader;
+  return new URL(request.url ?? '/', 'http://emulator').searchParams.get('key') ?? undefined;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, close = false): void {
+  if (response.destroyed) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? { connection: 'close' } : {}),
+  });
+  response.end(text);
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+export type { EmulatorConfig };

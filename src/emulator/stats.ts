@@ -1,0 +1,94 @@
+/** What the emulator saw, served at GET /_emulator/stats so tests and the bench measure from the server's side. */
+export interface EmulatorStats {
+  readonly requests: {
+    /** Every generateContent and countTokens request received, whatever its outcome. */
+    readonly total: number;
+    readonly byModel: Readonly<Record<string, number>>;
+    readonly byStatus: Readonly<Record<string, number>>;
+    readonly byMethod: Readonly<Record<string, number>>;
+  };
+  readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
+  /** Successful generateContent requests per model per quota window (index = window number since start). */
+  readonly acceptedPerWindow: Readonly<Record<string, readonly number[]>>;
+  readonly windowMs: number;
+  readonly faults: Readonly<Record<string, number>>;
+  readonly inFlight: number;
+  readonly inFlightPeak: number;
+  readonly startedAt: string;
+}
+
+export class StatsRecorder {
+  #started = Date.now();
+  #total = 0;
+  #byModel: Record<string, number> = {};
+  #byStatus: Record<string, number> = {};
+  #byMethod: Record<string, number> = {};
+  #tokens = { input: 0, output: 0, thinking: 0 };
+  #accepted: Record<string, number[]> = {};
+  #faults: Record<string, number> = {};
+  #inFlight = 0;
+  #peak = 0;
+
+  constructor(private windowMs: number) {}
+
+  setWindow(windowMs: number): void {
+    this.windowMs = windowMs;
+  }
+
+  received(model: string, method: string): void {
+    this.#total++;
+    this.#byModel[model] = (this.#byModel[model] ?? 0) + 1;
+    this.#byMethod[method] = (this.#byMethod[method] ?? 0) + 1;
+    this.#inFlight++;
+    this.#peak = Math.max(this.#peak, this.#inFlight);
+  }
+
+  finished(status: number | 'reset' | 'stalled'): void {
+    this.#inFlight--;
+    this.#byStatus[String(status)] = (this.#byStatus[String(status)] ?? 0) + 1;
+  }
+
+  accepted(model: string, at: number): void {
+    const window = Math.floor((at - this.#started) / this.windowMs);
+    const counts = (this.#accepted[model] ??= []);
+    while (counts.length <= window) counts.push(0);
+    counts[window]!++;
+  }
+
+  usage(input: number, output: number, thinking: number): void {
+    this.#tokens.input += input;
+    this.#tokens.output += output;
+    this.#tokens.thinking += thinking;
+  }
+
+  fault(kind: string): void {
+    this.#faults[kind] = (this.#faults[kind] ?? 0) + 1;
+  }
+
+  reset(): void {
+    const inFlight = this.#inFlight;
+    this.#started = Date.now();
+    this.#total = 0;
+    this.#byModel = {};
+    this.#byStatus = {};
+    this.#byMethod = {};
+    this.#tokens = { input: 0, output: 0, thinking: 0 };
+    this.#accepted = {};
+    this.#faults = {};
+    this.#inFlight = inFlight;
+    this.#peak = inFlight;
+  }
+
+  snapshot(): EmulatorStats {
+    return {
+      requests: { total: this.#total, byModel: { ...this.#byModel }, byStatus: { ...this.#byStatus }, byMethod: { ...this.#byMethod } },
+      tokens: { ...this.#tokens },
+      acceptedPerWindow: Object.fromEntries(Object.entries(this.#accepted).map(([model, counts]) => [model, [...counts]])),
+      windowMs: this.windowMs,
+      faults: { ...this.#faults },
+      inFlight: this.#inFlight,
+      inFlightPeak: this.#peak,
+      startedAt: new Date(this.#started).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The Gemini v1beta error bodies, as the real service sends them (../shared/reference/gemini-wire.md §5).
+ * The SDK keeps the whole body inside ApiError.message, so callers parse exactly these shapes.
+ */
+export interface WireError {
+  readonly status: number;
+  readonly body: { readonly error: { readonly code: number; readonly message: string; readonly status: string; readonly details?: readonly unknown[] } };
+}
+
+function wireError(status: number, grpc: string, message: string, details?: readonly unknown[]): WireError {
+  return { status, body: { error: { code: status, message, status: grpc, ...(details ? { details } : {}) } } };
+}
+
+export const invalidArgument = (message: string) => wireError(400, 'INVALID_ARGUMENT', message);
+
+export const apiKeyInvalid = () =>
+  wireError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+    { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message: 'API key not valid. Please pass a valid API key.' },
+  ]);
+
+export const permissionDenied = () =>
+  wireError(
+    403,
+    'PERMISSION_DENIED',
+    "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+  );
+
+export const modelNotFound = (model: string, method: string) =>
+  wireError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`);
+
+export const notFound = (path: string) => wireError(404, 'NOT_FOUND', `Method not found: ${path}`);
+
+export const internal = () =>
+  wireError(500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting');
+
+export const overloaded = () => wireError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
+
+export const deadlineExceeded = () => wireError(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.');
+
+export type QuotaMetric = 'rpm' | 'tpm' | 'rpd';
+
+const QUOTA_NAMES: Record<QuotaMetric, { metric: string; id: string }> = {
+  rpm: { metric: 'generate_content_paid_tier_requests', id: 'GenerateRequestsPerMinutePerProjectPerModel' },
+  tpm: { metric: 'generate_content_paid_tier_input_token_count', id: 'GenerateContentPaidTierInputTokensPerModelPerMinute' },
+  rpd: { metric: 'generate_content_paid_tier_requests', id: 'GenerateRequestsPerDayPerProjectPerModel' },
+};
+
+/** The real quota 429: QuotaFailure + Help + RetryInfo with a fractional-seconds delay. */
+export function quotaExceeded(model: string, metric: QuotaMetric, limit: number, retryAfterMs: number): WireError {
+  const seconds = (Math.max(retryAfterMs, 1) / 1000).toFixed(9).replace(/0+$/, '').replace(/\.$/, '');
+  const names = QUOTA_NAMES[metric];
+  const message =
+    'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. ' +
+    `To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: generativelanguage.googleapis.com/${names.metric}, limit: ${limit}, model: ${model}\nPlease retry in ${seconds}s.`;
+  return wireError(429, 'RESOURCE_EXHAUSTED', message, [
+    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+    {
+      '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+      violations: [{ quotaMetric: `generativelanguage.googleapis.com/${names.metric}`, quotaId: names.id, quotaDimensions: { location: 'global', model }, quotaValue: String(limit) }],
+    },
+    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
+  ]);
+}
