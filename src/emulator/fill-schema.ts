@@ -24,7 +24,13 @@ export function fillSchema(schema: unknown, understanding: Understanding): unkno
 
 function fill(schema: Schema, understanding: Understanding, scope: Readonly<Record<string, unknown>>, name: string | undefined): unknown {
   const type = normaliseType(schema.type);
-  if (schema.enum && schema.enum.length > 0) return pickEnum(schema.enum, understanding.label);
+  if (schema.enum && schema.enum.length > 0) {
+    const known = name === undefined ? undefined : lookup(name, understanding, scope);
+    if (schema.enum.includes(known)) return known;
+    // An enum that is not a field of the document is the class question.
+    if (name === undefined || LABEL_NAMES.has(name.toLowerCase())) return pickEnum(schema.enum, understanding.label);
+    return schema.nullable ? null : schema.enum[0];
+  }
   if (type === 'OBJECT') {
     const result: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(schema.properties ?? {})) result[key] = fill(child, understanding, scope, key);

@@ -6,6 +6,7 @@ import { type ConfigInput, loadConfig, parseModelNumbers, parsePositiveNumber, p
 import { runDemo } from './demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './estimate.ts';
+import { runCommand } from './run.ts';
 import { TIERS } from './models.ts';
 
 const program = new Command('docpool')
@@ -44,6 +45,27 @@ withPdfOptions(program.command('estimate').argument('<path...>', 'PDF files or f
     const { json, ...rest } = flags;
     const report = await estimate(paths, configFrom(rest));
     process.stdout.write(json ? `${JSON.stringify(report)}\n` : `${formatEstimate(report)}\n`);
+  });
+
+withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folders (recursive)'))
+  .description('classify every PDF and extract fields from the classes that matter; one record per file')
+  .option('-o, --out <file>', 'results file, .jsonl or .csv (default results.jsonl)')
+  .option('--db <dir>', 'LMDB state folder: cache and resume state (default .docpool)')
+  .option('--profile <name|file>', 'label set, prompts and extraction schemas (default finance)')
+  .addOption(new Option('--provider <provider>', 'gemini (default when GEMINI_API_KEY or GOOGLE_API_KEY is set) or offline').choices(['gemini', 'offline']))
+  .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
+  .addOption(new Option('--input-mode <mode>', 'send the first pages as pdf (default), as text, or auto').choices(['pdf', 'text', 'auto']))
+  .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
+  .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) => parseWholeNumber('--quota-window-ms', value))
+  .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseWholeNumber('--request-timeout-ms', value))
+  .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
+  .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseWholeNumber('--retry-base-ms', value))
+  .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
+  .option('--no-tui', 'plain progress lines instead of the dashboard')
+  .action(async (paths: string[], flags: PdfFlags & { tui?: boolean }) => {
+    const { tui: _tui, ...rest } = flags;
+    const code = await runCommand(paths, configFrom(rest), { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
+    process.exitCode = code;
   });
 
 program
@@ -95,7 +117,7 @@ program
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);
-    return EXIT.ok;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {

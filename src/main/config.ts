@@ -33,6 +33,35 @@ const configSchema = z
     rpm: z.record(z.string(), positiveInt).default({}),
     /** Per-model input-tokens-per-minute overrides. */
     tpm: z.record(z.string(), positiveInt).default({}),
+    /** Per-model ceilings on requests in flight. Default: min(32, rpm). */
+    concurrency: z.record(z.string(), positiveInt).default({}),
+    /**
+     * Length of a quota window in ms. Google counts per minute (60 000); against an emulator run
+     * at --time-scale f, set this to 60 000 × f so docpool paces itself on the same clock.
+     */
+    quotaWindowMs: positiveInt.default(60_000),
+    /** Where answers come from. Default: gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else offline. */
+    provider: z.enum(['gemini', 'offline']).optional(),
+    /** Gemini endpoint (an emulator, a proxy). Default: Google, or GOOGLE_GEMINI_BASE_URL. */
+    baseUrl: z.string().url().optional(),
+    /** What is sent: the first pages as a PDF, their extracted text, or whichever is cheaper when the text layer is good. Default pdf. */
+    inputMode: z.enum(['pdf', 'text', 'auto']).default('pdf'),
+    /** Profile: a built-in name or a JSON file. Default finance. */
+    profile: z.string().min(1).default('finance'),
+    /** Results file, .jsonl or .csv. Default results.jsonl. */
+    out: z.string().min(1).default('results.jsonl'),
+    /** LMDB state folder. Default .docpool. */
+    db: z.string().min(1).default('.docpool'),
+    /** Per-request deadline in ms. Default 120 000. */
+    requestTimeoutMs: positiveInt.default(120_000),
+    /** Attempts per request for 5xx, timeouts and resets. Default 6. */
+    maxAttempts: positiveInt.max(50).default(6),
+    /** First backoff step in ms (full jitter, doubling, capped at 60 s). Default 1 000. */
+    retryBaseMs: positiveInt.default(1000),
+    /** Largest inline request in MiB. Default 20. */
+    maxInlineMb: z.number().positive().default(20),
+    /** Files admitted but not finished. Default: enough to keep every worker and API slot busy. */
+    window: positiveInt.optional(),
   })
   .strict();
 
@@ -118,9 +147,18 @@ export function parseWholeNumber(option: string, text: string): number {
 }
 
 /** The effective requests/tokens per minute for a model: an override, else the tier's published figure. */
-export function limitsFor(config: Config, model: string): { rpm: number; tpm: number; rpd?: number } {
+export function limitsFor(config: Config, model: string): { rpm: number; tpm: number; rpd?: number; concurrency: number } {
   const published = MODELS[model]?.limits[config.tier];
   const rpm = config.rpm[model] ?? published?.rpm ?? 60;
   const tpm = config.tpm[model] ?? published?.tpm ?? 1_000_000;
-  return published?.rpd === undefined ? { rpm, tpm } : { rpm, tpm, rpd: published.rpd };
+  const concurrency = config.concurrency[model] ?? Math.min(32, rpm);
+  return published?.rpd === undefined ? { rpm, tpm, concurrency } : { rpm, tpm, rpd: published.rpd, concurrency };
+}
+
+/** The admission window: enough files in flight to keep every worker and every API slot busy. */
+export function admissionWindow(config: Config): number {
+  if (config.window) return config.window;
+  const models = new Set([config.classifyModel, config.extractModel]);
+  const apiSlots = [...models].reduce((sum, model) => sum + limitsFor(config, model).concurrency, 0);
+  return Math.max(16, config.workers * 4 + apiSlots);
 }

@@ -17,5 +17,11 @@ export const EXIT = {
   /** The run finished but some files failed (their records say why). */
   someFailed: 1,
   usage: 2,
+  /** The run stopped at once: invalid key, unknown model. Nothing was marked failed. */
+  aborted: 3,
+  /** Admission stopped (daily quota, budget); finished work is saved, re-run to go on. */
+  stopped: 4,
   bug: 70,
+  /** Stopped by Ctrl-C / SIGTERM after draining. */
+  interrupted: 130,
 } as const;

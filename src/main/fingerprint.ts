@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/** Everything that changes a stage's answer. A change to any of them must miss the cache. */
+export interface FingerprintParts {
+  readonly stage: 'classify' | 'extract';
+  readonly provider: 'gemini' | 'offline';
+  readonly model: string;
+  readonly instruction: string;
+  readonly schema: unknown;
+  readonly pageWindow: number;
+  readonly inputMode: string;
+  readonly profile: string;
+  readonly profileVersion: number;
+}
+
+export function fingerprint(parts: FingerprintParts): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, 20);
+}
+
+/**
+ * JSON with object keys sorted, so the same schema written in another key order (a profile file
+ * read back through zod, say) gives the same fingerprint.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, child]) => child !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** LMDB key of a stage result: content hash, stage, fingerprint (DESIGN §5). */
+export function resultKey(sha256: string, stage: FingerprintParts['stage'], print: string): string {
+  return `${sha256}:${stage}:${print}`;
+}

@@ -1,0 +1,83 @@
+/**
+ * Sorts what the @google/genai client throws into what docpool does about it (DESIGN §4).
+ * SDK 2.x keeps the server's error body only inside ApiError.message as a JSON string, so the
+ * body is parsed from there; `instanceof` is avoided so errors from any copy of the SDK work.
+ */
+export type ApiFailure =
+  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | undefined; readonly perDay: boolean; readonly message: string }
+  | { readonly kind: 'retryable'; readonly code: 'API_UNAVAILABLE' | 'API_INTERNAL' | 'API_TIMEOUT' | 'API_NETWORK'; readonly message: string }
+  | { readonly kind: 'fatal'; readonly code: 'API_AUTH' | 'API_MODEL_NOT_FOUND'; readonly message: string }
+  | { readonly kind: 'permanent'; readonly code: 'API_BAD_REQUEST' | 'API_ERROR'; readonly message: string };
+
+interface ErrorBody {
+  readonly error?: { readonly code?: number; readonly message?: string; readonly status?: string; readonly details?: ReadonlyArray<Record<string, unknown>> };
+}
+
+export function classifyApiFailure(error: unknown): ApiFailure {
+  const name = (error as { name?: string } | null)?.name;
+  const status = (error as { status?: number } | null)?.status;
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'AbortError' || name === 'TimeoutError') return { kind: 'retryable', code: 'API_TIMEOUT', message: 'the request timed out' };
+  if (name === 'ApiError' && typeof status === 'number') return fromStatus(status, parseBody(message));
+  if (error instanceof TypeError) return { kind: 'retryable', code: 'API_NETWORK', message: `connection failed (${causeOf(error)})` };
+  return { kind: 'permanent', code: 'API_ERROR', message };
+}
+
+function fromStatus(status: number, body: ErrorBody): ApiFailure {
+  const serverMessage = body.error?.message ?? `HTTP ${status}`;
+  const details = body.error?.details ?? [];
+  if (status === 429) {
+    const retryInfo = details.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'));
+    const quotaIds = details
+      .filter((detail) => String(detail['@type']).endsWith('google.rpc.QuotaFailure'))
+      .flatMap((detail) => (detail.violations as Array<{ quotaId?: string }> | undefined) ?? [])
+      .map((violation) => violation.quotaId ?? '');
+    return {
+      kind: 'rate_limited',
+      retryAfterMs: parseDuration(retryInfo?.retryDelay),
+      perDay: quotaIds.some((id) => /PerDay/i.test(id)),
+      message: firstLine(serverMessage),
+    };
+  }
+  const reasons = details.map((detail) => detail.reason);
+  if ((status === 400 && reasons.includes('API_KEY_INVALID')) || status === 401 || status === 403) {
+    return { kind: 'fatal', code: 'API_AUTH', message: `the API key was refused: ${firstLine(serverMessage)}` };
+  }
+  if (status === 404) return { kind: 'fatal', code: 'API_MODEL_NOT_FOUND', message: firstLine(serverMessage) };
+  if (status === 500) return { kind: 'retryable', code: 'API_INTERNAL', message: firstLine(serverMessage) };
+  if (status === 408 || status === 502 || status === 503 || status === 504) return { kind: 'retryable', code: 'API_UNAVAILABLE', message: firstLine(serverMessage) };
+  return { kind: 'permanent', code: 'API_BAD_REQUEST', message: firstLine(serverMessage) };
+}
+
+function parseBody(message: string): ErrorBody {
+  try {
+    return JSON.parse(message) as ErrorBody;
+  } catch {
+    // "got status: UNAVAILABLE. {json}" (stream errors) — take the JSON part if there is one.
+    const start = message.indexOf('{');
+    if (start >= 0) {
+      try {
+        return JSON.parse(message.slice(start)) as ErrorBody;
+      } catch {
+        // fall through
+      }
+    }
+    return { error: { message } };
+  }
+}
+
+/** "11.769242877s" → 11769.24 ms. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
+  return match ? Number(match[1]) * 1000 : undefined;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+function causeOf(error: TypeError): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}

@@ -1,0 +1,143 @@
+import type { GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import type { z } from 'zod';
+import { priceTokens } from '../models.ts';
+import { AdmissionStopped, RunAborted, type StageOutcome } from '../stage.ts';
+import type { StageResult } from '../store.ts';
+import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
+import type { ModelLimiter } from './model-limiter.ts';
+
+export interface CallPolicy {
+  /** Attempts for 5xx, timeouts and resets (the SDK's own retry stays off). */
+  readonly maxAttempts: number;
+  /** Attempts for 429s; pacing should make these rare. */
+  readonly maxRateLimitedAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryCapMs: number;
+  readonly requestTimeoutMs: number;
+  /** Aborts in-flight requests when the run must stop now. */
+  readonly stopSignal: AbortSignal;
+}
+
+export interface StageCall {
+  readonly ai: GoogleGenAI;
+  readonly limiter: ModelLimiter;
+  readonly model: string;
+  readonly estimatedTokens: number;
+  readonly contents: unknown[];
+  readonly systemInstruction: string;
+  readonly responseSchema: unknown;
+  readonly maxOutputTokens: number;
+  readonly thinkingBudget: number;
+  readonly validate: z.ZodType;
+  /** Turns the validated answer into the stage result's label/confidence/fields. */
+  readonly toResult: (answer: unknown) => Pick<StageResult, 'label' | 'confidence' | 'fields'>;
+  readonly stage: StageResult['stage'];
+  /** Counts retries for the dashboard. */
+  readonly onRetry?: (failure: ApiFailure | { kind: 'invalid_output' }) => void;
+}
+
+/**
+ * One stage for one file through Gemini, with DESIGN §4's policy: limiter-paced attempts,
+ * 429 → pause the model for RetryInfo's delay and halve its concurrency, 5xx/timeouts/resets →
+ * full-jitter exponential backoff, 400/403/404 never retried, an invalid or truncated answer
+ * retried once with twice the output budget, then MODEL_OUTPUT_INVALID.
+ */
+export async function callStage(call: StageCall, policy: CallPolicy): Promise<StageOutcome> {
+  const usage = { input: 0, output: 0, thinking: 0 };
+  let maxOutputTokens = call.maxOutputTokens;
+  let outputRetried = false;
+  let attempts = 0;
+  let rateLimitedAttempts = 0;
+  const spent = () => ({ ...usage, costUsd: priceTokens(call.model, usage.input, usage.output + usage.thinking) });
+
+  for (;;) {
+    let response: GenerateContentResponse;
+    try {
+      response = await call.limiter.schedule(call.estimatedTokens, () =>
+        call.ai.models.generateContent({
+          model: call.model,
+          contents: call.contents as never,
+          config: {
+            systemInstruction: call.systemInstruction,
+            responseMimeType: 'application/json',
+            responseSchema: call.responseSchema,
+            temperature: 0,
+            maxOutputTokens,
+            thinkingConfig: { thinkingBudget: call.thinkingBudget },
+            abortSignal: AbortSignal.any([AbortSignal.timeout(policy.requestTimeoutMs), policy.stopSignal]),
+          },
+        }),
+      );
+    } catch (error) {
+      if (policy.stopSignal.aborted) return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
+      const failure = classifyApiFailure(error);
+      if (failure.kind === 'fatal') throw new RunAborted(failure.code, failure.message);
+      if (failure.kind === 'permanent') return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
+      if (failure.kind === 'rate_limited') {
+        call.limiter.onRateLimited(failure.retryAfterMs);
+        if (failure.perDay) throw new AdmissionStopped('API_DAILY_QUOTA', `the per-day quota of ${call.model} is used up: ${failure.message}`);
+        if (++rateLimitedAttempts >= policy.maxRateLimitedAttempts) {
+          return { ok: false, code: 'API_RATE_LIMITED', message: `still rate limited after ${rateLimitedAttempts} attempts`, retryable: true, usage: spent() };
+        }
+        call.onRetry?.(failure);
+        // The limiter's pause honours RetryInfo; without one, back off as for an overload.
+        if (failure.retryAfterMs === undefined) await sleep(fullJitter(rateLimitedAttempts, policy));
+        continue;
+      }
+      if (++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
+      call.onRetry?.(failure);
+      await sleep(fullJitter(attempts, policy));
+      continue;
+    }
+
+    call.limiter.onSuccess();
+    const meta = response.usageMetadata;
+    usage.input += meta?.promptTokenCount ?? 0;
+    usage.output += meta?.candidatesTokenCount ?? 0;
+    usage.thinking += meta?.thoughtsTokenCount ?? 0;
+    if (meta?.promptTokenCount !== undefined) call.limiter.reconcile(call.estimatedTokens, meta.promptTokenCount);
+
+    const blocked = response.promptFeedback?.blockReason;
+    const candidate = response.candidates?.[0];
+    if (blocked || (candidate?.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason))) {
+      const reason = blocked ?? candidate?.finishReason;
+      return { ok: false, code: 'MODEL_BLOCKED', message: `the model declined to answer (${reason})`, retryable: false, usage: spent() };
+    }
+    const parsed = parseAnswer(response, call.validate);
+    if (parsed.ok) {
+      return { ok: true, result: { stage: call.stage, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } };
+    }
+    if (outputRetried) {
+      return { ok: false, code: 'MODEL_OUTPUT_INVALID', message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`, retryable: false, usage: spent() };
+    }
+    outputRetried = true;
+    maxOutputTokens *= 2;
+    call.onRetry?.({ kind: 'invalid_output' });
+  }
+}
+
+function parseAnswer(response: GenerateContentResponse, validate: z.ZodType): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const candidate = response.candidates?.[0];
+  if (candidate?.finishReason === 'MAX_TOKENS') return { ok: false, reason: 'the answer was cut off (MAX_TOKENS)' };
+  let value: unknown;
+  try {
+    value = JSON.parse(response.text ?? '');
+  } catch {
+    return { ok: false, reason: 'the answer was not valid JSON' };
+  }
+  const checked = validate.safeParse(value);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    return { ok: false, reason: `the answer did not match the schema (${issue.path.join('.') || 'answer'}: ${issue.message})` };
+  }
+  return { ok: true, value: checked.data };
+}
+
+/** Full jitter (AWS architecture blog): uniform in [0, min(cap, base × 2^attempt)). */
+function fullJitter(attempt: number, policy: CallPolicy): number {
+  return Math.random() * Math.min(policy.retryCapMs, policy.retryBaseMs * 2 ** (attempt - 1));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

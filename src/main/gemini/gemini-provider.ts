@@ -1,0 +1,148 @@
+import { GoogleGenAI } from '@google/genai';
+import { CHARS_PER_TOKEN } from '../../workers/protocol.ts';
+import { fingerprint } from '../fingerprint.ts';
+import { classifyInstruction, type Profile } from '../profile.ts';
+import type { Provider, StageInput, StageOutcome } from '../stage.ts';
+import { type CallPolicy, callStage, type StageCall } from './gemini-call.ts';
+import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
+
+export type InputMode = 'pdf' | 'text' | 'auto';
+
+export interface GeminiProviderOptions {
+  readonly apiKey: string;
+  readonly baseUrl?: string;
+  readonly profile: Profile;
+  readonly classifyModel: string;
+  readonly extractModel: string;
+  readonly pageWindow: number;
+  readonly inputMode: InputMode;
+  /** Limits per model (each model gets one limiter set, shared by every call to it). */
+  readonly limits: (model: string) => Omit<ModelLimiterOptions, 'model'>;
+  /** Inline requests above this many bytes fail with PDF_TOO_LARGE_INLINE (the Files API comes later). */
+  readonly maxInlineBytes: number;
+  readonly policy: CallPolicy;
+  readonly onRetry?: StageCall['onRetry'];
+}
+
+const CLASSIFY_QUESTION = 'Classify this document.';
+const EXTRACT_QUESTION = 'Extract the fields of this document.';
+
+/** Gemini through the real @google/genai client (DESIGN §4): one client, one limiter set per model. */
+export class GeminiProvider implements Provider {
+  readonly name = 'gemini';
+  readonly #ai: GoogleGenAI;
+  readonly #options: GeminiProviderOptions;
+  readonly #limiters = new Map<string, ModelLimiter>();
+
+  constructor(options: GeminiProviderOptions) {
+    this.#options = options;
+    // The key goes to the client and nowhere else: never into a log, a record or the cache.
+    this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
+  }
+
+  limiter(model: string): ModelLimiter {
+    let limiter = this.#limiters.get(model);
+    if (!limiter) {
+      limiter = new ModelLimiter({ model, ...this.#options.limits(model) });
+      this.#limiters.set(model, limiter);
+    }
+    return limiter;
+  }
+
+  limiters(): ModelLimiter[] {
+    return [this.limiter(this.#options.classifyModel), this.limiter(this.#options.extractModel)];
+  }
+
+  classifyFingerprint(): string {
+    const { profile } = this.#options;
+    return this.#fingerprint('classify', this.#options.classifyModel, `${classifyInstruction(profile)}\n${CLASSIFY_QUESTION}`, profile.classifySchema);
+  }
+
+  extractFingerprint(label: string): string {
+    const entry = this.#options.profile.extract[label]!;
+    return this.#fingerprint('extract', this.#options.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema);
+  }
+
+  classify(input: StageInput): Promise<StageOutcome> {
+    const { profile, classifyModel } = this.#options;
+    const instruction = classifyInstruction(profile);
+    return this.#call(input, {
+      model: classifyModel,
+      instruction,
+      question: CLASSIFY_QUESTION,
+      responseSchema: profile.classifySchema,
+      validate: profile.validateClassification,
+      maxOutputTokens: 256,
+      stage: 'classify',
+      toResult: (answer) => {
+        const { label, confidence } = answer as { label: string; confidence: number };
+        return { label, confidence: Math.max(0, Math.min(1, confidence)) };
+      },
+    });
+  }
+
+  extract(input: StageInput, label: string): Promise<StageOutcome> {
+    const entry = this.#options.profile.extract[label]!;
+    return this.#call(input, {
+      model: this.#options.extractModel,
+      instruction: entry.prompt,
+      question: EXTRACT_QUESTION,
+      responseSchema: entry.schema,
+      validate: this.#options.profile.validateFields[label]!,
+      maxOutputTokens: 4096,
+      stage: 'extract',
+      toResult: (answer) => ({ fields: answer as Record<string, unknown> }),
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#limiters.values()].map((limiter) => limiter.stop()));
+  }
+
+  async #call(
+    input: StageInput,
+    stage: Pick<StageCall, 'model' | 'responseSchema' | 'validate' | 'maxOutputTokens' | 'stage' | 'toResult'> & { instruction: string; question: string },
+  ): Promise<StageOutcome> {
+    const asText = this.#sendsText(input);
+    const documentPart = asText ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` } : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
+    if (!asText && input.subset.byteLength * (4 / 3) > this.#options.maxInlineBytes) {
+      return {
+        ok: false,
+        code: 'PDF_TOO_LARGE_INLINE',
+        message: `the first ${input.windowPages} pages are ${(input.subset.byteLength / 1e6).toFixed(1)} MB, over the inline request limit; try --input-mode text or fewer --pages`,
+        retryable: false,
+      };
+    }
+    const promptTokens = Math.ceil((stage.instruction.length + stage.question.length) / CHARS_PER_TOKEN);
+    return callStage(
+      {
+        ai: this.#ai,
+        limiter: this.limiter(stage.model),
+        model: stage.model,
+        estimatedTokens: promptTokens + (asText ? input.tokens.text : input.tokens.pdf),
+        contents: [{ role: 'user', parts: [documentPart, { text: stage.question }] }],
+        systemInstruction: stage.instruction,
+        responseSchema: stage.responseSchema,
+        maxOutputTokens: stage.maxOutputTokens,
+        // 2.5 Pro cannot switch thinking off (minimum 128); the others answer these questions without it.
+        thinkingBudget: stage.model.includes('pro') ? 1024 : 0,
+        validate: stage.validate,
+        toResult: stage.toResult,
+        stage: stage.stage,
+        ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
+      },
+      this.#options.policy,
+    );
+  }
+
+  /** `auto` sends text when there is a real text layer and it is cheaper than the pages. */
+  #sendsText(input: StageInput): boolean {
+    const mode = this.#options.inputMode;
+    return mode === 'text' || (mode === 'auto' && input.hasTextLayer && input.tokens.text < input.tokens.pdf);
+  }
+
+  #fingerprint(stage: 'classify' | 'extract', model: string, instruction: string, schema: unknown): string {
+    const { profile, pageWindow, inputMode } = this.#options;
+    return fingerprint({ stage, provider: 'gemini', model, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
+  }
+}

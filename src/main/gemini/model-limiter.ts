@@ -1,0 +1,185 @@
+import Bottleneck from 'bottleneck';
+
+export interface ModelLimiterOptions {
+  readonly model: string;
+  /** Requests per quota window. */
+  readonly rpm: number;
+  /** Input tokens per quota window. */
+  readonly tpm: number;
+  /** Upper bound on requests in flight; AIMD moves below it. */
+  readonly concurrency: number;
+  /** Length of the quota window: 60 000 ms against Google, shorter against a time-scaled emulator. */
+  readonly windowMs: number;
+}
+
+export interface ModelLimiterStats {
+  readonly model: string;
+  readonly inFlight: number;
+  readonly concurrency: number;
+  readonly maxConcurrency: number;
+  readonly rpm: number;
+  readonly tpm: number;
+  /** Requests and estimated tokens sent in the last window. */
+  readonly requestsInWindow: number;
+  readonly tokensInWindow: number;
+  readonly rateLimited: number;
+  readonly pausedForMs: number;
+}
+
+/**
+ * Slack added to each window so a request that reaches the server late (connection queueing, a
+ * busy event loop on either side) has aged out there before its unit is reused here.
+ */
+const WINDOW_MARGIN = 0.02;
+const MIN_MARGIN_MS = 100;
+
+/**
+ * One model's limiter set (DESIGN §4, §12): a tokens-per-window Bottleneck (weight = estimated
+ * input tokens) with a requests-per-window Bottleneck scheduled inside it (weight 1, holding the
+ * concurrency limit). Bottleneck's own reservoir refresh is a fixed window, which can let 2 × RPM
+ * through in one sliding minute; here each request gives its unit back exactly one window after
+ * it was sent, so no sliding window ever holds more than the quota — the way the server counts.
+ */
+export class ModelLimiter {
+  readonly model: string;
+  readonly #tokens: Bottleneck;
+  readonly #requests: Bottleneck;
+  readonly #options: ModelLimiterOptions;
+  readonly #releases = new Set<NodeJS.Timeout>();
+  #concurrency: number;
+  #maxConcurrency: number;
+  #successesSinceChange = 0;
+  #lastDecrease = 0;
+  #pausedUntil = 0;
+  #inFlight = 0;
+  #requestsInWindow = 0;
+  #tokensInWindow = 0;
+  #rateLimited = 0;
+
+  constructor(options: ModelLimiterOptions) {
+    this.model = options.model;
+    this.#options = options;
+    this.#maxConcurrency = options.concurrency;
+    this.#concurrency = options.concurrency;
+    this.#tokens = new Bottleneck({ reservoir: options.tpm, maxConcurrent: null });
+    this.#requests = new Bottleneck({ reservoir: options.rpm, maxConcurrent: options.concurrency });
+  }
+
+  /**
+   * Runs one API attempt under the limits. A job heavier than the whole token budget would never
+   * run and never fail in Bottleneck (DESIGN §12), so its weight is clamped to the budget: it then
+   * waits for an empty window, which is the best that can be done for it.
+   */
+  async schedule<T>(estimatedTokens: number, attempt: () => Promise<T>): Promise<T> {
+    const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
+    await this.#waitWhilePaused();
+    return this.#tokens.schedule({ weight }, () =>
+      this.#requests.schedule({ weight: 1 }, async () => {
+        await this.#waitWhilePaused();
+        this.#sent(weight);
+        this.#inFlight++;
+        try {
+          return await attempt();
+        } finally {
+          this.#inFlight--;
+        }
+      }),
+    );
+  }
+
+  /** A 429: pause the model for the server's delay instead of letting every caller hammer it, and halve concurrency. */
+  onRateLimited(retryAfterMs: number | undefined): void {
+    this.#rateLimited++;
+    const now = Date.now();
+    const pause = retryAfterMs ?? this.#options.windowMs / 12;
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
+    // Multiplicative decrease, at most once per half window: one burst of 429s is one signal.
+    if (now - this.#lastDecrease > this.#options.windowMs / 2) {
+      this.#lastDecrease = now;
+      this.#setConcurrency(Math.max(1, Math.floor(this.#concurrency / 2)));
+    }
+  }
+
+  /** Additive increase: one more slot after a full round of successes at the current level. */
+  onSuccess(): void {
+    if (this.#concurrency >= this.#maxConcurrency) return;
+    this.#successesSinceChange++;
+    if (this.#successesSinceChange >= this.#concurrency) this.#setConcurrency(this.#concurrency + 1);
+  }
+
+  /**
+   * Corrects the token budget once the server has said what a request really cost
+   * (usageMetadata.promptTokenCount): the difference is taken now and given back with the window.
+   */
+  reconcile(estimatedTokens: number, actualTokens: number): void {
+    const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
+    const delta = Math.min(actualTokens, this.#options.tpm) - weight;
+    if (delta === 0) return;
+    this.#tokensInWindow += delta;
+    void this.#tokens.incrementReservoir(-delta);
+    this.#later(() => {
+      this.#tokensInWindow -= delta;
+      void this.#tokens.incrementReservoir(delta);
+    });
+  }
+
+  /** The dashboard's +/- keys: move the ceiling (and the current level with it). */
+  setMaxConcurrency(value: number): void {
+    this.#maxConcurrency = Math.max(1, Math.round(value));
+    this.#setConcurrency(Math.min(this.#concurrency, this.#maxConcurrency) || 1);
+  }
+
+  stats(): ModelLimiterStats {
+    return {
+      model: this.model,
+      inFlight: this.#inFlight,
+      concurrency: this.#concurrency,
+      maxConcurrency: this.#maxConcurrency,
+      rpm: this.#options.rpm,
+      tpm: this.#options.tpm,
+      requestsInWindow: this.#requestsInWindow,
+      tokensInWindow: this.#tokensInWindow,
+      rateLimited: this.#rateLimited,
+      pausedForMs: Math.max(0, this.#pausedUntil - Date.now()),
+    };
+  }
+
+  /** Stops the release timers; pending jobs are dropped (used when a run ends). */
+  async stop(): Promise<void> {
+    for (const timer of this.#releases) clearTimeout(timer);
+    this.#releases.clear();
+    await Promise.all([this.#requests.stop({ dropWaitingJobs: true }), this.#tokens.stop({ dropWaitingJobs: true })]).catch(() => {});
+  }
+
+  #sent(weight: number): void {
+    this.#requestsInWindow++;
+    this.#tokensInWindow += weight;
+    this.#later(() => {
+      this.#requestsInWindow--;
+      this.#tokensInWindow -= weight;
+      void this.#requests.incrementReservoir(1);
+      void this.#tokens.incrementReservoir(weight);
+    });
+  }
+
+  /** Runs `release` one quota window (plus margin) from now. */
+  #later(release: () => void): void {
+    const timer = setTimeout(() => {
+      this.#releases.delete(timer);
+      release();
+    }, this.#options.windowMs + Math.max(this.#options.windowMs * WINDOW_MARGIN, MIN_MARGIN_MS));
+    this.#releases.add(timer);
+  }
+
+  #setConcurrency(value: number): void {
+    this.#concurrency = value;
+    this.#successesSinceChange = 0;
+    this.#requests.updateSettings({ maxConcurrent: value });
+  }
+
+  async #waitWhilePaused(): Promise<void> {
+    for (let wait = this.#pausedUntil - Date.now(); wait > 0; wait = this.#pausedUntil - Date.now()) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { readByRules } from '../offline/rules.ts';
+import { fingerprint } from './fingerprint.ts';
+import type { Profile } from './profile.ts';
+import { type Provider, type StageInput, type StageOutcome, ZERO_USAGE } from './stage.ts';
+
+/** Bump when the rules change what they answer: it is part of the offline cache fingerprint. */
+const RULES_VERSION = 1;
+
+/**
+ * Answers from the worker's extracted text with keyword and regex rules (src/offline/rules.ts):
+ * no key, no network, no cost. Image-only documents get `other` with confidence 0 and say why.
+ */
+export class OfflineProvider implements Provider {
+  readonly name = 'offline';
+
+  constructor(
+    private readonly profile: Profile,
+    private readonly pageWindow: number,
+  ) {}
+
+  classifyFingerprint(): string {
+    return this.#fingerprint('classify', this.profile.classifySchema);
+  }
+
+  extractFingerprint(label: string): string {
+    return this.#fingerprint('extract', this.profile.extract[label]?.schema);
+  }
+
+  async classify(input: StageInput): Promise<StageOutcome> {
+    const reading = readByRules(input.text);
+    const known = this.profile.classes.some((entry) => entry.name === reading.label);
+    const label = known ? reading.label : this.#fallbackLabel();
+    return {
+      ok: true,
+      result: { stage: 'classify', source: 'offline', model: `rules-v${RULES_VERSION}`, label, confidence: known ? reading.confidence : 0, usage: ZERO_USAGE, at: Date.now() },
+    };
+  }
+
+  async extract(input: StageInput, label: string): Promise<StageOutcome> {
+    const reading = readByRules(input.text);
+    const wanted = Object.keys(this.profile.extract[label]?.schema.properties ?? {});
+    // Only the fields the profile asks for; the rest of the schema is null (not on the page, as far as rules can tell).
+    const fields = Object.fromEntries(wanted.map((name) => [name, reading.fields[name] ?? null]));
+    return { ok: true, result: { stage: 'extract', source: 'offline', model: `rules-v${RULES_VERSION}`, fields, usage: ZERO_USAGE, at: Date.now() } };
+  }
+
+  async close(): Promise<void> {}
+
+  #fallbackLabel(): string {
+    return this.profile.classes.some((entry) => entry.name === 'other') ? 'other' : this.profile.classes[this.profile.classes.length - 1]!.name;
+  }
+
+  #fingerprint(stage: 'classify' | 'extract', schema: unknown): string {
+    return fingerprint({
+      stage,
+      provider: 'offline',
+      model: `rules-v${RULES_VERSION}`,
+      instruction: '',
+      schema,
+      pageWindow: this.pageWindow,
+      inputMode: 'text',
+      profile: this.profile.name,
+      profileVersion: this.profile.version,
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import type { FileRecord } from './record.ts';
+
+/** Where a file is in its life (STYLE: each file's lifecycle is a union). */
+export type FileStage = 'preparing' | 'classifying' | 'extracting';
+
+export interface RunSnapshot {
+  readonly elapsedMs: number;
+  readonly discovered: number;
+  readonly discoveryDone: boolean;
+  readonly inStage: Readonly<Record<FileStage, number>>;
+  readonly done: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly finished: number;
+  readonly pages: number;
+  readonly byClass: Readonly<Record<string, number>>;
+  readonly bySource: Readonly<Record<string, number>>;
+  readonly failuresByCode: Readonly<Record<string, { readonly count: number; readonly example: string; readonly message: string }>>;
+  readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
+  readonly costUsd: number;
+  readonly retries: number;
+  readonly recentErrors: ReadonlyArray<{ readonly path: string; readonly code: string; readonly message: string }>;
+  readonly filesPerSecond: number;
+}
+
+const RECENT_ERRORS = 5;
+
+/** Plain counters fed by the pipeline; `snapshot()` is all the summary, progress lines and dashboard read. */
+export class RunStats {
+  readonly #started = performance.now();
+  #discovered = 0;
+  #discoveryDone = false;
+  readonly #inStage: Record<FileStage, number> = { preparing: 0, classifying: 0, extracting: 0 };
+  #done = 0;
+  #cached = 0;
+  #failed = 0;
+  #pages = 0;
+  #retries = 0;
+  #costUsd = 0;
+  readonly #tokens = { input: 0, output: 0, thinking: 0 };
+  readonly #byClass: Record<string, number> = {};
+  readonly #bySource: Record<string, number> = {};
+  readonly #failures: Record<string, { count: number; example: string; message: string }> = {};
+  readonly #recent: Array<{ path: string; code: string; message: string }> = [];
+
+  discovered(): void {
+    this.#discovered++;
+  }
+
+  discoveryFinished(): void {
+    this.#discoveryDone = true;
+  }
+
+  enter(stage: FileStage): void {
+    this.#inStage[stage]++;
+  }
+
+  leave(stage: FileStage): void {
+    this.#inStage[stage]--;
+  }
+
+  retried(): void {
+    this.#retries++;
+  }
+
+  /** Called once per file, after its record is committed and written. */
+  finished(record: FileRecord): void {
+    this.#pages += record.pages ?? 0;
+    this.#tokens.input += record.usage.input;
+    this.#tokens.output += record.usage.output;
+    this.#tokens.thinking += record.usage.thinking;
+    this.#costUsd += record.usage.costUsd;
+    if (record.source) this.#bySource[record.source] = (this.#bySource[record.source] ?? 0) + 1;
+    if (record.status === 'failed') {
+      this.#failed++;
+      const code = record.error?.code ?? 'UNKNOWN';
+      const entry = (this.#failures[code] ??= { count: 0, example: record.path, message: record.error?.message ?? '' });
+      entry.count++;
+      this.#recent.push({ path: record.path, code, message: record.error?.message ?? '' });
+      if (this.#recent.length > RECENT_ERRORS) this.#recent.shift();
+      return;
+    }
+    if (record.source === 'cache') this.#cached++;
+    else this.#done++;
+    if (record.class) this.#byClass[record.class] = (this.#byClass[record.class] ?? 0) + 1;
+  }
+
+  snapshot(): RunSnapshot {
+    const elapsedMs = performance.now() - this.#started;
+    const finished = this.#done + this.#cached + this.#failed;
+    return {
+      elapsedMs,
+      discovered: this.#discovered,
+      discoveryDone: this.#discoveryDone,
+      inStage: { ...this.#inStage },
+      done: this.#done,
+      cached: this.#cached,
+      failed: this.#failed,
+      finished,
+      pages: this.#pages,
+      byClass: { ...this.#byClass },
+      bySource: { ...this.#bySource },
+      failuresByCode: Object.fromEntries(Object.entries(this.#failures).map(([code, entry]) => [code, { ...entry }])),
+      tokens: { ...this.#tokens },
+      costUsd: this.#costUsd,
+      retries: this.#retries,
+      recentErrors: [...this.#recent],
+      filesPerSecond: finished / Math.max(elapsedMs / 1000, 0.001),
+    };
+  }
+}

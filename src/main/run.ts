@@ -1,0 +1,108 @@
+import { extname, resolve } from 'node:path';
+import { type Config, admissionWindow, limitsFor } from './config.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { GeminiProvider } from './gemini/gemini-provider.ts';
+import { OfflineProvider } from './offline-provider.ts';
+import { runPipeline } from './pipeline.ts';
+import { PreparePool } from './prepare-pool.ts';
+import { loadProfile, type Profile } from './profile.ts';
+import { RunStats } from './run-stats.ts';
+import { CsvSink } from './sinks/csv-sink.ts';
+import { JsonlSink } from './sinks/jsonl-sink.ts';
+import type { Sink } from './sinks/sink.ts';
+import type { Provider } from './stage.ts';
+import { Store } from './store.ts';
+import { formatProgress, formatSummary } from './summary.ts';
+
+export interface RunIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderr: NodeJS.WritableStream;
+  /** Seconds between plain progress lines. */
+  readonly progressEverySeconds: number;
+}
+
+/** `docpool run`: the whole job, returning the process exit code. */
+export async function runCommand(paths: readonly string[], config: Config, io: RunIo): Promise<number> {
+  const profile = loadProfile(config.profile);
+  const openSink = sinkFor(config.out, profile);
+  const provider = chooseProvider(config, profile, io);
+  const store = Store.open(resolve(config.db));
+  const sink = openSink();
+  const pool = new PreparePool({ workers: config.workers, taskTimeoutMs: config.taskTimeoutMs });
+  const stats = new RunStats();
+  const admission = new AbortController();
+  const onSignal = () => {
+    if (admission.signal.aborted) process.exit(130); // second Ctrl-C: stop now; LMDB stays consistent
+    io.stderr.write('\ndocpool: stopping: no new files; finishing the ones in flight (Ctrl-C again to stop at once)\n');
+    admission.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const progress = setInterval(() => io.stderr.write(`${formatProgress(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
+  try {
+    const end = await runPipeline({
+      paths,
+      include: config.include,
+      pageWindow: config.pages,
+      maxFileBytes: config.maxFileMb * 1024 * 1024,
+      window: admissionWindow(config),
+      profile,
+      provider,
+      pool,
+      store,
+      sink,
+      stats,
+      admission: admission.signal,
+    });
+    const snapshot = stats.snapshot();
+    io.stderr.write(`${formatSummary(snapshot, end, config.out)}\n`);
+    if (end.kind === 'aborted') return EXIT.aborted;
+    if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
+    return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
+  } finally {
+    clearInterval(progress);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await Promise.all([pool.close(), provider.close(), sink.close()]);
+    await store.close();
+  }
+}
+
+function chooseProvider(config: Config, profile: Profile, io: RunIo): Provider {
+  const apiKey = io.env.GEMINI_API_KEY || io.env.GOOGLE_API_KEY;
+  const kind = config.provider ?? (apiKey ? 'gemini' : 'offline');
+  if (kind === 'offline') {
+    if (!config.provider) io.stderr.write('docpool: no GEMINI_API_KEY or GOOGLE_API_KEY set: using the offline rule-based provider (set a key to use Gemini)\n');
+    return new OfflineProvider(profile, config.pages);
+  }
+  if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
+  const baseUrl = config.baseUrl ?? io.env.GOOGLE_GEMINI_BASE_URL;
+  return new GeminiProvider({
+    apiKey,
+    ...(baseUrl ? { baseUrl } : {}),
+    profile,
+    classifyModel: config.classifyModel,
+    extractModel: config.extractModel,
+    pageWindow: config.pages,
+    inputMode: config.inputMode,
+    limits: (model) => {
+      const limits = limitsFor(config, model);
+      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs };
+    },
+    maxInlineBytes: config.maxInlineMb * 1024 * 1024,
+    policy: {
+      maxAttempts: config.maxAttempts,
+      maxRateLimitedAttempts: 30,
+      retryBaseMs: config.retryBaseMs,
+      retryCapMs: 60_000,
+      requestTimeoutMs: config.requestTimeoutMs,
+      stopSignal: new AbortController().signal,
+    },
+  });
+}
+
+/** Checks the output name now (a usage error before anything starts); opens the file later. */
+function sinkFor(out: string, profile: Profile): () => Sink {
+  const extension = extname(out).toLowerCase();
+  if (extension === '.csv') return () => new CsvSink(out, profile);
+  if (extension === '.jsonl' || extension === '.ndjson') return () => new JsonlSink(out);
+  throw new UsageError(`--out: expected a .jsonl or .csv file, got "${out}"`);
+}

@@ -1,0 +1,34 @@
+import type { PipelineEnd } from './pipeline.ts';
+import type { RunSnapshot } from './run-stats.ts';
+
+const number = (value: number) => value.toLocaleString('en-US');
+
+/** The end-of-run summary printed on stderr (and after the dashboard closes). */
+export function formatSummary(snapshot: RunSnapshot, end: PipelineEnd, out: string): string {
+  const seconds = snapshot.elapsedMs / 1000;
+  const lines = [
+    `docpool: ${number(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${number(snapshot.done)} answered, ${number(snapshot.cached)} from cache, ${number(snapshot.failed)} failed`,
+  ];
+  const classes = Object.entries(snapshot.byClass).sort((a, b) => b[1] - a[1]);
+  if (classes.length > 0) lines.push(`  classes  ${classes.map(([label, count]) => `${label} ${number(count)}`).join(', ')}`);
+  const sources = Object.entries(snapshot.bySource);
+  if (sources.length > 0) lines.push(`  source   ${sources.map(([source, count]) => `${source} ${number(count)}`).join(', ')}`);
+  for (const [code, entry] of Object.entries(snapshot.failuresByCode).sort((a, b) => b[1].count - a[1].count)) {
+    lines.push(`  failed   ${code} × ${number(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
+  }
+  lines.push(
+    `  tokens   ${number(snapshot.tokens.input)} in, ${number(snapshot.tokens.output)} out, ${number(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${number(snapshot.retries)} retries`,
+    `  results  ${out}`,
+  );
+  if (end.kind === 'aborted') lines.push(`docpool: run stopped: ${end.message}`, '  nothing was marked failed; fix the cause and run the same command again.');
+  if (end.kind === 'admission_stopped') {
+    lines.push(`docpool: stopped admitting files: ${end.message}`, '  finished work is saved; run the same command again to go on from where it stopped.');
+  }
+  return lines.join('\n');
+}
+
+/** One plain progress line, for pipes, CI and --no-tui. */
+export function formatProgress(snapshot: RunSnapshot): string {
+  const total = snapshot.discoveryDone ? number(snapshot.discovered) : `${number(snapshot.discovered)}+`;
+  return `docpool: ${number(snapshot.finished)}/${total} files (${number(snapshot.done)} answered, ${number(snapshot.cached)} cached, ${number(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s`;
+}

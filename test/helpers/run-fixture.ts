@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseManifest, type ManifestEntry } from '../../scripts/corpus/generate.ts';
+import type { FileRecord } from '../../src/main/record.ts';
+
+export function readManifest(dir: string): ManifestEntry[] {
+  return parseManifest(readFileSync(join(dir, 'manifest.jsonl'), 'utf8'));
+}
+
+export function readRecords(path: string): FileRecord[] {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FileRecord);
+}
+
+/** Records keyed by the corpus-relative file name, checking there is exactly one per path. */
+export function recordsByFile(records: FileRecord[], corpus: string): Map<string, FileRecord> {
+  const byFile = new Map<string, FileRecord>();
+  for (const record of records) {
+    const file = record.path.slice(corpus.length + 1);
+    if (byFile.has(file)) throw new Error(`duplicate record for ${file}`);
+    byFile.set(file, record);
+  }
+  return byFile;
+}
+
+/** The fields docpool's finance profile extracts, compared with the generator's truth. */
+export function expectedFields(entry: ManifestEntry): Record<string, unknown> {
+  return entry.fields as Record<string, unknown>;
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { generateCorpus, type ManifestEntry } from '../scripts/corpus/generate.ts';
+import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
+import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
+import { csvCell } from '../src/main/sinks/csv-sink.ts';
+import { runCli } from './helpers/cli.ts';
+import { readManifest, readRecords, recordsByFile } from './helpers/run-fixture.ts';
+import { tempDir } from './helpers/temp.ts';
+
+const EXTRACTED = new Set(Object.keys(FINANCE_PROFILE.extract));
+const corpus = tempDir('run-corpus');
+let manifest: ManifestEntry[];
+let emulator: RunningEmulator;
+const zeroLatency = { defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} };
+
+before(async () => {
+  await generateCorpus({ dir: corpus, count: 1000, seed: 77, maxPages: 12, damagedRate: 0.05, scannedRate: 0.08 });
+  manifest = readManifest(corpus);
+  emulator = await startEmulator({ ...zeroLatency, acceptedKeys: ['test-key'] });
+});
+after(() => emulator.close());
+
+/** Quota far above the corpus: these tests check answers; pacing has its own test below. */
+const UNLIMITED = ['--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000', '--tpm', 'gemini-2.5-flash=100000000,gemini-2.5-pro=100000000'];
+
+function run(args: string[], key = 'test-key') {
+  return runCli(['run', ...args, '--base-url', emulator.url, '--no-tui', ...UNLIMITED], { env: { GEMINI_API_KEY: key, GOOGLE_API_KEY: '' } });
+}
+
+/** Every intact file has its true label (and, for extract classes, its true fields); damaged ones their code. */
+function assertCorrect(outPath: string, expectSource?: string): void {
+  const byFile = recordsByFile(readRecords(outPath), corpus);
+  assert.equal(byFile.size, manifest.length, 'exactly one line per input file');
+  for (const entry of manifest) {
+    const record = byFile.get(entry.file);
+    assert.ok(record, `${entry.file} has a record`);
+    if (entry.damaged) {
+      assert.equal(record.status, 'failed', entry.file);
+      assert.equal(record.error?.code, entry.damaged, entry.file);
+      continue;
+    }
+    assert.equal(record.status, 'done', `${entry.file}: ${record.error?.message}`);
+    assert.equal(record.class, entry.class, entry.file);
+    if (expectSource) assert.equal(record.source, expectSource, entry.file);
+    if (EXTRACTED.has(entry.class)) assert.deepEqual(record.fields, entry.fields, `${entry.file} fields`);
+    else assert.equal(record.fields, null);
+  }
+}
+
+test('1,000 files through the real SDK and emulator: true labels and fields, damaged files coded, one line each; the re-run costs nothing', async () => {
+  const work = tempDir('run-main');
+  const out = join(work, 'results.jsonl');
+  const first = await run([corpus, '-o', out, '--db', join(work, 'db')]);
+  assert.equal(first.code, 1, `some files are damaged, so exit 1\n${first.stderr}`);
+  assertCorrect(out, 'gemini');
+  const intact = manifest.filter((entry) => !entry.damaged);
+  const extractions = intact.filter((entry) => EXTRACTED.has(entry.class)).length;
+  assert.equal(emulator.stats().requests.byModel['gemini-2.5-flash'], intact.length, 'one classification per intact file');
+  assert.equal(emulator.stats().requests.byModel['gemini-2.5-pro'], extractions, 'one extraction per extract-class file');
+  assert.match(first.stderr, /1,000 files in/);
+
+  emulator.resetStats();
+  const again = await run([corpus, '-o', out, '--db', join(work, 'db')]);
+  assert.equal(again.code, 1);
+  assert.equal(emulator.stats().requests.total, 0, 'a re-run makes no API call');
+  assertCorrect(out, 'cache');
+});
+
+test('the cache is keyed by content and fingerprint: a copy under a new name hits, a changed prompt misses', async () => {
+  const work = tempDir('run-cache');
+  const small = tempDir('run-cache-corpus');
+  const invoice = manifest.find((entry) => entry.class === 'vendor_invoice' && !entry.damaged)!;
+  copyFileSync(join(corpus, invoice.file), join(small, 'original.pdf'));
+  const db = join(work, 'db');
+  await run([small, '-o', join(work, 'a.jsonl'), '--db', db]);
+
+  copyFileSync(join(corpus, invoice.file), join(small, 'renamed-copy.pdf'));
+  emulator.resetStats();
+  await run([small, '-o', join(work, 'b.jsonl'), '--db', db]);
+  assert.equal(emulator.stats().requests.total, 0, 'same content under another name is a cache hit');
+  assert.deepEqual(readRecords(join(work, 'b.jsonl')).map((record) => record.source), ['cache', 'cache']);
+
+  const profile = { ...FINANCE_PROFILE, classifyPrompt: `${FINANCE_PROFILE.classifyPrompt} Be strict.` };
+  const profilePath = join(work, 'profile.json');
+  writeFileSync(profilePath, JSON.stringify(profile));
+  emulator.resetStats();
+  await run([small, '-o', join(work, 'c.jsonl'), '--db', db, '--profile', profilePath]);
+  assert.equal(emulator.stats().requests.byModel['gemini-2.5-flash'], 1, 'a changed prompt invalidates classification (asked once for both copies)');
+  assert.equal(emulator.stats().requests.byModel['gemini-2.5-pro'], undefined, 'the unchanged extraction stays cached');
+});
+
+test('an emulator quota of R per window is never exceeded, and injected faults lose or duplicate no file', async () => {
+  const work = tempDir('run-quota');
+  const subset = tempDir('run-quota-corpus');
+  const entries = manifest.filter((entry) => !entry.damaged).slice(0, 150);
+  for (const entry of entries) copyFileSync(join(corpus, entry.file), join(subset, entry.file.replace('/', '-')));
+  const windowMs = 1000;
+  const quota = await startEmulator({
+    timeScale: windowMs / 60_000,
+    latency: { 'gemini-2.5-flash': { medianMs: 3000, sigma: 0.5 }, 'gemini-2.5-pro': { medianMs: 6000, sigma: 0.5 } },
+    quota: { 'gemini-2.5-flash': { rpm: 40 }, 'gemini-2.5-pro': { rpm: 20 } },
+    faultRates: { '503': 0.05, '500': 0.03, '504': 0.02, reset: 0.02, stall: 0.02 },
+  });
+  after(() => quota.close());
+  const out = join(work, 'out.jsonl');
+  const result = await runCli(
+    ['run', subset, '-o', out, '--db', join(work, 'db'), '--base-url', quota.url, '--quota-window-ms', String(windowMs), '--rpm', 'gemini-2.5-flash=40,gemini-2.5-pro=20', '--request-timeout-ms', '1500', '--retry-base-ms', '50', '--max-attempts', '8', '--no-tui'],
+    { env: { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' } },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const stats = quota.stats();
+  for (const [model, limit] of [['gemini-2.5-flash', 40], ['gemini-2.5-pro', 20]] as const) {
+    const windows = stats.acceptedPerWindow[model] ?? [];
+    assert.ok(windows.length > 2, `${model} ran over several windows`);
+    assert.ok(Math.max(...windows) <= limit, `${model} windows ${JSON.stringify(windows)} exceed ${limit}`);
+  }
+  const total = Object.values(stats.requests.byStatus).reduce((sum, count) => sum + count, 0);
+  assert.ok((stats.requests.byStatus['429'] ?? 0) <= total * 0.01, `pacing keeps 429s under 1%: ${JSON.stringify(stats.requests.byStatus)}`);
+  assert.ok(Object.values(stats.faults).reduce((sum, count) => sum + count, 0) >= 10, 'faults were injected');
+  const records = readRecords(out);
+  assert.equal(records.length, entries.length);
+  assert.equal(new Set(records.map((record) => record.path)).size, entries.length, 'no duplicates');
+  for (const record of records) {
+    const entry = entries.find((candidate) => record.path.endsWith(candidate.file.replace('/', '-')))!;
+    assert.equal(record.status, 'done', `${record.path}: ${record.error?.code} ${record.error?.message}`);
+    assert.equal(record.class, entry.class);
+  }
+});
+
+test('an invalid key stops the run within a second with a clear message, nothing marked failed', async () => {
+  const work = tempDir('run-key');
+  const out = join(work, 'out.jsonl');
+  const started = performance.now();
+  const result = await run([corpus, '-o', out, '--db', join(work, 'db')], 'not-a-valid-key');
+  const elapsed = performance.now() - started;
+  assert.equal(result.code, 3);
+  assert.match(result.stderr, /the API key was refused: API key not valid/);
+  assert.match(result.stderr, /nothing was marked failed/);
+  assert.doesNotMatch(result.stderr + result.stdout, /not-a-valid-key/, 'the key itself is never printed');
+  const records = readRecords(out);
+  assert.ok(records.every((record) => record.error?.code !== 'API_AUTH'), 'no file is failed for a run-level problem');
+  assert.ok(records.length < manifest.length);
+  // The process also starts tsx, the pool and MuPDF; the stop itself must come within a second of the first refusal.
+  assert.ok(elapsed < 8000, `took ${elapsed} ms`);
+});
+
+test('CSV output is flattened, one row per file, and neutralises formulas', async () => {
+  const work = tempDir('run-csv');
+  const small = tempDir('run-csv-corpus');
+  for (const entry of manifest.slice(0, 20)) copyFileSync(join(corpus, entry.file), join(small, entry.file.replace('/', '-')));
+  writeFileSync(join(small, '=HYPERLINK("x").pdf'), 'not a pdf');
+  const out = join(work, 'out.csv');
+  await run([small, '-o', out, '--db', join(work, 'db')]);
+  const lines = readFileSync(out, 'utf8').trim().split('\r\n');
+  assert.equal(lines.length, 22, 'header + 21 files');
+  assert.match(lines[0]!, /^path,status,class,confidence,source,.*field_invoice_number/);
+  const notPdf = lines.find((line) => line.includes('HYPERLINK'));
+  assert.match(notPdf ?? '', /,failed,,,,.*,NOT_A_PDF,/);
+  const invoiceRow = lines.find((line) => line.includes(',done,vendor_invoice,'));
+  assert.ok(invoiceRow, 'an invoice row with its fields');
+});
+
+test('CSV cells that a spreadsheet would run as formulas are escaped', () => {
+  assert.equal(csvCell('=SUM(A1:A9)'), `'=SUM(A1:A9)`);
+  assert.equal(csvCell('+1-1'), `'+1-1`);
+  assert.equal(csvCell('-2+3'), `'-2+3`);
+  assert.equal(csvCell('@cmd'), `'@cmd`);
+  assert.equal(csvCell('=HYPERLINK("http://x","y")'), `"'=HYPERLINK(""http://x"",""y"")"`);
+  assert.equal(csvCell('Acme, Inc.'), '"Acme, Inc."');
+  assert.equal(csvCell(-12.5), '-12.5', 'numbers stay numbers');
+  assert.equal(csvCell(null), '');
+  assert.equal(csvCell([{ a: 1 }]), '"[{""a"":1}]"');
+});
