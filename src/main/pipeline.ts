@@ -166,10 +166,10 @@ function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   return { input: a.input + b.input, output: a.output + b.output, thinking: a.thinking + b.thinking, costUsd: a.costUsd + b.costUsd };
 }
 
-function record(path: string, started: number, facts: Partial<FileRecord> & Pick<FileRecord, 'status'>): FileRecord {
+function record(path: string, started: number, { status, ...facts }: Partial<FileRecord> & Pick<FileRecord, 'status'>): FileRecord {
   return {
     path,
-    status: facts.status,
+    status,
     sha256: null,
     bytes: null,
     pages: null,
