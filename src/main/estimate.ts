@@ -4,11 +4,31 @@ import { type Config, limitsFor } from './config.ts';
 import { discover } from './discover.ts';
 import { PRICES_AS_OF, priceTokens } from './models.ts';
 import { PreparePool } from './prepare-pool.ts';
+import { loadProfile } from './profile.ts';
+import { readByRules } from '../offline/rules.ts';
 
 /** Prompt and instruction tokens a classification request adds to the document itself. */
 export const CLASSIFY_PROMPT_TOKENS = 180;
 /** A classification answer is a label and a confidence in JSON; thinking is switched off for it. */
 export const CLASSIFY_OUTPUT_TOKENS = 25;
+/** Instructions added to an extraction request. */
+export const EXTRACT_PROMPT_TOKENS = 120;
+/** A typical extracted record in JSON (line items included). */
+export const EXTRACT_OUTPUT_TOKENS = 350;
+/** The thinking budget docpool gives 2.5 Pro for extraction (it cannot be switched off). */
+export const EXTRACT_THINKING_TOKENS = 1024;
+
+export interface StageEstimate {
+  readonly model: string;
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+  readonly rpm: number;
+  readonly tpm: number;
+  /** Minutes the quota needs: the slower of the request and token budgets. */
+  readonly minutes: number;
+}
 
 export interface EstimateReport {
   readonly files: number;
@@ -21,17 +41,15 @@ export interface EstimateReport {
   readonly failures: Readonly<Record<string, number>>;
   /** A few failed paths per code, so the user can look at them. */
   readonly failureExamples: Readonly<Record<string, readonly string[]>>;
-  readonly classify: {
-    readonly model: string;
-    readonly requests: number;
-    readonly inputTokens: number;
-    readonly outputTokens: number;
-    readonly costUsd: number;
-    readonly rpm: number;
-    readonly tpm: number;
-    /** Minutes the quota needs: the slower of the request and token budgets. */
-    readonly minutes: number;
-  };
+  readonly classify: StageEstimate;
+  /**
+   * Extraction, for the files the offline rules expect to be in an extract class (image-only
+   * files count as extracted: the rules cannot read them, so the estimate errs high).
+   */
+  readonly extract: StageEstimate & { readonly predictedByClass: Readonly<Record<string, number>> };
+  readonly totalCostUsd: number;
+  /** Minutes the slower of the two models' quotas needs; the models run in parallel. */
+  readonly totalMinutes: number;
   readonly pricesAsOf: string;
   readonly tier: string;
   readonly elapsedMs: number;
@@ -55,6 +73,10 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let pages = 0;
   let windowPages = 0;
   let inputTokens = 0;
+  let extractRequests = 0;
+  let extractInputTokens = 0;
+  const predictedByClass: Record<string, number> = {};
+  const profile = loadProfile(config.profile);
   const fail = (code: string, path: string) => {
     failures[code] = (failures[code] ?? 0) + 1;
     const examples = (failureExamples[code] ??= []);
@@ -75,14 +97,19 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         pages += result.pageCount;
         windowPages += result.windowPages;
         inputTokens += result.tokens.pdf + CLASSIFY_PROMPT_TOKENS;
+        const predicted = result.hasTextLayer ? readByRules(result.text).label : 'unreadable without a model';
+        predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
+        if (!result.hasTextLayer || profile.extract[predicted]) {
+          extractRequests++;
+          extractInputTokens += result.tokens.pdf + EXTRACT_PROMPT_TOKENS;
+        }
       },
     );
   } finally {
     await pool.close();
   }
-  const model = config.classifyModel;
-  const { rpm, tpm } = limitsFor(config, model);
-  const outputTokens = prepared * CLASSIFY_OUTPUT_TOKENS;
+  const classify = stageEstimate(config, config.classifyModel, prepared, inputTokens, prepared * CLASSIFY_OUTPUT_TOKENS);
+  const extract = stageEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * (EXTRACT_OUTPUT_TOKENS + EXTRACT_THINKING_TOKENS));
   const elapsedMs = performance.now() - started;
   return {
     files,
@@ -92,21 +119,20 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     windowPages,
     failures,
     failureExamples,
-    classify: {
-      model,
-      requests: prepared,
-      inputTokens,
-      outputTokens,
-      costUsd: priceTokens(model, inputTokens, outputTokens),
-      rpm,
-      tpm,
-      minutes: Math.max(prepared / rpm, inputTokens / tpm),
-    },
+    classify,
+    extract: { ...extract, predictedByClass },
+    totalCostUsd: classify.costUsd + extract.costUsd,
+    totalMinutes: Math.max(classify.minutes, extract.minutes),
     pricesAsOf: PRICES_AS_OF,
     tier: config.tier,
     elapsedMs: Math.round(elapsedMs),
     preparePagesPerSecond: Math.round(windowPages / (elapsedMs / 1000)),
   };
+}
+
+function stageEstimate(config: Config, model: string, requests: number, inputTokens: number, outputTokens: number): StageEstimate {
+  const { rpm, tpm } = limitsFor(config, model);
+  return { model, requests, inputTokens, outputTokens, costUsd: priceTokens(model, inputTokens, outputTokens), rpm, tpm, minutes: Math.max(requests / rpm, inputTokens / tpm) };
 }
 
 /** The human-readable report printed by `docpool estimate`. */
@@ -119,11 +145,13 @@ export function formatEstimate(report: EstimateReport): string {
   for (const [code, count] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${code.padEnd(16)} ${number(count)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }
-  const c = report.classify;
+  for (const [name, stage] of [['classify', report.classify], ['extract', report.extract]] as const) {
+    lines.push(
+      `${name.padEnd(11)} ${stage.model}: ${number(stage.requests)} requests, ~${number(stage.inputTokens)} input + ${number(stage.outputTokens)} output tokens, ~$${stage.costUsd.toFixed(2)}, ~${formatMinutes(stage.minutes)} at ${number(stage.rpm)} requests/min and ${number(stage.tpm)} tokens/min`,
+    );
+  }
   lines.push(
-    `classify    ${c.model}: ${number(c.requests)} requests, ~${number(c.inputTokens)} input + ${number(c.outputTokens)} output tokens`,
-    `cost        ~$${c.costUsd.toFixed(2)} at prices of ${report.pricesAsOf} (extraction not included yet)`,
-    `time        ~${formatMinutes(c.minutes)} at tier ${report.tier}: ${number(c.rpm)} requests/min, ${number(c.tpm)} tokens/min`,
+    `total       ~$${report.totalCostUsd.toFixed(2)} at prices of ${report.pricesAsOf}; ~${formatMinutes(report.totalMinutes)} at tier ${report.tier} (the two models run side by side)`,
     `prepared in ${(report.elapsedMs / 1000).toFixed(1)} s (${number(report.preparePagesPerSecond)} pages/s); no API call was made`,
   );
   return lines.join('\n');
