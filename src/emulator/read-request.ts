@@ -45,6 +45,9 @@ interface PdfReading {
   readonly truth: GroundTruth | undefined;
 }
 
+// The emulator reads whatever it is sent, damaged or not; MuPDF's repair chatter is noise here.
+mupdf.setLog({ error: () => {}, warning: () => {} });
+
 /** Parsing a PDF is the costly part; a retried request repeats the same bytes. */
 const pdfCache = new Map<string, PdfReading>();
 const PDF_CACHE_ENTRIES = 512;

@@ -53,6 +53,7 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--db <dir>', 'LMDB state folder: cache and resume state (default .docpool)')
   .option('--profile <name|file>', 'label set, prompts and extraction schemas (default finance)')
   .addOption(new Option('--provider <provider>', 'gemini (default when GEMINI_API_KEY or GOOGLE_API_KEY is set) or offline').choices(['gemini', 'offline']))
+  .addOption(new Option('--fallback <provider>', 'answer files whose API calls failed for good with the offline rules').choices(['offline']))
   .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
   .addOption(new Option('--input-mode <mode>', 'send the first pages as pdf (default), as text, or auto').choices(['pdf', 'text', 'auto']))
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))

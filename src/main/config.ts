@@ -42,6 +42,8 @@ const configSchema = z
     quotaWindowMs: positiveInt.default(60_000),
     /** Where answers come from. Default: gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else offline. */
     provider: z.enum(['gemini', 'offline']).optional(),
+    /** Answer a file whose API calls failed for good with the offline rules (records keep the API error). */
+    fallback: z.enum(['offline']).optional(),
     /** Gemini endpoint (an emulator, a proxy). Default: Google, or GOOGLE_GEMINI_BASE_URL. */
     baseUrl: z.string().url().optional(),
     /** What is sent: the first pages as a PDF, their extracted text, or whichever is cheaper when the text layer is good. Default pdf. */

@@ -18,6 +18,8 @@ export interface PipelineOptions {
   readonly window: number;
   readonly profile: Profile;
   readonly provider: Provider;
+  /** Answers a stage whose API calls failed for good (--fallback offline); its records say so. */
+  readonly fallback?: Provider;
   readonly pool: PreparePool;
   readonly store: Store;
   readonly sink: Sink;
@@ -94,31 +96,58 @@ async function processFile(item: Discovered, options: PipelineOptions): Promise<
   if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 
-  const classified = await runStage(options, 'classifying', resultKey(prepared.sha256, 'classify', options.provider.classifyFingerprint()), () => options.provider.classify(prepared));
+  const classified = await withFallback(options, (provider) =>
+    runStage(options, 'classifying', resultKey(prepared.sha256, 'classify', provider.classifyFingerprint()), () => provider.classify(prepared)),
+  );
   if (!classified.ok) return failed(classified.code, classified.message, { ...facts, usage: classified.usage ?? ZERO_USAGE });
   const label = classified.result.label ?? 'other';
 
   const extracted = options.profile.extract[label]
-    ? await runStage(options, 'extracting', resultKey(prepared.sha256, 'extract', options.provider.extractFingerprint(label)), () => options.provider.extract(prepared, label))
+    ? await withFallback(options, (provider) =>
+        runStage(options, 'extracting', resultKey(prepared.sha256, 'extract', provider.extractFingerprint(label)), () => provider.extract(prepared, label)),
+      )
     : undefined;
   if (extracted && !extracted.ok) {
     return failed(extracted.code, extracted.message, { ...facts, class: label, confidence: classified.result.confidence ?? null, usage: addUsage(spentThisRun(classified), extracted.usage ?? ZERO_USAGE) });
   }
   const stages = extracted ? [classified, extracted] : [classified];
   const allCached = stages.every((stage) => stage.cached);
+  const apiError = stages.find((stage) => stage.apiError)?.apiError;
   return record(item.path, started, {
     ...facts,
     status: 'done',
     class: label,
     confidence: classified.result.confidence ?? null,
     fields: extracted ? (extracted.result.fields ?? {}) : null,
-    source: allCached ? 'cache' : classified.result.source,
+    source: allCached ? 'cache' : stages.some((stage) => stage.result.source === 'offline') ? 'offline' : 'gemini',
+    ...(apiError ? { apiError } : {}),
     models: { classify: classified.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
     usage: stages.map(spentThisRun).reduce(addUsage, ZERO_USAGE),
   });
 }
 
-type Resolved = (StageOutcome & { ok: false }) | { readonly ok: true; readonly result: StageResult; readonly cached: boolean };
+type Resolved =
+  | (StageOutcome & { ok: false })
+  | {
+      readonly ok: true;
+      readonly result: StageResult;
+      readonly cached: boolean;
+      readonly apiError?: { readonly code: string; readonly message: string };
+      /** Spent on the failed API attempts a fallback answer replaced. */
+      readonly spentBefore?: TokenUsage;
+    };
+
+/**
+ * A stage from the main provider; if that failed for good and a fallback is configured, from the
+ * fallback, keeping the API error beside the answer so the record shows why.
+ */
+async function withFallback(options: PipelineOptions, stage: (provider: Provider) => Promise<Resolved>): Promise<Resolved> {
+  const primary = await stage(options.provider);
+  if (primary.ok || !options.fallback || primary.code === 'INTERRUPTED') return primary;
+  const fallback = await stage(options.fallback);
+  if (!fallback.ok) return primary;
+  return { ...fallback, apiError: { code: primary.code, message: primary.message }, ...(primary.usage ? { spentBefore: primary.usage } : {}) };
+}
 
 /**
  * Identical content met twice in one run (duplicate invoices are common) is asked once: the
@@ -159,7 +188,7 @@ async function inStage<T>(stats: RunStats, stage: FileStage, work: () => Promise
 }
 
 function spentThisRun(stage: Resolved & { ok: true }): TokenUsage {
-  return stage.cached ? ZERO_USAGE : stage.result.usage;
+  return addUsage(stage.cached ? ZERO_USAGE : stage.result.usage, stage.spentBefore ?? ZERO_USAGE);
 }
 
 function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {

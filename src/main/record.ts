@@ -16,5 +16,7 @@ export interface FileRecord {
   /** What this run spent on the file (0 for cache hits). */
   readonly usage: TokenUsage;
   readonly error: { readonly code: string; readonly message: string } | null;
+  /** With --fallback offline: the API failure the offline answer stands in for. */
+  readonly apiError?: { readonly code: string; readonly message: string };
   readonly ms: number;
 }

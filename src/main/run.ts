@@ -47,6 +47,7 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
       window: admissionWindow(config),
       profile,
       provider,
+      ...(config.fallback === 'offline' && provider.name === 'gemini' ? { fallback: new OfflineProvider(profile, config.pages) } : {}),
       pool,
       store,
       sink,

@@ -15,6 +15,10 @@ export type WindowOutcome =
   | { readonly ok: true; readonly window: PdfWindow }
   | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string };
 
+// MuPDF prints a line for every repair it makes; on a damaged corpus that floods the terminal
+// (and the dashboard). Each result's code already says what went wrong.
+mupdf.setLog({ error: () => {}, warning: () => {} });
+
 const HEADER_SEARCH_BYTES = 1024; // readers accept a `%PDF-` header anywhere in the first 1 KiB
 const TRAILER_SEARCH_BYTES = 2048; // room for the junk some producers append after %%EOF
 /** The smallest page object is a few dozen bytes; a count far beyond that is a lie in the file. */

@@ -2,14 +2,9 @@
  * Piscina entry for the prepare task. It only adapts: the logic is `prepareFile`, and the
  * subset bytes leave the thread by transfer (Piscina.move), never by copy.
  */
-import * as mupdf from 'mupdf';
 import { Piscina } from 'piscina';
 import { prepareFile } from './prepare.ts';
 import type { PrepareResult, PrepareTask } from './protocol.ts';
-
-// MuPDF prints a warning line for every repair it makes; on a damaged corpus that floods the
-// terminal under the dashboard. The codes in each result already say what went wrong.
-mupdf.setLog({ error: () => {}, warning: () => {} });
 
 /** The buffer of the last subset sent, kept only so a test can check it was detached by the move. */
 let lastMovedBuffer: ArrayBufferLike | undefined;
