@@ -6,7 +6,9 @@ import { type ConfigInput, loadConfig, parseModelNumbers, parsePositiveNumber, p
 import { runDemo } from './demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './estimate.ts';
+import { exportRun } from './export.ts';
 import { runCommand } from './run.ts';
+import { formatStatus, openExistingStore, stateStatus } from './state-summary.ts';
 import { TIERS } from './models.ts';
 
 const program = new Command('docpool')
@@ -62,11 +64,47 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
   .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseWholeNumber('--retry-base-ms', value))
   .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
+  .option('--retry-failed', 'also redo files that failed permanently last time')
+  .option('--max-cost <usd>', 'stop admitting files before the projected spend passes this', (value) => parsePositiveNumber('--max-cost', value))
+  .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) => parseWholeNumber('--drain-timeout-ms', value))
   .option('--no-tui', 'plain progress lines instead of the dashboard')
   .action(async (paths: string[], flags: PdfFlags & { tui?: boolean }) => {
     const { tui: _tui, ...rest } = flags;
     const code = await runCommand(paths, configFrom(rest), { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
     process.exitCode = code;
+  });
+
+program
+  .command('status')
+  .description('what the state folder holds: runs, counts, failures by code with examples, cache size')
+  .option('--db <dir>', 'LMDB state folder', '.docpool')
+  .option('--json', 'print one JSON object')
+  .action((flags: { db: string; json?: boolean }) => {
+    const store = openExistingStore(flags.db);
+    try {
+      const status = stateStatus(store, flags.db);
+      process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
+    } finally {
+      void store.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('rebuild a results file (.jsonl or .csv) from the state folder alone')
+  .requiredOption('-o, --out <file>', 'results file, .jsonl or .csv')
+  .option('--db <dir>', 'LMDB state folder', '.docpool')
+  .option('--run <id>', 'which run (default: the latest; see docpool status)')
+  .option('--profile <name|file>', 'profile whose fields become CSV columns', 'finance')
+  .option('--json', 'print what was written as JSON')
+  .action(async (flags: { out: string; db: string; run?: string; profile: string; json?: boolean }) => {
+    const store = openExistingStore(flags.db);
+    try {
+      const result = await exportRun(store, flags.out, flags.run, flags.profile);
+      process.stdout.write(flags.json ? `${JSON.stringify({ ...result, out: flags.out })}\n` : `wrote ${result.records} records of run ${result.runId} to ${flags.out}\n`);
+    } finally {
+      await store.close();
+    }
   });
 
 program

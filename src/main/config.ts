@@ -62,6 +62,12 @@ const configSchema = z
     retryBaseMs: positiveInt.default(1000),
     /** Largest inline request in MiB. Default 20. */
     maxInlineMb: z.number().positive().default(20),
+    /** Also retry files that failed permanently in an earlier attempt of the same run. */
+    retryFailed: z.boolean().default(false),
+    /** Stop admitting files before the projected spend passes this many USD. */
+    maxCost: z.number().positive().optional(),
+    /** On a graceful stop, how long in-flight files may take to finish before their requests are cancelled. Default 30 000. */
+    drainTimeoutMs: positiveInt.default(30_000),
     /** Files admitted but not finished. Default: enough to keep every worker and API slot busy. */
     window: positiveInt.optional(),
   })

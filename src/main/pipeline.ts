@@ -3,7 +3,7 @@ import { type Discovered, discover } from './discover.ts';
 import { resultKey } from './fingerprint.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from './profile.ts';
-import type { FileRecord } from './record.ts';
+import { type FileRecord, isRetryableCode } from './record.ts';
 import type { FileStage, RunStats } from './run-stats.ts';
 import type { Sink } from './sinks/sink.ts';
 import { AdmissionStopped, type Provider, RunAborted, type StageOutcome, ZERO_USAGE } from './stage.ts';
@@ -26,7 +26,27 @@ export interface PipelineOptions {
   readonly stats: RunStats;
   /** Aborted to stop admitting files (graceful stop, budget, daily quota); in-flight files finish. */
   readonly admission: AbortSignal;
+  /** The run this is (an attempt of): finished files are recorded under it, and skipped when resumed. */
+  readonly runId: string;
+  /** Also redo files that failed permanently in an earlier attempt. */
+  readonly retryFailed: boolean;
+  /** Stop admitting files before the projected spend passes this many USD. */
+  readonly maxCostUsd?: number;
+  /** Worst-case cost of one file, used to project spend until real averages exist. */
+  readonly priorCostPerFile?: number;
 }
+
+type Stat = { readonly size: number; readonly mtimeMs: number; readonly ino: number };
+
+/** A finished file: its record, the stat it was processed under, and whether it was carried over unchanged. */
+interface Finished {
+  readonly record: FileRecord;
+  readonly stat: Stat | null;
+  readonly carriedOver: boolean;
+}
+
+/** The stat cache trusts a hash only for files last modified this long before it was taken (git's racy-clean rule). */
+const RACY_MS = 2000;
 
 export type PipelineEnd =
   | { readonly kind: 'complete' }
@@ -42,7 +62,15 @@ export type PipelineEnd =
 export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd> {
   let end: PipelineEnd = { kind: 'complete' };
   const stopAdmission = new AbortController();
-  const admissionOpen = () => !options.admission.aborted && !stopAdmission.signal.aborted;
+  const admissionOpen = () => {
+    if (options.admission.aborted || stopAdmission.signal.aborted) return false;
+    if (options.maxCostUsd !== undefined && projectedSpend(options.stats, options.priorCostPerFile ?? 0) >= options.maxCostUsd) {
+      end = { kind: 'admission_stopped', code: 'BUDGET_REACHED', message: `the projected spend reached --max-cost $${options.maxCostUsd}` };
+      stopAdmission.abort();
+      return false;
+    }
+    return true;
+  };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats);
 
   await forEachBounded(
@@ -65,10 +93,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
         throw error;
       }
     },
-    async (record) => {
-      if (!record || end.kind === 'aborted') return;
-      await options.sink.write(record);
-      options.stats.finished(record);
+    async (finished) => {
+      if (!finished || end.kind === 'aborted') return;
+      // Commit, then write, then count: a file is never reported done before its state is saved.
+      if (!finished.carriedOver) await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat });
+      await options.sink.write(finished.record);
+      options.stats.finished(finished.record);
     },
   );
   if (options.admission.aborted && end.kind === 'complete') end = { kind: 'admission_stopped', code: 'INTERRUPTED', message: 'stopped on request' };
@@ -84,22 +114,53 @@ async function* admit(source: AsyncIterable<Discovered>, isOpen: () => boolean, 
   stats.discoveryFinished();
 }
 
-async function processFile(item: Discovered, options: PipelineOptions): Promise<FileRecord> {
-  const started = performance.now();
-  const failed = (code: string, message: string, facts: Partial<FileRecord> = {}): FileRecord =>
-    record(item.path, started, { status: 'failed', error: { code, message }, ...facts });
-  if (item.kind === 'error') return failed(item.code, item.message);
+/** Answered files needed before their average cost replaces the worst-case prior. */
+const COST_SAMPLE = 10;
 
+/** Spent so far plus what the files in flight and the next one will likely cost. */
+function projectedSpend(stats: RunStats, priorCostPerFile: number): number {
+  const snapshot = stats.snapshot();
+  const perFile = snapshot.done >= COST_SAMPLE ? snapshot.costUsd / snapshot.done : priorCostPerFile;
+  const inFlight = snapshot.discovered - snapshot.finished;
+  return snapshot.costUsd + perFile * (inFlight + 1);
+}
+
+async function processFile(item: Discovered, options: PipelineOptions): Promise<Finished> {
+  if (item.kind === 'error') {
+    const error = { code: item.code, message: item.message, retryable: isRetryableCode(item.code) };
+    return { record: record(item.path, performance.now(), { status: 'failed', error }), stat: null, carriedOver: false };
+  }
+  const stat = { size: item.size, mtimeMs: item.mtimeMs, ino: item.ino };
+  const prior = options.store.getRunFile(options.runId, item.path);
+  if (prior && sameStat(prior.stat, stat) && (prior.record.status === 'done' || (!prior.record.error?.retryable && !options.retryFailed))) {
+    options.stats.resumedFile();
+    // Nothing was spent on it in this attempt: it reads as a cache hit now.
+    const carried = prior.record.status === 'done' ? { ...prior.record, source: 'cache' as const, usage: ZERO_USAGE } : prior.record;
+    return { record: carried, stat, carriedOver: true };
+  }
+  return { record: await answerFile(item.path, stat, options), stat, carriedOver: false };
+}
+
+async function answerFile(path: string, stat: Stat, options: PipelineOptions): Promise<FileRecord> {
+  const started = performance.now();
+  const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
+    record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
+
+  const fromStat = answerFromStatCache(path, stat, options, started);
+  if (fromStat) return fromStat;
+
+  options.stats.fileRead();
   const prepared = await inStage(options.stats, 'preparing', () =>
-    options.pool.prepare({ path: item.path, pageWindow: options.pageWindow, maxFileBytes: options.maxFileBytes, buildSubset: options.provider.name === 'gemini' }),
+    options.pool.prepare({ path, pageWindow: options.pageWindow, maxFileBytes: options.maxFileBytes, buildSubset: options.provider.name === 'gemini' }),
   );
   if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
+  await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 
   const classified = await withFallback(options, (provider) =>
     runStage(options, 'classifying', resultKey(prepared.sha256, 'classify', provider.classifyFingerprint()), () => provider.classify(prepared)),
   );
-  if (!classified.ok) return failed(classified.code, classified.message, { ...facts, usage: classified.usage ?? ZERO_USAGE });
+  if (!classified.ok) return failed(classified.code, classified.message, { ...facts, usage: classified.usage ?? ZERO_USAGE }, classified.retryable);
   const label = classified.result.label ?? 'other';
 
   const extracted = options.profile.extract[label]
@@ -108,12 +169,13 @@ async function processFile(item: Discovered, options: PipelineOptions): Promise<
       )
     : undefined;
   if (extracted && !extracted.ok) {
-    return failed(extracted.code, extracted.message, { ...facts, class: label, confidence: classified.result.confidence ?? null, usage: addUsage(spentThisRun(classified), extracted.usage ?? ZERO_USAGE) });
+    const usage = addUsage(spentThisRun(classified), extracted.usage ?? ZERO_USAGE);
+    return failed(extracted.code, extracted.message, { ...facts, class: label, confidence: classified.result.confidence ?? null, usage }, extracted.retryable);
   }
   const stages = extracted ? [classified, extracted] : [classified];
   const allCached = stages.every((stage) => stage.cached);
   const apiError = stages.find((stage) => stage.apiError)?.apiError;
-  return record(item.path, started, {
+  return record(path, started, {
     ...facts,
     status: 'done',
     class: label,
@@ -124,6 +186,37 @@ async function processFile(item: Discovered, options: PipelineOptions): Promise<
     models: { classify: classified.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
     usage: stages.map(spentThisRun).reduce(addUsage, ZERO_USAGE),
   });
+}
+
+/**
+ * An unchanged file (same size, mtime and inode as when it was hashed, and hashed well after its
+ * last change) whose answers are all cached needs no reading at all: a 10,000-file re-run is
+ * then bound by stat and LMDB reads, not by hashing.
+ */
+function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions, started: number): FileRecord | undefined {
+  const facts = options.store.getFile(path);
+  if (!facts || !sameStat(facts, stat) || facts.hashedAt - facts.mtimeMs < RACY_MS) return undefined;
+  const classified = options.store.getResult(resultKey(facts.sha256, 'classify', options.provider.classifyFingerprint()));
+  if (!classified) return undefined;
+  const label = classified.label ?? 'other';
+  const extract = options.profile.extract[label] ? options.store.getResult(resultKey(facts.sha256, 'extract', options.provider.extractFingerprint(label))) : undefined;
+  if (options.profile.extract[label] && !extract) return undefined;
+  options.stats.statHit();
+  return record(path, started, {
+    status: 'done',
+    sha256: facts.sha256,
+    bytes: facts.size,
+    pages: facts.pages,
+    class: label,
+    confidence: classified.confidence ?? null,
+    fields: extract ? (extract.fields ?? {}) : null,
+    source: 'cache',
+    models: { classify: classified.model, ...(extract ? { extract: extract.model } : {}) },
+  });
+}
+
+function sameStat(a: Stat | null | undefined, b: Stat): boolean {
+  return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 
 type Resolved =

@@ -15,8 +15,16 @@ export interface FileRecord {
   readonly models: { readonly classify?: string; readonly extract?: string };
   /** What this run spent on the file (0 for cache hits). */
   readonly usage: TokenUsage;
-  readonly error: { readonly code: string; readonly message: string } | null;
+  /** `retryable`: whether a later run retries it by itself (else only with --retry-failed). */
+  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } | null;
   /** With --fallback offline: the API failure the offline answer stands in for. */
   readonly apiError?: { readonly code: string; readonly message: string };
   readonly ms: number;
+}
+
+/** Failures worth retrying on the next run without being asked: transient by nature. */
+const RETRYABLE = new Set(['PDF_TIMEOUT', 'WORKER_CRASHED', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'PATH_UNREADABLE', 'INTERRUPTED']);
+
+export function isRetryableCode(code: string): boolean {
+  return RETRYABLE.has(code) || code.startsWith('API_');
 }

@@ -21,6 +21,12 @@ export interface RunSnapshot {
   readonly retries: number;
   readonly recentErrors: ReadonlyArray<{ readonly path: string; readonly code: string; readonly message: string }>;
   readonly filesPerSecond: number;
+  /** Files whose bytes the workers read and hashed this run. */
+  readonly filesRead: number;
+  /** Unchanged files answered from the stat cache without being read. */
+  readonly statHits: number;
+  /** Files whose finished state was carried over from an earlier attempt of this run. */
+  readonly resumed: number;
 }
 
 const RECENT_ERRORS = 5;
@@ -37,6 +43,9 @@ export class RunStats {
   #pages = 0;
   #retries = 0;
   #costUsd = 0;
+  #filesRead = 0;
+  #statHits = 0;
+  #resumed = 0;
   readonly #tokens = { input: 0, output: 0, thinking: 0 };
   readonly #byClass: Record<string, number> = {};
   readonly #bySource: Record<string, number> = {};
@@ -61,6 +70,18 @@ export class RunStats {
 
   retried(): void {
     this.#retries++;
+  }
+
+  fileRead(): void {
+    this.#filesRead++;
+  }
+
+  statHit(): void {
+    this.#statHits++;
+  }
+
+  resumedFile(): void {
+    this.#resumed++;
   }
 
   /** Called once per file, after its record is committed and written. */
@@ -106,6 +127,9 @@ export class RunStats {
       retries: this.#retries,
       recentErrors: [...this.#recent],
       filesPerSecond: finished / Math.max(elapsedMs / 1000, 0.001),
+      filesRead: this.#filesRead,
+      statHits: this.#statHits,
+      resumed: this.#resumed,
     };
   }
 }

@@ -6,12 +6,16 @@ import { OfflineProvider } from './offline-provider.ts';
 import { runPipeline } from './pipeline.ts';
 import { PreparePool } from './prepare-pool.ts';
 import { loadProfile, type Profile } from './profile.ts';
+import { resumeBanner, resumeState, runIdentity } from './run-identity.ts';
 import { RunStats } from './run-stats.ts';
 import { CsvSink } from './sinks/csv-sink.ts';
 import { JsonlSink } from './sinks/jsonl-sink.ts';
 import type { Sink } from './sinks/sink.ts';
 import type { Provider } from './stage.ts';
 import { Store } from './store.ts';
+import { PDF_TOKENS_PER_PAGE } from '../workers/protocol.ts';
+import { CLASSIFY_OUTPUT_TOKENS, CLASSIFY_PROMPT_TOKENS, EXTRACT_OUTPUT_TOKENS, EXTRACT_PROMPT_TOKENS, EXTRACT_THINKING_TOKENS } from './estimate.ts';
+import { priceTokens } from './models.ts';
 import { formatProgress, formatSummary } from './summary.ts';
 
 export interface RunIo {
@@ -25,16 +29,28 @@ export interface RunIo {
 export async function runCommand(paths: readonly string[], config: Config, io: RunIo): Promise<number> {
   const profile = loadProfile(config.profile);
   const openSink = sinkFor(config.out, profile);
-  const provider = chooseProvider(config, profile, io);
+  const hardStop = new AbortController();
+  const provider = chooseProvider(config, profile, io, hardStop.signal);
   const store = Store.open(resolve(config.db));
+  const { id: runId, inputs } = runIdentity(paths, config.include, provider, profile.name);
+  const resume = resumeState(store, runId);
+  const banner = resumeBanner(runId, resume, config.retryFailed);
+  if (banner) io.stderr.write(`${banner}\n`);
+  const createdAt = resume.previous?.createdAt ?? Date.now();
+  await store.putRun({ id: runId, inputs, createdAt, updatedAt: Date.now(), state: 'running', filesRead: 0, statHits: 0, ...(resume.previous?.discovered === undefined ? {} : { discovered: resume.previous.discovered }) });
   const sink = openSink();
   const pool = new PreparePool({ workers: config.workers, taskTimeoutMs: config.taskTimeoutMs });
   const stats = new RunStats();
   const admission = new AbortController();
+  let drainTimer: NodeJS.Timeout | undefined;
   const onSignal = () => {
-    if (admission.signal.aborted) process.exit(130); // second Ctrl-C: stop now; LMDB stays consistent
-    io.stderr.write('\ndocpool: stopping: no new files; finishing the ones in flight (Ctrl-C again to stop at once)\n');
+    // Second Ctrl-C: stop now. LMDB commits are atomic, so the state folder stays consistent.
+    if (admission.signal.aborted) process.exit(EXIT.interrupted);
+    io.stderr.write(`\ndocpool: stopping: no new files; finishing the ones in flight (up to ${Math.round(config.drainTimeoutMs / 1000)} s; Ctrl-C again to stop at once)\n`);
     admission.abort();
+    // In-flight files get a deadline; after it their requests are cancelled and they are left for the next run.
+    drainTimer = setTimeout(() => hardStop.abort(), config.drainTimeoutMs);
+    drainTimer.unref();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   const progress = setInterval(() => io.stderr.write(`${formatProgress(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
@@ -53,21 +69,36 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
       sink,
       stats,
       admission: admission.signal,
+      runId,
+      retryFailed: config.retryFailed,
+      ...(config.maxCost === undefined ? {} : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(config) }),
     });
     const snapshot = stats.snapshot();
+    const state = end.kind === 'complete' ? 'complete' : end.kind === 'aborted' ? 'aborted' : end.code === 'INTERRUPTED' ? 'interrupted' : 'stopped';
+    await store.putRun({
+      id: runId,
+      inputs,
+      createdAt,
+      updatedAt: Date.now(),
+      state,
+      filesRead: snapshot.filesRead,
+      statHits: snapshot.statHits,
+      ...(snapshot.discoveryDone ? { discovered: snapshot.discovered } : resume.previous?.discovered === undefined ? {} : { discovered: resume.previous.discovered }),
+    });
     io.stderr.write(`${formatSummary(snapshot, end, config.out)}\n`);
     if (end.kind === 'aborted') return EXIT.aborted;
     if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
     return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
   } finally {
     clearInterval(progress);
+    clearTimeout(drainTimer);
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await Promise.all([pool.close(), provider.close(), sink.close()]);
     await store.close();
   }
 }
 
-function chooseProvider(config: Config, profile: Profile, io: RunIo): Provider {
+function chooseProvider(config: Config, profile: Profile, io: RunIo, stopSignal: AbortSignal): Provider {
   const apiKey = io.env.GEMINI_API_KEY || io.env.GOOGLE_API_KEY;
   const kind = config.provider ?? (apiKey ? 'gemini' : 'offline');
   if (kind === 'offline') {
@@ -95,9 +126,18 @@ function chooseProvider(config: Config, profile: Profile, io: RunIo): Provider {
       retryBaseMs: config.retryBaseMs,
       retryCapMs: 60_000,
       requestTimeoutMs: config.requestTimeoutMs,
-      stopSignal: new AbortController().signal,
+      stopSignal,
     },
   });
+}
+
+/** One file classified and extracted with the full page window and thinking budget: the budget's cautious prior. */
+function worstCaseCostPerFile(config: Config): number {
+  const pdfTokens = config.pages * PDF_TOKENS_PER_PAGE;
+  return (
+    priceTokens(config.classifyModel, pdfTokens + CLASSIFY_PROMPT_TOKENS, CLASSIFY_OUTPUT_TOKENS) +
+    priceTokens(config.extractModel, pdfTokens + EXTRACT_PROMPT_TOKENS, EXTRACT_OUTPUT_TOKENS + EXTRACT_THINKING_TOKENS)
+  );
 }
 
 /** Checks the output name now (a usage error before anything starts); opens the file later. */

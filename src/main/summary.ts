@@ -17,12 +17,15 @@ export function formatSummary(snapshot: RunSnapshot, end: PipelineEnd, out: stri
     lines.push(`  failed   ${code} × ${number(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
   }
   lines.push(
+    `  read     ${number(snapshot.filesRead)} files read and hashed; ${number(snapshot.statHits)} unchanged files not read; ${number(snapshot.resumed)} carried over from the last attempt`,
     `  tokens   ${number(snapshot.tokens.input)} in, ${number(snapshot.tokens.output)} out, ${number(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${number(snapshot.retries)} retries`,
     `  results  ${out}`,
   );
   if (end.kind === 'aborted') lines.push(`docpool: run stopped: ${end.message}`, '  nothing was marked failed; fix the cause and run the same command again.');
   if (end.kind === 'admission_stopped') {
     lines.push(`docpool: stopped admitting files: ${end.message}`, '  finished work is saved; run the same command again to go on from where it stopped.');
+    if (end.code === 'BUDGET_REACHED') lines.push('  (raise --max-cost, or leave it out, to go further)');
+    if (end.code === 'API_DAILY_QUOTA') lines.push('  (per-day quotas reset at midnight Pacific time)');
   }
   return lines.join('\n');
 }

@@ -6,6 +6,9 @@ import type { StageResult } from '../store.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter } from './model-limiter.ts';
 
+/** A 429 asking to wait longer than this is a quota for the day, not for the minute. */
+const LONG_QUOTA_DELAY_MS = 10 * 60_000;
+
 export interface CallPolicy {
   /** Attempts for 5xx, timeouts and resets (the SDK's own retry stays off). */
   readonly maxAttempts: number;
@@ -74,8 +77,12 @@ export async function callStage(call: StageCall, policy: CallPolicy): Promise<St
       if (failure.kind === 'fatal') throw new RunAborted(failure.code, failure.message);
       if (failure.kind === 'permanent') return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
       if (failure.kind === 'rate_limited') {
+        // A daily quota, or a delay of hours (a tier with no quota for the model), is not worth
+        // waiting out in-process: stop admitting, let the rest finish, say how to go on.
+        if (failure.perDay || (failure.retryAfterMs ?? 0) > LONG_QUOTA_DELAY_MS) {
+          throw new AdmissionStopped('API_DAILY_QUOTA', `the per-day quota of ${call.model} is used up: ${failure.message}`);
+        }
         call.limiter.onRateLimited(failure.retryAfterMs);
-        if (failure.perDay) throw new AdmissionStopped('API_DAILY_QUOTA', `the per-day quota of ${call.model} is used up: ${failure.message}`);
         if (++rateLimitedAttempts >= policy.maxRateLimitedAttempts) {
           return { ok: false, code: 'API_RATE_LIMITED', message: `still rate limited after ${rateLimitedAttempts} attempts`, retryable: true, usage: spent() };
         }

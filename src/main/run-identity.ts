@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { canonicalJson } from './fingerprint.ts';
+import type { Provider } from './stage.ts';
+import type { RunInfo, Store } from './store.ts';
+
+/**
+ * A run's identity: the inputs and everything that changes the answers. Running the same command
+ * again gives the same id, so it resumes; another profile, model or page window is another run.
+ */
+export function runIdentity(paths: readonly string[], include: readonly string[], provider: Provider, profileName: string): { id: string; inputs: string[] } {
+  const inputs = [...new Set(paths.map((path) => resolve(path)))].sort();
+  const id = createHash('sha256')
+    .update(canonicalJson({ inputs, include, provider: provider.name, classify: provider.classifyFingerprint(), profile: profileName }))
+    .digest('hex')
+    .slice(0, 12);
+  return { id, inputs };
+}
+
+export interface ResumeState {
+  readonly previous: RunInfo | undefined;
+  readonly done: number;
+  readonly failedRetryable: number;
+  readonly failedPermanent: number;
+}
+
+/** What an earlier attempt of this run left, read from its per-file states. */
+export function resumeState(store: Store, runId: string): ResumeState {
+  let done = 0;
+  let failedRetryable = 0;
+  let failedPermanent = 0;
+  for (const state of store.runFiles(runId)) {
+    if (state.record.status === 'done') done++;
+    else if (state.record.error?.retryable) failedRetryable++;
+    else failedPermanent++;
+  }
+  return { previous: store.getRun(runId), done, failedRetryable, failedPermanent };
+}
+
+/** "resuming run 3f2a…: 7,300 done, 12 failed (10 will be retried), ~2,688 to go". */
+export function resumeBanner(runId: string, state: ResumeState, retryFailed: boolean): string | undefined {
+  if (!state.previous) return undefined;
+  const number = (value: number) => value.toLocaleString('en-US');
+  const failed = state.failedRetryable + state.failedPermanent;
+  const retried = state.failedRetryable + (retryFailed ? state.failedPermanent : 0);
+  const toGo = state.previous.discovered === undefined ? undefined : Math.max(0, state.previous.discovered - state.done - failed + retried);
+  const verb = state.previous.state === 'complete' ? 're-running completed run' : `resuming run (last attempt ${state.previous.state})`;
+  const permanentNote = state.failedPermanent > 0 && !retryFailed ? `; ${number(state.failedPermanent)} failed for good are kept (--retry-failed to redo them)` : '';
+  return `docpool: ${verb} ${runId}: ${number(state.done)} done, ${number(failed)} failed (${number(retried)} will be retried)${toGo === undefined ? '' : `, ~${number(toGo)} to go`}${permanentNote}`;
+}

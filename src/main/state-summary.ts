@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from './errors.ts';
+import type { RunInfo, Store } from './store.ts';
+import { STORE_LAYOUT, Store as StoreClass } from './store.ts';
+
+export interface RunStatus {
+  readonly id: string;
+  readonly state: RunInfo['state'];
+  readonly inputs: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly discovered: number | null;
+  readonly done: number;
+  readonly failed: number;
+  readonly failuresByCode: Readonly<Record<string, { readonly count: number; readonly retryable: boolean; readonly examples: readonly string[] }>>;
+  readonly byClass: Readonly<Record<string, number>>;
+  readonly costUsd: number;
+  readonly filesRead: number;
+  readonly statHits: number;
+}
+
+export interface StateStatus {
+  readonly folder: string;
+  readonly layout: number;
+  readonly cachedResults: number;
+  readonly knownFiles: number;
+  readonly runs: readonly RunStatus[];
+}
+
+const EXAMPLES = 3;
+
+/** Opens an existing state folder; `status` and `export` never create one. */
+export function openExistingStore(db: string): Store {
+  const folder = resolve(db);
+  if (!existsSync(join(folder, 'data.mdb'))) throw new UsageError(`--db: no docpool state folder at ${folder}; run \`docpool run\` first (or point --db at one)`);
+  return StoreClass.open(folder);
+}
+
+/** Everything `docpool status` reports, read from LMDB alone. */
+export function stateStatus(store: Store, folder: string): StateStatus {
+  return {
+    folder: resolve(folder),
+    layout: STORE_LAYOUT,
+    cachedResults: store.resultCount(),
+    knownFiles: store.fileCount(),
+    runs: store.runs().map((run) => runStatus(store, run)),
+  };
+}
+
+function runStatus(store: Store, run: RunInfo): RunStatus {
+  let done = 0;
+  let failed = 0;
+  let costUsd = 0;
+  const failures: Record<string, { count: number; retryable: boolean; examples: string[] }> = {};
+  const byClass: Record<string, number> = {};
+  for (const { record } of store.runFiles(run.id)) {
+    costUsd += record.usage.costUsd;
+    if (record.status === 'done') {
+      done++;
+      if (record.class) byClass[record.class] = (byClass[record.class] ?? 0) + 1;
+      continue;
+    }
+    failed++;
+    const code = record.error?.code ?? 'UNKNOWN';
+    const entry = (failures[code] ??= { count: 0, retryable: record.error?.retryable ?? false, examples: [] });
+    entry.count++;
+    if (entry.examples.length < EXAMPLES) entry.examples.push(`${record.path}: ${record.error?.message ?? ''}`);
+  }
+  return {
+    id: run.id,
+    state: run.state,
+    inputs: run.inputs,
+    createdAt: new Date(run.createdAt).toISOString(),
+    updatedAt: new Date(run.updatedAt).toISOString(),
+    discovered: run.discovered ?? null,
+    done,
+    failed,
+    failuresByCode: failures,
+    byClass,
+    costUsd,
+    filesRead: run.filesRead,
+    statHits: run.statHits,
+  };
+}
+
+export function formatStatus(status: StateStatus): string {
+  const number = (value: number) => value.toLocaleString('en-US');
+  const lines = [`state folder ${status.folder} (layout ${status.layout}): ${number(status.cachedResults)} cached answers, ${number(status.knownFiles)} known files`];
+  if (status.runs.length === 0) lines.push('no runs yet');
+  for (const run of status.runs) {
+    const toGo = run.discovered === null ? '' : `, ${number(Math.max(0, run.discovered - run.done - run.failed))} to go`;
+    lines.push(
+      '',
+      `run ${run.id}  ${run.state}  last ${run.updatedAt.replace('T', ' ').slice(0, 19)} UTC  inputs: ${run.inputs.join(' ')}`,
+      `  ${number(run.done)} done, ${number(run.failed)} failed${toGo}; $${run.costUsd.toFixed(4)} spent; last attempt read ${number(run.filesRead)} files, skipped ${number(run.statHits)} unchanged`,
+    );
+    const classes = Object.entries(run.byClass).sort((a, b) => b[1] - a[1]);
+    if (classes.length > 0) lines.push(`  classes: ${classes.map(([label, count]) => `${label} ${number(count)}`).join(', ')}`);
+    for (const [code, entry] of Object.entries(run.failuresByCode).sort((a, b) => b[1].count - a[1].count)) {
+      lines.push(`  ${code} × ${number(entry.count)}${entry.retryable ? ' (retried next run)' : ''}`, ...entry.examples.map((example) => `    ${example}`));
+    }
+  }
+  return lines.join('\n');
+}
