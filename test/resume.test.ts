@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateCorpus, type ManifestEntry } from '../scripts/corpus/generate.ts';
@@ -31,6 +31,15 @@ after(() => emulator.close());
 const apiCalls = () => Object.values(emulator.stats().requests.byModel).reduce((sum, count) => sum + count, 0);
 const args = (work: string) => ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--window', String(WINDOW), '--no-tui', ...UNLIMITED];
 const env = { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' };
+
+async function waitForRecords(path: string, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(path) && readFileSync(path, 'utf8').split('\n').length > count) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`fewer than ${count} records in ${path} after ${timeoutMs} ms`);
+}
 
 function assertComplete(work: string): void {
   const byFile = recordsByFile(readRecords(join(work, 'out.jsonl')), corpus);
@@ -64,7 +73,8 @@ test('SIGKILL at random moments: the state folder stays sound, the output ends c
 test('SIGINT drains in-flight files, exits 130, and the next run resumes with a correct banner', async () => {
   const work = tempDir('sigint');
   const { child, result } = startCli(args(work), { env });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  // Signal once files are finishing (start-up under a loaded test machine can take seconds).
+  await waitForRecords(join(work, 'out.jsonl'), 10, 30_000);
   child.kill('SIGINT');
   const stopped = await result;
   assert.equal(stopped.code, 130, stopped.stderr);

@@ -69,8 +69,8 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) => parseWholeNumber('--drain-timeout-ms', value))
   .option('--no-tui', 'plain progress lines instead of the dashboard')
   .action(async (paths: string[], flags: PdfFlags & { tui?: boolean }) => {
-    const { tui: _tui, ...rest } = flags;
-    const code = await runCommand(paths, configFrom(rest), { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
+    const { tui, ...rest } = flags;
+    const code = await runCommand(paths, configFrom(rest), { env: process.env, stderr: process.stderr, tui: tui !== false, progressEverySeconds: 5 });
     process.exitCode = code;
   });
 
@@ -148,9 +148,10 @@ program
 
 program
   .command('demo')
-  .description('generate a sample corpus and show what docpool makes of it, with no API key')
-  .action(async () => {
-    await runDemo();
+  .description('sample corpus + local Gemini emulator + a run with the dashboard, then a cached re-run; no key, no network')
+  .option('--no-tui', 'plain progress lines instead of the dashboard')
+  .action(async (flags: { tui?: boolean }) => {
+    process.exitCode = await runDemo({ tui: flags.tui !== false });
   });
 
 async function main(): Promise<number> {

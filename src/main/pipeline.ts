@@ -26,6 +26,8 @@ export interface PipelineOptions {
   readonly stats: RunStats;
   /** Aborted to stop admitting files (graceful stop, budget, daily quota); in-flight files finish. */
   readonly admission: AbortSignal;
+  /** Resolves when admission may go on (the dashboard's pause key). */
+  readonly waitWhilePaused?: () => Promise<void>;
   /** The run this is (an attempt of): finished files are recorded under it, and skipped when resumed. */
   readonly runId: string;
   /** Also redo files that failed permanently in an earlier attempt. */
@@ -71,7 +73,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     }
     return true;
   };
-  const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats);
+  const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
 
   await forEachBounded(
     source,
@@ -105,8 +107,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   return end;
 }
 
-async function* admit(source: AsyncIterable<Discovered>, isOpen: () => boolean, stats: RunStats): AsyncGenerator<Discovered> {
+async function* admit(source: AsyncIterable<Discovered>, isOpen: () => boolean, stats: RunStats, waitWhilePaused?: () => Promise<void>): AsyncGenerator<Discovered> {
   for await (const item of source) {
+    await waitWhilePaused?.();
     if (!isOpen()) return;
     stats.discovered();
     yield item;

@@ -1,3 +1,4 @@
+import { RateWindow } from './rate-window.ts';
 import type { FileRecord } from './record.ts';
 
 /** Where a file is in its life (STYLE: each file's lifecycle is a union). */
@@ -27,9 +28,20 @@ export interface RunSnapshot {
   readonly statHits: number;
   /** Files whose finished state was carried over from an earlier attempt of this run. */
   readonly resumed: number;
+  /** Over the last 10 s. */
+  readonly recentFilesPerSecond: number;
+  readonly recentPagesPerSecond: number;
+  readonly pagesPerSecond: number;
+  /** Files finished in each of the last 60 s, oldest first. */
+  readonly filesPerSecondSeries: readonly number[];
+  /** Seconds to go at the last 30 s' rate; undefined while the total is unknown or nothing moves. */
+  readonly etaSeconds: number | undefined;
 }
 
-const RECENT_ERRORS = 5;
+const RECENT_SECONDS = 10;
+const ETA_SECONDS = 30;
+
+const RECENT_ERRORS = 10;
 
 /** Plain counters fed by the pipeline; `snapshot()` is all the summary, progress lines and dashboard read. */
 export class RunStats {
@@ -51,6 +63,7 @@ export class RunStats {
   readonly #bySource: Record<string, number> = {};
   readonly #failures: Record<string, { count: number; example: string; message: string }> = {};
   readonly #recent: Array<{ path: string; code: string; message: string }> = [];
+  readonly #rates = new RateWindow();
 
   discovered(): void {
     this.#discovered++;
@@ -86,6 +99,7 @@ export class RunStats {
 
   /** Called once per file, after its record is committed and written. */
   finished(record: FileRecord): void {
+    this.#rates.record(record.pages ?? 0);
     this.#pages += record.pages ?? 0;
     this.#tokens.input += record.usage.input;
     this.#tokens.output += record.usage.output;
@@ -109,6 +123,9 @@ export class RunStats {
   snapshot(): RunSnapshot {
     const elapsedMs = performance.now() - this.#started;
     const finished = this.#done + this.#cached + this.#failed;
+    const recent = this.#rates.rate(RECENT_SECONDS);
+    const etaRate = this.#rates.rate(ETA_SECONDS).files;
+    const remaining = this.#discovered - finished;
     return {
       elapsedMs,
       discovered: this.#discovered,
@@ -130,6 +147,11 @@ export class RunStats {
       filesRead: this.#filesRead,
       statHits: this.#statHits,
       resumed: this.#resumed,
+      recentFilesPerSecond: recent.files,
+      recentPagesPerSecond: recent.pages,
+      pagesPerSecond: this.#pages / Math.max(elapsedMs / 1000, 0.001),
+      filesPerSecondSeries: this.#rates.filesPerSecondSeries(),
+      etaSeconds: this.#discoveryDone && etaRate > 0 ? remaining / etaRate : undefined,
     };
   }
 }

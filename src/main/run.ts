@@ -8,6 +8,9 @@ import { PreparePool } from './prepare-pool.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { resumeBanner, resumeState, runIdentity } from './run-identity.ts';
 import { RunStats } from './run-stats.ts';
+import { AdmissionControl } from './admission-control.ts';
+import { DashboardFeed } from './dashboard-feed.ts';
+import { type LiveDashboard, startDashboard } from '../tui/live-dashboard.tsx';
 import { CsvSink } from './sinks/csv-sink.ts';
 import { JsonlSink } from './sinks/jsonl-sink.ts';
 import type { Sink } from './sinks/sink.ts';
@@ -20,7 +23,9 @@ import { formatProgress, formatSummary } from './summary.ts';
 
 export interface RunIo {
   readonly env: NodeJS.ProcessEnv;
-  readonly stderr: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WriteStream;
+  /** Draw the dashboard (when stderr is a terminal); else plain progress lines. */
+  readonly tui: boolean;
   /** Seconds between plain progress lines. */
   readonly progressEverySeconds: number;
 }
@@ -41,19 +46,42 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
   const sink = openSink();
   const pool = new PreparePool({ workers: config.workers, taskTimeoutMs: config.taskTimeoutMs });
   const stats = new RunStats();
-  const admission = new AbortController();
+  const admission = new AdmissionControl();
   let drainTimer: NodeJS.Timeout | undefined;
+  let dashboard: LiveDashboard | undefined;
   const onSignal = () => {
     // Second Ctrl-C: stop now. LMDB commits are atomic, so the state folder stays consistent.
     if (admission.signal.aborted) process.exit(EXIT.interrupted);
-    io.stderr.write(`\ndocpool: stopping: no new files; finishing the ones in flight (up to ${Math.round(config.drainTimeoutMs / 1000)} s; Ctrl-C again to stop at once)\n`);
-    admission.abort();
+    if (!dashboard) io.stderr.write(`\ndocpool: stopping: no new files; finishing the ones in flight (up to ${Math.round(config.drainTimeoutMs / 1000)} s; Ctrl-C again to stop at once)\n`);
+    admission.stop();
     // In-flight files get a deadline; after it their requests are cancelled and they are left for the next run.
     drainTimer = setTimeout(() => hardStop.abort(), config.drainTimeoutMs);
     drainTimer.unref();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  const progress = setInterval(() => io.stderr.write(`${formatProgress(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
+  const limiters = provider instanceof GeminiProvider ? provider.limiters() : [];
+  const feed = new DashboardFeed({
+    runId,
+    provider: provider.name,
+    stats,
+    limiters: () => limiters.map((limiter) => limiter.stats()),
+    pool: () => pool.stats(),
+    paused: () => admission.paused,
+    stopping: () => admission.signal.aborted,
+  });
+  dashboard = io.tui && io.stderr.isTTY
+    ? startDashboard(() => feed.snapshot(), {
+        togglePause: () => admission.togglePause(),
+        changeConcurrency: (direction) => {
+          for (const limiter of limiters) {
+            const ceiling = limiter.stats().maxConcurrency;
+            limiter.setMaxConcurrency(ceiling + direction * Math.max(1, Math.round(ceiling * 0.1)));
+          }
+        },
+        stop: onSignal,
+      }, io.stderr)
+    : undefined;
+  const progress = dashboard ? undefined : setInterval(() => io.stderr.write(`${formatProgress(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
   try {
     const end = await runPipeline({
       paths,
@@ -69,6 +97,7 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
       sink,
       stats,
       admission: admission.signal,
+      waitWhilePaused: () => admission.waitWhilePaused(),
       runId,
       retryFailed: config.retryFailed,
       ...(config.maxCost === undefined ? {} : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(config) }),
@@ -85,13 +114,17 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
       statHits: snapshot.statHits,
       ...(snapshot.discoveryDone ? { discovered: snapshot.discovered } : resume.previous?.discovered === undefined ? {} : { discovered: resume.previous.discovered }),
     });
+    await dashboard?.close();
     io.stderr.write(`${formatSummary(snapshot, end, config.out)}\n`);
+    io.stderr.write(`  event loop p99 ${feed.eventLoopP99Ms().toFixed(1)} ms over the run (dashboard ${dashboard ? 'on' : 'off'})\n`);
     if (end.kind === 'aborted') return EXIT.aborted;
     if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
     return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
   } finally {
     clearInterval(progress);
     clearTimeout(drainTimer);
+    feed.close();
+    await dashboard?.close();
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await Promise.all([pool.close(), provider.close(), sink.close()]);
     await store.close();

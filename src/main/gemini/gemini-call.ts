@@ -86,12 +86,14 @@ export async function callStage(call: StageCall, policy: CallPolicy): Promise<St
         if (++rateLimitedAttempts >= policy.maxRateLimitedAttempts) {
           return { ok: false, code: 'API_RATE_LIMITED', message: `still rate limited after ${rateLimitedAttempts} attempts`, retryable: true, usage: spent() };
         }
+        call.limiter.retried();
         call.onRetry?.(failure);
         // The limiter's pause honours RetryInfo; without one, back off as for an overload.
         if (failure.retryAfterMs === undefined) await sleep(fullJitter(rateLimitedAttempts, policy));
         continue;
       }
       if (++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
+      call.limiter.retried();
       call.onRetry?.(failure);
       await sleep(fullJitter(attempts, policy));
       continue;
@@ -119,6 +121,7 @@ export async function callStage(call: StageCall, policy: CallPolicy): Promise<St
     }
     outputRetried = true;
     maxOutputTokens *= 2;
+    call.limiter.retried();
     call.onRetry?.({ kind: 'invalid_output' });
   }
 }

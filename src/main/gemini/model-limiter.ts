@@ -23,8 +23,15 @@ export interface ModelLimiterStats {
   readonly requestsInWindow: number;
   readonly tokensInWindow: number;
   readonly rateLimited: number;
+  readonly retries: number;
   readonly pausedForMs: number;
+  /** Request latency over the last attempts, ms (undefined before the first answer). */
+  readonly latencyP50?: number;
+  readonly latencyP95?: number;
 }
+
+/** Attempts kept for the latency percentiles. */
+const LATENCY_SAMPLES = 256;
 
 /**
  * Slack added to each window so a request that reaches the server late (connection queueing, a
@@ -55,6 +62,9 @@ export class ModelLimiter {
   #requestsInWindow = 0;
   #tokensInWindow = 0;
   #rateLimited = 0;
+  #retries = 0;
+  readonly #latencies: number[] = [];
+  #latencyNext = 0;
 
   constructor(options: ModelLimiterOptions) {
     this.model = options.model;
@@ -78,10 +88,13 @@ export class ModelLimiter {
         await this.#waitWhilePaused();
         this.#sent(weight);
         this.#inFlight++;
+        const started = performance.now();
         try {
           return await attempt();
         } finally {
           this.#inFlight--;
+          this.#latencies[this.#latencyNext] = performance.now() - started;
+          this.#latencyNext = (this.#latencyNext + 1) % LATENCY_SAMPLES;
         }
       }),
     );
@@ -98,6 +111,10 @@ export class ModelLimiter {
       this.#lastDecrease = now;
       this.#setConcurrency(Math.max(1, Math.floor(this.#concurrency / 2)));
     }
+  }
+
+  retried(): void {
+    this.#retries++;
   }
 
   /** Additive increase: one more slot after a full round of successes at the current level. */
@@ -140,7 +157,9 @@ export class ModelLimiter {
       requestsInWindow: this.#requestsInWindow,
       tokensInWindow: this.#tokensInWindow,
       rateLimited: this.#rateLimited,
+      retries: this.#retries,
       pausedForMs: Math.max(0, this.#pausedUntil - Date.now()),
+      ...percentiles(this.#latencies),
     };
   }
 
@@ -182,4 +201,11 @@ export class ModelLimiter {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+function percentiles(samples: readonly number[]): { latencyP50?: number; latencyP95?: number } {
+  if (samples.length === 0) return {};
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+  return { latencyP50: at(0.5), latencyP95: at(0.95) };
 }

@@ -1,0 +1,66 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ModelLimiterStats } from './gemini/model-limiter.ts';
+import type { PreparePoolStats } from './prepare-pool.ts';
+import type { RunSnapshot, RunStats } from './run-stats.ts';
+
+/** Everything the dashboard draws, as one plain value: the TUI renders it and nothing else. */
+export interface DashboardSnapshot {
+  readonly run: RunSnapshot;
+  readonly runId: string;
+  readonly provider: string;
+  readonly paused: boolean;
+  readonly stopping: boolean;
+  readonly models: readonly ModelLimiterStats[];
+  readonly pool: PreparePoolStats;
+  /** Spend projected over every discovered file at the average so far. */
+  readonly projectedCostUsd: number;
+  readonly rssBytes: number;
+  readonly eventLoopP99Ms: number;
+}
+
+export interface FeedSources {
+  readonly runId: string;
+  readonly provider: string;
+  readonly stats: RunStats;
+  readonly limiters: () => readonly ModelLimiterStats[];
+  readonly pool: () => PreparePoolStats;
+  readonly paused: () => boolean;
+  readonly stopping: () => boolean;
+}
+
+/**
+ * Samples the run for the dashboard (and measures the main thread's event-loop delay, which is
+ * the dashboard's own promise: it must not slow the run).
+ */
+export class DashboardFeed {
+  readonly #loop = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor(private readonly sources: FeedSources) {
+    this.#loop.enable();
+  }
+
+  snapshot(): DashboardSnapshot {
+    const run = this.sources.stats.snapshot();
+    const answered = Math.max(1, run.finished);
+    return {
+      run,
+      runId: this.sources.runId,
+      provider: this.sources.provider,
+      paused: this.sources.paused(),
+      stopping: this.sources.stopping(),
+      models: this.sources.limiters(),
+      pool: this.sources.pool(),
+      projectedCostUsd: (run.costUsd / answered) * Math.max(run.discovered, run.finished),
+      rssBytes: process.memoryUsage.rss(),
+      eventLoopP99Ms: this.eventLoopP99Ms(),
+    };
+  }
+
+  eventLoopP99Ms(): number {
+    return this.#loop.percentile(99) / 1e6;
+  }
+
+  close(): void {
+    this.#loop.disable();
+  }
+}

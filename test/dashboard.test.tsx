@@ -1,0 +1,148 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// (tsx outside the project folder finds no tsconfig; the pragmas pin the JSX transform either way.)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { render } from 'ink-testing-library';
+import type { DashboardSnapshot } from '../src/main/dashboard-feed.ts';
+import type { ModelLimiterStats } from '../src/main/gemini/model-limiter.ts';
+import type { RunSnapshot } from '../src/main/run-stats.ts';
+import { Dashboard } from '../src/tui/dashboard.tsx';
+
+const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({
+  model: 'gemini-2.5-flash',
+  inFlight: 0,
+  concurrency: 32,
+  maxConcurrency: 32,
+  rpm: 1000,
+  tpm: 1_000_000,
+  requestsInWindow: 0,
+  tokensInWindow: 0,
+  rateLimited: 0,
+  retries: 0,
+  pausedForMs: 0,
+  ...overrides,
+});
+
+function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> = {}): DashboardSnapshot {
+  return {
+    run: {
+      elapsedMs: 0,
+      discovered: 0,
+      discoveryDone: false,
+      inStage: { preparing: 0, classifying: 0, extracting: 0 },
+      done: 0,
+      cached: 0,
+      failed: 0,
+      finished: 0,
+      pages: 0,
+      byClass: {},
+      bySource: {},
+      failuresByCode: {},
+      tokens: { input: 0, output: 0, thinking: 0 },
+      costUsd: 0,
+      retries: 0,
+      recentErrors: [],
+      filesPerSecond: 0,
+      filesRead: 0,
+      statHits: 0,
+      resumed: 0,
+      recentFilesPerSecond: 0,
+      recentPagesPerSecond: 0,
+      pagesPerSecond: 0,
+      filesPerSecondSeries: new Array(60).fill(0),
+      etaSeconds: undefined,
+      ...run,
+    },
+    runId: 'a1b2c3d4e5f6',
+    provider: 'gemini',
+    paused: false,
+    stopping: false,
+    models: [model({}), model({ model: 'gemini-2.5-pro', rpm: 150, tpm: 2_000_000, concurrency: 32 })],
+    pool: { workers: 2, inPool: 0, completed: 0, timeouts: 0, crashes: 0, utilisation: 0 },
+    projectedCostUsd: 0,
+    rssBytes: 150 * 1024 * 1024,
+    eventLoopP99Ms: 3.2,
+    ...extra,
+  };
+}
+
+const frameOf = (value: DashboardSnapshot, width = 80, height = 24) => {
+  const { lastFrame, unmount } = render(<Dashboard snapshot={value} width={width} height={height} />);
+  const frame = lastFrame() ?? '';
+  unmount();
+  return frame;
+};
+
+test('a fresh run: running, nothing finished yet, no errors, the keys in the footer', () => {
+  const frame = frameOf(snapshot({ discovered: 12 }));
+  assert.match(frame, /docpool run a1b2c3d4e5f6 · gemini · running/);
+  assert.match(frame, /0\/12\+ files/, 'the total is open while discovery goes on');
+  assert.match(frame, /ETA --:--/);
+  assert.match(frame, /recent errors\n\s+none/);
+  assert.match(frame, /p pause {2}\+ \/ - API concurrency {2}q stop/);
+});
+
+test('mid-run with 429s: rates, stage counts, a paused model with its 429s, spend and projection, errors', () => {
+  const frame = frameOf(
+    snapshot(
+      {
+        elapsedMs: 95_000,
+        discovered: 10_000,
+        discoveryDone: true,
+        finished: 4_500,
+        done: 4_000,
+        cached: 400,
+        failed: 100,
+        inStage: { preparing: 4, classifying: 20, extracting: 8 },
+        recentFilesPerSecond: 48.5,
+        filesPerSecond: 47.4,
+        etaSeconds: 113,
+        byClass: { vendor_invoice: 2100, receipt: 900, other: 400 },
+        costUsd: 3.21,
+        recentErrors: [{ path: '/data/invoices/batch-7/scan-0042.pdf', code: 'PDF_ENCRYPTED', message: 'the PDF is encrypted and needs a user password to open' }],
+      },
+      {
+        models: [
+          model({ inFlight: 16, concurrency: 16, requestsInWindow: 998, tokensInWindow: 640_000, rateLimited: 37, retries: 41, pausedForMs: 11_800, latencyP50: 1820, latencyP95: 5400 }),
+          model({ model: 'gemini-2.5-pro', rpm: 150, tpm: 2_000_000, inFlight: 30, requestsInWindow: 149, latencyP50: 9100, latencyP95: 21000 }),
+        ],
+        projectedCostUsd: 7.13,
+      },
+    ),
+  );
+  assert.match(frame, /45% 4,500\/10,000 files/);
+  assert.match(frame, /ETA 1:53/);
+  assert.match(frame, /files\/s 48\.5 now, 47\.4 avg/);
+  assert.match(frame, /classify 20 · extract 8 · done 4,000 · cached 400 · failed 100/);
+  assert.match(frame, /gemini-2\.5-flash\s+16\/16\s+998\/1000\s+640k\/1\.0M\s+37\s+41\s+1820\/5400 ⏸12s/);
+  assert.match(frame, /gemini-2\.5-pro\s+30\/32\s+149\/150/);
+  assert.match(frame, /spent \$3\.2100 · projected \$7\.13/);
+  assert.match(frame, /classes: vendor_invoice 2,100 · receipt 900 · other 400/);
+  assert.match(frame, /PDF_ENCRYPTED\s+\/data\/invoices\/batch-7\/scan-0042\.pdf/);
+});
+
+test('a finished run reads finished at 100%', () => {
+  const frame = frameOf(snapshot({ discovered: 300, discoveryDone: true, finished: 300, done: 282, failed: 18, etaSeconds: 0 }));
+  assert.match(frame, /· finished ·/);
+  assert.match(frame, /100% 300\/300 files/);
+});
+
+test('it fits an 80x24 terminal and uses more room when there is more', () => {
+  const busy = snapshot({
+    discovered: 50,
+    recentErrors: Array.from({ length: 10 }, (_, index) => ({ path: `/a/very/long/path/to/some/folder/file-${index}.pdf`, code: 'PDF_CORRUPT', message: 'MuPDF cannot read the document: '.repeat(4) })),
+  });
+  const small = frameOf(busy, 80, 24).split('\n');
+  assert.ok(small.length <= 24, `${small.length} lines`);
+  assert.ok(small.every((line) => line.length <= 80), `widest line ${Math.max(...small.map((line) => line.length))}`);
+  const large = frameOf(busy, 160, 40).split('\n');
+  assert.ok(Math.max(...large.map((line) => line.length)) > 80, 'a wide terminal gets wider lines');
+  const errorLines = (lines: string[]) => lines.filter((line) => line.includes('PDF_CORRUPT')).length;
+  assert.ok(errorLines(large) > errorLines(small), 'a tall terminal shows more errors');
+});
+
+test('pause and stopping are shown, with the key to resume', () => {
+  assert.match(frameOf(snapshot({ discovered: 5 }, { paused: true })), /· paused ·[\s\S]*p resume/);
+  assert.match(frameOf(snapshot({ discovered: 5 }, { stopping: true })), /· stopping ·/);
+});

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './helpers/temp.ts';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const CLI = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const SOCKET = `docpool-test-${process.pid}`;
+
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = (session: string) => tmux('capture-pane', '-t', session, '-p', '-S', '-200');
+
+async function waitFor(session: string, pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = screen(session);
+    if (pattern.test(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`screen never matched ${pattern} within ${timeoutMs} ms; last screen:\n${last}`);
+}
+
+/** Starts `docpool demo` in a real pseudo-terminal (a tmux pane, 100×30) in its own folder. */
+function startDemo(session: string): void {
+  const cwd = tempDir(`demo-${session}`);
+  const command = `${process.execPath} --import ${TSX} ${CLI} demo; echo "EXIT=$?"; sleep 60`;
+  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', cwd, command);
+}
+
+after(() => spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
+
+test('docpool demo in a terminal shows the live dashboard, then a summary and a cached second pass', { skip: !hasTmux && 'tmux not installed' }, async () => {
+  startDemo('full');
+  const live = await waitFor('full', /files\/s [\d.]+ now[\s\S]*gemini-2\.5-pro[\s\S]*q stop/, 60_000);
+  assert.match(live, /docpool run \w+ · gemini · (running|finished)/);
+  assert.match(live, /\d+% [\d,]+\/300 files|\/\d+\+ files/);
+  const end = await waitFor('full', /EXIT=\d+/, 120_000);
+  assert.match(end, /300 files in [\d.]+ s/);
+  assert.match(end, /the second pass made 0 API calls/);
+  assert.match(end, /EXIT=0/);
+});
+
+test('q stops the demo gracefully: in-flight files finish, the summary says how to go on', { skip: !hasTmux && 'tmux not installed' }, async () => {
+  startDemo('quit');
+  await waitFor('quit', /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
+  await waitFor('quit', /done [1-9]/, 30_000);
+  tmux('send-keys', '-t', 'quit', 'q');
+  const end = await waitFor('quit', /EXIT=\d+/, 60_000);
+  assert.match(end, /stopped admitting files: stopped on request/);
+  assert.match(end, /run the same command again to go on/);
+  assert.match(end, /EXIT=130/);
+});
