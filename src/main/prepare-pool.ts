@@ -48,7 +48,9 @@ export class PreparePool {
     this.#capacity = workers * (1 + (options.queuePerWorker ?? 2));
     this.#pool = new Piscina({
       filename: workerEntryUrl().href,
-      minThreads: workers,
+      // Threads start on demand: a re-run where every file is unchanged never pays for booting
+      // them (loader + WASM, ~0.5 s of CPU each, which on 2 cores slows the main thread).
+      minThreads: 0,
       maxThreads: workers,
       maxQueue: this.#capacity,
       idleTimeout: 60_000,

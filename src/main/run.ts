@@ -81,6 +81,9 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
         stop: onSignal,
       }, io.stderr)
     : undefined;
+  let peakRss = process.memoryUsage.rss();
+  const memory = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
+  memory.unref();
   const progress = dashboard ? undefined : setInterval(() => io.stderr.write(`${formatProgress(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
   try {
     const end = await runPipeline({
@@ -116,12 +119,13 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
     });
     await dashboard?.close();
     io.stderr.write(`${formatSummary(snapshot, end, config.out)}\n`);
-    io.stderr.write(`  event loop p99 ${feed.eventLoopP99Ms().toFixed(1)} ms over the run (dashboard ${dashboard ? 'on' : 'off'})\n`);
+    io.stderr.write(`  event loop p99 ${feed.eventLoopP99Ms().toFixed(1)} ms, peak RSS ${Math.round(peakRss / 1024 / 1024)} MB over the run (dashboard ${dashboard ? 'on' : 'off'})\n`);
     if (end.kind === 'aborted') return EXIT.aborted;
     if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
     return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
   } finally {
     clearInterval(progress);
+    clearInterval(memory);
     clearTimeout(drainTimer);
     feed.close();
     await dashboard?.close();

@@ -1,0 +1,22 @@
+/** The three designs docpool replaces (DESIGN §9), each over the same files with naiveProcess. */
+import { naiveContext, type NaiveContext, naiveProcess } from './naive-file.ts';
+
+export type Design = 'sequential' | 'batches of 10' | 'semaphore of 25';
+
+export async function runDesign(design: Design, files: readonly string[], baseUrl: string, retrySleepMs: number): Promise<NaiveContext['counters']> {
+  const context = naiveContext(baseUrl, retrySleepMs);
+  if (design === 'sequential') {
+    for (const file of files) await naiveProcess(file, context);
+  } else if (design === 'batches of 10') {
+    // Every batch waits for its slowest member before the next starts.
+    for (let start = 0; start < files.length; start += 10) await Promise.all(files.slice(start, start + 10).map((file) => naiveProcess(file, context)));
+  } else {
+    // A hand-rolled semaphore: 25 files at a time, refills as each finishes.
+    let next = 0;
+    const lane = async () => {
+      while (next < files.length) await naiveProcess(files[next++]!, context);
+    };
+    await Promise.all(Array.from({ length: 25 }, lane));
+  }
+  return context.counters;
+}

@@ -1,0 +1,34 @@
+/**
+ * Scale: peak RSS and event-loop p99 of a run over N files. The files are hard links to a small
+ * generated set (every path is still discovered, stat'ed, read, hashed and written out), with the
+ * offline provider, so the pipeline itself — not the API — is what grows.
+ */
+import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseManifest } from '../scripts/corpus/generate.ts';
+import { docpool, scratch, summaryOf } from './harness.ts';
+
+export interface ScaleRow {
+  readonly files: number;
+  readonly filesPerSecond: number;
+  readonly peakRssMb: number;
+  readonly eventLoopP99Ms: number;
+}
+
+export async function scaleRun(source: string, files: number): Promise<ScaleRow> {
+  const work = scratch('scale');
+  try {
+    const originals = parseManifest(readFileSync(join(source, 'manifest.jsonl'), 'utf8')).map((entry) => join(source, entry.file));
+    const tree = join(work, 'tree');
+    for (let index = 0; index < files; index++) {
+      const folder = join(tree, `f${Math.floor(index / 1000)}`);
+      if (index % 1000 === 0) mkdirSync(folder, { recursive: true });
+      linkSync(originals[index % originals.length]!, join(folder, `${index}.pdf`));
+    }
+    const run = await docpool(['run', tree, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--provider', 'offline', '--no-tui'], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' });
+    const summary = summaryOf(run);
+    return { files, filesPerSecond: Math.round(summary.filesPerSecond), peakRssMb: summary.peakRssMb, eventLoopP99Ms: summary.eventLoopP99Ms };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
