@@ -4,10 +4,11 @@ import { resultKey } from './fingerprint.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from './profile.ts';
 import { type FileRecord, isRetryableCode } from './record.ts';
-import type { FileStage, RunStats } from './run-stats.ts';
+import type { RunStats } from './run-stats.ts';
 import type { Sink } from './sinks/sink.ts';
-import { AdmissionStopped, type Provider, RunAborted, type StageOutcome, ZERO_USAGE } from './stage.ts';
-import type { StageResult, Store, TokenUsage } from './store.ts';
+import { AdmissionStopped, type Provider, RunAborted, ZERO_USAGE } from './stage.ts';
+import { addUsage, inStage, spentThisRun, StageRunner } from './stage-runner.ts';
+import type { Store } from './store.ts';
 
 export interface PipelineOptions {
   readonly paths: readonly string[];
@@ -74,13 +75,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     return true;
   };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
+  const runner = new StageRunner(options.store, options.stats, options.provider, options.fallback);
 
   await forEachBounded(
     source,
     options.window,
     async (item) => {
       try {
-        return await processFile(item, options);
+        return await processFile(item, options, runner);
       } catch (error) {
         if (error instanceof RunAborted) {
           if (end.kind !== 'aborted') end = { kind: 'aborted', code: error.code, message: error.message };
@@ -128,7 +130,7 @@ function projectedSpend(stats: RunStats, priorCostPerFile: number): number {
   return snapshot.costUsd + perFile * (inFlight + 1);
 }
 
-async function processFile(item: Discovered, options: PipelineOptions): Promise<Finished> {
+async function processFile(item: Discovered, options: PipelineOptions, runner: StageRunner): Promise<Finished> {
   if (item.kind === 'error') {
     const error = { code: item.code, message: item.message, retryable: isRetryableCode(item.code) };
     return { record: record(item.path, performance.now(), { status: 'failed', error }), stat: null, carriedOver: false };
@@ -141,10 +143,10 @@ async function processFile(item: Discovered, options: PipelineOptions): Promise<
     const carried = prior.record.status === 'done' ? { ...prior.record, source: 'cache' as const, usage: ZERO_USAGE } : prior.record;
     return { record: carried, stat, carriedOver: true };
   }
-  return { record: await answerFile(item.path, stat, options), stat, carriedOver: false };
+  return { record: await answerFile(item.path, stat, options, runner), stat, carriedOver: false };
 }
 
-async function answerFile(path: string, stat: Stat, options: PipelineOptions): Promise<FileRecord> {
+async function answerFile(path: string, stat: Stat, options: PipelineOptions, runner: StageRunner): Promise<FileRecord> {
   const started = performance.now();
   const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
     record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
@@ -160,15 +162,15 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions): P
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 
-  const classified = await withFallback(options, (provider) =>
-    runStage(options, 'classifying', resultKey(prepared.sha256, 'classify', provider.classifyFingerprint()), () => provider.classify(prepared)),
+  const classified = await runner.withFallback((provider) =>
+    runner.resolve('classifying', resultKey(prepared.sha256, 'classify', provider.classifyFingerprint()), () => provider.classify(prepared)),
   );
   if (!classified.ok) return failed(classified.code, classified.message, { ...facts, usage: classified.usage ?? ZERO_USAGE }, classified.retryable);
   const label = classified.result.label ?? 'other';
 
   const extracted = options.profile.extract[label]
-    ? await withFallback(options, (provider) =>
-        runStage(options, 'extracting', resultKey(prepared.sha256, 'extract', provider.extractFingerprint(label)), () => provider.extract(prepared, label)),
+    ? await runner.withFallback((provider) =>
+        runner.resolve('extracting', resultKey(prepared.sha256, 'extract', provider.extractFingerprint(label)), () => provider.extract(prepared, label)),
       )
     : undefined;
   if (extracted && !extracted.ok) {
@@ -220,75 +222,6 @@ function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions,
 
 function sameStat(a: Stat | null | undefined, b: Stat): boolean {
   return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
-}
-
-type Resolved =
-  | (StageOutcome & { ok: false })
-  | {
-      readonly ok: true;
-      readonly result: StageResult;
-      readonly cached: boolean;
-      readonly apiError?: { readonly code: string; readonly message: string };
-      /** Spent on the failed API attempts a fallback answer replaced. */
-      readonly spentBefore?: TokenUsage;
-    };
-
-/**
- * A stage from the main provider; if that failed for good and a fallback is configured, from the
- * fallback, keeping the API error beside the answer so the record shows why.
- */
-async function withFallback(options: PipelineOptions, stage: (provider: Provider) => Promise<Resolved>): Promise<Resolved> {
-  const primary = await stage(options.provider);
-  if (primary.ok || !options.fallback || primary.code === 'INTERRUPTED') return primary;
-  const fallback = await stage(options.fallback);
-  if (!fallback.ok) return primary;
-  return { ...fallback, apiError: { code: primary.code, message: primary.message }, ...(primary.usage ? { spentBefore: primary.usage } : {}) };
-}
-
-/**
- * Identical content met twice in one run (duplicate invoices are common) is asked once: the
- * second file waits for the first's answer instead of paying for its own.
- */
-const asking = new Map<string, Promise<Resolved>>();
-
-/** A stage from the cache if its key is there, else from the provider, committed before returning. */
-async function runStage(options: PipelineOptions, stage: FileStage, key: string, ask: () => Promise<StageOutcome>): Promise<Resolved> {
-  const hit = options.store.getResult(key);
-  if (hit) return { ok: true, result: hit, cached: true };
-  const pending = asking.get(key);
-  if (pending) {
-    const shared = await pending;
-    return shared.ok ? { ...shared, cached: true } : shared;
-  }
-  const answer = (async (): Promise<Resolved> => {
-    const outcome = await inStage(options.stats, stage, ask);
-    if (!outcome.ok) return outcome;
-    await options.store.putResult(key, outcome.result);
-    return { ok: true, result: outcome.result, cached: false };
-  })();
-  asking.set(key, answer);
-  try {
-    return await answer;
-  } finally {
-    asking.delete(key);
-  }
-}
-
-async function inStage<T>(stats: RunStats, stage: FileStage, work: () => Promise<T>): Promise<T> {
-  stats.enter(stage);
-  try {
-    return await work();
-  } finally {
-    stats.leave(stage);
-  }
-}
-
-function spentThisRun(stage: Resolved & { ok: true }): TokenUsage {
-  return addUsage(stage.cached ? ZERO_USAGE : stage.result.usage, stage.spentBefore ?? ZERO_USAGE);
-}
-
-function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return { input: a.input + b.input, output: a.output + b.output, thinking: a.thinking + b.thinking, costUsd: a.costUsd + b.costUsd };
 }
 
 function record(path: string, started: number, { status, ...facts }: Partial<FileRecord> & Pick<FileRecord, 'status'>): FileRecord {
