@@ -120,6 +120,7 @@ test('an emulator quota of R per window is never exceeded, and injected faults l
   const total = Object.values(stats.requests.byStatus).reduce((sum, count) => sum + count, 0);
   assert.ok((stats.requests.byStatus['429'] ?? 0) <= total * 0.01, `pacing keeps 429s under 1%: ${JSON.stringify(stats.requests.byStatus)}`);
   assert.ok(Object.values(stats.faults).reduce((sum, count) => sum + count, 0) >= 10, 'faults were injected');
+  assert.match(result.stderr, /; [1-9]\d* retries/, 'the summary counts the retries the faults caused');
   const records = readRecords(out);
   assert.equal(records.length, entries.length);
   assert.equal(new Set(records.map((record) => record.path)).size, entries.length, 'no duplicates');

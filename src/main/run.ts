@@ -35,7 +35,8 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
   const profile = loadProfile(config.profile);
   const openSink = sinkFor(config.out, profile);
   const hardStop = new AbortController();
-  const provider = chooseProvider(config, profile, io, hardStop.signal);
+  const stats = new RunStats();
+  const provider = chooseProvider(config, profile, io, hardStop.signal, () => stats.retried());
   const store = Store.open(resolve(config.db));
   const { id: runId, inputs } = runIdentity(paths, config.include, provider, profile.name);
   const resume = resumeState(store, runId);
@@ -45,7 +46,6 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
   await store.putRun({ id: runId, inputs, createdAt, updatedAt: Date.now(), state: 'running', filesRead: 0, statHits: 0, ...(resume.previous?.discovered === undefined ? {} : { discovered: resume.previous.discovered }) });
   const sink = openSink();
   const pool = new PreparePool({ workers: config.workers, taskTimeoutMs: config.taskTimeoutMs });
-  const stats = new RunStats();
   const admission = new AdmissionControl();
   let drainTimer: NodeJS.Timeout | undefined;
   let dashboard: LiveDashboard | undefined;
@@ -135,7 +135,7 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
   }
 }
 
-function chooseProvider(config: Config, profile: Profile, io: RunIo, stopSignal: AbortSignal): Provider {
+function chooseProvider(config: Config, profile: Profile, io: RunIo, stopSignal: AbortSignal, onRetry: () => void): Provider {
   const apiKey = io.env.GEMINI_API_KEY || io.env.GOOGLE_API_KEY;
   const kind = config.provider ?? (apiKey ? 'gemini' : 'offline');
   if (kind === 'offline') {
@@ -165,6 +165,7 @@ function chooseProvider(config: Config, profile: Profile, io: RunIo, stopSignal:
       requestTimeoutMs: config.requestTimeoutMs,
       stopSignal,
     },
+    onRetry,
   });
 }
 

@@ -36,11 +36,14 @@ export function startDashboard(snapshot: () => DashboardSnapshot, controls: Dash
     // Rewrite only the lines that changed: most of the panel is steady between frames.
     incrementalRendering: true,
   });
+  // Closed once: a second unmount would draw the last frame again, over the summary that follows.
+  let closing: Promise<void> | undefined;
   return {
-    close: async () => {
-      instance.unmount();
-      await instance.waitUntilExit().catch(() => {});
-    },
+    close: () =>
+      (closing ??= (async () => {
+        instance.unmount();
+        await instance.waitUntilExit().catch(() => {});
+      })()),
   };
 }
 
