@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateCorpus, type ManifestEntry } from '../scripts/corpus/generate.ts';
@@ -146,6 +146,31 @@ test('an invalid key stops the run within a second with a clear message, nothing
   assert.ok(records.length < manifest.length);
   // The process also starts tsx, the pool and MuPDF; the stop itself must come within a second of the first refusal.
   assert.ok(elapsed < 8000, `took ${elapsed} ms`);
+});
+
+test('the API key never reaches the output, the logs or the state folder', async () => {
+  const work = tempDir('run-secret');
+  const small = tempDir('run-secret-corpus');
+  for (const entry of manifest.slice(0, 30)) copyFileSync(join(corpus, entry.file), join(small, entry.file.replace('/', '-')));
+  const key = 'AIzaSy-RECOGNISABLE-test-key-7f3c9e1a';
+  const keyed = await startEmulator({ ...zeroLatency, acceptedKeys: [key] });
+  after(() => keyed.close());
+  const args = ['--db', join(work, 'db'), '--base-url', keyed.url, '--no-tui', ...UNLIMITED];
+  const env = { GEMINI_API_KEY: key, GOOGLE_API_KEY: '' };
+  const outputs = [
+    await runCli(['run', small, '-o', join(work, 'out.jsonl'), ...args], { env }),
+    await runCli(['run', small, '-o', join(work, 'out.csv'), ...args], { env }),
+    await runCli(['status', '--db', join(work, 'db'), '--json'], { env }),
+    await runCli(['export', '-o', join(work, 'export.jsonl'), '--db', join(work, 'db')], { env }),
+  ];
+  const texts = outputs.flatMap((output) => [output.stdout, output.stderr]);
+  for (const file of readdirSync(work, { recursive: true }) as string[]) {
+    const path = join(work, file);
+    if (statSync(path).isFile()) texts.push(readFileSync(path).toString('latin1'));
+  }
+  assert.ok(texts.length >= 10, 'outputs, results and LMDB files were all read');
+  assert.equal(readRecords(join(work, 'out.jsonl')).length, 30, 'the run did its work with that key');
+  for (const text of texts) assert.ok(!text.includes(key) && !text.includes(key.slice(8)), 'the key (or its distinctive part) appears nowhere');
 });
 
 test('CSV output is flattened, one row per file, and neutralises formulas', async () => {
