@@ -26,7 +26,9 @@ async function waitFor(session: string, pattern: RegExp, timeoutMs: number): Pro
 /** Starts `docpool demo` in a real pseudo-terminal (a tmux pane, 100×30) in its own folder. */
 function startDemo(session: string): void {
   const cwd = tempDir(`demo-${session}`);
-  const command = `${process.execPath} --import ${TSX} ${CLI} demo; echo "EXIT=$?"; sleep 60`;
+  // The pane stands for a user's terminal: CI's variables would put Ink in its non-interactive
+  // CI mode (last frame only, no keys), so they are left out.
+  const command = `env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} --import ${TSX} ${CLI} demo; echo "EXIT=$?"; sleep 60`;
   tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', cwd, command);
 }
 
