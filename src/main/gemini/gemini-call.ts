@@ -57,19 +57,21 @@ export async function callStage(call: StageCall, policy: CallPolicy): Promise<St
     let response: GenerateContentResponse;
     try {
       response = await call.limiter.schedule(call.estimatedTokens, () =>
-        call.ai.models.generateContent({
-          model: call.model,
-          contents: call.contents as never,
-          config: {
-            systemInstruction: call.systemInstruction,
-            responseMimeType: 'application/json',
-            responseSchema: call.responseSchema,
-            temperature: 0,
-            maxOutputTokens,
-            thinkingConfig: { thinkingBudget: call.thinkingBudget },
-            abortSignal: AbortSignal.any([AbortSignal.timeout(policy.requestTimeoutMs), policy.stopSignal]),
-          },
-        }),
+        withDeadline(policy, (abortSignal) =>
+          call.ai.models.generateContent({
+            model: call.model,
+            contents: call.contents as never,
+            config: {
+              systemInstruction: call.systemInstruction,
+              responseMimeType: 'application/json',
+              responseSchema: call.responseSchema,
+              temperature: 0,
+              maxOutputTokens,
+              thinkingConfig: { thinkingBudget: call.thinkingBudget },
+              abortSignal,
+            },
+          }),
+        ),
       );
     } catch (error) {
       if (policy.stopSignal.aborted) return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
@@ -123,6 +125,26 @@ export async function callStage(call: StageCall, policy: CallPolicy): Promise<St
     maxOutputTokens *= 2;
     call.limiter.retried();
     call.onRetry?.({ kind: 'invalid_output' });
+  }
+}
+
+/**
+ * Runs one request under its deadline and the run's stop signal. The deadline is a plain timer
+ * on a controller held for the whole attempt: on Node 20 an AbortSignal.timeout() reachable only
+ * through AbortSignal.any() can be garbage-collected before it fires, which left a stalled request
+ * waiting forever (seen under load in CI).
+ */
+async function withDeadline<T>(policy: CallPolicy, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('the request timed out', 'TimeoutError')), policy.requestTimeoutMs);
+  const onStop = () => controller.abort(policy.stopSignal.reason);
+  if (policy.stopSignal.aborted) onStop();
+  else policy.stopSignal.addEventListener('abort', onStop, { once: true });
+  try {
+    return await request(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    policy.stopSignal.removeEventListener('abort', onStop);
   }
 }
 

@@ -39,6 +39,8 @@ const LATENCY_SAMPLES = 256;
  */
 const WINDOW_MARGIN = 0.02;
 const MIN_MARGIN_MS = 100;
+/** The margin grows on every 429 (the skew is larger than assumed) up to this share of the window. */
+const MAX_MARGIN = 0.1;
 
 /**
  * One model's limiter set (DESIGN §4, §12): a tokens-per-window Bottleneck (weight = estimated
@@ -63,6 +65,7 @@ export class ModelLimiter {
   #tokensInWindow = 0;
   #rateLimited = 0;
   #retries = 0;
+  #marginMs: number;
   readonly #latencies: number[] = [];
   #latencyNext = 0;
 
@@ -71,6 +74,7 @@ export class ModelLimiter {
     this.#options = options;
     this.#maxConcurrency = options.concurrency;
     this.#concurrency = options.concurrency;
+    this.#marginMs = Math.max(options.windowMs * WINDOW_MARGIN, MIN_MARGIN_MS);
     this.#tokens = new Bottleneck({ reservoir: options.tpm, maxConcurrent: null });
     this.#requests = new Bottleneck({ reservoir: options.rpm, maxConcurrent: options.concurrency });
   }
@@ -103,6 +107,8 @@ export class ModelLimiter {
   /** A 429: pause the model for the server's delay instead of letting every caller hammer it, and halve concurrency. */
   onRateLimited(retryAfterMs: number | undefined): void {
     this.#rateLimited++;
+    // A refusal while pacing means requests reach the server later than assumed: widen the margin.
+    this.#marginMs = Math.min(this.#options.windowMs * MAX_MARGIN, this.#marginMs * 1.5);
     const now = Date.now();
     const pause = retryAfterMs ?? this.#options.windowMs / 12;
     this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
@@ -186,7 +192,7 @@ export class ModelLimiter {
     const timer = setTimeout(() => {
       this.#releases.delete(timer);
       release();
-    }, this.#options.windowMs + Math.max(this.#options.windowMs * WINDOW_MARGIN, MIN_MARGIN_MS));
+    }, this.#options.windowMs + this.#marginMs);
     this.#releases.add(timer);
   }
 
