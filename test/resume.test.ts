@@ -6,7 +6,7 @@ import { generateCorpus, type ManifestEntry } from '../scripts/corpus/generate.t
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { StateStatus } from '../src/main/state-summary.ts';
-import { runCli, startCli } from './helpers/cli.ts';
+import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
 import { readManifest, readRecords, recordsByFile } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -16,7 +16,6 @@ let intact: ManifestEntry[];
 let neededCalls: number;
 let emulator: RunningEmulator;
 const WINDOW = 24;
-const UNLIMITED = ['--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000', '--tpm', 'gemini-2.5-flash=100000000,gemini-2.5-pro=100000000'];
 
 before(async () => {
   await generateCorpus({ dir: corpus, count: 240, seed: 123, maxPages: 6, damagedRate: 0.05 });

@@ -6,7 +6,7 @@ import { generateCorpus, type ManifestEntry } from '../scripts/corpus/generate.t
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import { csvCell } from '../src/main/sinks/csv-sink.ts';
-import { runCli } from './helpers/cli.ts';
+import { runCli, UNLIMITED } from './helpers/cli.ts';
 import { readManifest, readRecords, recordsByFile } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -23,8 +23,6 @@ before(async () => {
 });
 after(() => emulator.close());
 
-/** Quota far above the corpus: these tests check answers; pacing has its own test below. */
-const UNLIMITED = ['--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000', '--tpm', 'gemini-2.5-flash=100000000,gemini-2.5-pro=100000000'];
 
 function run(args: string[], key = 'test-key') {
   return runCli(['run', ...args, '--base-url', emulator.url, '--no-tui', ...UNLIMITED], { env: { GEMINI_API_KEY: key, GOOGLE_API_KEY: '' } });

@@ -1,18 +1,14 @@
 import { UsageError } from './errors.ts';
 import { loadProfile } from './profile.ts';
-import { CsvSink } from './sinks/csv-sink.ts';
-import { JsonlSink } from './sinks/jsonl-sink.ts';
+import { sinkFor } from './sinks/open-sink.ts';
 import type { Store } from './store.ts';
-import { extname } from 'node:path';
 
 /** `docpool export`: rebuilds a run's results file from LMDB alone, one line per file. Returns the count. */
 export async function exportRun(store: Store, out: string, runId: string | undefined, profileName: string): Promise<{ runId: string; records: number }> {
   const runs = store.runs();
   const run = runId ? runs.find((candidate) => candidate.id === runId || candidate.id.startsWith(runId)) : runs[0];
   if (!run) throw new UsageError(runId ? `--run: no run "${runId}" in the state folder (see docpool status)` : 'the state folder holds no run yet; run `docpool run` first');
-  const extension = extname(out).toLowerCase();
-  if (extension !== '.csv' && extension !== '.jsonl' && extension !== '.ndjson') throw new UsageError(`--out: expected a .jsonl or .csv file, got "${out}"`);
-  const sink = extension === '.csv' ? new CsvSink(out, loadProfile(profileName)) : new JsonlSink(out);
+  const sink = sinkFor(out, () => loadProfile(profileName))();
   let records = 0;
   try {
     for (const { record } of store.runFiles(run.id)) {

@@ -1,4 +1,4 @@
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Config, admissionWindow, limitsFor } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { GeminiProvider } from './gemini/gemini-provider.ts';
@@ -11,9 +11,7 @@ import { RunStats } from './run-stats.ts';
 import { AdmissionControl } from './admission-control.ts';
 import { DashboardFeed } from './dashboard-feed.ts';
 import type { LiveDashboard } from '../tui/live-dashboard.tsx';
-import { CsvSink } from './sinks/csv-sink.ts';
-import { JsonlSink } from './sinks/jsonl-sink.ts';
-import type { Sink } from './sinks/sink.ts';
+import { sinkFor } from './sinks/open-sink.ts';
 import type { Provider } from './stage.ts';
 import { Store } from './store.ts';
 import { PDF_TOKENS_PER_PAGE } from '../workers/protocol.ts';
@@ -33,7 +31,7 @@ export interface RunIo {
 /** `docpool run`: the whole job, returning the process exit code. */
 export async function runCommand(paths: readonly string[], config: Config, io: RunIo): Promise<number> {
   const profile = loadProfile(config.profile);
-  const openSink = sinkFor(config.out, profile);
+  const openSink = sinkFor(config.out, () => profile);
   const hardStop = new AbortController();
   const stats = new RunStats();
   const provider = chooseProvider(config, profile, io, hardStop.signal, () => stats.retried());
@@ -186,12 +184,4 @@ function worstCaseCostPerFile(config: Config): number {
     priceTokens(config.classifyModel, pdfTokens + CLASSIFY_PROMPT_TOKENS, CLASSIFY_OUTPUT_TOKENS) +
     priceTokens(config.extractModel, pdfTokens + EXTRACT_PROMPT_TOKENS, EXTRACT_OUTPUT_TOKENS + EXTRACT_THINKING_TOKENS)
   );
-}
-
-/** Checks the output name now (a usage error before anything starts); opens the file later. */
-function sinkFor(out: string, profile: Profile): () => Sink {
-  const extension = extname(out).toLowerCase();
-  if (extension === '.csv') return () => new CsvSink(out, profile);
-  if (extension === '.jsonl' || extension === '.ndjson') return () => new JsonlSink(out);
-  throw new UsageError(`--out: expected a .jsonl or .csv file, got "${out}"`);
 }
