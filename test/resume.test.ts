@@ -40,6 +40,10 @@ async function waitForRecords(path: string, count: number, timeoutMs: number): P
   throw new Error(`fewer than ${count} records in ${path} after ${timeoutMs} ms`);
 }
 
+function lineCount(path: string): number {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0;
+}
+
 function assertComplete(work: string): void {
   const byFile = recordsByFile(readRecords(join(work, 'out.jsonl')), corpus);
   assert.equal(byFile.size, manifest.length, 'one line per input file, no duplicates');
@@ -54,10 +58,13 @@ test('SIGKILL at random moments: the state folder stays sound, the output ends c
   const work = tempDir('kill');
   emulator.resetStats();
   const kills = 3;
+  const out = join(work, 'out.jsonl');
   for (let kill = 0; kill < kills; kill++) {
     const { child, result } = startCli(args(work), { env });
-    // Random moments across the run, after the pool and first requests are up.
-    await new Promise((resolve) => setTimeout(resolve, 1200 + Math.random() * 1500));
+    // A random moment once this attempt is committing files: a fixed delay can land before
+    // start-up ends on a loaded machine, and then nothing is ever resumed.
+    await waitForRecords(out, lineCount(out) + 5, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
     child.kill('SIGKILL');
     await result;
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { type Config, admissionWindow, limitsFor } from './config.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -33,6 +34,8 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
   const profile = loadProfile(config.profile);
   const openSink = sinkFor(config.out, () => profile);
   const hardStop = new AbortController();
+  // Every in-flight request listens on this signal; with a wide window that is many listeners by design.
+  setMaxListeners(0, hardStop.signal);
   const stats = new RunStats();
   const provider = chooseProvider(config, profile, io, hardStop.signal, () => stats.retried());
   const store = Store.open(resolve(config.db));
