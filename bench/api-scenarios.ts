@@ -156,7 +156,7 @@ export async function killAndResume(corpus: string, window: number): Promise<Kil
   const emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-2.5-flash': { medianMs: 2000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 4000, sigma: 0.3 } } });
   try {
     const args = ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--window', String(window), '--no-tui', ...UNLIMITED];
-    await docpool(args, undefined, 3000);
+    await docpool(args, undefined, { killAfterMs: 3000 });
     await docpool(args);
     const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')).filter((entry) => entry.damaged === null);
     const needed = manifest.length + manifest.filter((entry) => entry.class in FINANCE_PROFILE.extract).length;

@@ -1,5 +1,5 @@
 /** What every bench scenario shares: running the real CLI and reading its summary. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,28 +10,47 @@ const CLI = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
 export const UNLIMITED = ['--rpm', 'gemini-2.5-flash=1000000,gemini-2.5-pro=1000000', '--tpm', 'gemini-2.5-flash=1000000000,gemini-2.5-pro=1000000000'];
 export const KEY_ENV = { GEMINI_API_KEY: 'bench', GOOGLE_API_KEY: '' };
 
-export interface CliRun {
-  readonly code: number | null;
-  readonly stderr: string;
-  readonly wallSeconds: number;
-}
-
 export function scratch(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `docpool-bench-${prefix}-`));
 }
 
-/** Runs `docpool …` as a user would; `killAfterMs` sends SIGKILL mid-run. */
-export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_ENV, killAfterMs?: number): Promise<CliRun> {
+export interface CliRun {
+  readonly code: number | null;
+  /** The signal that ended the process, when one did (a kill, or the wall-clock bound). */
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly wallSeconds: number;
+  readonly pid: number;
+}
+
+export interface CliOptions {
+  /** SIGKILL after this many ms (a kill test, or a wall-clock bound on a run that must end). */
+  readonly killAfterMs?: number;
+  /** Run as another user (the unreadable-path case when the bench runs as root). */
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly cwd?: string;
+  /** Called once the child is spawned, e.g. to sample its RSS or signal it. */
+  readonly onSpawn?: (child: ChildProcess) => void;
+}
+
+/** Runs `docpool …` as a user would. */
+export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_ENV, options: CliOptions = {}): Promise<CliRun> {
+  const { killAfterMs, uid, gid, cwd, onSpawn } = options;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], uid, gid, cwd });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    onSpawn?.(child);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stderr, wallSeconds: (performance.now() - started) / 1000 });
+      resolve({ code, signal, stdout, stderr, wallSeconds: (performance.now() - started) / 1000, pid: child.pid ?? 0 });
     });
   });
 }

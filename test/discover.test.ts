@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -71,4 +72,15 @@ test('discovery streams: the first file arrives before a large tree is listed', 
   let count = 0;
   for await (const item of discover([root])) if (item.kind === 'file') count++;
   assert.equal(count, 2000);
+});
+
+test('a named pipe with a .pdf name is reported as NOT_A_FILE and never opened (reading one would block)', async () => {
+  const root = tempDir('fifo');
+  writeFileSync(join(root, 'real.pdf'), '%PDF-');
+  execFileSync('mkfifo', [join(root, 'pipe.pdf')]);
+  const found = await collect([root, join(root, 'pipe.pdf')]);
+  assert.deepEqual(found.filter((item) => item.kind === 'file').map((item) => item.path), [join(root, 'real.pdf')]);
+  const pipes = found.filter((item) => item.kind === 'error');
+  assert.deepEqual(pipes.map((item) => item.kind === 'error' && item.code), ['NOT_A_FILE', 'NOT_A_FILE']);
+  assert.match(pipes[0]!.kind === 'error' ? pipes[0]!.message : '', /named pipe/);
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MODELS, TIERS, type Tier } from '../main/models.ts';
 
-export const FAULT_KINDS = ['500', '503', '504', 'stall', 'reset', 'malformed', 'max_tokens', 'safety'] as const;
+export const FAULT_KINDS = ['429', '500', '503', '504', 'stall', 'reset', 'malformed', 'max_tokens', 'safety'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const latencySchema = z

@@ -102,6 +102,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         return { kind: 'stall' };
       case 'reset':
         return { kind: 'reset', delayMs: delayMs / 2 };
+      case '429': {
+        // A rate-limit burst the quota did not cause (another client on the same project): the
+        // real body, with a short fractional retryDelay.
+        const retryAfterMs = (200 + faults.uniform() * 1800) * config.timeScale;
+        return respond(wire.quotaExceeded(model, 'rpm', quotaFor(config, model).rpm ?? 1000, retryAfterMs));
+      }
       case '500':
         return respond(wire.internal(), delayMs / 4);
       case '503':

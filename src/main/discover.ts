@@ -3,7 +3,7 @@ import { opendir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 
-export type DiscoveryErrorCode = 'PATH_NOT_FOUND' | 'PATH_UNREADABLE' | 'SYMLINK_LOOP';
+export type DiscoveryErrorCode = 'PATH_NOT_FOUND' | 'PATH_UNREADABLE' | 'SYMLINK_LOOP' | 'NOT_A_FILE';
 
 export type Discovered =
   | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly mtimeMs: number; readonly ino: number }
@@ -46,7 +46,7 @@ export async function* discover(paths: readonly string[], options: DiscoverOptio
     } else if (info.isDirectory()) {
       yield* walk(root, info, (path) => matches(relative(root, path)));
     } else {
-      yield { kind: 'error', path: root, code: 'PATH_UNREADABLE', message: 'neither a file nor a folder' };
+      yield notAFile(root, info);
     }
   }
 }
@@ -75,7 +75,11 @@ async function* walk(root: string, rootInfo: Stats, matches: (path: string) => b
         continue;
       }
       const path = join(frame.path, entry.name);
-      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink()) continue;
+      // Neither file, folder nor link (a pipe, socket or device): reported by name only, never stat'ed through.
+      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink()) {
+        if (matches(path)) yield notAFile(path, await stat(path).catch(() => undefined));
+        continue;
+      }
       let info: Stats;
       try {
         info = await stat(path); // follows symlinks
@@ -93,14 +97,20 @@ async function* walk(root: string, rootInfo: Stats, matches: (path: string) => b
         const child = await openFrame(path, info);
         if ('error' in child) yield child.error;
         else stack.push(child.frame);
-      } else if (info.isFile() && matches(path)) {
-        yield fileEntry(path, info);
+      } else if (matches(path)) {
+        // A named pipe or device with a .pdf name is reported, never opened: reading one could block forever.
+        yield info.isFile() ? fileEntry(path, info) : notAFile(path, info);
       }
     }
   } finally {
     // The consumer may stop early (a graceful stop); close whatever is still open.
     for (const frame of stack) await frame.dir.close().catch(() => {});
   }
+}
+
+function notAFile(path: string, info: Stats | undefined): Discovered {
+  const kind = !info ? 'a special file' : info.isFIFO() ? 'a named pipe' : info.isSocket() ? 'a socket' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'a special file';
+  return { kind: 'error', path, code: 'NOT_A_FILE', message: `${kind}, not a regular file; not read` };
 }
 
 async function openFrame(path: string, info: Stats): Promise<{ frame: Frame } | { error: Discovered }> {

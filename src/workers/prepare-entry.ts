@@ -2,6 +2,7 @@
  * Piscina entry for the prepare task. It only adapts: the logic is `prepareFile`, and the
  * subset bytes leave the thread by transfer (Piscina.move), never by copy.
  */
+import { basename } from 'node:path';
 import { Piscina } from 'piscina';
 import { prepareFile } from './prepare.ts';
 import type { PrepareResult, PrepareTask } from './protocol.ts';
@@ -10,7 +11,8 @@ import type { PrepareResult, PrepareTask } from './protocol.ts';
 let lastMovedBuffer: ArrayBufferLike | undefined;
 
 export default async function prepare(task: PrepareTask): Promise<PrepareResult> {
-  if (task.fault && process.env.DOCPOOL_FAULT_INJECTION === '1') injectFault(task.fault);
+  const fault = process.env.DOCPOOL_FAULT_INJECTION === '1' ? (task.fault ?? faultNamedIn(task.path)) : undefined;
+  if (fault) injectFault(fault);
   const result = await prepareFile(task);
   if (result.kind !== 'prepared' || result.subset.byteLength === 0) return result;
   lastMovedBuffer = result.subset.buffer;
@@ -22,6 +24,11 @@ export default async function prepare(task: PrepareTask): Promise<PrepareResult>
 /** Diagnostic export (Piscina `name: 'lastMovedByteLength'`): 0 once the last subset was transferred. */
 export function lastMovedByteLength(): number | undefined {
   return lastMovedBuffer?.byteLength;
+}
+
+/** Lets a whole-CLI test plant a crashing or hanging file: `x.docpool-fault-crash.pdf`. */
+function faultNamedIn(path: string): PrepareTask['fault'] {
+  return /\.docpool-fault-(crash|hang)\./.exec(basename(path))?.[1] as PrepareTask['fault'];
 }
 
 function injectFault(fault: NonNullable<PrepareTask['fault']>): void {

@@ -27,7 +27,8 @@ export interface PrepareTask {
   readonly buildSubset: boolean;
   /**
    * Test-only fault injection, honoured only when DOCPOOL_FAULT_INJECTION=1 is set in the
-   * environment, so the timeout and crash paths can be exercised with the real pool.
+   * environment, so the timeout and crash paths can be exercised with the real pool. A file
+   * named `*.docpool-fault-crash.*` or `*.docpool-fault-hang.*` asks for the same from the CLI.
    */
   readonly fault?: 'hang' | 'crash';
 }

@@ -1,0 +1,39 @@
+/** What every chaos scenario reports: named checks (a promise kept or broken) and its figures. */
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface ScenarioReport {
+  readonly scenario: string;
+  /** Figures for the summary table, in the order they should be shown. */
+  readonly figures: Readonly<Record<string, number | string>>;
+  readonly checks: readonly CheckResult[];
+  readonly seconds: number;
+}
+
+export class Checks {
+  readonly results: CheckResult[] = [];
+
+  constructor(private readonly scenario: string) {}
+
+  /** Records one promise; a broken one is printed at once, so a long suite shows it early. */
+  that(name: string, ok: boolean, detail = ''): boolean {
+    this.results.push({ name, ok, detail });
+    if (!ok) process.stderr.write(`  FAILED ${this.scenario}: ${name}${detail ? ` (${detail})` : ''}\n`);
+    return ok;
+  }
+
+  get failed(): number {
+    return this.results.filter((check) => !check.ok).length;
+  }
+}
+
+/** Node's own crash and warning output: none may ever reach a user's terminal. */
+const CRASH_SIGNS = /Unhandled|uncaught|\n\s+at .+:\d+:\d+\)?\n|Warning:|FATAL|Segmentation fault|Aborted \(core/;
+
+export function crashSignIn(stderr: string): string | undefined {
+  return CRASH_SIGNS.exec(stderr)?.[0].trim();
+}
