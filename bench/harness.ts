@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
+/** tsx by its full URL, so the CLI starts from any working folder. */
+const TSX = import.meta.resolve('tsx');
 
 export const UNLIMITED = ['--rpm', 'gemini-2.5-flash=1000000,gemini-2.5-pro=1000000', '--tpm', 'gemini-2.5-flash=1000000000,gemini-2.5-pro=1000000000'];
 export const KEY_ENV = { GEMINI_API_KEY: 'bench', GOOGLE_API_KEY: '' };
@@ -40,7 +42,7 @@ export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_EN
   const { killAfterMs, uid, gid, cwd, onSpawn } = options;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], uid, gid, cwd });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], uid, gid, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

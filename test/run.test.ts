@@ -139,7 +139,7 @@ test('an invalid key stops the run within a second with a clear message, nothing
   const result = await run([corpus, '-o', out, '--db', join(work, 'db')], 'not-a-valid-key');
   const elapsed = performance.now() - started;
   assert.equal(result.code, 3);
-  assert.match(result.stderr, /the API key was refused: API key not valid/);
+  assert.match(result.stderr, /the API key was refused \(API key not valid.*\); set GEMINI_API_KEY/);
   assert.match(result.stderr, /nothing was marked failed/);
   assert.doesNotMatch(result.stderr + result.stdout, /not-a-valid-key/, 'the key itself is never printed');
   const records = readRecords(out);

@@ -9,9 +9,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioReport } from './checks.ts';
 import { faultStorm } from './fault-storm.ts';
+import { killLoop } from './kill-loop.ts';
+import { badInputMatrix } from './bad-input.ts';
+import { scaleSoak } from './soak.ts';
+import { securityChecks } from './security.ts';
 
 const SCENARIOS: Record<string, () => Promise<ScenarioReport>> = {
   storm: () => faultStorm(2000),
+  kills: () => killLoop(20),
+  'bad-input': () => badInputMatrix(100_000),
+  soak: () => scaleSoak(100_000),
+  security: () => securityChecks(),
 };
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { type ConfigInput, loadConfig, parseModelNumbers, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
+import { type ConfigInput, loadConfig, parseModelNumbers, parsePort, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
 import { runDemo } from './demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './estimate.ts';
@@ -125,7 +125,7 @@ program
   .command('emulator')
   .description('start the local Gemini-compatible server (for tests, the bench, the demo; no network)')
   .option('--host <host>', 'address to bind', '127.0.0.1')
-  .option('--port <n>', 'port (default: any free port)', (value) => parseWholeNumber('--port', value))
+  .option('--port <n>', 'port (default: any free port)', parsePort)
   .option('--config <file>', 'emulator config JSON: latency, quota, faultRates, scriptedFaults, acceptedKeys, …')
   .option('--time-scale <f>', 'shrink latencies and quota windows together (0.1 = ten times faster)', (value) => parsePositiveNumber('--time-scale', value))
   .option('--quota <tier>', 'published quota preset: free, 1, 2, 3 or none')

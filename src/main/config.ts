@@ -86,7 +86,7 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const option = issue.path.join('.') || '(config)';
+    const option = optionName(issue.path, fromFile, flags, configPath);
     const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], merged);
     throw new UsageError(`${option}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`);
   }
@@ -96,6 +96,16 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
     }
   }
   return Object.freeze(parsed.data);
+}
+
+/** Names a bad setting the way the user gave it: `--base-url` for a flag, `file: "baseUrl"` for a config key. */
+function optionName(path: readonly PropertyKey[], fromFile: Record<string, unknown>, flags: ConfigInput, configPath: string | undefined): string {
+  const key = String(path[0] ?? '');
+  if (!key) return '(config)';
+  const rest = path.slice(1).map(String).join('.');
+  const fromFlag = (flags as Record<string, unknown>)[key] !== undefined || !(key in fromFile);
+  if (fromFlag) return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}${rest ? ` ${rest}` : ''}`;
+  return `${configPath ?? CONFIG_FILE}: "${[key, ...path.slice(1).map(String)].join('.')}"`;
 }
 
 function readConfigFile(configPath: string | undefined): Record<string, unknown> {
@@ -151,6 +161,13 @@ export function parsePositiveNumber(option: string, text: string): number {
 export function parseWholeNumber(option: string, text: string): number {
   const number = Number(text);
   if (!Number.isInteger(number) || number <= 0) throw invalidOption(option, 'a whole number above 0', text);
+  return number;
+}
+
+/** A TCP port: 0 (any free one) to 65535. */
+export function parsePort(text: string): number {
+  const number = Number(text);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) throw invalidOption('--port', 'a port number from 0 (any free port) to 65535', text);
   return number;
 }
 

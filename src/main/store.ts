@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { UsageError } from './errors.ts';
@@ -82,6 +82,9 @@ export class Store {
   }
 
   static open(dir: string): Store {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new UsageError(`--db: ${dir} is a file; point --db at a folder (new or used by docpool before)`);
+    }
     if (existsSync(dir) && !existsSync(join(dir, 'data.mdb')) && readdirSync(dir).length > 0) {
       throw new UsageError(`--db: ${dir} exists and is not a docpool state folder (no data.mdb); point --db at an empty or new folder`);
     }

@@ -41,9 +41,12 @@ function fromStatus(status: number, body: ErrorBody): ApiFailure {
   }
   const reasons = details.map((detail) => detail.reason);
   if ((status === 400 && reasons.includes('API_KEY_INVALID')) || status === 401 || status === 403) {
-    return { kind: 'fatal', code: 'API_AUTH', message: `the API key was refused: ${firstLine(serverMessage)}` };
+    const fix = 'set GEMINI_API_KEY (or GOOGLE_API_KEY) to a valid key from https://aistudio.google.com/apikey';
+    return { kind: 'fatal', code: 'API_AUTH', message: `the API key was refused (${firstLine(serverMessage)}); ${fix}` };
   }
-  if (status === 404) return { kind: 'fatal', code: 'API_MODEL_NOT_FOUND', message: firstLine(serverMessage) };
+  if (status === 404) {
+    return { kind: 'fatal', code: 'API_MODEL_NOT_FOUND', message: `${firstLine(serverMessage)}; choose a served model with --classify-model / --extract-model` };
+  }
   if (status === 500) return { kind: 'retryable', code: 'API_INTERNAL', message: firstLine(serverMessage) };
   if (status === 408 || status === 502 || status === 503 || status === 504) return { kind: 'retryable', code: 'API_UNAVAILABLE', message: firstLine(serverMessage) };
   return { kind: 'permanent', code: 'API_BAD_REQUEST', message: firstLine(serverMessage) };
