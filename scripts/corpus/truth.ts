@@ -54,8 +54,13 @@ export function decodeTruth(raw: string | undefined): GroundTruth | undefined {
  * too short for an invoice's line items, so the dictionary is read directly.
  */
 export function readTruth(doc: mupdf.PDFDocument): GroundTruth | undefined {
-  const info = doc.getTrailer().get('Info');
-  if (!info.isDictionary()) return undefined;
-  const value = info.get(TRUTH_INFO_KEY);
-  return value.isString() ? decodeTruth(value.asString()) : undefined;
+  // Handles freed by hand: the emulator reads thousands of these, faster than finalizers run.
+  const trailer = doc.getTrailer();
+  const info = trailer.get('Info');
+  const value = info.isDictionary() ? info.get(TRUTH_INFO_KEY) : undefined;
+  try {
+    return value?.isString() ? decodeTruth(value.asString()) : undefined;
+  } finally {
+    for (const handle of [value, info, trailer]) handle?.destroy();
+  }
 }
