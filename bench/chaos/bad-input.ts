@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { scratch } from '../harness.ts';
-import type { ScenarioReport } from './checks.ts';
+import { removeScratch, type ScenarioReport } from './checks.ts';
 import { generatedDamage, hugeFile, manyEmptyFiles, oddKinds, realDamage, symlinkLoops, unreadablePaths, workerCrashAndHang } from './file-cases.ts';
 import { badFlagsAndConfigs } from './flag-cases.ts';
 import type { CaseContext, CaseResult } from './matrix.ts';
@@ -44,10 +44,14 @@ export async function badInputMatrix(emptyFiles: number): Promise<BadInputReport
     badFlagsAndConfigs,
   ];
   const results: CaseResult[] = [];
-  for (const each of cases) {
-    const result = await each(context).catch((error: unknown): CaseResult => ({ row: each.name, input: each.name, promised: '(the case itself)', got: `the case threw: ${String(error)}`, ok: false }));
-    process.stderr.write(`  ${result.ok ? 'kept' : 'BROKEN'}: ${result.input}\n`);
-    results.push(result);
+  try {
+    for (const each of cases) {
+      const result = await each(context).catch((error: unknown): CaseResult => ({ row: each.name, input: each.name, promised: '(the case itself)', got: `the case threw: ${String(error)}`, ok: false }));
+      process.stderr.write(`  ${result.ok ? 'kept' : 'BROKEN'}: ${result.input}\n`);
+      results.push(result);
+    }
+  } finally {
+    removeScratch(work);
   }
   const kept = results.filter((result) => result.ok).length;
   return {

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+
 /** What every chaos scenario reports: named checks (a promise kept or broken) and its figures. */
 
 export interface CheckResult {
@@ -36,4 +38,13 @@ const CRASH_SIGNS = /Unhandled|uncaught|\n\s+at .+:\d+:\d+\)?\n|Warning:|FATAL|S
 
 export function crashSignIn(stderr: string): string | undefined {
   return CRASH_SIGNS.exec(stderr)?.[0].trim();
+}
+
+/** Scenario folders can hold 100,000 files; each is removed when its scenario ends (best effort). */
+export function removeScratch(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // a mode-000 folder left by the unreadable-path case, when not run as root
+  }
 }

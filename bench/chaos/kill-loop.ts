@@ -12,7 +12,7 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import type { StateStatus } from '../../src/main/state-summary.ts';
 import { readManifest, readRecords } from '../../test/helpers/run-fixture.ts';
 import { docpool, scratch, UNLIMITED } from '../harness.ts';
-import { Checks, crashSignIn, type ScenarioReport } from './checks.ts';
+import { Checks, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
 import { callsNeeded, describe, sound, verify } from './verify.ts';
 
 const WINDOW = 24;
@@ -84,5 +84,6 @@ export async function killLoop(kills: number): Promise<ScenarioReport> {
     };
   } finally {
     await emulator.close();
+    removeScratch(work);
   }
 }

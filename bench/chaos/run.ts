@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioReport } from './checks.ts';
+import { chaosMarkdown } from './report.ts';
 import { faultStorm } from './fault-storm.ts';
 import { killLoop } from './kill-loop.ts';
 import { badInputMatrix } from './bad-input.ts';
@@ -36,14 +37,9 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
 const failed = reports.flatMap((report) => report.checks.filter((check) => !check.ok).map((check) => `${report.scenario}: ${check.name} (${check.detail})`));
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
 const date = new Date().toISOString();
-const markdown = [
-  `Chaos suite of ${date.slice(0, 10)} on ${machine}; ${Math.round((performance.now() - started) / 1000)} s; ${failed.length === 0 ? 'every check kept' : `${failed.length} checks BROKEN`}.`,
-  '',
-  '| scenario | checks kept | figures |',
-  '|---|---:|---|',
-  ...reports.map((report) => `| ${report.scenario} | ${report.checks.filter((check) => check.ok).length}/${report.checks.length} | ${Object.entries(report.figures).map(([key, value]) => `${key}: ${typeof value === 'number' ? value.toLocaleString('en-US') : value}`).join('; ')} |`),
-  ...(failed.length ? ['', 'Broken:', ...failed.map((line) => `- ${line}`)] : []),
-].join('\n');
+const seconds = Math.round((performance.now() - started) / 1000);
+const heading = `Chaos suite of ${date.slice(0, 10)} on ${machine}; ${seconds} s; ${failed.length === 0 ? 'every check kept' : `${failed.length} checks BROKEN`}.`;
+const markdown = chaosMarkdown(reports, heading);
 const results = fileURLToPath(new URL('../results', import.meta.url));
 mkdirSync(results, { recursive: true });
 writeFileSync(join(results, `chaos-${date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify({ date, machine, reports }, null, 2)}\n`);

@@ -12,7 +12,7 @@ import type { GroundTruth } from '../../scripts/corpus/truth.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { readManifest } from '../../test/helpers/run-fixture.ts';
 import { type CliRun, docpool, scratch, UNLIMITED } from '../harness.ts';
-import { Checks, type ScenarioReport } from './checks.ts';
+import { Checks, removeScratch, type ScenarioReport } from './checks.ts';
 
 const CANARY = 'AIzaSyChaosCanary0123456789abcdefXYZ';
 
@@ -147,5 +147,6 @@ export async function securityChecks(): Promise<ScenarioReport> {
     };
   } finally {
     await emulator.close();
+    removeScratch(work);
   }
 }

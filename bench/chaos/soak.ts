@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { docpool, scratch, summaryOf, UNLIMITED } from '../harness.ts';
-import { Checks, crashSignIn, type ScenarioReport } from './checks.ts';
+import { Checks, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
 
 interface Sample {
   readonly seconds: number;
@@ -112,5 +112,6 @@ export async function scaleSoak(files: number): Promise<ScenarioReport> {
   } finally {
     clearInterval(sampler);
     await emulator.close();
+    removeScratch(work);
   }
 }
