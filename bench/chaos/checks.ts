@@ -8,8 +8,25 @@ export interface CheckResult {
   readonly detail: string;
 }
 
+/** DESIGN §10's rows, by a short name: every scenario says which it exercises. */
+export const DESIGN_ROWS = {
+  damaged: 'corrupt, truncated, zero-page, empty, non-PDF, encrypted PDF',
+  worker: 'worker crash or hang',
+  transient: '429 / 5xx / timeout / reset',
+  fatal: 'invalid key, model not found',
+  budget: 'per-day quota exhausted, --max-cost reached',
+  sigint: 'SIGINT / q',
+  sigkill: 'SIGKILL, power loss',
+  paths: 'unreadable path, symlink loop, file changed mid-run',
+  flags: 'bad flag or config',
+  csv: 'output CSV',
+} as const;
+export type DesignRow = (typeof DESIGN_ROWS)[keyof typeof DESIGN_ROWS];
+
 export interface ScenarioReport {
   readonly scenario: string;
+  /** The DESIGN §10 rows this scenario exercises. */
+  readonly rows: readonly DesignRow[];
   /** Figures for the summary table, in the order they should be shown. */
   readonly figures: Readonly<Record<string, number | string>>;
   readonly checks: readonly CheckResult[];

@@ -8,7 +8,7 @@ import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { readManifest, readRecords } from '../../test/helpers/run-fixture.ts';
 import { docpool, scratch, UNLIMITED } from '../harness.ts';
-import { Checks, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
+import { Checks, DESIGN_ROWS, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
 import { callsNeeded, describe, sound, verify } from './verify.ts';
 
 const FAULT_RATES = { '429': 0.04, '500': 0.03, '503': 0.04, '504': 0.02, stall: 0.01, reset: 0.03, malformed: 0.03, max_tokens: 0.02, safety: 0.01 };
@@ -59,6 +59,7 @@ export async function faultStorm(files: number): Promise<ScenarioReport> {
     checks.that('the re-run asks only about files the storm left failed', rerunRequests <= 2 * verdict.failedIntact, `${rerunRequests} requests for ${verdict.failedIntact} failed files`);
     return {
       scenario: 'fault storm',
+      rows: [DESIGN_ROWS.transient],
       figures: {
         files,
         'faults injected': injected,

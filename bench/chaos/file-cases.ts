@@ -6,11 +6,12 @@ import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { readManifest } from '../../test/helpers/run-fixture.ts';
 import { EXPECTED_DAMAGE, hasSharedCorpus, READABLE_BY_MUPDF, SHARED_CORPUS } from '../../test/helpers/shared-corpus.ts';
 import { summaryOf } from '../harness.ts';
+import { DESIGN_ROWS } from './checks.ts';
 import { type CaseContext, type CaseResult, codeMismatches, countCodes, endedCleanly, goodFiles, runOver, verdictOf } from './matrix.ts';
 import { describe, sound, verify } from './verify.ts';
 
-const DAMAGED_ROW = 'corrupt, truncated, zero-page, empty, non-PDF, encrypted PDF';
-const PATH_ROW = 'unreadable path, symlink loop, file changed mid-run';
+const DAMAGED_ROW = DESIGN_ROWS.damaged;
+const PATH_ROW = DESIGN_ROWS.paths;
 
 export async function generatedDamage(context: CaseContext): Promise<CaseResult> {
   const corpus = context.folder('damaged-corpus');
@@ -137,7 +138,7 @@ export async function workerCrashAndHang(context: CaseContext): Promise<CaseResu
   const work = context.folder('faulty-run');
   writeFileSync(join(work, 'config.json'), JSON.stringify({ taskTimeoutMs: 3000 }));
   const outcome = await runOver([dir], work, ['--provider', 'offline', '--no-tui', '--config', join(work, 'config.json')], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '', DOCPOOL_FAULT_INJECTION: '1' });
-  return verdictOf('worker crash or hang', 'a file whose worker exits, one whose worker spins forever (3 s deadline)', 'WORKER_CRASHED, PDF_TIMEOUT; workers replaced; the rest answered', countCodes(outcome.records), [
+  return verdictOf(DESIGN_ROWS.worker, 'a file whose worker exits, one whose worker spins forever (3 s deadline)', 'WORKER_CRASHED, PDF_TIMEOUT; workers replaced; the rest answered', countCodes(outcome.records), [
     endedCleanly(outcome.run, 1),
     ...codeMismatches(outcome, { 'a.docpool-fault-crash.pdf': 'WORKER_CRASHED', 'b.docpool-fault-hang.pdf': 'PDF_TIMEOUT', 'good-2.pdf': 'done', 'good-5.pdf': 'done' }),
   ]);

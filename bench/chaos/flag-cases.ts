@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docpool } from '../harness.ts';
-import { crashSignIn } from './checks.ts';
+import { crashSignIn, DESIGN_ROWS } from './checks.ts';
 import { type CaseContext, type CaseResult, goodFiles, NO_KEY } from './matrix.ts';
 
 interface BadInvocation {
@@ -52,7 +52,7 @@ export async function badFlagsAndConfigs(context: CaseContext): Promise<CaseResu
     else if (crashSignIn(result.stderr)) wrong.push(`${invocation.what}: a stack trace`);
   }
   return {
-    row: 'bad flag or config',
+    row: DESIGN_ROWS.flags,
     input: `${cases.length} bad invocations (${cases.map((invocation) => invocation.what).join(', ')})`,
     promised: 'a message naming the option, what was expected and what was given; exit 2',
     got: wrong.length ? wrong.join('; ') : `all ${cases.length} exit 2 with the option named`,

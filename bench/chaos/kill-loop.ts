@@ -12,7 +12,7 @@ import { startEmulator } from '../../src/emulator/server.ts';
 import type { StateStatus } from '../../src/main/state-summary.ts';
 import { readManifest, readRecords } from '../../test/helpers/run-fixture.ts';
 import { docpool, scratch, UNLIMITED } from '../harness.ts';
-import { Checks, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
+import { Checks, DESIGN_ROWS, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
 import { callsNeeded, describe, sound, verify } from './verify.ts';
 
 const WINDOW = 24;
@@ -68,6 +68,7 @@ export async function killLoop(kills: number): Promise<ScenarioReport> {
     checks.that('API calls repeated ≤ the in-flight window per kill', repeated <= interrupted * WINDOW * 2, `${repeated} repeated over ${interrupted} kills mid-run, window ${WINDOW} files`);
     return {
       scenario: 'kill loop',
+      rows: [DESIGN_ROWS.sigkill],
       figures: {
         files: manifest.length,
         'SIGKILLs': kills,

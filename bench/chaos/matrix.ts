@@ -4,11 +4,11 @@ import { basename, join } from 'node:path';
 import type { FileRecord } from '../../src/main/record.ts';
 import { readRecords } from '../../test/helpers/run-fixture.ts';
 import { type CliOptions, type CliRun, docpool } from '../harness.ts';
-import { crashSignIn } from './checks.ts';
+import { crashSignIn, type DesignRow } from './checks.ts';
 
 export interface CaseResult {
   /** The DESIGN §10 row it exercises. */
-  readonly row: string;
+  readonly row: DesignRow;
   readonly input: string;
   readonly promised: string;
   readonly got: string;
@@ -83,7 +83,7 @@ export function codeMismatches(outcome: Outcome, expected: Readonly<Record<strin
 }
 
 /** Builds a case result from a list of problems: none means the promise was kept. */
-export function verdictOf(row: string, input: string, promised: string, got: string, problems: readonly (string | undefined)[]): CaseResult {
+export function verdictOf(row: DesignRow, input: string, promised: string, got: string, problems: readonly (string | undefined)[]): CaseResult {
   const real = problems.filter((problem): problem is string => Boolean(problem));
   return { row, input, promised, got: real.length ? `${got}; ${real.join('; ')}` : got, ok: real.length === 0 };
 }

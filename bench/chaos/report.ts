@@ -1,6 +1,6 @@
 /** The chaos suite's Markdown: a headline of the figures that matter, then each scenario and every bad-input case. */
 import type { BadInputReport } from './bad-input.ts';
-import type { ScenarioReport } from './checks.ts';
+import { DESIGN_ROWS, type ScenarioReport } from './checks.ts';
 
 const show = (value: number | string | undefined) => (value === undefined ? '—' : typeof value === 'number' ? value.toLocaleString('en-US') : value);
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -21,6 +21,7 @@ export function chaosMarkdown(reports: readonly ScenarioReport[], heading: strin
     `| bad-input cases kept | ${matrix ? `${show(matrix.figures['cases kept'])}/${show(matrix.figures['cases tried'])}` : '—'} |`,
     `| files through the soak | ${show(figure('scale soak', 'files'))} |`,
     `| API key leaks | ${show(figure('security', 'key leaks'))} |`,
+    `| DESIGN §10 rows exercised | ${new Set(reports.flatMap((report) => report.rows)).size}/${Object.keys(DESIGN_ROWS).length} |`,
     `| checks kept | ${reports.reduce((sum, report) => sum + report.checks.filter((check) => check.ok).length, 0)}/${reports.reduce((sum, report) => sum + report.checks.length, 0)} |`,
     `| **files lost** | **${lost}** |`,
     '',

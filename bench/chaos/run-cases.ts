@@ -7,6 +7,7 @@ import { Rng } from '../../scripts/corpus/rng.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { readManifest } from '../../test/helpers/run-fixture.ts';
 import { KEY_ENV, summaryOf, UNLIMITED } from '../harness.ts';
+import { DESIGN_ROWS } from './checks.ts';
 import { type CaseContext, type CaseResult, countCodes, endedCleanly, goodFiles, runOver, verdictOf } from './matrix.ts';
 import { describe, sound, verify } from './verify.ts';
 
@@ -22,7 +23,7 @@ export async function refusedKey(context: CaseContext): Promise<CaseResult> {
     const dir = context.folder('key');
     goodFiles(context, dir, 4);
     const outcome = await runOver([dir], context.folder('key-run'), gemini(emulator), { GEMINI_API_KEY: 'a-wrong-key', GOOGLE_API_KEY: '' });
-    return verdictOf('invalid key, model not found', 'a key the API refuses', 'the run stops at once saying what to fix (exit 3); no file marked failed', stopLine(outcome.run.stderr), [
+    return verdictOf(DESIGN_ROWS.fatal, 'a key the API refuses', 'the run stops at once saying what to fix (exit 3); no file marked failed', stopLine(outcome.run.stderr), [
       endedCleanly(outcome.run, 3),
       /GEMINI_API_KEY/.test(outcome.run.stderr) ? undefined : 'the message does not say which variable to fix',
       outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
@@ -39,7 +40,7 @@ export async function unknownModel(context: CaseContext): Promise<CaseResult> {
     goodFiles(context, dir, 4);
     const model = 'gemini-9.9-flash';
     const outcome = await runOver([dir], context.folder('model-run'), gemini(emulator, '--classify-model', model, '--rpm', `${model}=100`, '--tpm', `${model}=1000000`), KEY_ENV);
-    return verdictOf('invalid key, model not found', `a model the API does not serve (${model})`, 'the run stops at once naming the model (exit 3); no file marked failed', stopLine(outcome.run.stderr), [
+    return verdictOf(DESIGN_ROWS.fatal, `a model the API does not serve (${model})`, 'the run stops at once naming the model (exit 3); no file marked failed', stopLine(outcome.run.stderr), [
       endedCleanly(outcome.run, 3),
       outcome.run.stderr.includes(model) ? undefined : 'the message does not name the model',
       outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
@@ -59,7 +60,7 @@ export async function budgets(context: CaseContext): Promise<CaseResult> {
     const costly = await runOver([dir], context.folder('cost-run'), gemini(emulator, '--max-cost', '0.03'), KEY_ENV);
     const spent = Number(/spent \$([\d.]+)/.exec(costly.run.stderr)?.[1]);
     return verdictOf(
-      'per-day quota exhausted, --max-cost reached',
+      DESIGN_ROWS.budget,
       'a per-day quota of 6 requests; --max-cost $0.03',
       'admission stops, in-flight files finish, exit 4, the summary says how to go on',
       `quota: ${countCodes(daily.records)}; cost: ${countCodes(costly.records)}, spent $${spent}`,
@@ -113,7 +114,7 @@ export async function signals(context: CaseContext): Promise<CaseResult> {
     const final = await runOver([corpus], work, args, KEY_ENV);
     const verdict = verify(final.records, corpus, manifest);
     return verdictOf(
-      'SIGINT / q',
+      DESIGN_ROWS.sigint,
       'SIGINT mid-run; then SIGINT twice; then a plain re-run',
       'drain and summary, exit 130; a second SIGINT stops at once; the next run resumes and completes',
       `first stop after ${once.records.length} files (${Math.round(once.run.wallSeconds)} s), hard stop in ${Math.round(twice.run.wallSeconds)} s, final ${describe(verdict)}`,
@@ -171,7 +172,7 @@ export async function changedMidRun(context: CaseContext): Promise<CaseResult> {
     const secondVerdict = verify(second.records, corpus, expectedNow);
     const read = summaryOf(second.run).filesRead;
     return verdictOf(
-      'unreadable path, symlink loop, file changed mid-run',
+      DESIGN_ROWS.paths,
       `${deleted.length} files deleted and ${truncated.length} truncated while the run was going`,
       'each reported per file (FILE_NOT_FOUND, PDF_TRUNCATED, or answered if read first); a re-run sees every change and reads only the changed files',
       `first run: ${countCodes(first.records)}; re-run read ${read} files`,

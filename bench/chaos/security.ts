@@ -12,7 +12,7 @@ import type { GroundTruth } from '../../scripts/corpus/truth.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { readManifest } from '../../test/helpers/run-fixture.ts';
 import { type CliRun, docpool, scratch, UNLIMITED } from '../harness.ts';
-import { Checks, removeScratch, type ScenarioReport } from './checks.ts';
+import { Checks, DESIGN_ROWS, removeScratch, type ScenarioReport } from './checks.ts';
 
 const CANARY = 'AIzaSyChaosCanary0123456789abcdefXYZ';
 
@@ -135,6 +135,7 @@ export async function securityChecks(): Promise<ScenarioReport> {
     checks.that('the hostile values are kept, prefixed with an apostrophe', neutralised >= hostile.length * 2, `${neutralised} neutralised cells`);
     return {
       scenario: 'security',
+      rows: [DESIGN_ROWS.csv],
       figures: {
         'runs and commands checked for the key': runs.length + 2,
         'files searched for the key': filesUnder(work).length,

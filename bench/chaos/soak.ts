@@ -93,6 +93,7 @@ export async function scaleSoak(files: number): Promise<ScenarioReport> {
     checks.that('heap memory flat: anonymous RSS in the last 10% ≤ 1.2 × at 10–20%', lateAnon <= 1.2 * earlyAnon, `${Math.round(earlyAnon)} then ${Math.round(lateAnon)} MB`);
     return {
       scenario: 'scale soak',
+      rows: [], // scale, not a row of the table
       figures: {
         files,
         'wall s': Math.round(run.wallSeconds),
