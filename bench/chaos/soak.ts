@@ -56,7 +56,7 @@ export async function scaleSoak(files: number): Promise<ScenarioReport> {
   const checks = new Checks('scale soak');
   const work = scratch('soak');
   const source = join(work, 'source');
-  await generateCorpus({ dir: source, count: 300, seed: 51, maxPages: 2, damagedRate: 0 });
+  await generateCorpus({ dir: source, count: 300, seed: 51, maxPages: 1, damagedRate: 0 });
   const originals = readdirSync(source, { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.pdf'))
     .map((name) => readFileSync(join(source, name)));

@@ -101,15 +101,17 @@ function readPdf(base64: string): PdfReading {
     if (doc.needsPassword()) throw new UnreadablePdfError('The document is password protected.');
     const pages = doc.countPages();
     if (pages === 0) throw new UnreadablePdfError('The document has no pages.');
+    // With ground truth there is nothing to read: the text only feeds the rules.
+    const truth = readTruth(doc);
     const texts: string[] = [];
-    for (let index = 0; index < Math.min(pages, 20); index++) {
+    for (let index = 0; index < (truth ? 0 : Math.min(pages, 20)); index++) {
       const page = doc.loadPage(index);
       const stext = page.toStructuredText('preserve-whitespace');
       texts.push(stext.asText());
       stext.destroy();
       page.destroy();
     }
-    const reading = { pages, text: texts.join('\n'), truth: readTruth(doc) };
+    const reading = { pages, text: texts.join('\n'), truth };
     if (pdfCache.size >= PDF_CACHE_ENTRIES) pdfCache.delete(pdfCache.keys().next().value!);
     pdfCache.set(key, reading);
     return reading;
