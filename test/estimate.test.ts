@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { generateCorpus, parseManifest, type ManifestEntry } from '../scripts/corpus/generate.ts';
@@ -55,11 +55,14 @@ test('bad flags and config name the option and exit 2', async () => {
 
   const configDir = tempDir('config');
   const configPath = join(configDir, 'docpool.config.json');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(configPath, JSON.stringify({ pages: -3 }));
   const badConfig = await runCli(['estimate', dir, '--config', configPath]);
   assert.equal(badConfig.code, 2);
-  assert.match(badConfig.stderr, /pages: .*\(got -3\)/);
+  // Named as the user wrote it: the file and its key, not a flag they never typed.
+  assert.match(badConfig.stderr, /docpool\.config\.json: "pages": .*\(got -3\)/);
+
+  const badFlag = await runCli(['run', dir, '--provider', 'offline', '--base-url', 'not a url']);
+  assert.match(badFlag.stderr, /--base-url: Invalid URL \(got "not a url"\)/);
 
   writeFileSync(configPath, JSON.stringify({ pagez: 3 }));
   const unknownKey = await runCli(['estimate', dir, '--config', configPath]);
