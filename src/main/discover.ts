@@ -75,11 +75,6 @@ async function* walk(root: string, rootInfo: Stats, matches: (path: string) => b
         continue;
       }
       const path = join(frame.path, entry.name);
-      // Neither file, folder nor link (a pipe, socket or device): reported by name only, never stat'ed through.
-      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink()) {
-        if (matches(path)) yield notAFile(path, await stat(path).catch(() => undefined));
-        continue;
-      }
       let info: Stats;
       try {
         info = await stat(path); // follows symlinks
@@ -108,8 +103,8 @@ async function* walk(root: string, rootInfo: Stats, matches: (path: string) => b
   }
 }
 
-function notAFile(path: string, info: Stats | undefined): Discovered {
-  const kind = !info ? 'a special file' : info.isFIFO() ? 'a named pipe' : info.isSocket() ? 'a socket' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'a special file';
+function notAFile(path: string, info: Stats): Discovered {
+  const kind = info.isFIFO() ? 'a named pipe' : info.isSocket() ? 'a socket' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'a special file';
   return { kind: 'error', path, code: 'NOT_A_FILE', message: `${kind}, not a regular file; not read` };
 }
 
