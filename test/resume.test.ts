@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateCorpus, type ManifestEntry } from '../scripts/corpus/generate.ts';
@@ -7,7 +7,7 @@ import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { StateStatus } from '../src/main/state-summary.ts';
 import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
-import { readManifest, readRecords, recordsByFile } from './helpers/run-fixture.ts';
+import { lineCount, readManifest, readRecords, recordsByFile, waitForLines } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const corpus = tempDir('resume-corpus');
@@ -31,19 +31,6 @@ const apiCalls = () => Object.values(emulator.stats().requests.byModel).reduce((
 const args = (work: string) => ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--window', String(WINDOW), '--no-tui', ...UNLIMITED];
 const env = { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' };
 
-async function waitForRecords(path: string, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (existsSync(path) && readFileSync(path, 'utf8').split('\n').length > count) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`fewer than ${count} records in ${path} after ${timeoutMs} ms`);
-}
-
-function lineCount(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0;
-}
-
 function assertComplete(work: string): void {
   const byFile = recordsByFile(readRecords(join(work, 'out.jsonl')), corpus);
   assert.equal(byFile.size, manifest.length, 'one line per input file, no duplicates');
@@ -63,7 +50,7 @@ test('SIGKILL at random moments: the state folder stays sound, the output ends c
     const { child, result } = startCli(args(work), { env });
     // A random moment once this attempt is committing files: a fixed delay can land before
     // start-up ends on a loaded machine, and then nothing is ever resumed.
-    await waitForRecords(out, lineCount(out) + 5, 60_000);
+    await waitForLines(out, lineCount(out) + 5, 60_000);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
     child.kill('SIGKILL');
     await result;
@@ -80,7 +67,7 @@ test('SIGINT drains in-flight files, exits 130, and the next run resumes with a 
   const work = tempDir('sigint');
   const { child, result } = startCli(args(work), { env });
   // Signal once files are finishing (start-up under a loaded test machine can take seconds).
-  await waitForRecords(join(work, 'out.jsonl'), 10, 30_000);
+  await waitForLines(join(work, 'out.jsonl'), 10, 30_000);
   child.kill('SIGINT');
   const stopped = await result;
   assert.equal(stopped.code, 130, stopped.stderr);

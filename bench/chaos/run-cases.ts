@@ -1,11 +1,11 @@
 /** Bad-input cases about the run: refused keys and models, budgets, signals, files changing under it. */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { Rng } from '../../scripts/corpus/rng.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
-import { readManifest } from '../../test/helpers/run-fixture.ts';
+import { lineCount, readManifest, waitForLines } from '../../test/helpers/run-fixture.ts';
 import { KEY_ENV, summaryOf, UNLIMITED } from '../harness.ts';
 import { DESIGN_ROWS } from './checks.ts';
 import { type CaseContext, type CaseResult, countCodes, endedCleanly, goodFiles, runOver, verdictOf } from './matrix.ts';
@@ -76,20 +76,6 @@ export async function budgets(context: CaseContext): Promise<CaseResult> {
   } finally {
     await emulator.close();
   }
-}
-
-function lineCount(path: string): number {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0;
-}
-
-/** Waits until the results file has `count` lines (the run is committing files). */
-async function waitForLines(path: string, count: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (existsSync(path) && readFileSync(path, 'utf8').split('\n').length > count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${path} never reached ${count} lines`);
 }
 
 export async function signals(context: CaseContext): Promise<CaseResult> {
