@@ -4,22 +4,32 @@ import { readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { Rng } from '../../scripts/corpus/rng.ts';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { lineCount, readManifest, waitForLines } from '../../test/helpers/run-fixture.ts';
 import { KEY_ENV, summaryOf, UNLIMITED } from '../harness.ts';
 import { DESIGN_ROWS } from './checks.ts';
 import { type CaseContext, type CaseResult, countCodes, endedCleanly, goodFiles, runOver, verdictOf } from './matrix.ts';
 import { describe, sound, verify } from './verify.ts';
 
+const ZERO_LATENCY = { defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} };
 const slowLatency = { timeScale: 0.05, latency: { 'gemini-2.5-flash': { medianMs: 4000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 8000, sigma: 0.3 } } };
 const gemini = (emulator: RunningEmulator, ...extra: string[]) => ['--base-url', emulator.url, '--no-tui', ...UNLIMITED, ...extra];
+
+/** Runs one case against its own emulator, closed whatever happens. */
+async function withEmulator<T>(options: EmulatorOptions, use: (emulator: RunningEmulator) => Promise<T>): Promise<T> {
+  const emulator = await startEmulator(options);
+  try {
+    return await use(emulator);
+  } finally {
+    await emulator.close();
+  }
+}
 
 /** The line where docpool says why it stopped. */
 const stopLine = (stderr: string) => stderr.split('\n').find((line) => /refused|not found/.test(line))?.trim() ?? '(no reason given)';
 
 export async function refusedKey(context: CaseContext): Promise<CaseResult> {
-  const emulator = await startEmulator({ acceptedKeys: ['the-right-key'], defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
-  try {
+  return withEmulator({ acceptedKeys: ['the-right-key'], ...ZERO_LATENCY }, async (emulator) => {
     const dir = context.folder('key');
     goodFiles(context, dir, 4);
     const outcome = await runOver([dir], context.folder('key-run'), gemini(emulator), { GEMINI_API_KEY: 'a-wrong-key', GOOGLE_API_KEY: '' });
@@ -28,14 +38,11 @@ export async function refusedKey(context: CaseContext): Promise<CaseResult> {
       /GEMINI_API_KEY/.test(outcome.run.stderr) ? undefined : 'the message does not say which variable to fix',
       outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
     ]);
-  } finally {
-    await emulator.close();
-  }
+  });
 }
 
 export async function unknownModel(context: CaseContext): Promise<CaseResult> {
-  const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
-  try {
+  return withEmulator(ZERO_LATENCY, async (emulator) => {
     const dir = context.folder('model');
     goodFiles(context, dir, 4);
     const model = 'gemini-9.9-flash';
@@ -45,14 +52,11 @@ export async function unknownModel(context: CaseContext): Promise<CaseResult> {
       outcome.run.stderr.includes(model) ? undefined : 'the message does not name the model',
       outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
     ]);
-  } finally {
-    await emulator.close();
-  }
+  });
 }
 
 export async function budgets(context: CaseContext): Promise<CaseResult> {
-  const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, quota: { 'gemini-2.5-flash': { rpd: 6 } } });
-  try {
+  return withEmulator({ ...ZERO_LATENCY, quota: { 'gemini-2.5-flash': { rpd: 6 } } }, async (emulator) => {
     const dir = context.folder('budgets');
     goodFiles(context, dir, 12);
     const daily = await runOver([dir], context.folder('daily-run'), gemini(emulator), KEY_ENV);
@@ -73,14 +77,11 @@ export async function budgets(context: CaseContext): Promise<CaseResult> {
         spent > 0 && spent <= 0.03 ? undefined : `spent $${spent} on a $0.03 budget`,
       ],
     );
-  } finally {
-    await emulator.close();
-  }
+  });
 }
 
 export async function signals(context: CaseContext): Promise<CaseResult> {
-  const emulator = await startEmulator(slowLatency);
-  try {
+  return withEmulator(slowLatency, async (emulator) => {
     const corpus = context.folder('signals');
     await generateCorpus({ dir: corpus, count: 150, seed: 41, maxPages: 2, damagedRate: 0 });
     const manifest = readManifest(corpus);
@@ -113,15 +114,12 @@ export async function signals(context: CaseContext): Promise<CaseResult> {
         sound(verdict) && verdict.failedIntact === 0 ? undefined : describe(verdict),
       ],
     );
-  } finally {
-    await emulator.close();
-  }
+  });
 }
 
 /** Deletes and truncates files the run has not reached yet, then checks the re-run sees every change. */
 export async function changedMidRun(context: CaseContext): Promise<CaseResult> {
-  const emulator = await startEmulator(slowLatency);
-  try {
+  return withEmulator(slowLatency, async (emulator) => {
     const corpus = context.folder('changing');
     await generateCorpus({ dir: corpus, count: 160, seed: 43, maxPages: 2, damagedRate: 0 });
     const manifest = readManifest(corpus);
@@ -173,7 +171,5 @@ export async function changedMidRun(context: CaseContext): Promise<CaseResult> {
         read <= truncated.length ? undefined : `re-run read ${read} files for ${truncated.length} changed`,
       ],
     );
-  } finally {
-    await emulator.close();
-  }
+  });
 }

@@ -4,12 +4,13 @@
  * Samples the process's memory and the emulator's answered classifications each second; memory
  * and throughput in the last tenth of the run must match the first.
  */
-import { readFileSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpus } from '../../scripts/corpus/generate.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { docpool, scratch, summaryOf, UNLIMITED } from '../harness.ts';
 import { Checks, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';
+import { samplePdfs } from './matrix.ts';
 
 interface Sample {
   readonly seconds: number;
@@ -57,9 +58,7 @@ export async function scaleSoak(files: number): Promise<ScenarioReport> {
   const work = scratch('soak');
   const source = join(work, 'source');
   await generateCorpus({ dir: source, count: 300, seed: 51, maxPages: 1, damagedRate: 0 });
-  const originals = readdirSync(source, { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.endsWith('.pdf'))
-    .map((name) => readFileSync(join(source, name)));
+  const originals = samplePdfs(source).map((path) => readFileSync(path));
   const tree = join(work, 'tree');
   writeDistinctFiles(originals, tree, files);
   const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
