@@ -5,7 +5,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseManifest } from '../scripts/corpus/generate.ts';
+import { parseManifest } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import { type Design, runDesign } from './baselines/designs.ts';

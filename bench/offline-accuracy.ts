@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ManifestEntry } from '../scripts/corpus/generate.ts';
+import type { ManifestEntry } from '../src/corpus/generate.ts';
 import { readByRules } from '../src/offline/rules.ts';
 import { prepareFile } from '../src/workers/prepare.ts';
 import { loadInvoiceTruth } from './real-invoice-truth.ts';

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as mupdf from 'mupdf';
-import { parseManifest } from '../scripts/corpus/generate.ts';
-import { forEachBounded } from '../src/main/bounded.ts';
-import { PreparePool } from '../src/main/prepare-pool.ts';
+import { parseManifest } from '../src/corpus/generate.ts';
+import { forEachBounded } from '../src/main/intake/bounded.ts';
+import { PreparePool } from '../src/main/pipeline/prepare-pool.ts';
 
 export interface ScalingRow {
   readonly setup: string;

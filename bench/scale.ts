@@ -5,7 +5,7 @@
  */
 import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseManifest } from '../scripts/corpus/generate.ts';
+import { parseManifest } from '../src/corpus/generate.ts';
 import { docpool, scratch, summaryOf } from './harness.ts';
 
 export interface ScaleRow {

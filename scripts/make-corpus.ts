@@ -3,7 +3,7 @@
  * script; the same as `docpool corpus`.
  */
 import { parseArgs } from 'node:util';
-import { generateCorpus } from './corpus/generate.ts';
+import { generateCorpus } from '../src/corpus/generate.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as mupdf from 'mupdf';
-import { generateCorpus, parseManifest } from '../scripts/corpus/generate.ts';
-import { FINANCE_LABELS, readTruth } from '../scripts/corpus/truth.ts';
+import { generateCorpus, parseManifest } from '../src/corpus/generate.ts';
+import { FINANCE_LABELS, readTruth } from '../src/corpus/truth.ts';
 import { tempDir } from './helpers/temp.ts';
 
 function digestTree(dir: string, files: string[]): string {

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { render } from 'ink-testing-library';
-import type { DashboardSnapshot } from '../src/main/dashboard-feed.ts';
-import type { ModelLimiterStats } from '../src/main/gemini/model-limiter.ts';
-import type { RunSnapshot } from '../src/main/run-stats.ts';
+import type { DashboardSnapshot } from '../src/main/progress/dashboard-feed.ts';
+import type { ModelLimiterStats } from '../src/main/providers/gemini/model-limiter.ts';
+import type { RunSnapshot } from '../src/main/progress/run-stats.ts';
 import { Dashboard } from '../src/tui/dashboard.tsx';
 
 const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({

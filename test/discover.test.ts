@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type Discovered, discover } from '../src/main/discover.ts';
+import { type Discovered, discover } from '../src/main/intake/discover.ts';
 import { tempDir } from './helpers/temp.ts';
 
 async function collect(paths: string[], include?: string[]): Promise<Discovered[]> {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApiError } from '@google/genai';
-import { generateCorpus, type ManifestEntry, parseManifest } from '../scripts/corpus/generate.ts';
+import { generateCorpus, type ManifestEntry, parseManifest } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { prepareFile } from '../src/workers/prepare.ts';
 import { CLASSIFY_SCHEMA, client, errorBody, INVOICE_SCHEMA, pdfPart } from './helpers/genai.ts';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { generateCorpus, parseManifest, type ManifestEntry } from '../scripts/corpus/generate.ts';
-import type { EstimateReport } from '../src/main/estimate.ts';
+import { generateCorpus, parseManifest, type ManifestEntry } from '../src/corpus/generate.ts';
+import type { EstimateReport } from '../src/main/commands/estimate.ts';
 import { runCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 

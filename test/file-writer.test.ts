@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FileWriter } from '../src/main/sinks/file-writer.ts';
+import { FileWriter } from '../src/main/output/file-writer.ts';
 import { tempDir } from './helpers/temp.ts';
 
 // The chaos suite's 100,000-file run printed MaxListenersExceededWarning: every file finishing

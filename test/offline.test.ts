@@ -3,7 +3,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { generatedAccuracy, percent, realCorpusAccuracy } from '../bench/offline-accuracy.ts';
-import { generateCorpus } from '../scripts/corpus/generate.ts';
+import { generateCorpus } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { parseAmount, parseDate } from '../src/offline/values.ts';
 import { runCli } from './helpers/cli.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateCorpus } from '../scripts/corpus/generate.ts';
+import { generateCorpus } from '../src/corpus/generate.ts';
 import { readPdfWindow } from '../src/workers/pdf-window.ts';
 import { tempDir } from './helpers/temp.ts';
 

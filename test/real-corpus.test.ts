@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { PreparePool } from '../src/main/prepare-pool.ts';
+import { PreparePool } from '../src/main/pipeline/prepare-pool.ts';
 import type { PrepareResult } from '../src/workers/protocol.ts';
 import { EXPECTED_DAMAGE, hasSharedCorpus, READABLE_BY_MUPDF, SHARED_CORPUS } from './helpers/shared-corpus.ts';
 

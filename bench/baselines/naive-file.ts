@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { GoogleGenAI } from '@google/genai';
 import * as mupdf from 'mupdf';
-import { classifyInstruction, loadProfile } from '../../src/main/profile.ts';
+import { classifyInstruction, loadProfile } from '../../src/main/profiles/profile.ts';
 
 const profile = loadProfile('finance');
 const PAGES = 5;

@@ -1,7 +1,7 @@
 /** The bad-input matrix: every row of DESIGN §10 as one or more cases, each with the outcome it promises. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
 import { scratch } from '../harness.ts';
 import { DESIGN_ROWS, removeScratch, type ScenarioReport } from './checks.ts';
 import { generatedDamage, hugeFile, manyEmptyFiles, oddKinds, realDamage, symlinkLoops, unreadablePaths, workerCrashAndHang } from './file-cases.ts';

@@ -4,7 +4,7 @@
  * re-run finishes whatever the storm left failed, and must not re-ask anything already answered.
  */
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { readManifest, readRecords } from '../../test/helpers/run-fixture.ts';
 import { docpool, scratch, UNLIMITED } from '../harness.ts';

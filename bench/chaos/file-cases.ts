@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, renameSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
 import { readManifest } from '../../test/helpers/run-fixture.ts';
 import { EXPECTED_DAMAGE, hasSharedCorpus, READABLE_BY_MUPDF, SHARED_CORPUS } from '../../test/helpers/shared-corpus.ts';
 import { summaryOf } from '../harness.ts';

@@ -6,10 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
-import { Rng } from '../../scripts/corpus/rng.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
+import { Rng } from '../../src/corpus/rng.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
-import type { StateStatus } from '../../src/main/state-summary.ts';
+import type { StateStatus } from '../../src/main/commands/status.ts';
 import { readManifest, readRecords } from '../../test/helpers/run-fixture.ts';
 import { docpool, scratch, UNLIMITED } from '../harness.ts';
 import { Checks, DESIGN_ROWS, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';

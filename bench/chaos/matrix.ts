@@ -1,7 +1,7 @@
 /** What every bad-input case shares: a row of DESIGN §10, what it promises, and what happened. */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { FileRecord } from '../../src/main/record.ts';
+import type { FileRecord } from '../../src/main/state/record.ts';
 import { readRecords } from '../../test/helpers/run-fixture.ts';
 import { type CliOptions, type CliRun, docpool } from '../harness.ts';
 import { crashSignIn, type DesignRow } from './checks.ts';

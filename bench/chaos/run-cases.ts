@@ -2,8 +2,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
-import { Rng } from '../../scripts/corpus/rng.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
+import { Rng } from '../../src/corpus/rng.ts';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { lineCount, readManifest, waitForLines } from '../../test/helpers/run-fixture.ts';
 import { KEY_ENV, summaryOf, UNLIMITED } from '../harness.ts';

@@ -6,9 +6,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
-import { renderPdf } from '../../scripts/corpus/render.ts';
-import type { GroundTruth } from '../../scripts/corpus/truth.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
+import { renderPdf } from '../../src/corpus/render.ts';
+import type { GroundTruth } from '../../src/corpus/truth.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { readManifest } from '../../test/helpers/run-fixture.ts';
 import { type CliRun, docpool, scratch, UNLIMITED } from '../harness.ts';

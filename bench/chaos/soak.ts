@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
+import { generateCorpus } from '../../src/corpus/generate.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import { docpool, scratch, summaryOf, UNLIMITED } from '../harness.ts';
 import { Checks, removeScratch, crashSignIn, type ScenarioReport } from './checks.ts';

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ManifestEntry } from '../../scripts/corpus/generate.ts';
+import type { ManifestEntry } from '../../src/corpus/generate.ts';
 import { FINANCE_PROFILE } from '../../src/main/profiles/finance.ts';
-import type { FileRecord } from '../../src/main/record.ts';
+import type { FileRecord } from '../../src/main/state/record.ts';
 
 const EXTRACTED = new Set(Object.keys(FINANCE_PROFILE.extract));
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MODELS, TIERS, type Tier } from '../main/models.ts';
+import { MODELS, TIERS, type Tier } from '../main/models/catalogue.ts';
 
 export const FAULT_KINDS = ['429', '500', '503', '504', 'stall', 'reset', 'malformed', 'max_tokens', 'safety'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -1,4 +1,4 @@
-import { Rng } from '../../scripts/corpus/rng.ts';
+import { Rng } from '../corpus/rng.ts';
 import { type EmulatorConfig, FAULT_KINDS, type FaultKind, type ScriptedFault } from './config.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MODELS } from '../main/models.ts';
+import { MODELS } from '../main/models/catalogue.ts';
 import type { EmulatorConfig, FaultKind } from './config.ts';
 import { fillSchema } from './fill-schema.ts';
 import { type GenerateRequest, readRequest, type RequestReading, UnreadablePdfError } from './read-request.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as mupdf from 'mupdf';
-import { type GroundTruth, readTruth } from '../../scripts/corpus/truth.ts';
+import { type GroundTruth, readTruth } from '../corpus/truth.ts';
 import { readByRules } from '../offline/rules.ts';
 import { CHARS_PER_TOKEN, PDF_TOKENS_PER_PAGE } from '../workers/protocol.ts';
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
+import { generateCorpus } from '../corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { type ConfigInput, loadConfig, parseModelNumbers, parsePort, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
-import { runDemo } from './demo.ts';
+import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
-import { estimate, formatEstimate } from './estimate.ts';
-import { exportRun } from './export.ts';
-import { runCommand } from './run.ts';
-import { formatStatus, openExistingStore, stateStatus } from './state-summary.ts';
-import { TIERS } from './models.ts';
+import { estimate, formatEstimate } from './commands/estimate.ts';
+import { exportRun } from './commands/export.ts';
+import { runCommand } from './commands/run.ts';
+import { formatStatus, openExistingStore, stateStatus } from './commands/status.ts';
+import { TIERS } from './models/catalogue.ts';
 
 const program = new Command('docpool')
   .description('Classify and extract tens of thousands of PDFs through Google Gemini, fast, cheaply, without losing work.')

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { invalidOption, UsageError } from './errors.ts';
-import { MODELS, TIERS, type Tier } from './models.ts';
+import { MODELS, TIERS, type Tier } from './models/catalogue.ts';
 
 /** The default config file looked for in the working directory. */
 export const CONFIG_FILE = 'docpool.config.json';

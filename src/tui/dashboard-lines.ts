@@ -1,6 +1,6 @@
 import chalk from 'chalk';
-import type { DashboardSnapshot } from '../main/dashboard-feed.ts';
-import type { ModelLimiterStats } from '../main/gemini/model-limiter.ts';
+import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
+import type { ModelLimiterStats } from '../main/providers/gemini/model-limiter.ts';
 import { bar, duration, megabytes, number, shortPath, sparkline, truncate } from './format.ts';
 
 /**

@@ -2,7 +2,7 @@
 /** @jsxImportSource react */
 // (tsx outside the project folder finds no tsconfig; the pragmas pin the JSX transform either way.)
 import { Box, Text } from 'ink';
-import type { DashboardSnapshot } from '../main/dashboard-feed.ts';
+import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import { dashboardLines } from './dashboard-lines.ts';
 
 export interface DashboardProps {

@@ -3,7 +3,7 @@
 // (tsx outside the project folder finds no tsconfig; the pragmas pin the JSX transform either way.)
 import { render, useInput, useStdin, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
-import type { DashboardSnapshot } from '../main/dashboard-feed.ts';
+import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import { Dashboard } from './dashboard.tsx';
 
 export interface DashboardControls {

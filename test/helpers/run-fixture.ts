@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseManifest, type ManifestEntry } from '../../scripts/corpus/generate.ts';
-import type { FileRecord } from '../../src/main/record.ts';
+import { parseManifest, type ManifestEntry } from '../../src/corpus/generate.ts';
+import type { FileRecord } from '../../src/main/state/record.ts';
 
 export function readManifest(dir: string): ManifestEntry[] {
   return parseManifest(readFileSync(join(dir, 'manifest.jsonl'), 'utf8'));

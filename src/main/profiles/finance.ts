@@ -1,5 +1,5 @@
-import type { ProfileDefinition } from '../profile.ts';
-import type { ResponseSchema } from '../response-schema.ts';
+import type { ProfileDefinition } from './profile.ts';
+import type { ResponseSchema } from './response-schema.ts';
 
 const text = (description: string): ResponseSchema => ({ type: 'STRING', nullable: true, description });
 const money = (description: string): ResponseSchema => ({ type: 'NUMBER', nullable: true, description });

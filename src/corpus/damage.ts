@@ -1,4 +1,4 @@
-import type { PrepareFailureCode } from '../../src/workers/protocol.ts';
+import type { PrepareFailureCode } from '../workers/protocol.ts';
 import { encryptPdf, zeroPagePdf } from './render.ts';
 import type { Rng } from './rng.ts';
 

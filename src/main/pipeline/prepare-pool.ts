@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { PrepareResult, PrepareTask } from '../workers/protocol.ts';
+import type { PrepareResult, PrepareTask } from '../../workers/protocol.ts';
 
 export interface PreparePoolOptions {
   /** Worker threads. Default: available cores. */
@@ -117,6 +117,6 @@ export class PreparePool {
  */
 function workerEntryUrl(): URL {
   return import.meta.url.endsWith('.ts')
-    ? new URL('../workers/dev-entry.mjs', import.meta.url)
-    : new URL('../workers/prepare-entry.js', import.meta.url);
+    ? new URL('../../workers/dev-entry.mjs', import.meta.url)
+    : new URL('../../workers/prepare-entry.js', import.meta.url);
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { canonicalJson } from './fingerprint.ts';
-import type { Provider } from './stage.ts';
-import type { RunInfo, Store } from './store.ts';
+import { canonicalJson } from '../state/fingerprint.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { RunInfo, Store } from '../state/store.ts';
 
 /**
  * A run's identity: the inputs and everything that changes the answers. Running the same command

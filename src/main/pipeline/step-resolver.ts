@@ -1,6 +1,6 @@
-import type { FileStage, RunStats } from './run-stats.ts';
-import { type Provider, type StageOutcome, ZERO_USAGE } from './stage.ts';
-import type { StageResult, Store, TokenUsage } from './store.ts';
+import type { FileStage, RunStats } from '../progress/run-stats.ts';
+import { type Provider, type StageOutcome, ZERO_USAGE } from '../providers/provider.ts';
+import type { StageResult, Store, TokenUsage } from '../state/store.ts';
 
 export type Resolved =
   | (StageOutcome & { ok: false })

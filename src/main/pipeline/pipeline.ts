@@ -1,14 +1,14 @@
-import { forEachBounded } from './bounded.ts';
-import { type Discovered, discover } from './discover.ts';
-import { resultKey } from './fingerprint.ts';
+import { forEachBounded } from '../intake/bounded.ts';
+import { type Discovered, discover } from '../intake/discover.ts';
+import { resultKey } from '../state/fingerprint.ts';
 import type { PreparePool } from './prepare-pool.ts';
-import type { Profile } from './profile.ts';
-import { type FileRecord, isRetryableCode } from './record.ts';
-import type { RunStats } from './run-stats.ts';
-import type { Sink } from './sinks/sink.ts';
-import { AdmissionStopped, type Provider, RunAborted, ZERO_USAGE } from './stage.ts';
-import { addUsage, inStage, spentThisRun, StageRunner } from './stage-runner.ts';
-import type { Store } from './store.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { type FileRecord, isRetryableCode } from '../state/record.ts';
+import type { RunStats } from '../progress/run-stats.ts';
+import type { Sink } from '../output/sink.ts';
+import { AdmissionStopped, type Provider, RunAborted, ZERO_USAGE } from '../providers/provider.ts';
+import { addUsage, inStage, spentThisRun, StageRunner } from './step-resolver.ts';
+import type { Store } from '../state/store.ts';
 
 export interface PipelineOptions {
   readonly paths: readonly string[];

@@ -1,4 +1,4 @@
-import type { FileRecord } from '../record.ts';
+import type { FileRecord } from '../state/record.ts';
 
 /** Where records go as files finish: one per input file, in finishing order. */
 export interface Sink {

@@ -1,8 +1,8 @@
 import { GoogleGenAI } from '@google/genai';
-import { CHARS_PER_TOKEN } from '../../workers/protocol.ts';
-import { fingerprint } from '../fingerprint.ts';
-import { classifyInstruction, type Profile } from '../profile.ts';
-import type { Provider, StageInput, StageOutcome } from '../stage.ts';
+import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
+import { fingerprint } from '../../state/fingerprint.ts';
+import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
+import type { Provider, StageInput, StageOutcome } from '../provider.ts';
 import { type CallPolicy, callStage, type StageCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
 

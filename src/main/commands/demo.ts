@@ -1,9 +1,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateCorpus } from '../../scripts/corpus/generate.ts';
-import { startEmulator } from '../emulator/server.ts';
-import { loadConfig } from './config.ts';
-import { EXIT } from './errors.ts';
+import { generateCorpus } from '../../corpus/generate.ts';
+import { startEmulator } from '../../emulator/server.ts';
+import { loadConfig } from '../config.ts';
+import { EXIT } from '../errors.ts';
 import { runCommand } from './run.ts';
 
 /** Where the demo keeps its sample corpus (kept between runs) and its state (fresh each time). */

@@ -1,5 +1,5 @@
-import type { PreparedFile } from '../workers/protocol.ts';
-import type { StageResult } from './store.ts';
+import type { PreparedFile } from '../../workers/protocol.ts';
+import type { StageResult } from '../state/store.ts';
 
 /** How a stage (classify or extract) ended for one file. */
 export type StageOutcome =

@@ -1,5 +1,5 @@
-import type { Profile } from '../profile.ts';
-import type { FileRecord } from '../record.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { FileRecord } from '../state/record.ts';
 import { FileWriter } from './file-writer.ts';
 import type { Sink } from './sink.ts';
 

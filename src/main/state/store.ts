@@ -1,9 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../errors.ts';
 import type { FileRecord } from './record.ts';
-import { RunAborted } from './stage.ts';
+import { RunAborted } from '../providers/provider.ts';
 
 /** Layout version of the state folder; a different one is refused, never misread. */
 export const STORE_LAYOUT = 1;

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ModelLimiterStats } from './gemini/model-limiter.ts';
-import type { PreparePoolStats } from './prepare-pool.ts';
+import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
+import type { PreparePoolStats } from '../pipeline/prepare-pool.ts';
 import type { RunSnapshot, RunStats } from './run-stats.ts';
 
 /** Everything the dashboard draws, as one plain value: the TUI renders it and nothing else. */

@@ -1,4 +1,4 @@
-import type { PipelineEnd } from './pipeline.ts';
+import type { PipelineEnd } from '../pipeline/pipeline.ts';
 import type { RunSnapshot } from './run-stats.ts';
 
 const number = (value: number) => value.toLocaleString('en-US');

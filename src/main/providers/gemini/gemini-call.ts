@@ -1,8 +1,8 @@
 import type { GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import type { z } from 'zod';
-import { priceTokens } from '../models.ts';
-import { AdmissionStopped, RunAborted, type StageOutcome } from '../stage.ts';
-import type { StageResult } from '../store.ts';
+import { priceTokens } from '../../models/catalogue.ts';
+import { AdmissionStopped, RunAborted, type StageOutcome } from '../provider.ts';
+import type { StageResult } from '../../state/store.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter } from './model-limiter.ts';
 

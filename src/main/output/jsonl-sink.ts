@@ -1,4 +1,4 @@
-import type { FileRecord } from '../record.ts';
+import type { FileRecord } from '../state/record.ts';
 import { FileWriter } from './file-writer.ts';
 import type { Sink } from './sink.ts';
 

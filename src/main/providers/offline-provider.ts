@@ -1,7 +1,7 @@
-import { readByRules } from '../offline/rules.ts';
-import { fingerprint } from './fingerprint.ts';
-import type { Profile } from './profile.ts';
-import { type Provider, type StageInput, type StageOutcome, ZERO_USAGE } from './stage.ts';
+import { readByRules } from '../../offline/rules.ts';
+import { fingerprint } from '../state/fingerprint.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { type Provider, type StageInput, type StageOutcome, ZERO_USAGE } from './provider.ts';
 
 /** Bump when the rules change what they answer: it is part of the offline cache fingerprint. */
 const RULES_VERSION = 1;

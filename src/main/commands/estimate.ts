@@ -1,11 +1,11 @@
-import type { PrepareResult } from '../workers/protocol.ts';
-import { forEachBounded } from './bounded.ts';
-import { type Config, limitsFor } from './config.ts';
-import { discover } from './discover.ts';
-import { PRICES_AS_OF, priceTokens } from './models.ts';
-import { PreparePool } from './prepare-pool.ts';
-import { loadProfile } from './profile.ts';
-import { readByRules } from '../offline/rules.ts';
+import type { PrepareResult } from '../../workers/protocol.ts';
+import { forEachBounded } from '../intake/bounded.ts';
+import { type Config, limitsFor } from '../config.ts';
+import { discover } from '../intake/discover.ts';
+import { PRICES_AS_OF, priceTokens } from '../models/catalogue.ts';
+import { PreparePool } from '../pipeline/prepare-pool.ts';
+import { loadProfile } from '../profiles/profile.ts';
+import { readByRules } from '../../offline/rules.ts';
 
 /** Prompt and instruction tokens a classification request adds to the document itself. */
 export const CLASSIFY_PROMPT_TOKENS = 180;

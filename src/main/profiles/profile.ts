@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from './errors.ts';
-import { FINANCE_PROFILE } from './profiles/finance.ts';
+import { UsageError } from '../errors.ts';
+import { FINANCE_PROFILE } from './finance.ts';
 import { type ResponseSchema, responseSchemaSchema, toZod } from './response-schema.ts';
 
 /** A profile: the label set, the prompts, and an extraction schema per class that matters. */

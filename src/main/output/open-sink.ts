@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { UsageError } from '../errors.ts';
-import type { Profile } from '../profile.ts';
+import type { Profile } from '../profiles/profile.ts';
 import { CsvSink } from './csv-sink.ts';
 import { JsonlSink } from './jsonl-sink.ts';
 import type { Sink } from './sink.ts';

@@ -1,24 +1,24 @@
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { type Config, admissionWindow, limitsFor } from './config.ts';
-import { EXIT, UsageError } from './errors.ts';
-import { GeminiProvider } from './gemini/gemini-provider.ts';
-import { OfflineProvider } from './offline-provider.ts';
-import { runPipeline } from './pipeline.ts';
-import { PreparePool } from './prepare-pool.ts';
-import { loadProfile, type Profile } from './profile.ts';
-import { resumeBanner, resumeState, runIdentity } from './run-identity.ts';
-import { RunStats } from './run-stats.ts';
-import { AdmissionControl } from './admission-control.ts';
-import { DashboardFeed } from './dashboard-feed.ts';
-import type { LiveDashboard } from '../tui/live-dashboard.tsx';
-import { sinkFor } from './sinks/open-sink.ts';
-import type { Provider } from './stage.ts';
-import { Store } from './store.ts';
-import { PDF_TOKENS_PER_PAGE } from '../workers/protocol.ts';
+import { type Config, admissionWindow, limitsFor } from '../config.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
+import { OfflineProvider } from '../providers/offline-provider.ts';
+import { runPipeline } from '../pipeline/pipeline.ts';
+import { PreparePool } from '../pipeline/prepare-pool.ts';
+import { loadProfile, type Profile } from '../profiles/profile.ts';
+import { resumeBanner, resumeState, runIdentity } from '../pipeline/run-identity.ts';
+import { RunStats } from '../progress/run-stats.ts';
+import { AdmissionControl } from '../intake/admission-control.ts';
+import { DashboardFeed } from '../progress/dashboard-feed.ts';
+import type { LiveDashboard } from '../../tui/live-dashboard.tsx';
+import { sinkFor } from '../output/open-sink.ts';
+import type { Provider } from '../providers/provider.ts';
+import { Store } from '../state/store.ts';
+import { PDF_TOKENS_PER_PAGE } from '../../workers/protocol.ts';
 import { CLASSIFY_OUTPUT_TOKENS, CLASSIFY_PROMPT_TOKENS, EXTRACT_OUTPUT_TOKENS, EXTRACT_PROMPT_TOKENS, EXTRACT_THINKING_TOKENS } from './estimate.ts';
-import { priceTokens } from './models.ts';
-import { formatProgress, formatSummary } from './summary.ts';
+import { priceTokens } from '../models/catalogue.ts';
+import { formatProgress, formatSummary } from '../progress/run-summary.ts';
 
 export interface RunIo {
   readonly env: NodeJS.ProcessEnv;
@@ -175,9 +175,9 @@ function chooseProvider(config: Config, profile: Profile, io: RunIo, stopSignal:
  * NODE_ENV says otherwise: the development build doubles each frame's cost (measured 9.6 → 4.9 ms),
  * which the main thread pays between pipeline events.
  */
-async function loadDashboard(): Promise<typeof import('../tui/live-dashboard.tsx')> {
+async function loadDashboard(): Promise<typeof import('../../tui/live-dashboard.tsx')> {
   process.env.NODE_ENV ??= 'production';
-  return import('../tui/live-dashboard.tsx');
+  return import('../../tui/live-dashboard.tsx');
 }
 
 /** One file classified and extracted with the full page window and thinking budget: the budget's cautious prior. */

@@ -1,5 +1,5 @@
 import { RateWindow } from './rate-window.ts';
-import type { FileRecord } from './record.ts';
+import type { FileRecord } from '../state/record.ts';
 
 /** Where a file is in its life (STYLE: each file's lifecycle is a union). */
 export type FileStage = 'preparing' | 'classifying' | 'extracting';

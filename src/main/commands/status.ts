@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from './errors.ts';
-import type { RunInfo, Store } from './store.ts';
-import { STORE_LAYOUT, Store as StoreClass } from './store.ts';
+import { UsageError } from '../errors.ts';
+import type { RunInfo, Store } from '../state/store.ts';
+import { STORE_LAYOUT, Store as StoreClass } from '../state/store.ts';
 
 export interface RunStatus {
   readonly id: string;

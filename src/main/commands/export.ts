@@ -1,7 +1,7 @@
-import { UsageError } from './errors.ts';
-import { loadProfile } from './profile.ts';
-import { sinkFor } from './sinks/open-sink.ts';
-import type { Store } from './store.ts';
+import { UsageError } from '../errors.ts';
+import { loadProfile } from '../profiles/profile.ts';
+import { sinkFor } from '../output/open-sink.ts';
+import type { Store } from '../state/store.ts';
 
 /** `docpool export`: rebuilds a run's results file from LMDB alone, one line per file. Returns the count. */
 export async function exportRun(store: Store, out: string, runId: string | undefined, profileName: string): Promise<{ runId: string; records: number }> {
