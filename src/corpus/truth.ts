@@ -1,21 +1,12 @@
 import type * as mupdf from 'mupdf';
+import { FINANCE_LABELS, type FinanceLabel } from '../main/profiles/finance-labels.ts';
+
+export { FINANCE_LABELS, type FinanceLabel };
 
 /**
  * The ground truth the corpus generator writes into every PDF it makes, and that the emulator
  * reads back to answer like a model that read the document perfectly (even image-only pages).
  */
-export const FINANCE_LABELS = [
-  'vendor_invoice',
-  'employee_expense_report',
-  'receipt',
-  'purchase_order',
-  'bank_statement',
-  'contract',
-  'other',
-] as const;
-
-export type FinanceLabel = (typeof FINANCE_LABELS)[number];
-
 export type FieldValue = string | number | null | readonly FieldRecord[];
 export interface FieldRecord {
   readonly [name: string]: string | number | null;

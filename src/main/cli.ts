@@ -8,7 +8,7 @@ import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
 import { exportRun } from './commands/export.ts';
 import { runCommand } from './commands/run.ts';
-import { formatStatus, openExistingStore, stateStatus } from './commands/status.ts';
+import { formatStatus, openExistingStore, readStateStatus } from './commands/status.ts';
 import { TIERS } from './models/catalogue.ts';
 
 const program = new Command('docpool')
@@ -82,7 +82,7 @@ program
   .action((flags: { db: string; json?: boolean }) => {
     const store = openExistingStore(flags.db);
     try {
-      const status = stateStatus(store, flags.db);
+      const status = readStateStatus(store, flags.db);
       process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
     } finally {
       void store.close();

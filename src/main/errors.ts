@@ -12,6 +12,28 @@ export function invalidOption(option: string, expected: string, given: unknown):
   return new UsageError(`${option}: expected ${expected}, got ${JSON.stringify(given)}`);
 }
 
+/** The run cannot go on (invalid key, unknown model): stop at once, mark nothing failed. */
+export class RunAborted extends Error {
+  override readonly name = 'RunAborted';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Admission must stop (daily quota, budget) but in-flight work may finish. */
+export class AdmissionStopped extends Error {
+  override readonly name = 'AdmissionStopped';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export const EXIT = {
   ok: 0,
   /** The run finished but some files failed (their records say why). */

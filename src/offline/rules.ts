@@ -3,7 +3,7 @@
  * and the invoice fields regexes can find. Used by the emulator to answer for documents without
  * embedded ground truth, and the basis of the offline provider.
  */
-import type { FinanceLabel } from '../corpus/truth.ts';
+import type { FinanceLabel } from '../main/profiles/finance-labels.ts';
 import { extractInvoiceFields } from './fields.ts';
 
 export interface RuleReading {

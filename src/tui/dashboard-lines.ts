@@ -27,7 +27,7 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
     title.replace(/^docpool/, chalk.bold('docpool')).replace(` · ${state} · `, ` · ${stateText} · `),
     fit(`${bar(fraction, Math.max(10, width - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${number(run.finished)}/${total === undefined ? `${number(run.discovered)}+` : number(total)} files`),
     `${rates}${chalk.cyan(sparkline(run.filesPerSecondSeries, sparkWidth))}`,
-    fit(`prep ${run.inStage.preparing} · classify ${run.inStage.classifying} · extract ${run.inStage.extracting} · done ${number(run.done)} · cached ${number(run.cached)} · failed ${number(run.failed)}`),
+    fit(`prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${number(run.done)} · cached ${number(run.cached)} · failed ${number(run.failed)}`),
     '',
     chalk.dim(fit(`${'model'.padEnd(17)} ${'flight'.padStart(7)} ${'RPM used'.padStart(11)} ${'TPM used'.padStart(11)} ${'429s'.padStart(5)} ${'retry'.padStart(6)} ${'p50/p95 ms'.padStart(11)}`)),
     ...snapshot.models.map((model) => modelLine(model, width)),

@@ -18,7 +18,7 @@ export const EXTRACT_OUTPUT_TOKENS = 350;
 /** The thinking budget docpool gives 2.5 Pro for extraction (it cannot be switched off). */
 export const EXTRACT_THINKING_TOKENS = 1024;
 
-export interface StageEstimate {
+export interface StepEstimate {
   readonly model: string;
   readonly requests: number;
   readonly inputTokens: number;
@@ -41,12 +41,12 @@ export interface EstimateReport {
   readonly failures: Readonly<Record<string, number>>;
   /** A few failed paths per code, so the user can look at them. */
   readonly failureExamples: Readonly<Record<string, readonly string[]>>;
-  readonly classify: StageEstimate;
+  readonly classify: StepEstimate;
   /**
    * Extraction, for the files the offline rules expect to be in an extract class (image-only
    * files count as extracted: the rules cannot read them, so the estimate errs high).
    */
-  readonly extract: StageEstimate & { readonly predictedByClass: Readonly<Record<string, number>> };
+  readonly extract: StepEstimate & { readonly predictedByClass: Readonly<Record<string, number>> };
   readonly totalCostUsd: number;
   /** Minutes the slower of the two models' quotas needs; the models run in parallel. */
   readonly totalMinutes: number;
@@ -108,8 +108,8 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   } finally {
     await pool.close();
   }
-  const classify = stageEstimate(config, config.classifyModel, prepared, inputTokens, prepared * CLASSIFY_OUTPUT_TOKENS);
-  const extract = stageEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * (EXTRACT_OUTPUT_TOKENS + EXTRACT_THINKING_TOKENS));
+  const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * CLASSIFY_OUTPUT_TOKENS);
+  const extract = stepEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * (EXTRACT_OUTPUT_TOKENS + EXTRACT_THINKING_TOKENS));
   const elapsedMs = performance.now() - started;
   return {
     files,
@@ -130,7 +130,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   };
 }
 
-function stageEstimate(config: Config, model: string, requests: number, inputTokens: number, outputTokens: number): StageEstimate {
+function stepEstimate(config: Config, model: string, requests: number, inputTokens: number, outputTokens: number): StepEstimate {
   const { rpm, tpm } = limitsFor(config, model);
   return { model, requests, inputTokens, outputTokens, costUsd: priceTokens(model, inputTokens, outputTokens), rpm, tpm, minutes: Math.max(requests / rpm, inputTokens / tpm) };
 }
@@ -145,9 +145,9 @@ export function formatEstimate(report: EstimateReport): string {
   for (const [code, count] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${code.padEnd(16)} ${number(count)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }
-  for (const [name, stage] of [['classify', report.classify], ['extract', report.extract]] as const) {
+  for (const [name, step] of [['classify', report.classify], ['extract', report.extract]] as const) {
     lines.push(
-      `${name.padEnd(11)} ${stage.model}: ${number(stage.requests)} requests, ~${number(stage.inputTokens)} input + ${number(stage.outputTokens)} output tokens, ~$${stage.costUsd.toFixed(2)}, ~${formatMinutes(stage.minutes)} at ${number(stage.rpm)} requests/min and ${number(stage.tpm)} tokens/min`,
+      `${name.padEnd(11)} ${step.model}: ${number(step.requests)} requests, ~${number(step.inputTokens)} input + ${number(step.outputTokens)} output tokens, ~$${step.costUsd.toFixed(2)}, ~${formatMinutes(step.minutes)} at ${number(step.rpm)} requests/min and ${number(step.tpm)} tokens/min`,
     );
   }
   lines.push(

@@ -18,7 +18,7 @@ import { Store } from '../state/store.ts';
 import { PDF_TOKENS_PER_PAGE } from '../../workers/protocol.ts';
 import { CLASSIFY_OUTPUT_TOKENS, CLASSIFY_PROMPT_TOKENS, EXTRACT_OUTPUT_TOKENS, EXTRACT_PROMPT_TOKENS, EXTRACT_THINKING_TOKENS } from './estimate.ts';
 import { priceTokens } from '../models/catalogue.ts';
-import { formatProgress, formatSummary } from '../progress/run-summary.ts';
+import { formatProgressLine, formatRunSummary } from '../progress/run-summary.ts';
 
 export interface RunIo {
   readonly env: NodeJS.ProcessEnv;
@@ -85,7 +85,7 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
   let peakRss = process.memoryUsage.rss();
   const memory = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
   memory.unref();
-  const progress = dashboard ? undefined : setInterval(() => io.stderr.write(`${formatProgress(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
+  const progress = dashboard ? undefined : setInterval(() => io.stderr.write(`${formatProgressLine(stats.snapshot())}\n`), io.progressEverySeconds * 1000);
   try {
     const end = await runPipeline({
       paths,
@@ -119,7 +119,7 @@ export async function runCommand(paths: readonly string[], config: Config, io: R
       ...(snapshot.discoveryDone ? { discovered: snapshot.discovered } : resume.previous?.discovered === undefined ? {} : { discovered: resume.previous.discovered }),
     });
     await dashboard?.close();
-    io.stderr.write(`${formatSummary(snapshot, end, config.out)}\n`);
+    io.stderr.write(`${formatRunSummary(snapshot, end, config.out)}\n`);
     io.stderr.write(`  event loop p99 ${feed.eventLoopP99Ms().toFixed(1)} ms, peak RSS ${Math.round(peakRss / 1024 / 1024)} MB over the run (dashboard ${dashboard ? 'on' : 'off'})\n`);
     if (end.kind === 'aborted') return EXIT.aborted;
     if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;

@@ -38,7 +38,7 @@ export function openExistingStore(db: string): Store {
 }
 
 /** Everything `docpool status` reports, read from LMDB alone. */
-export function stateStatus(store: Store, folder: string): StateStatus {
+export function readStateStatus(store: Store, folder: string): StateStatus {
   return {
     folder: resolve(folder),
     layout: STORE_LAYOUT,

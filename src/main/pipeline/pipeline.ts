@@ -3,11 +3,12 @@ import { type Discovered, discover } from '../intake/discover.ts';
 import { resultKey } from '../state/fingerprint.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { type FileRecord, isRetryableCode } from '../state/record.ts';
+import { type FileRecord, isRetryableCode, ZERO_USAGE } from '../state/record.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import type { Sink } from '../output/sink.ts';
-import { AdmissionStopped, type Provider, RunAborted, ZERO_USAGE } from '../providers/provider.ts';
-import { addUsage, inStage, spentThisRun, StageRunner } from './step-resolver.ts';
+import { AdmissionStopped, RunAborted } from '../errors.ts';
+import type { Provider } from '../providers/provider.ts';
+import { addUsage, inPhase, spentThisRun, StepResolver } from './step-resolver.ts';
 import type { Store } from '../state/store.ts';
 
 export interface PipelineOptions {
@@ -19,7 +20,7 @@ export interface PipelineOptions {
   readonly window: number;
   readonly profile: Profile;
   readonly provider: Provider;
-  /** Answers a stage whose API calls failed for good (--fallback offline); its records say so. */
+  /** Answers a step whose API calls failed for good (--fallback offline); its records say so. */
   readonly fallback?: Provider;
   readonly pool: PreparePool;
   readonly store: Store;
@@ -58,7 +59,7 @@ export type PipelineEnd =
 
 /**
  * discover → bounded admission → prepare (pool) → classify → extract → commit → sink (DESIGN §2).
- * Each file moves on the moment its stage ends; nothing waits for a batch. A stage result is
+ * Each file moves on the moment its step ends; nothing waits for a batch. A step result is
  * committed to LMDB before the file is written out or counted, so a crash loses only what was
  * in flight.
  */
@@ -75,7 +76,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     return true;
   };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
-  const runner = new StageRunner(options.store, options.stats, options.provider, options.fallback);
+  const runner = new StepResolver(options.store, options.stats, options.provider, options.fallback);
 
   await forEachBounded(
     source,
@@ -130,7 +131,7 @@ function projectedSpend(stats: RunStats, priorCostPerFile: number): number {
   return snapshot.costUsd + perFile * (inFlight + 1);
 }
 
-async function processFile(item: Discovered, options: PipelineOptions, runner: StageRunner): Promise<Finished> {
+async function processFile(item: Discovered, options: PipelineOptions, runner: StepResolver): Promise<Finished> {
   if (item.kind === 'error') {
     const error = { code: item.code, message: item.message, retryable: isRetryableCode(item.code) };
     return { record: record(item.path, performance.now(), { status: 'failed', error }), stat: null, carriedOver: false };
@@ -146,7 +147,7 @@ async function processFile(item: Discovered, options: PipelineOptions, runner: S
   return { record: await answerFile(item.path, stat, options, runner), stat, carriedOver: false };
 }
 
-async function answerFile(path: string, stat: Stat, options: PipelineOptions, runner: StageRunner): Promise<FileRecord> {
+async function answerFile(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver): Promise<FileRecord> {
   const started = performance.now();
   const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
     record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
@@ -155,7 +156,7 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
   if (fromStat) return fromStat;
 
   options.stats.fileRead();
-  const prepared = await inStage(options.stats, 'preparing', () =>
+  const prepared = await inPhase(options.stats, 'preparing', () =>
     options.pool.prepare({ path, pageWindow: options.pageWindow, maxFileBytes: options.maxFileBytes, buildSubset: options.provider.name === 'gemini' }),
   );
   if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
@@ -177,19 +178,19 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
     const usage = addUsage(spentThisRun(classified), extracted.usage ?? ZERO_USAGE);
     return failed(extracted.code, extracted.message, { ...facts, class: label, confidence: classified.result.confidence ?? null, usage }, extracted.retryable);
   }
-  const stages = extracted ? [classified, extracted] : [classified];
-  const allCached = stages.every((stage) => stage.cached);
-  const apiError = stages.find((stage) => stage.apiError)?.apiError;
+  const steps = extracted ? [classified, extracted] : [classified];
+  const allCached = steps.every((step) => step.cached);
+  const apiError = steps.find((step) => step.apiError)?.apiError;
   return record(path, started, {
     ...facts,
     status: 'done',
     class: label,
     confidence: classified.result.confidence ?? null,
     fields: extracted ? (extracted.result.fields ?? {}) : null,
-    source: allCached ? 'cache' : stages.some((stage) => stage.result.source === 'offline') ? 'offline' : 'gemini',
+    source: allCached ? 'cache' : steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
     ...(apiError ? { apiError } : {}),
     models: { classify: classified.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
-    usage: stages.map(spentThisRun).reduce(addUsage, ZERO_USAGE),
+    usage: steps.map(spentThisRun).reduce(addUsage, ZERO_USAGE),
   });
 }
 

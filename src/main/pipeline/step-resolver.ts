@@ -1,20 +1,21 @@
-import type { FileStage, RunStats } from '../progress/run-stats.ts';
-import { type Provider, type StageOutcome, ZERO_USAGE } from '../providers/provider.ts';
-import type { StageResult, Store, TokenUsage } from '../state/store.ts';
+import type { FilePhase, RunStats } from '../progress/run-stats.ts';
+import type { Provider, StepOutcome } from '../providers/provider.ts';
+import { type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
+import type { Store } from '../state/store.ts';
 
 export type Resolved =
-  | (StageOutcome & { ok: false })
+  | (StepOutcome & { ok: false })
   | {
       readonly ok: true;
-      readonly result: StageResult;
+      readonly result: StepResult;
       readonly cached: boolean;
       readonly apiError?: { readonly code: string; readonly message: string };
       /** Spent on the failed API attempts a fallback answer replaced. */
       readonly spentBefore?: TokenUsage;
     };
 
-/** Answers one stage for one file: from the cache, from an identical request in flight, or from a provider. One per run. */
-export class StageRunner {
+/** Answers one step for one file: from the cache, from an identical request in flight, or from a provider. One per run. */
+export class StepResolver {
   /**
    * Identical content met twice in one run (duplicate invoices are common) is asked once: the
    * second file waits for the first's answer instead of paying for its own.
@@ -29,19 +30,19 @@ export class StageRunner {
   ) {}
 
   /**
-   * A stage from the main provider; if that failed for good and a fallback is configured, from the
+   * A step from the main provider; if that failed for good and a fallback is configured, from the
    * fallback, keeping the API error beside the answer so the record shows why.
    */
-  async withFallback(stage: (provider: Provider) => Promise<Resolved>): Promise<Resolved> {
-    const primary = await stage(this.provider);
+  async withFallback(step: (provider: Provider) => Promise<Resolved>): Promise<Resolved> {
+    const primary = await step(this.provider);
     if (primary.ok || !this.fallback || primary.code === 'INTERRUPTED') return primary;
-    const fallback = await stage(this.fallback);
+    const fallback = await step(this.fallback);
     if (!fallback.ok) return primary;
     return { ...fallback, apiError: { code: primary.code, message: primary.message }, ...(primary.usage ? { spentBefore: primary.usage } : {}) };
   }
 
-  /** A stage from the cache if its key is there, else from the provider, committed before returning. */
-  async resolve(stage: FileStage, key: string, ask: () => Promise<StageOutcome>): Promise<Resolved> {
+  /** A step from the cache if its key is there, else from the provider, committed before returning. */
+  async resolve(phase: FilePhase, key: string, ask: () => Promise<StepOutcome>): Promise<Resolved> {
     const hit = this.store.getResult(key);
     if (hit) return { ok: true, result: hit, cached: true };
     const pending = this.#asking.get(key);
@@ -50,7 +51,7 @@ export class StageRunner {
       return shared.ok ? { ...shared, cached: true } : shared;
     }
     const answer = (async (): Promise<Resolved> => {
-      const outcome = await inStage(this.stats, stage, ask);
+      const outcome = await inPhase(this.stats, phase, ask);
       if (!outcome.ok) return outcome;
       await this.store.putResult(key, outcome.result);
       return { ok: true, result: outcome.result, cached: false };
@@ -64,17 +65,17 @@ export class StageRunner {
   }
 }
 
-export async function inStage<T>(stats: RunStats, stage: FileStage, work: () => Promise<T>): Promise<T> {
-  stats.enter(stage);
+export async function inPhase<T>(stats: RunStats, phase: FilePhase, work: () => Promise<T>): Promise<T> {
+  stats.enter(phase);
   try {
     return await work();
   } finally {
-    stats.leave(stage);
+    stats.leave(phase);
   }
 }
 
-export function spentThisRun(stage: Resolved & { ok: true }): TokenUsage {
-  return addUsage(stage.cached ? ZERO_USAGE : stage.result.usage, stage.spentBefore ?? ZERO_USAGE);
+export function spentThisRun(step: Resolved & { ok: true }): TokenUsage {
+  return addUsage(step.cached ? ZERO_USAGE : step.result.usage, step.spentBefore ?? ZERO_USAGE);
 }
 
 export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {

@@ -1,4 +1,4 @@
-import type { ProfileDefinition } from './profile.ts';
+import type { ProfileDefinition } from './profile-definition.ts';
 import type { ResponseSchema } from './response-schema.ts';
 
 const text = (description: string): ResponseSchema => ({ type: 'STRING', nullable: true, description });

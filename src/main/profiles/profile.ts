@@ -3,18 +3,10 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import { FINANCE_PROFILE } from './finance.ts';
+import type { ProfileDefinition } from './profile-definition.ts';
 import { type ResponseSchema, responseSchemaSchema, toZod } from './response-schema.ts';
 
-/** A profile: the label set, the prompts, and an extraction schema per class that matters. */
-export interface ProfileDefinition {
-  readonly name: string;
-  /** Bump when prompts or schemas change meaning: it is part of every cache fingerprint. */
-  readonly version: number;
-  readonly classes: ReadonlyArray<{ readonly name: string; readonly description: string }>;
-  readonly classifyPrompt: string;
-  /** Classes whose fields are extracted, with their prompt and answer schema. */
-  readonly extract: Readonly<Record<string, { readonly prompt: string; readonly schema: ResponseSchema }>>;
-}
+export type { ProfileDefinition };
 
 /** A profile ready to use: the definition plus the schemas and validators derived from it. */
 export interface Profile extends ProfileDefinition {

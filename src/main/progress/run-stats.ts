@@ -2,13 +2,13 @@ import { RateWindow } from './rate-window.ts';
 import type { FileRecord } from '../state/record.ts';
 
 /** Where a file is in its life (STYLE: each file's lifecycle is a union). */
-export type FileStage = 'preparing' | 'classifying' | 'extracting';
+export type FilePhase = 'preparing' | 'classifying' | 'extracting';
 
 export interface RunSnapshot {
   readonly elapsedMs: number;
   readonly discovered: number;
   readonly discoveryDone: boolean;
-  readonly inStage: Readonly<Record<FileStage, number>>;
+  readonly inPhase: Readonly<Record<FilePhase, number>>;
   readonly done: number;
   readonly cached: number;
   readonly failed: number;
@@ -48,7 +48,7 @@ export class RunStats {
   readonly #started = performance.now();
   #discovered = 0;
   #discoveryDone = false;
-  readonly #inStage: Record<FileStage, number> = { preparing: 0, classifying: 0, extracting: 0 };
+  readonly #inPhase: Record<FilePhase, number> = { preparing: 0, classifying: 0, extracting: 0 };
   #done = 0;
   #cached = 0;
   #failed = 0;
@@ -73,12 +73,12 @@ export class RunStats {
     this.#discoveryDone = true;
   }
 
-  enter(stage: FileStage): void {
-    this.#inStage[stage]++;
+  enter(phase: FilePhase): void {
+    this.#inPhase[phase]++;
   }
 
-  leave(stage: FileStage): void {
-    this.#inStage[stage]--;
+  leave(phase: FilePhase): void {
+    this.#inPhase[phase]--;
   }
 
   retried(): void {
@@ -130,7 +130,7 @@ export class RunStats {
       elapsedMs,
       discovered: this.#discovered,
       discoveryDone: this.#discoveryDone,
-      inStage: { ...this.#inStage },
+      inPhase: { ...this.#inPhase },
       done: this.#done,
       cached: this.#cached,
       failed: this.#failed,

@@ -4,7 +4,7 @@ import type { RunSnapshot } from './run-stats.ts';
 const number = (value: number) => value.toLocaleString('en-US');
 
 /** The end-of-run summary printed on stderr (and after the dashboard closes). */
-export function formatSummary(snapshot: RunSnapshot, end: PipelineEnd, out: string): string {
+export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, out: string): string {
   const seconds = snapshot.elapsedMs / 1000;
   const lines = [
     `docpool: ${number(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${number(snapshot.done)} answered, ${number(snapshot.cached)} from cache, ${number(snapshot.failed)} failed`,
@@ -31,7 +31,7 @@ export function formatSummary(snapshot: RunSnapshot, end: PipelineEnd, out: stri
 }
 
 /** One plain progress line, for pipes, CI and --no-tui. */
-export function formatProgress(snapshot: RunSnapshot): string {
+export function formatProgressLine(snapshot: RunSnapshot): string {
   const total = snapshot.discoveryDone ? number(snapshot.discovered) : `${number(snapshot.discovered)}+`;
   return `docpool: ${number(snapshot.finished)}/${total} files (${number(snapshot.done)} answered, ${number(snapshot.cached)} cached, ${number(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s`;
 }

@@ -1,7 +1,8 @@
 import { readByRules } from '../../offline/rules.ts';
 import { fingerprint } from '../state/fingerprint.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { type Provider, type StageInput, type StageOutcome, ZERO_USAGE } from './provider.ts';
+import { ZERO_USAGE } from '../state/record.ts';
+import type { Provider, StepInput, StepOutcome } from './provider.ts';
 
 /** Bump when the rules change what they answer: it is part of the offline cache fingerprint. */
 const RULES_VERSION = 1;
@@ -26,22 +27,22 @@ export class OfflineProvider implements Provider {
     return this.#fingerprint('extract', this.profile.extract[label]?.schema);
   }
 
-  async classify(input: StageInput): Promise<StageOutcome> {
+  async classify(input: StepInput): Promise<StepOutcome> {
     const reading = readByRules(input.text);
     const known = this.profile.classes.some((entry) => entry.name === reading.label);
     const label = known ? reading.label : this.#fallbackLabel();
     return {
       ok: true,
-      result: { stage: 'classify', source: 'offline', model: `rules-v${RULES_VERSION}`, label, confidence: known ? reading.confidence : 0, usage: ZERO_USAGE, at: Date.now() },
+      result: { step: 'classify', source: 'offline', model: `rules-v${RULES_VERSION}`, label, confidence: known ? reading.confidence : 0, usage: ZERO_USAGE, at: Date.now() },
     };
   }
 
-  async extract(input: StageInput, label: string): Promise<StageOutcome> {
+  async extract(input: StepInput, label: string): Promise<StepOutcome> {
     const reading = readByRules(input.text);
     const wanted = Object.keys(this.profile.extract[label]?.schema.properties ?? {});
     // Only the fields the profile asks for; the rest of the schema is null (not on the page, as far as rules can tell).
     const fields = Object.fromEntries(wanted.map((name) => [name, reading.fields[name] ?? null]));
-    return { ok: true, result: { stage: 'extract', source: 'offline', model: `rules-v${RULES_VERSION}`, fields, usage: ZERO_USAGE, at: Date.now() } };
+    return { ok: true, result: { step: 'extract', source: 'offline', model: `rules-v${RULES_VERSION}`, fields, usage: ZERO_USAGE, at: Date.now() } };
   }
 
   async close(): Promise<void> {}
@@ -50,9 +51,9 @@ export class OfflineProvider implements Provider {
     return this.profile.classes.some((entry) => entry.name === 'other') ? 'other' : this.profile.classes[this.profile.classes.length - 1]!.name;
   }
 
-  #fingerprint(stage: 'classify' | 'extract', schema: unknown): string {
+  #fingerprint(step: 'classify' | 'extract', schema: unknown): string {
     return fingerprint({
-      stage,
+      step,
       provider: 'offline',
       model: `rules-v${RULES_VERSION}`,
       instruction: '',

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { Step } from './record.ts';
 
-/** Everything that changes a stage's answer. A change to any of them must miss the cache. */
+/** Everything that changes a step's answer. A change to any of them must miss the cache. */
 export interface FingerprintParts {
-  readonly stage: 'classify' | 'extract';
+  readonly step: 'classify' | 'extract';
   readonly provider: 'gemini' | 'offline';
   readonly model: string;
   readonly instruction: string;
@@ -32,7 +33,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** LMDB key of a stage result: content hash, stage, fingerprint (DESIGN §5). */
-export function resultKey(sha256: string, stage: FingerprintParts['stage'], print: string): string {
-  return `${sha256}:${stage}:${print}`;
+/** LMDB key of a step result: content hash, step, fingerprint (DESIGN §5). */
+export function resultKey(sha256: string, step: Step, print: string): string {
+  return `${sha256}:${step}:${print}`;
 }

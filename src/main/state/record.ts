@@ -1,4 +1,26 @@
-import type { TokenUsage } from './store.ts';
+/** A question docpool asks of each file: its class, then (for some classes) its fields. */
+export type Step = 'classify' | 'extract';
+
+export interface TokenUsage {
+  readonly input: number;
+  readonly output: number;
+  readonly thinking: number;
+  readonly costUsd: number;
+}
+
+/** A committed answer for one step of one content hash. */
+export interface StepResult {
+  readonly step: Step;
+  readonly source: 'gemini' | 'offline';
+  readonly model: string;
+  readonly label?: string;
+  readonly confidence?: number;
+  readonly fields?: Readonly<Record<string, unknown>>;
+  readonly usage: TokenUsage;
+  readonly at: number;
+}
+
+export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, thinking: 0, costUsd: 0 };
 
 /** One output line per input file (JSONL, or a flattened CSV row). */
 export interface FileRecord {
@@ -10,7 +32,7 @@ export interface FileRecord {
   readonly class: string | null;
   readonly confidence: number | null;
   readonly fields: Readonly<Record<string, unknown>> | null;
-  /** gemini or offline when answered in this run, cache when every stage came from the cache. */
+  /** gemini or offline when answered in this run, cache when every step came from the cache. */
   readonly source: 'gemini' | 'cache' | 'offline' | null;
   readonly models: { readonly classify?: string; readonly extract?: string };
   /** What this run spent on the file (0 for cache hits). */

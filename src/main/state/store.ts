@@ -2,31 +2,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, stat
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { UsageError } from '../errors.ts';
-import type { FileRecord } from './record.ts';
-import { RunAborted } from '../providers/provider.ts';
+import { RunAborted } from '../errors.ts';
+import type { FileRecord, StepResult } from './record.ts';
 
 /** Layout version of the state folder; a different one is refused, never misread. */
 export const STORE_LAYOUT = 1;
 const STORE_TAG = 'docpool-state';
-
-export interface TokenUsage {
-  readonly input: number;
-  readonly output: number;
-  readonly thinking: number;
-  readonly costUsd: number;
-}
-
-/** A committed answer for one stage of one content hash. */
-export interface StageResult {
-  readonly stage: 'classify' | 'extract';
-  readonly source: 'gemini' | 'offline';
-  readonly model: string;
-  readonly label?: string;
-  readonly confidence?: number;
-  readonly fields?: Readonly<Record<string, unknown>>;
-  readonly usage: TokenUsage;
-  readonly at: number;
-}
 
 /** What the stat cache knows about a path: enough to skip reading an unchanged file. */
 export interface FileFacts {
@@ -68,14 +49,14 @@ export interface RunFileState {
  */
 export class Store {
   readonly #root: RootDatabase;
-  readonly #results: Database<StageResult, string>;
+  readonly #results: Database<StepResult, string>;
   readonly #files: Database<FileFacts, string>;
   readonly #runs: Database<RunInfo, string>;
   readonly #runFiles: Database<RunFileState, RunFileKey>;
 
   private constructor(root: RootDatabase) {
     this.#root = root;
-    this.#results = root.openDB<StageResult, string>({ name: 'results' });
+    this.#results = root.openDB<StepResult, string>({ name: 'results' });
     this.#files = root.openDB<FileFacts, string>({ name: 'files' });
     this.#runs = root.openDB<RunInfo, string>({ name: 'runs' });
     this.#runFiles = root.openDB<RunFileState, RunFileKey>({ name: 'run-files' });
@@ -117,12 +98,12 @@ export class Store {
     return new Store(root);
   }
 
-  getResult(key: string): StageResult | undefined {
+  getResult(key: string): StepResult | undefined {
     return this.#results.get(key);
   }
 
   /** Resolves once the result is durably committed. */
-  putResult(key: string, result: StageResult): Promise<void> {
+  putResult(key: string, result: StepResult): Promise<void> {
     return this.#write(this.#results.put(key, result));
   }
 

@@ -1,8 +1,9 @@
 import type { GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import type { z } from 'zod';
 import { priceTokens } from '../../models/catalogue.ts';
-import { AdmissionStopped, RunAborted, type StageOutcome } from '../provider.ts';
-import type { StageResult } from '../../state/store.ts';
+import { AdmissionStopped, RunAborted } from '../../errors.ts';
+import type { Step, StepResult } from '../../state/record.ts';
+import type { StepOutcome } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter } from './model-limiter.ts';
 
@@ -21,7 +22,7 @@ export interface CallPolicy {
   readonly stopSignal: AbortSignal;
 }
 
-export interface StageCall {
+export interface GeminiCall {
   readonly ai: GoogleGenAI;
   readonly limiter: ModelLimiter;
   readonly model: string;
@@ -32,20 +33,20 @@ export interface StageCall {
   readonly maxOutputTokens: number;
   readonly thinkingBudget: number;
   readonly validate: z.ZodType;
-  /** Turns the validated answer into the stage result's label/confidence/fields. */
-  readonly toResult: (answer: unknown) => Pick<StageResult, 'label' | 'confidence' | 'fields'>;
-  readonly stage: StageResult['stage'];
+  /** Turns the validated answer into the step result's label/confidence/fields. */
+  readonly toResult: (answer: unknown) => Pick<StepResult, 'label' | 'confidence' | 'fields'>;
+  readonly step: Step;
   /** Counts retries for the dashboard. */
   readonly onRetry?: (failure: ApiFailure | { kind: 'invalid_output' }) => void;
 }
 
 /**
- * One stage for one file through Gemini, with DESIGN §4's policy: limiter-paced attempts,
+ * One step for one file through Gemini, with DESIGN §4's policy: limiter-paced attempts,
  * 429 → pause the model for RetryInfo's delay and halve its concurrency, 5xx/timeouts/resets →
  * full-jitter exponential backoff, 400/403/404 never retried, an invalid or truncated answer
  * retried once with twice the output budget, then MODEL_OUTPUT_INVALID.
  */
-export async function callStage(call: StageCall, policy: CallPolicy): Promise<StageOutcome> {
+export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<StepOutcome> {
   const usage = { input: 0, output: 0, thinking: 0 };
   let maxOutputTokens = call.maxOutputTokens;
   let outputRetried = false;
@@ -116,7 +117,7 @@ export async function callStage(call: StageCall, policy: CallPolicy): Promise<St
     }
     const parsed = parseAnswer(response, call.validate);
     if (parsed.ok) {
-      return { ok: true, result: { stage: call.stage, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } };
+      return { ok: true, result: { step: call.step, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } };
     }
     if (outputRetried) {
       return { ok: false, code: 'MODEL_OUTPUT_INVALID', message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`, retryable: false, usage: spent() };

@@ -2,8 +2,8 @@ import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
 import { fingerprint } from '../../state/fingerprint.ts';
 import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
-import type { Provider, StageInput, StageOutcome } from '../provider.ts';
-import { type CallPolicy, callStage, type StageCall } from './gemini-call.ts';
+import type { Provider, StepInput, StepOutcome } from '../provider.ts';
+import { type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
 
 export type InputMode = 'pdf' | 'text' | 'auto';
@@ -21,7 +21,7 @@ export interface GeminiProviderOptions {
   /** Inline requests above this many bytes fail with PDF_TOO_LARGE_INLINE (the Files API comes later). */
   readonly maxInlineBytes: number;
   readonly policy: CallPolicy;
-  readonly onRetry?: StageCall['onRetry'];
+  readonly onRetry?: GeminiCall['onRetry'];
 }
 
 const CLASSIFY_QUESTION = 'Classify this document.';
@@ -63,7 +63,7 @@ export class GeminiProvider implements Provider {
     return this.#fingerprint('extract', this.#options.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema);
   }
 
-  classify(input: StageInput): Promise<StageOutcome> {
+  classify(input: StepInput): Promise<StepOutcome> {
     const { profile, classifyModel } = this.#options;
     const instruction = classifyInstruction(profile);
     return this.#call(input, {
@@ -73,7 +73,7 @@ export class GeminiProvider implements Provider {
       responseSchema: profile.classifySchema,
       validate: profile.validateClassification,
       maxOutputTokens: 256,
-      stage: 'classify',
+      step: 'classify',
       toResult: (answer) => {
         const { label, confidence } = answer as { label: string; confidence: number };
         return { label, confidence: Math.max(0, Math.min(1, confidence)) };
@@ -81,7 +81,7 @@ export class GeminiProvider implements Provider {
     });
   }
 
-  extract(input: StageInput, label: string): Promise<StageOutcome> {
+  extract(input: StepInput, label: string): Promise<StepOutcome> {
     const entry = this.#options.profile.extract[label]!;
     return this.#call(input, {
       model: this.#options.extractModel,
@@ -90,7 +90,7 @@ export class GeminiProvider implements Provider {
       responseSchema: entry.schema,
       validate: this.#options.profile.validateFields[label]!,
       maxOutputTokens: 4096,
-      stage: 'extract',
+      step: 'extract',
       toResult: (answer) => ({ fields: answer as Record<string, unknown> }),
     });
   }
@@ -100,9 +100,9 @@ export class GeminiProvider implements Provider {
   }
 
   async #call(
-    input: StageInput,
-    stage: Pick<StageCall, 'model' | 'responseSchema' | 'validate' | 'maxOutputTokens' | 'stage' | 'toResult'> & { instruction: string; question: string },
-  ): Promise<StageOutcome> {
+    input: StepInput,
+    step: Pick<GeminiCall, 'model' | 'responseSchema' | 'validate' | 'maxOutputTokens' | 'step' | 'toResult'> & { instruction: string; question: string },
+  ): Promise<StepOutcome> {
     const asText = this.#sendsText(input);
     const documentPart = asText ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` } : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
     if (!asText && input.subset.byteLength * (4 / 3) > this.#options.maxInlineBytes) {
@@ -113,22 +113,22 @@ export class GeminiProvider implements Provider {
         retryable: false,
       };
     }
-    const promptTokens = Math.ceil((stage.instruction.length + stage.question.length) / CHARS_PER_TOKEN);
-    return callStage(
+    const promptTokens = Math.ceil((step.instruction.length + step.question.length) / CHARS_PER_TOKEN);
+    return callGemini(
       {
         ai: this.#ai,
-        limiter: this.limiter(stage.model),
-        model: stage.model,
+        limiter: this.limiter(step.model),
+        model: step.model,
         estimatedTokens: promptTokens + (asText ? input.tokens.text : input.tokens.pdf),
-        contents: [{ role: 'user', parts: [documentPart, { text: stage.question }] }],
-        systemInstruction: stage.instruction,
-        responseSchema: stage.responseSchema,
-        maxOutputTokens: stage.maxOutputTokens,
+        contents: [{ role: 'user', parts: [documentPart, { text: step.question }] }],
+        systemInstruction: step.instruction,
+        responseSchema: step.responseSchema,
+        maxOutputTokens: step.maxOutputTokens,
         // 2.5 Pro cannot switch thinking off (minimum 128); the others answer these questions without it.
-        thinkingBudget: stage.model.includes('pro') ? 1024 : 0,
-        validate: stage.validate,
-        toResult: stage.toResult,
-        stage: stage.stage,
+        thinkingBudget: step.model.includes('pro') ? 1024 : 0,
+        validate: step.validate,
+        toResult: step.toResult,
+        step: step.step,
         ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
       },
       this.#options.policy,
@@ -136,13 +136,13 @@ export class GeminiProvider implements Provider {
   }
 
   /** `auto` sends text when there is a real text layer and it is cheaper than the pages. */
-  #sendsText(input: StageInput): boolean {
+  #sendsText(input: StepInput): boolean {
     const mode = this.#options.inputMode;
     return mode === 'text' || (mode === 'auto' && input.hasTextLayer && input.tokens.text < input.tokens.pdf);
   }
 
-  #fingerprint(stage: 'classify' | 'extract', model: string, instruction: string, schema: unknown): string {
+  #fingerprint(step: 'classify' | 'extract', model: string, instruction: string, schema: unknown): string {
     const { profile, pageWindow, inputMode } = this.#options;
-    return fingerprint({ stage, provider: 'gemini', model, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
+    return fingerprint({ step, provider: 'gemini', model, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
   }
 }

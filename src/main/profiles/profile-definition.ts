@@ -1,0 +1,12 @@
+import type { ResponseSchema } from './response-schema.ts';
+
+/** A profile: the label set, the prompts, and an extraction schema per class that matters. */
+export interface ProfileDefinition {
+  readonly name: string;
+  /** Bump when prompts or schemas change meaning: it is part of every cache fingerprint. */
+  readonly version: number;
+  readonly classes: ReadonlyArray<{ readonly name: string; readonly description: string }>;
+  readonly classifyPrompt: string;
+  /** Classes whose fields are extracted, with their prompt and answer schema. */
+  readonly extract: Readonly<Record<string, { readonly prompt: string; readonly schema: ResponseSchema }>>;
+}
