@@ -97,7 +97,7 @@ try {
     '|---|---:|---:|---|',
     `| small requests, zero latency, 64 connections from a second process | ${throughput.requestsPerSecond} | ${throughput.failed} | >= 2000 |`,
     ...(accuracy
-      ? ['', '| **Offline provider** on ../shared/corpus | invoice-like | invoice number | date | total |', '|---|---|---|---|---|', `| exact match | ${percent(accuracy.invoiceLike)} | ${percent(accuracy.invoiceNumber)} | ${percent(accuracy.invoiceDate)} | ${percent(accuracy.total)} |`]
+      ? ['', '| **Offline provider** on the real-PDF set | invoice-like | invoice number | date | total |', '|---|---|---|---|---|', `| exact match | ${percent(accuracy.invoiceLike)} | ${percent(accuracy.invoiceNumber)} | ${percent(accuracy.invoiceDate)} | ${percent(accuracy.total)} |`]
       : []),
   ].join('\n');
   const results = new URL('./results', import.meta.url);

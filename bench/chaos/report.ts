@@ -21,7 +21,7 @@ export function chaosMarkdown(reports: readonly ScenarioReport[], heading: strin
     `| bad-input cases kept | ${matrix ? `${show(matrix.figures['cases kept'])}/${show(matrix.figures['cases tried'])}` : '—'} |`,
     `| files through the soak | ${show(figure('scale soak', 'files'))} |`,
     `| API key leaks | ${show(figure('security', 'key leaks'))} |`,
-    `| DESIGN §10 rows exercised | ${new Set(reports.flatMap((report) => report.rows)).size}/${Object.keys(DESIGN_ROWS).length} |`,
+    `| failure-table rows exercised | ${new Set(reports.flatMap((report) => report.rows)).size}/${Object.keys(DESIGN_ROWS).length} |`,
     `| checks kept | ${reports.reduce((sum, report) => sum + report.checks.filter((check) => check.ok).length, 0)}/${reports.reduce((sum, report) => sum + report.checks.length, 0)} |`,
     `| **files lost** | **${lost}** |`,
     '',
@@ -33,7 +33,7 @@ export function chaosMarkdown(reports: readonly ScenarioReport[], heading: strin
     ),
   ];
   if (matrix) {
-    lines.push('', '| DESIGN §10 row | input | promised | got | kept |', '|---|---|---|---|---|');
+    lines.push('', '| failure-table row | input | promised | got | kept |', '|---|---|---|---|---|');
     lines.push(...matrix.cases.map((result) => `| ${cell(result.row)} | ${cell(result.input)} | ${cell(result.promised)} | ${cell(result.got)} | ${result.ok ? 'yes' : '**NO**'} |`));
   }
   if (broken.length) lines.push('', 'Broken:', ...broken);

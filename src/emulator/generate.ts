@@ -119,7 +119,7 @@ function modalityDetails(reading: RequestReading): unknown[] {
  * The amount is derived from the content, so the same request always costs the same.
  */
 function thinkingFor(model: string, budget: number | undefined, digest: string): number {
-  if (!MODELS[model]?.thinks) return 0;
+  if (!MODELS[model] || model.includes('lite')) return 0;
   const isPro = model.includes('pro');
   if (budget === 0 && !isPro) return 0;
   const drawn = 200 + (Number.parseInt(digest.slice(0, 6), 16) % 1200);

@@ -150,8 +150,10 @@ program
   .command('demo')
   .description('sample corpus + local Gemini emulator + a run with the dashboard, then a cached re-run; no key, no network')
   .option('--no-tui', 'plain progress lines instead of the dashboard')
-  .action(async (flags: { tui?: boolean }) => {
-    process.exitCode = await runDemo({ tui: flags.tui !== false });
+  .option('--files <n>', 'files in the sample corpus (default 300)', (value) => parseWholeNumber('--files', value))
+  .option('--time-scale <f>', 'emulator speed: 0.25 (default) runs tier-1 latency and quota four times faster', (value) => parsePositiveNumber('--time-scale', value))
+  .action(async (flags: { tui?: boolean; files?: number; timeScale?: number }) => {
+    process.exitCode = await runDemo({ tui: flags.tui !== false, ...(flags.files ? { files: flags.files } : {}), ...(flags.timeScale ? { timeScale: flags.timeScale } : {}) });
   });
 
 async function main(): Promise<number> {

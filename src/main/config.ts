@@ -171,6 +171,11 @@ export function parsePort(text: string): number {
   return number;
 }
 
+/** MiB, as the size options are given, to bytes. */
+export function mebibytes(mb: number): number {
+  return mb * 1024 * 1024;
+}
+
 /** The effective requests/tokens per minute for a model: an override, else the tier's published figure. */
 export function limitsFor(config: Config, model: string): { rpm: number; tpm: number; rpd?: number; concurrency: number } {
   const published = MODELS[model]?.limits[config.tier];

@@ -1,7 +1,7 @@
 import chalk from 'chalk';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import type { ModelLimiterStats } from '../main/providers/gemini/model-limiter.ts';
-import { bar, duration, megabytes, number, shortPath, sparkline, truncate } from './format.ts';
+import { bar, count, duration, megabytes, shortPath, sparkline, truncate } from './format.ts';
 
 /**
  * The dashboard of DESIGN §7 as plain lines (colour as ANSI), a pure function of one snapshot.
@@ -25,16 +25,16 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
   return [
     // Colour goes on after fitting, so escape codes never count towards the width.
     title.replace(/^docpool/, chalk.bold('docpool')).replace(` · ${state} · `, ` · ${stateText} · `),
-    fit(`${bar(fraction, Math.max(10, width - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${number(run.finished)}/${total === undefined ? `${number(run.discovered)}+` : number(total)} files`),
+    fit(`${bar(fraction, Math.max(10, width - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${count(run.finished)}/${total === undefined ? `${count(run.discovered)}+` : count(total)} files`),
     `${rates}${chalk.cyan(sparkline(run.filesPerSecondSeries, sparkWidth))}`,
-    fit(`prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${number(run.done)} · cached ${number(run.cached)} · failed ${number(run.failed)}`),
+    fit(`prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${count(run.done)} · cached ${count(run.cached)} · failed ${count(run.failed)}`),
     '',
     chalk.dim(fit(`${'model'.padEnd(17)} ${'flight'.padStart(7)} ${'RPM used'.padStart(11)} ${'TPM used'.padStart(11)} ${'429s'.padStart(5)} ${'retry'.padStart(6)} ${'p50/p95 ms'.padStart(11)}`)),
     ...snapshot.models.map((model) => modelLine(model, width)),
     '',
-    fit(`spent $${run.costUsd.toFixed(4)} · projected $${snapshot.projectedCostUsd.toFixed(2)} · tokens ${number(run.tokens.input)} in / ${number(run.tokens.output + run.tokens.thinking)} out · cache hits ${number(run.cached)}`),
-    fit(`workers ${snapshot.pool.workers} at ${Math.round(snapshot.pool.utilisation * 100)}% · RSS ${megabytes(snapshot.rssBytes)} · event loop p99 ${snapshot.eventLoopP99Ms.toFixed(1)} ms · read ${number(run.filesRead)}, unchanged ${number(run.statHits)}`),
-    classes.length === 0 ? chalk.dim('classes: none yet') : fit(`classes: ${classes.map(([label, count]) => `${label} ${number(count)}`).join(' · ')}`),
+    fit(`spent $${run.costUsd.toFixed(4)} · projected $${snapshot.projectedCostUsd.toFixed(2)} · tokens ${count(run.tokens.input)} in / ${count(run.tokens.output + run.tokens.thinking)} out · cache hits ${count(run.cached)}`),
+    fit(`workers ${snapshot.pool.workers} at ${Math.round(snapshot.pool.utilisation * 100)}% · RSS ${megabytes(snapshot.rssBytes)} · event loop p99 ${snapshot.eventLoopP99Ms.toFixed(1)} ms · read ${count(run.filesRead)}, unchanged ${count(run.statHits)}`),
+    classes.length === 0 ? chalk.dim('classes: none yet') : fit(`classes: ${classes.map(([label, files]) => `${label} ${count(files)}`).join(' · ')}`),
     '',
     chalk.dim('recent errors'),
     ...(errors.length === 0 ? [chalk.dim('  none')] : errors),

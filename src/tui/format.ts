@@ -1,5 +1,7 @@
 /** Text helpers for the dashboard: numbers, durations, bars, sparklines. Pure. */
-export const number = (value: number) => Math.round(value).toLocaleString('en-US');
+import { count } from '../main/progress/numbers.ts';
+
+export { count };
 
 export function duration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '--:--';

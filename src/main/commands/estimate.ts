@@ -3,20 +3,12 @@ import { forEachBounded } from '../intake/bounded.ts';
 import { type Config, limitsFor } from '../config.ts';
 import { discover } from '../intake/discover.ts';
 import { PRICES_AS_OF, priceTokens } from '../models/catalogue.ts';
-import { PreparePool } from '../pipeline/prepare-pool.ts';
+import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
+import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
+import { FailureTally } from '../progress/failure-tally.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { readByRules } from '../../offline/rules.ts';
-
-/** Prompt and instruction tokens a classification request adds to the document itself. */
-export const CLASSIFY_PROMPT_TOKENS = 180;
-/** A classification answer is a label and a confidence in JSON; thinking is switched off for it. */
-export const CLASSIFY_OUTPUT_TOKENS = 25;
-/** Instructions added to an extraction request. */
-export const EXTRACT_PROMPT_TOKENS = 120;
-/** A typical extracted record in JSON (line items included). */
-export const EXTRACT_OUTPUT_TOKENS = 350;
-/** The thinking budget docpool gives 2.5 Pro for extraction (it cannot be switched off). */
-export const EXTRACT_THINKING_TOKENS = 1024;
+import { count } from '../progress/numbers.ts';
 
 export interface StepEstimate {
   readonly model: string;
@@ -57,17 +49,14 @@ export interface EstimateReport {
   readonly preparePagesPerSecond: number;
 }
 
-const EXAMPLES_PER_CODE = 3;
-
 /**
  * Runs discovery and preparation over everything, with no API call, and prices a
  * classification pass at the configured model, tier and overrides.
  */
 export async function estimate(paths: readonly string[], config: Config): Promise<EstimateReport> {
   const started = performance.now();
-  const pool = new PreparePool({ workers: config.workers, taskTimeoutMs: config.taskTimeoutMs });
-  const failures: Record<string, number> = {};
-  const failureExamples: Record<string, string[]> = {};
+  const pool = PreparePool.forConfig(config);
+  const failures = new FailureTally();
   let files = 0;
   let prepared = 0;
   let pages = 0;
@@ -77,48 +66,43 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let extractInputTokens = 0;
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
-  const fail = (code: string, path: string) => {
-    failures[code] = (failures[code] ?? 0) + 1;
-    const examples = (failureExamples[code] ??= []);
-    if (examples.length < EXAMPLES_PER_CODE) examples.push(path);
-  };
-  const task = { pageWindow: config.pages, maxFileBytes: config.maxFileMb * 1024 * 1024, buildSubset: false };
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
     await forEachBounded(
       discover(paths, { include: config.include }),
       config.workers * 3,
-      async (item): Promise<PrepareResult | undefined> => (item.kind === 'file' ? pool.prepare({ path: item.path, ...task }) : undefined),
+      async (item): Promise<PrepareResult | undefined> => (item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, false)) : undefined),
       (result, item) => {
         files++;
-        if (item.kind === 'error') return fail(item.code, item.path);
-        if (!result || result.kind === 'failed') return fail(result?.code ?? 'UNKNOWN', item.path);
+        if (item.kind === 'error') return failures.add(item.code, item.path, item.message);
+        if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
         pages += result.pageCount;
         windowPages += result.windowPages;
-        inputTokens += result.tokens.pdf + CLASSIFY_PROMPT_TOKENS;
+        inputTokens += result.tokens.pdf + REQUEST_SIZES.classify.promptTokens;
         const predicted = result.hasTextLayer ? readByRules(result.text).label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
           extractRequests++;
-          extractInputTokens += result.tokens.pdf + EXTRACT_PROMPT_TOKENS;
+          extractInputTokens += result.tokens.pdf + REQUEST_SIZES.extract.promptTokens;
         }
       },
     );
   } finally {
     await pool.close();
   }
-  const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * CLASSIFY_OUTPUT_TOKENS);
-  const extract = stepEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * (EXTRACT_OUTPUT_TOKENS + EXTRACT_THINKING_TOKENS));
+  const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * expectedOutputTokens(config.classifyModel, 'classify'));
+  const extract = stepEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * expectedOutputTokens(config.extractModel, 'extract'));
   const elapsedMs = performance.now() - started;
+  const byCode = failures.entries();
   return {
     files,
     prepared,
     failed: files - prepared,
     pages,
     windowPages,
-    failures,
-    failureExamples,
+    failures: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.count])),
+    failureExamples: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.examples.map((example) => example.path)])),
     classify,
     extract: { ...extract, predictedByClass },
     totalCostUsd: classify.costUsd + extract.costUsd,
@@ -137,22 +121,21 @@ function stepEstimate(config: Config, model: string, requests: number, inputToke
 
 /** The human-readable report printed by `docpool estimate`. */
 export function formatEstimate(report: EstimateReport): string {
-  const number = (value: number) => value.toLocaleString('en-US');
   const lines = [
-    `files       ${number(report.files)}  (${number(report.prepared)} readable, ${number(report.failed)} failed)`,
-    `pages       ${number(report.pages)} in readable files; ${number(report.windowPages)} would be sent (first pages of each)`,
+    `files       ${count(report.files)}  (${count(report.prepared)} readable, ${count(report.failed)} failed)`,
+    `pages       ${count(report.pages)} in readable files; ${count(report.windowPages)} would be sent (first pages of each)`,
   ];
-  for (const [code, count] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
-    lines.push(`  ${code.padEnd(16)} ${number(count)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
+  for (const [code, files] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
+    lines.push(`  ${code.padEnd(16)} ${count(files)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }
   for (const [name, step] of [['classify', report.classify], ['extract', report.extract]] as const) {
     lines.push(
-      `${name.padEnd(11)} ${step.model}: ${number(step.requests)} requests, ~${number(step.inputTokens)} input + ${number(step.outputTokens)} output tokens, ~$${step.costUsd.toFixed(2)}, ~${formatMinutes(step.minutes)} at ${number(step.rpm)} requests/min and ${number(step.tpm)} tokens/min`,
+      `${name.padEnd(11)} ${step.model}: ${count(step.requests)} requests, ~${count(step.inputTokens)} input + ${count(step.outputTokens)} output tokens, ~$${step.costUsd.toFixed(2)}, ~${formatMinutes(step.minutes)} at ${count(step.rpm)} requests/min and ${count(step.tpm)} tokens/min`,
     );
   }
   lines.push(
     `total       ~$${report.totalCostUsd.toFixed(2)} at prices of ${report.pricesAsOf}; ~${formatMinutes(report.totalMinutes)} at tier ${report.tier} (the two models run side by side)`,
-    `prepared in ${(report.elapsedMs / 1000).toFixed(1)} s (${number(report.preparePagesPerSecond)} pages/s); no API call was made`,
+    `prepared in ${(report.elapsedMs / 1000).toFixed(1)} s (${count(report.preparePagesPerSecond)} pages/s); no API call was made`,
   );
   return lines.join('\n');
 }

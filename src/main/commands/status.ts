@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { RunInfo, Store } from '../state/store.ts';
 import { STORE_LAYOUT, Store as StoreClass } from '../state/store.ts';
+import { FailureTally } from '../progress/failure-tally.ts';
+import { count } from '../progress/numbers.ts';
 
 export interface RunStatus {
   readonly id: string;
@@ -52,7 +54,7 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
   let done = 0;
   let failed = 0;
   let costUsd = 0;
-  const failures: Record<string, { count: number; retryable: boolean; examples: string[] }> = {};
+  const failures = new FailureTally(EXAMPLES);
   const byClass: Record<string, number> = {};
   for (const { record } of store.runFiles(run.id)) {
     costUsd += record.usage.costUsd;
@@ -62,10 +64,7 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
       continue;
     }
     failed++;
-    const code = record.error?.code ?? 'UNKNOWN';
-    const entry = (failures[code] ??= { count: 0, retryable: record.error?.retryable ?? false, examples: [] });
-    entry.count++;
-    if (entry.examples.length < EXAMPLES) entry.examples.push(`${record.path}: ${record.error?.message ?? ''}`);
+    failures.add(record.error?.code ?? 'UNKNOWN', record.path, record.error?.message ?? '', record.error?.retryable);
   }
   return {
     id: run.id,
@@ -76,7 +75,9 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
     discovered: run.discovered ?? null,
     done,
     failed,
-    failuresByCode: failures,
+    failuresByCode: Object.fromEntries(
+      failures.entries().map(([code, entry]) => [code, { count: entry.count, retryable: entry.retryable, examples: entry.examples.map((example) => `${example.path}: ${example.message}`) }]),
+    ),
     byClass,
     costUsd,
     filesRead: run.filesRead,
@@ -85,20 +86,19 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
 }
 
 export function formatStatus(status: StateStatus): string {
-  const number = (value: number) => value.toLocaleString('en-US');
-  const lines = [`state folder ${status.folder} (layout ${status.layout}): ${number(status.cachedResults)} cached answers, ${number(status.knownFiles)} known files`];
+  const lines = [`state folder ${status.folder} (layout ${status.layout}): ${count(status.cachedResults)} cached answers, ${count(status.knownFiles)} known files`];
   if (status.runs.length === 0) lines.push('no runs yet');
   for (const run of status.runs) {
-    const toGo = run.discovered === null ? '' : `, ${number(Math.max(0, run.discovered - run.done - run.failed))} to go`;
+    const toGo = run.discovered === null ? '' : `, ${count(Math.max(0, run.discovered - run.done - run.failed))} to go`;
     lines.push(
       '',
       `run ${run.id}  ${run.state}  last ${run.updatedAt.replace('T', ' ').slice(0, 19)} UTC  inputs: ${run.inputs.join(' ')}`,
-      `  ${number(run.done)} done, ${number(run.failed)} failed${toGo}; $${run.costUsd.toFixed(4)} spent; last attempt read ${number(run.filesRead)} files, skipped ${number(run.statHits)} unchanged`,
+      `  ${count(run.done)} done, ${count(run.failed)} failed${toGo}; $${run.costUsd.toFixed(4)} spent; last attempt read ${count(run.filesRead)} files, skipped ${count(run.statHits)} unchanged`,
     );
     const classes = Object.entries(run.byClass).sort((a, b) => b[1] - a[1]);
-    if (classes.length > 0) lines.push(`  classes: ${classes.map(([label, count]) => `${label} ${number(count)}`).join(', ')}`);
+    if (classes.length > 0) lines.push(`  classes: ${classes.map(([label, files]) => `${label} ${count(files)}`).join(', ')}`);
     for (const [code, entry] of Object.entries(run.failuresByCode).sort((a, b) => b[1].count - a[1].count)) {
-      lines.push(`  ${code} × ${number(entry.count)}${entry.retryable ? ' (retried next run)' : ''}`, ...entry.examples.map((example) => `    ${example}`));
+      lines.push(`  ${code} × ${count(entry.count)}${entry.retryable ? ' (retried next run)' : ''}`, ...entry.examples.map((example) => `    ${example}`));
     }
   }
   return lines.join('\n');

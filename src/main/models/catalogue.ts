@@ -18,13 +18,22 @@ export interface ModelLimits {
   readonly rpd?: number;
 }
 
+/** What a model allows of `thinkingConfig.thinkingBudget` (gemini-wire.md §2). */
+export interface ThinkingFacts {
+  /** A budget of 0 switches thinking off; 2.5 Pro refuses it ("only works in thinking mode"). */
+  readonly canDisable: boolean;
+  /** Smallest and largest budget accepted, in tokens (besides 0 where allowed, and -1 for dynamic). */
+  readonly minBudget: number;
+  readonly maxBudget: number;
+}
+
 export interface ModelInfo {
   /** USD per 1M input tokens (prompts up to 200k tokens). */
   readonly inputPerMillion: number;
   /** USD per 1M output tokens, thinking included. */
   readonly outputPerMillion: number;
-  /** Whether the model thinks by default (thinking tokens are billed as output). */
-  readonly thinks: boolean;
+  /** How the model thinks (thinking tokens are billed as output and count against maxOutputTokens). */
+  readonly thinking: ThinkingFacts;
   readonly limits: Readonly<Record<Tier, ModelLimits>>;
 }
 
@@ -32,7 +41,7 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = {
   'gemini-2.5-pro': {
     inputPerMillion: 1.25,
     outputPerMillion: 10,
-    thinks: true,
+    thinking: { canDisable: false, minBudget: 128, maxBudget: 32_768 },
     limits: {
       free: { rpm: 5, tpm: 250_000, rpd: 100 },
       '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 },
@@ -43,7 +52,7 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = {
   'gemini-2.5-flash': {
     inputPerMillion: 0.3,
     outputPerMillion: 2.5,
-    thinks: true,
+    thinking: { canDisable: true, minBudget: 1, maxBudget: 24_576 },
     limits: {
       free: { rpm: 10, tpm: 250_000, rpd: 250 },
       '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 },
@@ -54,7 +63,7 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = {
   'gemini-2.5-flash-lite': {
     inputPerMillion: 0.1,
     outputPerMillion: 0.4,
-    thinks: false,
+    thinking: { canDisable: true, minBudget: 512, maxBudget: 24_576 },
     limits: {
       free: { rpm: 15, tpm: 250_000, rpd: 1000 },
       '1': { rpm: 4000, tpm: 4_000_000 },

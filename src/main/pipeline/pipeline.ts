@@ -5,6 +5,7 @@ import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { type FileRecord, isRetryableCode, ZERO_USAGE } from '../state/record.ts';
 import type { RunStats } from '../progress/run-stats.ts';
+import { projectedCost } from '../progress/spend-projection.ts';
 import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
@@ -68,7 +69,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   const stopAdmission = new AbortController();
   const admissionOpen = () => {
     if (options.admission.aborted || stopAdmission.signal.aborted) return false;
-    if (options.maxCostUsd !== undefined && projectedSpend(options.stats, options.priorCostPerFile ?? 0) >= options.maxCostUsd) {
+    if (options.maxCostUsd !== undefined && overBudget(options.stats, options.maxCostUsd, options.priorCostPerFile ?? 0)) {
       end = { kind: 'admission_stopped', code: 'BUDGET_REACHED', message: `the projected spend reached --max-cost $${options.maxCostUsd}` };
       stopAdmission.abort();
       return false;
@@ -120,15 +121,10 @@ async function* admit(source: AsyncIterable<Discovered>, isOpen: () => boolean, 
   stats.discoveryFinished();
 }
 
-/** Answered files needed before their average cost replaces the worst-case prior. */
-const COST_SAMPLE = 10;
-
-/** Spent so far plus what the files in flight and the next one will likely cost. */
-function projectedSpend(stats: RunStats, priorCostPerFile: number): number {
+/** Whether the files in flight and one more would likely take the spend past the budget. */
+function overBudget(stats: RunStats, maxCostUsd: number, priorCostPerFile: number): boolean {
   const snapshot = stats.snapshot();
-  const perFile = snapshot.done >= COST_SAMPLE ? snapshot.costUsd / snapshot.done : priorCostPerFile;
-  const inFlight = snapshot.discovered - snapshot.finished;
-  return snapshot.costUsd + perFile * (inFlight + 1);
+  return projectedCost(snapshot, snapshot.discovered - snapshot.finished + 1, priorCostPerFile) >= maxCostUsd;
 }
 
 async function processFile(item: Discovered, options: PipelineOptions, runner: StepResolver): Promise<Finished> {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { PrepareResult, PrepareTask } from '../../workers/protocol.ts';
+import { type Config, mebibytes } from '../config.ts';
 
 export interface PreparePoolOptions {
   /** Worker threads. Default: available cores. */
@@ -38,6 +39,11 @@ export class PreparePool {
   #busyMs = 0;
   readonly #created = performance.now();
   readonly #workers: number;
+
+  /** The pool a run or an estimate uses: one thread per configured worker, the configured deadline. */
+  static forConfig(config: Pick<Config, 'workers' | 'taskTimeoutMs'>): PreparePool {
+    return new PreparePool({ workers: config.workers, taskTimeoutMs: config.taskTimeoutMs });
+  }
 
   constructor(options: PreparePoolOptions = {}) {
     const workers = options.workers ?? availableParallelism();
@@ -109,6 +115,11 @@ export class PreparePool {
     const reason = error instanceof Error ? error.message : String(error);
     return { kind: 'failed', code: 'WORKER_CRASHED', message: `the worker thread died on this file (${reason}); it was replaced`, ms: elapsed };
   }
+}
+
+/** The prepare task for one file under a config: `run` builds the page subset to send, `estimate` does not. */
+export function prepareTask(config: Pick<Config, 'pages' | 'maxFileMb'>, path: string, buildSubset: boolean): PrepareTask {
+  return { path, pageWindow: config.pages, maxFileBytes: mebibytes(config.maxFileMb), buildSubset };
 }
 
 /**

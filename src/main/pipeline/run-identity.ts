@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { canonicalJson } from '../state/fingerprint.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { RunInfo, Store } from '../state/store.ts';
+import { count } from '../progress/numbers.ts';
 
 /**
  * A run's identity: the inputs and everything that changes the answers. Running the same command
@@ -40,11 +41,10 @@ export function resumeState(store: Store, runId: string): ResumeState {
 /** "resuming run 3f2a…: 7,300 done, 12 failed (10 will be retried), ~2,688 to go". */
 export function resumeBanner(runId: string, state: ResumeState, retryFailed: boolean): string | undefined {
   if (!state.previous) return undefined;
-  const number = (value: number) => value.toLocaleString('en-US');
   const failed = state.failedRetryable + state.failedPermanent;
   const retried = state.failedRetryable + (retryFailed ? state.failedPermanent : 0);
   const toGo = state.previous.discovered === undefined ? undefined : Math.max(0, state.previous.discovered - state.done - failed + retried);
   const verb = state.previous.state === 'complete' ? 're-running completed run' : `resuming run (last attempt ${state.previous.state})`;
-  const permanentNote = state.failedPermanent > 0 && !retryFailed ? `; ${number(state.failedPermanent)} failed for good are kept (--retry-failed to redo them)` : '';
-  return `docpool: ${verb} ${runId}: ${number(state.done)} done, ${number(failed)} failed (${number(retried)} will be retried)${toGo === undefined ? '' : `, ~${number(toGo)} to go`}${permanentNote}`;
+  const permanentNote = state.failedPermanent > 0 && !retryFailed ? `; ${count(state.failedPermanent)} failed for good are kept (--retry-failed to redo them)` : '';
+  return `docpool: ${verb} ${runId}: ${count(state.done)} done, ${count(failed)} failed (${count(retried)} will be retried)${toGo === undefined ? '' : `, ~${count(toGo)} to go`}${permanentNote}`;
 }

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
 import type { PreparePoolStats } from '../pipeline/prepare-pool.ts';
 import type { RunSnapshot, RunStats } from './run-stats.ts';
+import { projectedCost } from './spend-projection.ts';
 
 /** Everything the dashboard draws, as one plain value: the TUI renders it and nothing else. */
 export interface DashboardSnapshot {
@@ -12,7 +13,7 @@ export interface DashboardSnapshot {
   readonly stopping: boolean;
   readonly models: readonly ModelLimiterStats[];
   readonly pool: PreparePoolStats;
-  /** Spend projected over every discovered file at the average so far. */
+  /** Spend so far plus every discovered file still to finish at the average so far. */
   readonly projectedCostUsd: number;
   readonly rssBytes: number;
   readonly eventLoopP99Ms: number;
@@ -41,7 +42,6 @@ export class DashboardFeed {
 
   snapshot(): DashboardSnapshot {
     const run = this.sources.stats.snapshot();
-    const answered = Math.max(1, run.finished);
     return {
       run,
       runId: this.sources.runId,
@@ -50,7 +50,7 @@ export class DashboardFeed {
       stopping: this.sources.stopping(),
       models: this.sources.limiters(),
       pool: this.sources.pool(),
-      projectedCostUsd: (run.costUsd / answered) * Math.max(run.discovered, run.finished),
+      projectedCostUsd: projectedCost(run, run.discovered - run.finished),
       rssBytes: process.memoryUsage.rss(),
       eventLoopP99Ms: this.eventLoopP99Ms(),
     };

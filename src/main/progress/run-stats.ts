@@ -1,3 +1,4 @@
+import { FailureTally } from './failure-tally.ts';
 import { RateWindow } from './rate-window.ts';
 import type { FileRecord } from '../state/record.ts';
 
@@ -61,7 +62,7 @@ export class RunStats {
   readonly #tokens = { input: 0, output: 0, thinking: 0 };
   readonly #byClass: Record<string, number> = {};
   readonly #bySource: Record<string, number> = {};
-  readonly #failures: Record<string, { count: number; example: string; message: string }> = {};
+  readonly #failures = new FailureTally(1);
   readonly #recent: Array<{ path: string; code: string; message: string }> = [];
   readonly #rates = new RateWindow();
 
@@ -109,8 +110,7 @@ export class RunStats {
     if (record.status === 'failed') {
       this.#failed++;
       const code = record.error?.code ?? 'UNKNOWN';
-      const entry = (this.#failures[code] ??= { count: 0, example: record.path, message: record.error?.message ?? '' });
-      entry.count++;
+      this.#failures.add(code, record.path, record.error?.message ?? '', record.error?.retryable);
       this.#recent.push({ path: record.path, code, message: record.error?.message ?? '' });
       if (this.#recent.length > RECENT_ERRORS) this.#recent.shift();
       return;
@@ -138,7 +138,7 @@ export class RunStats {
       pages: this.#pages,
       byClass: { ...this.#byClass },
       bySource: { ...this.#bySource },
-      failuresByCode: Object.fromEntries(Object.entries(this.#failures).map(([code, entry]) => [code, { ...entry }])),
+      failuresByCode: Object.fromEntries(this.#failures.entries().map(([code, entry]) => [code, { count: entry.count, example: entry.examples[0]!.path, message: entry.examples[0]!.message }])),
       tokens: { ...this.#tokens },
       costUsd: this.#costUsd,
       retries: this.#retries,

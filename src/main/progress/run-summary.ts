@@ -1,24 +1,24 @@
 import type { PipelineEnd } from '../pipeline/pipeline.ts';
 import type { RunSnapshot } from './run-stats.ts';
+import { count } from './numbers.ts';
 
-const number = (value: number) => value.toLocaleString('en-US');
 
 /** The end-of-run summary printed on stderr (and after the dashboard closes). */
 export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, out: string): string {
   const seconds = snapshot.elapsedMs / 1000;
   const lines = [
-    `docpool: ${number(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${number(snapshot.done)} answered, ${number(snapshot.cached)} from cache, ${number(snapshot.failed)} failed`,
+    `docpool: ${count(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${count(snapshot.done)} answered, ${count(snapshot.cached)} from cache, ${count(snapshot.failed)} failed`,
   ];
   const classes = Object.entries(snapshot.byClass).sort((a, b) => b[1] - a[1]);
-  if (classes.length > 0) lines.push(`  classes  ${classes.map(([label, count]) => `${label} ${number(count)}`).join(', ')}`);
+  if (classes.length > 0) lines.push(`  classes  ${classes.map(([label, files]) => `${label} ${count(files)}`).join(', ')}`);
   const sources = Object.entries(snapshot.bySource);
-  if (sources.length > 0) lines.push(`  source   ${sources.map(([source, count]) => `${source} ${number(count)}`).join(', ')}`);
+  if (sources.length > 0) lines.push(`  source   ${sources.map(([source, files]) => `${source} ${count(files)}`).join(', ')}`);
   for (const [code, entry] of Object.entries(snapshot.failuresByCode).sort((a, b) => b[1].count - a[1].count)) {
-    lines.push(`  failed   ${code} × ${number(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
+    lines.push(`  failed   ${code} × ${count(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
   }
   lines.push(
-    `  read     ${number(snapshot.filesRead)} files read and hashed; ${number(snapshot.statHits)} unchanged files not read; ${number(snapshot.resumed)} carried over from the last attempt`,
-    `  tokens   ${number(snapshot.tokens.input)} in, ${number(snapshot.tokens.output)} out, ${number(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${number(snapshot.retries)} retries`,
+    `  read     ${count(snapshot.filesRead)} files read and hashed; ${count(snapshot.statHits)} unchanged files not read; ${count(snapshot.resumed)} carried over from the last attempt`,
+    `  tokens   ${count(snapshot.tokens.input)} in, ${count(snapshot.tokens.output)} out, ${count(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${count(snapshot.retries)} retries`,
     `  results  ${out}`,
   );
   if (end.kind === 'aborted') lines.push(`docpool: run stopped: ${end.message}`, '  nothing was marked failed; fix the cause and run the same command again.');
@@ -32,6 +32,6 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, out: s
 
 /** One plain progress line, for pipes, CI and --no-tui. */
 export function formatProgressLine(snapshot: RunSnapshot): string {
-  const total = snapshot.discoveryDone ? number(snapshot.discovered) : `${number(snapshot.discovered)}+`;
-  return `docpool: ${number(snapshot.finished)}/${total} files (${number(snapshot.done)} answered, ${number(snapshot.cached)} cached, ${number(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s`;
+  const total = snapshot.discoveryDone ? count(snapshot.discovered) : `${count(snapshot.discovered)}+`;
+  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s`;
 }

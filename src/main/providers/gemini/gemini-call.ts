@@ -31,7 +31,8 @@ export interface GeminiCall {
   readonly systemInstruction: string;
   readonly responseSchema: unknown;
   readonly maxOutputTokens: number;
-  readonly thinkingBudget: number;
+  /** Undefined leaves the model's own default (a model docpool has no thinking facts for). */
+  readonly thinkingBudget: number | undefined;
   readonly validate: z.ZodType;
   /** Turns the validated answer into the step result's label/confidence/fields. */
   readonly toResult: (answer: unknown) => Pick<StepResult, 'label' | 'confidence' | 'fields'>;
@@ -68,7 +69,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
               responseSchema: call.responseSchema,
               temperature: 0,
               maxOutputTokens,
-              thinkingConfig: { thinkingBudget: call.thinkingBudget },
+              ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
               abortSignal,
             },
           }),

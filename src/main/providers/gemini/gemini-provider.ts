@@ -1,5 +1,6 @@
 import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
+import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
 import { fingerprint } from '../../state/fingerprint.ts';
 import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
 import type { Provider, StepInput, StepOutcome } from '../provider.ts';
@@ -72,7 +73,6 @@ export class GeminiProvider implements Provider {
       question: CLASSIFY_QUESTION,
       responseSchema: profile.classifySchema,
       validate: profile.validateClassification,
-      maxOutputTokens: 256,
       step: 'classify',
       toResult: (answer) => {
         const { label, confidence } = answer as { label: string; confidence: number };
@@ -89,7 +89,6 @@ export class GeminiProvider implements Provider {
       question: EXTRACT_QUESTION,
       responseSchema: entry.schema,
       validate: this.#options.profile.validateFields[label]!,
-      maxOutputTokens: 4096,
       step: 'extract',
       toResult: (answer) => ({ fields: answer as Record<string, unknown> }),
     });
@@ -101,7 +100,7 @@ export class GeminiProvider implements Provider {
 
   async #call(
     input: StepInput,
-    step: Pick<GeminiCall, 'model' | 'responseSchema' | 'validate' | 'maxOutputTokens' | 'step' | 'toResult'> & { instruction: string; question: string },
+    step: Pick<GeminiCall, 'model' | 'responseSchema' | 'validate' | 'step' | 'toResult'> & { instruction: string; question: string },
   ): Promise<StepOutcome> {
     const asText = this.#sendsText(input);
     const documentPart = asText ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` } : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
@@ -123,9 +122,7 @@ export class GeminiProvider implements Provider {
         contents: [{ role: 'user', parts: [documentPart, { text: step.question }] }],
         systemInstruction: step.instruction,
         responseSchema: step.responseSchema,
-        maxOutputTokens: step.maxOutputTokens,
-        // 2.5 Pro cannot switch thinking off (minimum 128); the others answer these questions without it.
-        thinkingBudget: step.model.includes('pro') ? 1024 : 0,
+        ...outputBudget(step.model, REQUEST_SIZES[step.step].maxAnswerTokens),
         validate: step.validate,
         toResult: step.toResult,
         step: step.step,

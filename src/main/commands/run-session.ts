@@ -1,0 +1,192 @@
+import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
+import { admissionWindow, type Config, mebibytes } from '../config.ts';
+import { EXIT } from '../errors.ts';
+import { AdmissionControl } from '../intake/admission-control.ts';
+import { StopSignals } from '../intake/stop-signals.ts';
+import { worstCaseCostPerFile } from '../models/request-budget.ts';
+import { sinkFor } from '../output/open-sink.ts';
+import type { Sink } from '../output/sink.ts';
+import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';
+import { PreparePool } from '../pipeline/prepare-pool.ts';
+import { resumeBanner, resumeState, runIdentity, type ResumeState } from '../pipeline/run-identity.ts';
+import { loadProfile, type Profile } from '../profiles/profile.ts';
+import { LiveView } from '../progress/live-view.ts';
+import { RunStats } from '../progress/run-stats.ts';
+import { formatRunSummary } from '../progress/run-summary.ts';
+import { chooseProvider } from '../providers/choose-provider.ts';
+import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
+import { OfflineProvider } from '../providers/offline-provider.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { RunInfo, RunState } from '../state/store.ts';
+import { Store } from '../state/store.ts';
+import { PDF_TOKENS_PER_PAGE } from '../../workers/protocol.ts';
+
+export interface RunIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderr: NodeJS.WriteStream;
+  /** Draw the dashboard (when stderr is a terminal); else plain progress lines. */
+  readonly tui: boolean;
+  /** Seconds between plain progress lines. */
+  readonly progressEverySeconds: number;
+}
+
+/**
+ * One `docpool run` from set-up to teardown: the profile, provider, state folder and run record,
+ * results sink, prepare pool, admission and stop signals, and what the user watches. `start`
+ * opens them in order; `close` releases every one of them, whatever happened in between.
+ */
+export class RunSession {
+  readonly #stats = new RunStats();
+  readonly #admission = new AdmissionControl();
+  /** Aborts requests still in flight once the drain deadline passes. */
+  readonly #hardStop = new AbortController();
+  readonly #pool: PreparePool;
+  #provider: Provider | undefined;
+  #store: Store | undefined;
+  #sink: Sink | undefined;
+  #signals: StopSignals | undefined;
+  #view: LiveView | undefined;
+  #runId = '';
+  #inputs: readonly string[] = [];
+  #resume: ResumeState | undefined;
+  #createdAt = Date.now();
+
+  private constructor(
+    private readonly paths: readonly string[],
+    private readonly config: Config,
+    private readonly io: RunIo,
+    private readonly profile: Profile,
+  ) {
+    // Every in-flight request listens on this signal; with a wide window that is many listeners by design.
+    setMaxListeners(0, this.#hardStop.signal);
+    this.#pool = PreparePool.forConfig(config);
+  }
+
+  static async start(paths: readonly string[], config: Config, io: RunIo): Promise<RunSession> {
+    const session = new RunSession(paths, config, io, loadProfile(config.profile));
+    try {
+      await session.#open();
+      return session;
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  async #open(): Promise<void> {
+    const { config, io, profile, paths } = this;
+    const openSink = sinkFor(config.out, () => profile);
+    this.#provider = chooseProvider(config, profile, {
+      env: io.env,
+      notify: (message) => io.stderr.write(message),
+      stopSignal: this.#hardStop.signal,
+      onRetry: () => this.#stats.retried(),
+    });
+    this.#store = Store.open(resolve(config.db));
+    const identity = runIdentity(paths, config.include, this.#provider, profile.name);
+    this.#runId = identity.id;
+    this.#inputs = identity.inputs;
+    this.#resume = resumeState(this.#store, this.#runId);
+    this.#createdAt = this.#resume.previous?.createdAt ?? this.#createdAt;
+    const banner = resumeBanner(this.#runId, this.#resume, config.retryFailed);
+    if (banner) io.stderr.write(`${banner}\n`);
+    await this.#saveRun('running');
+    this.#sink = openSink();
+    this.#signals = new StopSignals(this.#admission, this.#hardStop, config.drainTimeoutMs, (message) => {
+      if (!this.#view?.drawing) io.stderr.write(message);
+    });
+    const limiters = this.#provider instanceof GeminiProvider ? this.#provider.limiters() : [];
+    this.#view = await LiveView.start(
+      {
+        runId: this.#runId,
+        provider: this.#provider.name,
+        stats: this.#stats,
+        limiters: () => limiters.map((limiter) => limiter.stats()),
+        pool: () => this.#pool.stats(),
+        paused: () => this.#admission.paused,
+        stopping: () => this.#admission.signal.aborted,
+      },
+      {
+        togglePause: () => this.#admission.togglePause(),
+        changeConcurrency: (direction) => {
+          for (const limiter of limiters) {
+            const ceiling = limiter.stats().maxConcurrency;
+            limiter.setMaxConcurrency(ceiling + direction * Math.max(1, Math.round(ceiling * 0.1)));
+          }
+        },
+        stop: () => this.#signals?.stop(),
+      },
+      io,
+    );
+  }
+
+  runPipeline(): Promise<PipelineEnd> {
+    const { config, profile, paths } = this;
+    const provider = this.#provider!;
+    return runPipeline({
+      paths,
+      include: config.include,
+      pageWindow: config.pages,
+      maxFileBytes: mebibytes(config.maxFileMb),
+      window: admissionWindow(config),
+      profile,
+      provider,
+      ...(config.fallback === 'offline' && provider.name === 'gemini' ? { fallback: new OfflineProvider(profile, config.pages) } : {}),
+      pool: this.#pool,
+      store: this.#store!,
+      sink: this.#sink!,
+      stats: this.#stats,
+      admission: this.#admission.signal,
+      waitWhilePaused: () => this.#admission.waitWhilePaused(),
+      runId: this.#runId,
+      retryFailed: config.retryFailed,
+      ...(config.maxCost === undefined
+        ? {}
+        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(config.classifyModel, config.extractModel, config.pages * PDF_TOKENS_PER_PAGE) }),
+    });
+  }
+
+  /** Records how the run ended, prints the summary, and returns the exit code. */
+  async finish(end: PipelineEnd): Promise<number> {
+    const snapshot = this.#stats.snapshot();
+    await this.#saveRun(endState(end));
+    await this.#view?.close();
+    this.io.stderr.write(`${formatRunSummary(snapshot, end, this.config.out)}\n`);
+    if (this.#view) this.io.stderr.write(`${this.#view.healthLine()}\n`);
+    if (end.kind === 'aborted') return EXIT.aborted;
+    if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
+    return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
+  }
+
+  async close(): Promise<void> {
+    this.#signals?.dispose();
+    await this.#view?.close();
+    await Promise.all([this.#pool.close(), this.#provider?.close(), this.#sink?.close()]);
+    await this.#store?.close();
+  }
+
+  /** The run record: created on the first attempt, its counts and state updated by each. */
+  async #saveRun(state: RunState): Promise<void> {
+    const previous = this.#resume?.previous;
+    const snapshot = this.#stats.snapshot();
+    const discovered = state !== 'running' && snapshot.discoveryDone ? snapshot.discovered : previous?.discovered;
+    const run: RunInfo = {
+      id: this.#runId,
+      inputs: this.#inputs,
+      createdAt: this.#createdAt,
+      updatedAt: Date.now(),
+      state,
+      filesRead: snapshot.filesRead,
+      statHits: snapshot.statHits,
+      ...(discovered === undefined ? {} : { discovered }),
+    };
+    await this.#store!.putRun(run);
+  }
+}
+
+function endState(end: PipelineEnd): RunState {
+  if (end.kind === 'complete') return 'complete';
+  if (end.kind === 'aborted') return 'aborted';
+  return end.code === 'INTERRUPTED' ? 'interrupted' : 'stopped';
+}

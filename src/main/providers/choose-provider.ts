@@ -1,0 +1,52 @@
+import { type Config, limitsFor, mebibytes } from '../config.ts';
+import { UsageError } from '../errors.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { GeminiProvider } from './gemini/gemini-provider.ts';
+import { OfflineProvider } from './offline-provider.ts';
+import type { Provider } from './provider.ts';
+
+export interface ProviderContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly notify: (message: string) => void;
+  /** Aborts every request in flight when the run must stop now. */
+  readonly stopSignal: AbortSignal;
+  readonly onRetry: () => void;
+}
+
+/**
+ * Gemini when a key is set (or asked for), else the offline rules with a notice. The key is read
+ * from the environment only and handed to the client: never to a log, a record or the cache.
+ */
+export function chooseProvider(config: Config, profile: Profile, context: ProviderContext): Provider {
+  const apiKey = context.env.GEMINI_API_KEY || context.env.GOOGLE_API_KEY;
+  const kind = config.provider ?? (apiKey ? 'gemini' : 'offline');
+  if (kind === 'offline') {
+    if (!config.provider) context.notify('docpool: no GEMINI_API_KEY or GOOGLE_API_KEY set: using the offline rule-based provider (set a key to use Gemini)\n');
+    return new OfflineProvider(profile, config.pages);
+  }
+  if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
+  const baseUrl = config.baseUrl ?? context.env.GOOGLE_GEMINI_BASE_URL;
+  return new GeminiProvider({
+    apiKey,
+    ...(baseUrl ? { baseUrl } : {}),
+    profile,
+    classifyModel: config.classifyModel,
+    extractModel: config.extractModel,
+    pageWindow: config.pages,
+    inputMode: config.inputMode,
+    limits: (model) => {
+      const limits = limitsFor(config, model);
+      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs };
+    },
+    maxInlineBytes: mebibytes(config.maxInlineMb),
+    policy: {
+      maxAttempts: config.maxAttempts,
+      maxRateLimitedAttempts: 30,
+      retryBaseMs: config.retryBaseMs,
+      retryCapMs: 60_000,
+      requestTimeoutMs: config.requestTimeoutMs,
+      stopSignal: context.stopSignal,
+    },
+    onRetry: context.onRetry,
+  });
+}
