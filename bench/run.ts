@@ -100,7 +100,7 @@ try {
       ? ['', '| **Offline provider** on the real-PDF set | invoice-like | invoice number | date | total |', '|---|---|---|---|---|', `| exact match | ${percent(accuracy.invoiceLike)} | ${percent(accuracy.invoiceNumber)} | ${percent(accuracy.invoiceDate)} | ${percent(accuracy.total)} |`]
       : []),
   ].join('\n');
-  const results = new URL('./results', import.meta.url);
+  const results = new URL('./results/', import.meta.url);
   mkdirSync(results, { recursive: true });
   writeFileSync(new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results), `${JSON.stringify({ date, machine, quick, sizes, designs, quota, latency, scaling, rerun, scale, kill, throughput, accuracy }, null, 2)}\n`);
   writeFileSync(new URL('latest.md', results), `${tables}\n`);
