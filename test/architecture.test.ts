@@ -83,3 +83,11 @@ test('src/main keeps at most a dozen files at its top level: the rest live in fo
   const topLevel = readdirSync(join(SRC, 'main')).filter((entry) => statSync(join(SRC, 'main', entry)).isFile());
   assert.ok(topLevel.length <= 12, `src/main has ${topLevel.length} files at its top: ${topLevel.join(', ')}`);
 });
+
+test('the emulator is independent: it imports nothing from docpool (src/main, src/offline, src/corpus, src/workers)', () => {
+  const emulator = join(SRC, 'emulator');
+  const offending = [...graph]
+    .filter(([file]) => file.startsWith(emulator + '/'))
+    .flatMap(([file, targets]) => targets.filter((target) => !target.startsWith(emulator + '/')).map((target) => `${name(file)} → ${name(target)}`));
+  assert.deepEqual(offending, []);
+});

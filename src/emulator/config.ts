@@ -1,7 +1,35 @@
 import { z } from 'zod';
-import { MODELS, TIERS, type Tier } from '../main/models/catalogue.ts';
+import { CATALOGUE, EMULATED_TIERS, type EmulatedTier, INLINE_PAYLOAD_LIMIT_BYTES, type QuotaLimits } from './catalogue.ts';
 
-export const FAULT_KINDS = ['429', '500', '503', '504', 'stall', 'reset', 'malformed', 'max_tokens', 'safety'] as const;
+/**
+ * Faults a request can be given, each what Google really answers:
+ * - `429` the quota body with a short RetryInfo; `429_bare` the capacity 429 with no details;
+ * - `500`, `503` (overloaded), `504`; `stall` (never answered), `reset` (connection cut);
+ * - `malformed` (JSON cut short), `max_tokens` (answer truncated);
+ * - `safety` / `blocked_other`: a 200 with no candidate and promptFeedback.blockReason;
+ * - `finish_safety`, `recitation`, `finish_other`: a candidate whose answer was withheld;
+ * - `location`, `billing` (400 FAILED_PRECONDITION) and `permission` (403): refusals that hold
+ *   for every request of the project, so they are usually set for the whole server (`refuse`).
+ */
+export const FAULT_KINDS = [
+  '429',
+  '429_bare',
+  '500',
+  '503',
+  '504',
+  'stall',
+  'reset',
+  'malformed',
+  'max_tokens',
+  'safety',
+  'blocked_other',
+  'finish_safety',
+  'recitation',
+  'finish_other',
+  'location',
+  'billing',
+  'permission',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const latencySchema = z
@@ -12,10 +40,16 @@ const latencySchema = z
     sigma: z.number().nonnegative().default(0.5),
     /** Extra ms per 1,000 input tokens (prefill). */
     perKiloTokenMs: z.number().nonnegative().default(0),
+    /** Extra ms per thinking token (decode): a model that thinks 1,000 tokens takes seconds longer. */
+    perThinkingTokenMs: z.number().nonnegative().default(0),
   })
   .strict();
 
 const quotaSchema = z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), rpd: z.number().int().positive().optional() }).strict();
+
+const outageSchema = z
+  .object({ model: z.string().optional(), status: z.union([z.literal(503), z.literal(500)]).default(503), startsInSeconds: z.number().nonnegative().default(0), seconds: z.number().positive() })
+  .strict();
 
 const scriptedFaultSchema = z.object({ model: z.string().optional(), fault: z.enum(FAULT_KINDS), count: z.number().int().positive() }).strict();
 
@@ -25,23 +59,36 @@ export const emulatorConfigSchema = z
     timeScale: z.number().positive().default(1),
     /** Latency per model; models not listed use `defaultLatency`. */
     latency: z.record(z.string(), latencySchema).default({
-      'gemini-2.5-flash': { medianMs: 1800, sigma: 0.45, perKiloTokenMs: 60 },
-      'gemini-2.5-flash-lite': { medianMs: 900, sigma: 0.4, perKiloTokenMs: 30 },
-      'gemini-2.5-pro': { medianMs: 9000, sigma: 0.5, perKiloTokenMs: 150 },
+      // Flash decodes ~275 tokens/s, Pro roughly half that (third-party measurements).
+      'gemini-2.5-flash': { medianMs: 1800, sigma: 0.45, perKiloTokenMs: 60, perThinkingTokenMs: 3.6 },
+      'gemini-2.5-flash-lite': { medianMs: 900, sigma: 0.4, perKiloTokenMs: 30, perThinkingTokenMs: 2 },
+      'gemini-2.5-pro': { medianMs: 9000, sigma: 0.5, perKiloTokenMs: 150, perThinkingTokenMs: 7 },
     }),
-    defaultLatency: latencySchema.default({ medianMs: 1500, sigma: 0.5, perKiloTokenMs: 50 }),
+    defaultLatency: latencySchema.default({ medianMs: 1500, sigma: 0.5, perKiloTokenMs: 50, perThinkingTokenMs: 4 }),
+    /** Requests in flight to one model at which its latency doubles (it grows linearly with load). Default 256. */
+    loadKnee: z.number().positive().default(256),
     /** Quotas: a published tier's numbers, "none", or explicit per-model limits. Default "none". */
-    quota: z.union([z.enum([...(TIERS as [Tier, ...Tier[]]), 'none']), z.record(z.string(), quotaSchema)]).default('none'),
+    quota: z.union([z.enum([...(EMULATED_TIERS as [EmulatedTier, ...EmulatedTier[]]), 'none']), z.record(z.string(), quotaSchema)]).default('none'),
     /** Probability per generateContent request of each fault, 0..1. */
     faultRates: z.partialRecord(z.enum(FAULT_KINDS), z.number().min(0).max(1)).default({}),
     /** Faults to inject next, in order, e.g. {model: 'gemini-2.5-pro', fault: '503', count: 20}. */
     scriptedFaults: z.array(scriptedFaultSchema).default([]),
+    /**
+     * Outages that last: from `startsInSeconds` after this config is applied, for `seconds`, every
+     * generateContent request to `model` (every model when absent) gets `status` (503 "The model
+     * is overloaded", or 500). Emulated seconds: shrunk by the time scale like everything else.
+     */
+    outages: z.array(outageSchema).default([]),
+    /** A refusal every request gets, as when the project's location or billing is not allowed: `location`, `billing` or `permission`. */
+    refuse: z.enum(['location', 'billing', 'permission']).optional(),
+    /** Emulated wall-clock time at start (ISO); the daily quota resets at midnight Pacific on this clock. Default: now. */
+    clockStart: z.string().datetime().optional(),
     /** Keys accepted; empty accepts any non-empty key. */
     acceptedKeys: z.array(z.string()).default([]),
-    /** Models served besides docpool's known ones. */
+    /** Models served besides the catalogue's, with 2.5 Flash's rules (a tuned model, a new release). */
     extraModels: z.array(z.string()).default([]),
-    /** Largest request body accepted, bytes (the inline limit). Default 100 MiB. */
-    maxPayloadBytes: z.number().int().positive().default(100 * 1024 * 1024),
+    /** Largest request body accepted, bytes (the inline limit). Default 100 MB, Google's limit since 2026-01-12. */
+    maxPayloadBytes: z.number().int().positive().default(INLINE_PAYLOAD_LIMIT_BYTES),
     /** Seed for fault draws and latency, so a run can be repeated. */
     seed: z.number().int().default(1),
   })
@@ -61,12 +108,15 @@ export function parseEmulatorConfig(input: unknown): EmulatorConfig {
 }
 
 /** The quota limits in force for a model under a config. */
-export function quotaFor(config: EmulatorConfig, model: string): { rpm?: number; tpm?: number; rpd?: number } {
+export type Outage = z.infer<typeof outageSchema>;
+
+export function quotaFor(config: EmulatorConfig, model: string): QuotaLimits {
   if (config.quota === 'none') return {};
-  if (typeof config.quota === 'string') return MODELS[model]?.limits[config.quota] ?? {};
+  if (typeof config.quota === 'string') return CATALOGUE[model]?.limits[config.quota] ?? {};
   return config.quota[model] ?? {};
 }
 
-export function servesModel(config: EmulatorConfig, model: string): boolean {
-  return model in MODELS || config.extraModels.includes(model);
+/** The rules a served model follows; undefined for a model the server does not know. */
+export function rulesFor(config: EmulatorConfig, model: string) {
+  return CATALOGUE[model] ?? (config.extraModels.includes(model) ? CATALOGUE['gemini-2.5-flash'] : undefined);
 }

@@ -54,8 +54,15 @@ function lookup(name: string, understanding: Understanding, scope: Readonly<Reco
   return undefined;
 }
 
+/**
+ * The class the request offers that names what the document is: the exact class when the document
+ * states one, else the first class whose name contains the kind read from the text ("invoice" →
+ * vendor_invoice), else "other", as a model picks the nearest label it was given.
+ */
 function pickEnum(values: readonly unknown[], label: string): unknown {
   if (values.includes(label)) return label;
+  const byKind = values.find((value) => typeof value === 'string' && label !== 'other' && value.toLowerCase().includes(label.toLowerCase()));
+  if (byKind !== undefined) return byKind;
   if (values.includes('other')) return 'other';
   return values[values.length - 1];
 }

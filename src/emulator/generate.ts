@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { MODELS } from '../main/models/catalogue.ts';
-import type { EmulatorConfig, FaultKind } from './config.ts';
+import { type EmulatedModel, INLINE_PAYLOAD_LIMIT_BYTES, type ThinkingRule } from './catalogue.ts';
+import type { FaultKind } from './config.ts';
 import { fillSchema } from './fill-schema.ts';
+import { COUNT_TOKENS_REQUEST, GENERATE_CONTENT_REQUEST, readProtoJson } from './proto-json.ts';
 import { type GenerateRequest, readRequest, type RequestReading, UnreadablePdfError } from './read-request.ts';
+import { refusalOf } from './request-rules.ts';
+import { countTextTokens } from './tokenizer.ts';
 import * as wire from './wire-errors.ts';
 
 /** What the server should do with a request: answer (after a delay), hang, or cut the connection. */
@@ -11,33 +14,37 @@ export type Outcome =
   | { readonly kind: 'stall' }
   | { readonly kind: 'reset'; readonly delayMs: number };
 
-const MAX_INPUT_TOKENS = 1_048_576;
-const DEFAULT_MAX_OUTPUT = 8192;
-
+/** Output length when the request sets none: the model's own limit, as the service does. */
 export function respond(error: wire.WireError, delayMs = 0): Outcome {
   return { kind: 'respond', status: error.status, body: error.body, delayMs };
 }
 
-/** Parses and validates a generateContent/countTokens body like the real service does. */
-export function parseBody(raw: string): { ok: true; body: GenerateRequest } | { ok: false; outcome: Outcome } {
-  let body: unknown;
+/**
+ * Parses a generateContent/countTokens body like the real service: JSON, then proto3 JSON
+ * (either spelling; unknown names and wrong kinds refused with Google's BadRequest body).
+ */
+export function parseBody(raw: string, method: string): { ok: true; body: GenerateRequest } | { ok: false; outcome: Outcome } {
+  let json: unknown;
   try {
-    body = JSON.parse(raw);
+    json = JSON.parse(raw);
   } catch (error) {
     return { ok: false, outcome: respond(wire.invalidArgument(`Invalid JSON payload received. ${(error as Error).message}`)) };
   }
-  if (typeof body !== 'object' || body === null || !Array.isArray((body as GenerateRequest).contents) || (body as GenerateRequest).contents!.length === 0) {
-    return { ok: false, outcome: respond(wire.invalidArgument('* GenerateContentRequest.contents: contents is not specified\n')) };
-  }
-  return { ok: true, body: body as GenerateRequest };
+  const read = readProtoJson(method === 'countTokens' ? COUNT_TOKENS_REQUEST : GENERATE_CONTENT_REQUEST, json);
+  if (read.violations.length > 0) return { ok: false, outcome: respond(wire.badPayload(read.violations)) };
+  // countTokens may wrap a whole generateContent request; its contents are what is counted.
+  const body = method === 'countTokens' && read.value.generateContentRequest ? (read.value.generateContentRequest as GenerateRequest) : (read.value as GenerateRequest);
+  return { ok: true, body };
 }
 
-/** Reads the request content, turning an unreadable PDF into the 400 the service gives. */
-export function readOrReject(body: GenerateRequest): { ok: true; reading: RequestReading } | { ok: false; outcome: Outcome } {
+/** Applies the model's rules, then reads the content; any refusal is the 400 the service gives. */
+export function readOrReject(body: GenerateRequest, model: EmulatedModel, method: string): { ok: true; reading: RequestReading } | { ok: false; outcome: Outcome } {
+  const refusal = method === 'countTokens' ? (body.contents?.length ? undefined : '* CountTokensRequest.contents: contents is not specified\n') : refusalOf(body, model);
+  if (refusal) return { ok: false, outcome: respond(wire.invalidArgument(refusal)) };
   try {
-    const reading = readRequest(body);
-    if (reading.promptTokens > MAX_INPUT_TOKENS) {
-      return { ok: false, outcome: respond(wire.invalidArgument(`The input token count exceeds the maximum number of tokens allowed ${MAX_INPUT_TOKENS}.`)) };
+    const reading = readRequest(body, model);
+    if (reading.promptTokens > model.inputTokenLimit) {
+      return { ok: false, outcome: respond(wire.invalidArgument(`The input token count (${reading.promptTokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`)) };
     }
     return { ok: true, reading };
   } catch (error) {
@@ -47,10 +54,7 @@ export function readOrReject(body: GenerateRequest): { ok: true; reading: Reques
 }
 
 export function countTokensBody(reading: RequestReading): unknown {
-  return {
-    totalTokens: reading.promptTokens,
-    promptTokensDetails: modalityDetails(reading),
-  };
+  return { totalTokens: reading.promptTokens, promptTokensDetails: modalityDetails(reading) };
 }
 
 export interface Answer {
@@ -59,37 +63,58 @@ export interface Answer {
   readonly thinkingTokens: number;
 }
 
+/** Candidate-level endings a fault can ask for: the request was fine, the answer was withheld. */
+const CANDIDATE_ENDINGS: Partial<Record<FaultKind, string>> = { finish_safety: 'SAFETY', recitation: 'RECITATION', finish_other: 'OTHER' };
+/** Prompt-level blocks: a 200 with no candidate at all, only promptFeedback. */
+const PROMPT_BLOCKS: Partial<Record<FaultKind, string>> = { safety: 'SAFETY', blocked_other: 'OTHER' };
+
 /**
  * The successful (or fault-shaped 200) answer to generateContent. Thinking tokens count against
  * maxOutputTokens as on the real service, so a budget too small for thought plus answer gives a
- * truncated MAX_TOKENS answer there too.
+ * truncated MAX_TOKENS answer there too. With no maxOutputTokens the model's own limit applies.
  */
-export function answer(model: string, body: GenerateRequest, reading: RequestReading, fault: FaultKind | undefined): Answer {
+export function answer(modelName: string, model: EmulatedModel, body: GenerateRequest, reading: RequestReading, fault: FaultKind | undefined): Answer {
   const config = body.generationConfig ?? {};
   const schema = config.responseSchema ?? config.responseJsonSchema;
   const wantsJson = config.responseMimeType === 'application/json' || schema !== undefined;
   const full = wantsJson
     ? JSON.stringify(schema ? fillSchema(schema, reading.understanding) : { label: reading.understanding.label, confidence: reading.understanding.confidence, fields: reading.understanding.fields })
     : reading.understanding.label;
-  const thinkingTokens = thinkingFor(model, config.thinkingConfig?.thinkingBudget, reading.digest);
-  const maxOutput = config.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
+  const thinkingTokens = thinkingFor(model.thinking, config.thinkingConfig, reading.digest);
+  const maxOutput = config.maxOutputTokens ?? model.outputTokenLimit;
   const room = Math.max(0, maxOutput - thinkingTokens);
-  const fullTokens = Math.ceil(full.length / 4);
 
-  if (fault === 'safety') {
-    return { body: envelope(model, reading, undefined, 0, 0, { promptFeedback: { blockReason: 'SAFETY' } }), outputTokens: 0, thinkingTokens: 0 };
+  const blockReason = fault ? PROMPT_BLOCKS[fault] : undefined;
+  if (blockReason) return { body: envelope(modelName, reading, undefined, 0, 0, { promptFeedback: { blockReason } }), outputTokens: 0, thinkingTokens: 0 };
+  const withheld = fault ? CANDIDATE_ENDINGS[fault] : undefined;
+  if (withheld) {
+    // The model thought, then its answer was withheld: the thinking is billed, no text comes back.
+    const candidate = { content: { role: 'model' }, finishReason: withheld, index: 0 };
+    return { body: envelope(modelName, reading, candidate, 0, thinkingTokens), outputTokens: 0, thinkingTokens };
   }
   let text = full;
   let finishReason = 'STOP';
-  if (fault === 'max_tokens' || fullTokens > room) {
-    text = full.slice(0, Math.max(1, Math.min(room * 4, Math.floor(full.length / 2))));
+  if (fault === 'max_tokens' || countTextTokens(full) > room) {
+    text = cutToTokens(full, Math.min(room, Math.floor(countTextTokens(full) / 2)));
     finishReason = 'MAX_TOKENS';
   } else if (fault === 'malformed') {
     text = `${full.slice(0, Math.floor(full.length * 0.6))}}}`;
   }
-  const outputTokens = Math.ceil(text.length / 4);
+  const outputTokens = countTextTokens(text);
   const candidate = { content: { parts: [{ text }], role: 'model' }, finishReason, index: 0 };
-  return { body: envelope(model, reading, candidate, outputTokens, thinkingTokens), outputTokens, thinkingTokens };
+  return { body: envelope(modelName, reading, candidate, outputTokens, thinkingTokens), outputTokens, thinkingTokens };
+}
+
+/** The longest prefix of `text` within `tokens` (at least one character, as a cut-off answer has). */
+function cutToTokens(text: string, tokens: number): string {
+  let low = 1;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (countTextTokens(text.slice(0, middle)) <= tokens) low = middle;
+    else high = middle - 1;
+  }
+  return text.slice(0, low);
 }
 
 function envelope(model: string, reading: RequestReading, candidate: unknown, outputTokens: number, thinkingTokens: number, extra: object = {}): unknown {
@@ -114,24 +139,27 @@ function modalityDetails(reading: RequestReading): unknown[] {
     .map(([modality, tokenCount]) => ({ modality, tokenCount }));
 }
 
+/** Most a thinking level lets the model think (Gemini 3). */
+const LEVEL_CAPS: Readonly<Record<string, number>> = { MINIMAL: 128, LOW: 1024, MEDIUM: 4096, HIGH: 8192 };
+/** A dynamic budget (-1, or none given) thinks up to this much (thinking page: "Auto (up to 8,192)"). */
+const DYNAMIC_CAP = 8192;
+
 /**
- * Thinking models think unless told not to (2.5 Pro cannot be told: its minimum budget is 128).
- * The amount is derived from the content, so the same request always costs the same.
+ * How much the model thinks: nothing when told 0 (where allowed) or when it does not think by
+ * default; otherwise an amount drawn from the content, so the same request always costs the same,
+ * capped by the budget or level.
  */
-function thinkingFor(model: string, budget: number | undefined, digest: string): number {
-  if (!MODELS[model] || model.includes('lite')) return 0;
-  const isPro = model.includes('pro');
-  if (budget === 0 && !isPro) return 0;
+function thinkingFor(rule: ThinkingRule | undefined, thinking: NonNullable<GenerateRequest['generationConfig']>['thinkingConfig'], digest: string): number {
+  if (!rule) return 0;
+  const budget = thinking?.thinkingBudget;
+  const level = thinking?.thinkingLevel;
+  if (budget === 0) return 0;
+  const explicit = budget !== undefined && budget !== -1;
+  if (!explicit && level === undefined && !rule.onByDefault) return 0;
+  const cap = explicit ? budget : level !== undefined ? (LEVEL_CAPS[level] ?? DYNAMIC_CAP) : DYNAMIC_CAP;
   const drawn = 200 + (Number.parseInt(digest.slice(0, 6), 16) % 1200);
-  const cap = budget === undefined || budget < 0 ? (isPro ? 32_768 : 24_576) : Math.max(budget, isPro ? 128 : 0);
-  return Math.min(drawn, cap);
+  return Math.max(Math.min(drawn, cap), explicit ? Math.min(rule.minBudget, cap) : 0);
 }
 
-/** Latency for one request: log-normal around the model's median, plus prefill, times the time scale. */
-export function latencyFor(config: EmulatorConfig, model: string, promptTokens: number, uniform: () => number): number {
-  const latency = config.latency[model] ?? config.defaultLatency;
-  // Box–Muller from two seeded uniforms.
-  const normal = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  const base = latency.medianMs * Math.exp(latency.sigma * normal);
-  return (base + (promptTokens / 1000) * latency.perKiloTokenMs) * config.timeScale;
-}
+/** The largest body a request may have: the inline limit (the Files API takes larger documents). */
+export const MAX_REQUEST_BYTES = INLINE_PAYLOAD_LIMIT_BYTES;

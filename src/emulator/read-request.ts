@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as mupdf from 'mupdf';
-import { type GroundTruth, readTruth } from '../corpus/truth.ts';
-import { readByRules } from '../offline/rules.ts';
-import { CHARS_PER_TOKEN, PDF_TOKENS_PER_PAGE } from '../workers/protocol.ts';
+import type { EmulatedModel } from './catalogue.ts';
+import { type DocumentTruth, readDocumentTruth } from './document-truth.ts';
+import { readText } from './read-text.ts';
+import { countTextTokens } from './tokenizer.ts';
 
-/** What a generateContent request body looks like, as far as the emulator reads it. */
+/** A generateContent body after proto3 JSON reading (camelCase names only). */
 export interface GenerateRequest {
   readonly contents?: ReadonlyArray<{ readonly parts?: ReadonlyArray<Part>; readonly role?: string }>;
   readonly systemInstruction?: { readonly parts?: ReadonlyArray<Part> };
@@ -13,8 +14,9 @@ export interface GenerateRequest {
     readonly responseMimeType?: string;
     readonly responseSchema?: unknown;
     readonly responseJsonSchema?: unknown;
-    readonly thinkingConfig?: { readonly thinkingBudget?: number };
+    readonly thinkingConfig?: { readonly thinkingBudget?: number; readonly thinkingLevel?: string; readonly includeThoughts?: boolean };
   };
+  readonly serviceTier?: string;
 }
 
 interface Part {
@@ -22,16 +24,22 @@ interface Part {
   readonly inlineData?: { readonly mimeType?: string; readonly data?: string };
 }
 
-/** The document as a model would understand it: the class, fields and how sure it is. */
+/**
+ * The document as a model understands it. `label` is the class the document names for itself
+ * (ground truth), or a kind word read from its text ("invoice"), matched later against whatever
+ * classes the request's schema offers.
+ */
 export interface Understanding {
   readonly label: string;
   readonly confidence: number;
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+export type Modality = 'TEXT' | 'DOCUMENT' | 'IMAGE';
+
 export interface RequestReading {
   readonly promptTokens: number;
-  readonly tokensByModality: Readonly<Record<'TEXT' | 'DOCUMENT', number>>;
+  readonly tokensByModality: Readonly<Record<Modality, number>>;
   readonly understanding: Understanding;
   /** Stable digest of the content, seeding anything random about the answer. */
   readonly digest: string;
@@ -42,8 +50,11 @@ export class UnreadablePdfError extends Error {}
 interface PdfReading {
   readonly pages: number;
   readonly text: string;
-  readonly truth: GroundTruth | undefined;
+  readonly truth: DocumentTruth | undefined;
 }
+
+/** An inline image is billed as one 768×768 tile at least (documented: 258 tokens a tile). */
+const TOKENS_PER_IMAGE = 258;
 
 // The emulator reads whatever it is sent, damaged or not; MuPDF's repair chatter is noise here.
 mupdf.setLog({ error: () => {}, warning: () => {} });
@@ -53,31 +64,39 @@ const pdfCache = new Map<string, PdfReading>();
 const PDF_CACHE_ENTRIES = 512;
 
 /**
- * Reads a request like a model would: PDFs through MuPDF (their embedded ground truth when the
- * corpus generator made them, else their text), text parts as text. The document is the PDF if
- * there is one, else the longest text part (the prompt is the short one). Tokens are counted the
- * way Gemini 2.x bills them: 258 per PDF page, about 4 characters per text token.
+ * Reads a request like a model would: PDFs through MuPDF (the truth they carry about themselves,
+ * else their text), text parts as text; the document is the PDF if there is one, else the longest
+ * text part (the question is the short one). Usage is counted the way the model bills it: its
+ * tokens per PDF page, a tokenizer-like count for text, the system instruction included.
  */
-export function readRequest(body: GenerateRequest): RequestReading {
+export function readRequest(body: GenerateRequest, model: EmulatedModel): RequestReading {
   const parts = [...(body.systemInstruction?.parts ?? []), ...(body.contents ?? []).flatMap((content) => content.parts ?? [])];
   const texts: string[] = [];
   const pdfs: PdfReading[] = [];
   const digest = createHash('sha256');
-  let textTokens = 0;
+  const tokens: Record<Modality, number> = { TEXT: 0, DOCUMENT: 0, IMAGE: 0 };
   for (const part of parts) {
     if (typeof part.text === 'string') {
       texts.push(part.text);
-      textTokens += Math.ceil(part.text.length / CHARS_PER_TOKEN);
+      tokens.TEXT += countTextTokens(part.text);
       digest.update(part.text);
     } else if (part.inlineData?.data) {
       digest.update(part.inlineData.data);
-      if (part.inlineData.mimeType === 'application/pdf') pdfs.push(readPdf(part.inlineData.data));
+      const mimeType = part.inlineData.mimeType ?? '';
+      if (mimeType === 'application/pdf') {
+        const pdf = readPdf(part.inlineData.data);
+        pdfs.push(pdf);
+        tokens.DOCUMENT += pdf.pages * model.tokensPerPdfPage;
+      } else if (mimeType.startsWith('image/')) {
+        tokens.IMAGE += TOKENS_PER_IMAGE;
+      } else {
+        throw new UnreadablePdfError(`Unsupported MIME type: ${mimeType || '(none)'}`);
+      }
     }
   }
-  const pdfTokens = pdfs.reduce((sum, pdf) => sum + pdf.pages * PDF_TOKENS_PER_PAGE, 0);
   return {
-    promptTokens: textTokens + pdfTokens,
-    tokensByModality: { TEXT: textTokens, DOCUMENT: pdfTokens },
+    promptTokens: tokens.TEXT + tokens.DOCUMENT + tokens.IMAGE,
+    tokensByModality: tokens,
     understanding: understand(pdfs, texts),
     digest: digest.digest('hex'),
   };
@@ -86,9 +105,9 @@ export function readRequest(body: GenerateRequest): RequestReading {
 function understand(pdfs: readonly PdfReading[], texts: readonly string[]): Understanding {
   const truth = pdfs.find((pdf) => pdf.truth)?.truth;
   if (truth) return { label: truth.class, confidence: 0.97, fields: truth.fields };
-  const documentText = pdfs.length > 0 ? pdfs.map((pdf) => pdf.text).join('\n') : [...texts].sort((a, b) => b.length - a.length)[0] ?? '';
-  const reading = readByRules(documentText);
-  return { label: reading.label, confidence: reading.confidence, fields: reading.fields };
+  const documentText = pdfs.length > 0 ? pdfs.map((pdf) => pdf.text).join('\n') : ([...texts].sort((a, b) => b.length - a.length)[0] ?? '');
+  const reading = readText(documentText);
+  return { label: reading.kind, confidence: reading.confidence, fields: reading.fields };
 }
 
 function readPdf(base64: string): PdfReading {
@@ -101,8 +120,8 @@ function readPdf(base64: string): PdfReading {
     if (doc.needsPassword()) throw new UnreadablePdfError('The document is password protected.');
     const pages = doc.countPages();
     if (pages === 0) throw new UnreadablePdfError('The document has no pages.');
-    // With ground truth there is nothing to read: the text only feeds the rules.
-    const truth = readTruth(doc);
+    // With ground truth there is nothing to read: the text only feeds the reading of other documents.
+    const truth = readDocumentTruth(doc);
     const texts: string[] = [];
     for (let index = 0; index < (truth ? 0 : Math.min(pages, 20)); index++) {
       const page = doc.loadPage(index);

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig, quotaFor, servesModel } from './config.ts';
+import { EmulatedClock } from './clock.ts';
+import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig, quotaFor, rulesFor } from './config.ts';
 import { FaultPlan } from './faults.ts';
-import { answer, countTokensBody, latencyFor, type Outcome, parseBody, readOrReject, respond } from './generate.ts';
+import { answer, countTokensBody, type Outcome, parseBody, readOrReject, respond } from './generate.ts';
+import { latencyFor } from './latency.ts';
 import { SlidingQuota } from './quota.ts';
 import { type EmulatorStats, StatsRecorder } from './stats.ts';
 import * as wire from './wire-errors.ts';
@@ -24,7 +26,6 @@ export interface RunningEmulator {
 }
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 const ROUTE = /^\/v1beta\/models\/([^/:]+):(generateContent|countTokens)$/;
 
 /**
@@ -35,6 +36,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const { host = '127.0.0.1', port = 0, ...configInput } = options;
   let config = parseEmulatorConfig(configInput);
   const faults = new FaultPlan(config);
+  let clock = clockOf(config);
+  const inFlightByModel = new Map<string, number>();
   const stats = new StatsRecorder(MINUTE_MS * config.timeScale);
   let quotas = new Map<string, SlidingQuota>();
   const sockets = new Set<Socket>();
@@ -44,7 +47,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const id = `${key}\u0000${model}`;
     let quota = quotas.get(id);
     if (!quota) {
-      quota = new SlidingQuota(quotaFor(config, model), MINUTE_MS * config.timeScale, DAY_MS * config.timeScale);
+      quota = new SlidingQuota(quotaFor(config, model), MINUTE_MS * config.timeScale, clock);
       quotas.set(id, quota);
     }
     return quota;
@@ -52,73 +55,93 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const configure = (patch: EmulatorConfigInput) => {
     config = parseEmulatorConfig({ ...config, ...patch });
-    faults.reconfigure(config);
+    faults.reconfigure(config, 'outages' in patch);
+    if ('clockStart' in patch || 'timeScale' in patch) clock = clockOf(config);
     stats.setWindow(MINUTE_MS * config.timeScale);
     quotas = new Map(); // new limits start from an empty window
   };
 
   const handleApi = async (request: IncomingMessage, model: string, method: string, raw: string, response: ServerResponse): Promise<void> => {
     stats.received(model, method);
-    const outcome = decide(request, model, method, raw);
-    if (outcome.kind === 'stall') {
-      stalled.add(response);
-      response.on('close', () => {
+    inFlightByModel.set(model, (inFlightByModel.get(model) ?? 0) + 1);
+    try {
+      const outcome = decide(request, model, method, raw);
+      if (outcome.kind === 'stall') {
+        stalled.add(response);
+        await new Promise<void>((resolve) => response.on('close', resolve));
         stalled.delete(response);
         stats.finished('stalled');
-      });
-      return; // never answered: the client's own deadline must save it
+        return; // never answered: the client's own deadline must save it
+      }
+      await sleep(outcome.delayMs);
+      if (outcome.kind === 'reset') {
+        stats.finished('reset');
+        request.socket.destroy();
+        return;
+      }
+      stats.finished(outcome.status);
+      sendJson(response, outcome.status, outcome.body);
+    } finally {
+      inFlightByModel.set(model, (inFlightByModel.get(model) ?? 1) - 1);
     }
-    await sleep(outcome.delayMs);
-    if (outcome.kind === 'reset') {
-      stats.finished('reset');
-      request.socket.destroy();
-      return;
-    }
-    stats.finished(outcome.status);
-    sendJson(response, outcome.status, outcome.body);
   };
 
   const decide = (request: IncomingMessage, model: string, method: string, raw: string): Outcome => {
     const key = apiKeyOf(request);
     if (!key) return respond(wire.permissionDenied());
     if (config.acceptedKeys.length > 0 && !config.acceptedKeys.includes(key)) return respond(wire.apiKeyInvalid());
-    if (!servesModel(config, model)) return respond(wire.modelNotFound(model, method));
-    const parsed = parseBody(raw);
+    const refusal = config.refuse && runWideRefusal(config.refuse);
+    if (refusal) return respond(refusal);
+    const rules = rulesFor(config, model);
+    if (!rules || !rules.methods.includes(method)) return respond(wire.modelNotFound(model, method));
+    const parsed = parseBody(raw, method);
     if (!parsed.ok) return parsed.outcome;
-    const read = readOrReject(parsed.body);
+    const read = readOrReject(parsed.body, rules, method);
     if (!read.ok) return read.outcome;
     const { reading } = read;
     if (method === 'countTokens') return { kind: 'respond', status: 200, body: countTokensBody(reading), delayMs: 0 };
 
     const now = Date.now();
+    const inFlight = inFlightByModel.get(model) ?? 0;
+    const timeFor = (thinkingTokens: number) => latencyFor(config, model, { promptTokens: reading.promptTokens, thinkingTokens, inFlight }, () => faults.uniform());
+    const down = faults.outage(model, now);
+    if (down) {
+      stats.fault(`outage_${down}`);
+      return respond(down === 503 ? wire.overloaded() : wire.internal(), timeFor(0) / 10);
+    }
     const admitted = quotaOf(key, model).tryAdmit(now, reading.promptTokens);
     if (!admitted.ok) return respond(wire.quotaExceeded(model, admitted.metric, admitted.limit, admitted.retryAfterMs));
 
     const fault = faults.next(model);
     if (fault) stats.fault(fault);
-    const delayMs = latencyFor(config, model, reading.promptTokens, () => faults.uniform());
     switch (fault) {
       case 'stall':
         return { kind: 'stall' };
       case 'reset':
-        return { kind: 'reset', delayMs: delayMs / 2 };
+        return { kind: 'reset', delayMs: timeFor(0) / 2 };
       case '429': {
         // A rate-limit burst the quota did not cause (another client on the same project): the
         // real body, with a short fractional retryDelay.
         const retryAfterMs = (200 + faults.uniform() * 1800) * config.timeScale;
         return respond(wire.quotaExceeded(model, 'rpm', quotaFor(config, model).rpm ?? 1000, retryAfterMs));
       }
+      case '429_bare':
+        return respond(wire.exhaustedWithoutDetails(), timeFor(0) / 4);
       case '500':
-        return respond(wire.internal(), delayMs / 4);
+        return respond(wire.internal(), timeFor(0) / 4);
       case '503':
-        return respond(wire.overloaded(), delayMs / 4);
+        return respond(wire.overloaded(), timeFor(0) / 4);
       case '504':
-        return respond(wire.deadlineExceeded(), delayMs);
+        return respond(wire.deadlineExceeded(), timeFor(0));
+      case 'location':
+      case 'billing':
+      case 'permission':
+        return respond(runWideRefusal(fault));
       default: {
-        const result = answer(model, parsed.body, reading, fault);
+        const result = answer(model, rules, parsed.body, reading, fault);
         stats.accepted(model, now);
         stats.usage(reading.promptTokens, result.outputTokens, result.thinkingTokens);
-        return { kind: 'respond', status: 200, body: result.body, delayMs };
+        return { kind: 'respond', status: 200, body: result.body, delayMs: timeFor(result.thinkingTokens) };
       }
     }
   };
@@ -174,6 +197,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 class PayloadTooLarge extends Error {}
+
+function clockOf(config: EmulatorConfig): EmulatedClock {
+  return new EmulatedClock(config.timeScale, config.clockStart ? Date.parse(config.clockStart) : Date.now());
+}
+
+/** The refusal a whole project gets: its location, its billing, or its permission to use the API. */
+function runWideRefusal(kind: 'location' | 'billing' | 'permission'): wire.WireError {
+  if (kind === 'location') return wire.failedPrecondition(wire.LOCATION_NOT_SUPPORTED);
+  if (kind === 'billing') return wire.failedPrecondition(wire.BILLING_REQUIRED);
+  return wire.projectDenied();
+}
 
 function readBody(request: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {

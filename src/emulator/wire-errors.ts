@@ -13,6 +13,29 @@ function wireError(status: number, grpc: string, message: string, details?: read
 
 export const invalidArgument = (message: string) => wireError(400, 'INVALID_ARGUMENT', message);
 
+/** A payload field proto3 JSON cannot place: every one found, as Google lists them, with BadRequest details. */
+export function badPayload(violations: ReadonlyArray<{ readonly field: string; readonly description: string }>): WireError {
+  return wireError(
+    400,
+    'INVALID_ARGUMENT',
+    violations.map((violation) => violation.description).join('\n'),
+    [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations.map(({ field, description }) => (field ? { field, description } : { description })) }],
+  );
+}
+
+/** 400 FAILED_PRECONDITION: the same for every request of the project (location, billing). */
+export const failedPrecondition = (message: string) => wireError(400, 'FAILED_PRECONDITION', message);
+
+export const LOCATION_NOT_SUPPORTED = 'User location is not supported for the API use.';
+export const BILLING_REQUIRED = 'Gemini API free tier is not available in your country. Please enable billing on your project in Google AI Studio.';
+
+/** 403 for a key whose project may not use the API (the key exists, the permission does not). */
+export const projectDenied = () =>
+  wireError(403, 'PERMISSION_DENIED', 'Permission denied: Consumer has been suspended or the Generative Language API is not enabled for this project.');
+
+/** The capacity 429 with no details at all: no quota named, no RetryInfo (shared capacity, not your quota). */
+export const exhaustedWithoutDetails = () => wireError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).');
+
 export const apiKeyInvalid = () =>
   wireError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
     { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
