@@ -21,6 +21,7 @@ const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({
   rateLimited: 0,
   retries: 0,
   pausedForMs: 0,
+  outage: { held: false, heldForMs: 0, outages: 0, probes: 0 },
   ...overrides,
 });
 

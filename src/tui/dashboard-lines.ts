@@ -45,7 +45,11 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
 
 function modelLine(model: ModelLimiterStats, width: number): string {
   const latency = model.latencyP50 === undefined ? '-' : `${model.latencyP50}/${model.latencyP95}`;
-  const paused = model.pausedForMs > 0 ? ` ⏸${Math.ceil(model.pausedForMs / 1000)}s` : '';
+  const paused = model.outage.held
+    ? ` ⚠ outage ${Math.ceil(model.outage.heldForMs / 1000)}s, probing`
+    : model.pausedForMs > 0
+      ? ` ⏸${Math.ceil(model.pausedForMs / 1000)}s`
+      : '';
   // Fits 80 columns with a pause note: 17 + 7 + 11 + 11 + 5 + 6 + 11, six spaces, " ⏸12s".
   const line = [
     truncate(model.model, 17).padEnd(17),

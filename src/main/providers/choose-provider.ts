@@ -36,7 +36,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     inputMode: config.inputMode,
     limits: (model) => {
       const limits = limitsFor(config, model);
-      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs };
+      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs, outage: outagePolicy(config) };
     },
     maxInlineBytes: mebibytes(config.maxInlineMb),
     policy: {
@@ -49,4 +49,13 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     },
     onRetry: context.onRetry,
   });
+}
+
+/**
+ * How an outage is ridden out: five transient failures in a row hold the model; probes start at
+ * the retry base and double up to a minute; after fifteen quota windows (15 min against Google,
+ * proportionally less against a time-scaled emulator) the run stops admitting and says so.
+ */
+function outagePolicy(config: Config) {
+  return { threshold: 5, firstProbeDelayMs: config.retryBaseMs, maxProbeDelayMs: Math.min(60_000, config.quotaWindowMs), giveUpAfterMs: 15 * config.quotaWindowMs };
 }

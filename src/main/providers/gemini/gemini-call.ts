@@ -6,6 +6,7 @@ import type { Step, StepResult } from '../../state/record.ts';
 import type { StepOutcome } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter } from './model-limiter.ts';
+import { ModelHeld } from './outage-guard.ts';
 
 /** A 429 asking to wait longer than this is a quota for the day, not for the minute. */
 const LONG_QUOTA_DELAY_MS = 10 * 60_000;
@@ -57,10 +58,20 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
 
   for (;;) {
     let response: GenerateContentResponse;
+    let probe = false;
+    let sentAt = 0;
+    try {
+      // While the model is held (an outage), wait here for a turn to probe; this spends no attempt.
+      ({ probe } = await call.limiter.outage.enter(policy.stopSignal));
+    } catch (error) {
+      if (error instanceof AdmissionStopped) throw error;
+      return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
+    }
     try {
       response = await call.limiter.schedule(call.estimatedTokens, () =>
-        withDeadline(policy, (abortSignal) =>
-          call.ai.models.generateContent({
+        withDeadline(policy, (abortSignal) => {
+          sentAt = Date.now();
+          return call.ai.models.generateContent({
             model: call.model,
             contents: call.contents as never,
             config: {
@@ -72,12 +83,15 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
               ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
               abortSignal,
             },
-          }),
-        ),
+          });
+        }),
+        { probe },
       );
     } catch (error) {
+      if (error instanceof ModelHeld) continue; // never sent: back to the outage gate
       if (policy.stopSignal.aborted) return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
       const failure = classifyApiFailure(error);
+      if (failure.kind !== 'retryable') call.limiter.outage.answered(probe, sentAt);
       if (failure.kind === 'fatal') throw new RunAborted(failure.code, failure.message);
       if (failure.kind === 'permanent') return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
       if (failure.kind === 'rate_limited') {
@@ -96,13 +110,16 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         if (failure.retryAfterMs === undefined) await sleep(fullJitter(rateLimitedAttempts, policy));
         continue;
       }
-      if (++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
+      // The model is down as a whole: the guard paces the retry, and it costs this file no attempt.
+      const held = call.limiter.outage.failed(probe, sentAt);
+      if (!held && ++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
       call.limiter.retried();
       call.onRetry?.(failure);
-      await sleep(fullJitter(attempts, policy));
+      if (!held) await sleep(fullJitter(attempts, policy));
       continue;
     }
 
+    call.limiter.outage.answered(probe, sentAt);
     call.limiter.onSuccess();
     const meta = response.usageMetadata;
     usage.input += meta?.promptTokenCount ?? 0;

@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { ModelHeld, OutageGuard, type OutageGuardOptions, type OutageState } from './outage-guard.ts';
 
 export interface ModelLimiterOptions {
   readonly model: string;
@@ -10,6 +11,8 @@ export interface ModelLimiterOptions {
   readonly concurrency: number;
   /** Length of the quota window: 60 000 ms against Google, shorter against a time-scaled emulator. */
   readonly windowMs: number;
+  /** How a model-wide outage is recognised and ridden out (see OutageGuard). */
+  readonly outage: Omit<OutageGuardOptions, 'model'>;
 }
 
 export interface ModelLimiterStats {
@@ -25,6 +28,7 @@ export interface ModelLimiterStats {
   readonly rateLimited: number;
   readonly retries: number;
   readonly pausedForMs: number;
+  readonly outage: OutageState;
   /** Request latency over the last attempts, ms (undefined before the first answer). */
   readonly latencyP50?: number;
   readonly latencyP95?: number;
@@ -51,6 +55,8 @@ const MAX_MARGIN = 0.1;
  */
 export class ModelLimiter {
   readonly model: string;
+  /** Holds the model while it answers nothing but server errors. */
+  readonly outage: OutageGuard;
   readonly #tokens: Bottleneck;
   readonly #requests: Bottleneck;
   readonly #options: ModelLimiterOptions;
@@ -72,6 +78,7 @@ export class ModelLimiter {
   constructor(options: ModelLimiterOptions) {
     this.model = options.model;
     this.#options = options;
+    this.outage = new OutageGuard({ model: options.model, ...options.outage });
     this.#maxConcurrency = options.concurrency;
     this.#concurrency = options.concurrency;
     this.#marginMs = Math.max(options.windowMs * WINDOW_MARGIN, MIN_MARGIN_MS);
@@ -82,14 +89,17 @@ export class ModelLimiter {
   /**
    * Runs one API attempt under the limits. A job heavier than the whole token budget would never
    * run and never fail in Bottleneck (DESIGN §12), so its weight is clamped to the budget: it then
-   * waits for an empty window, which is the best that can be done for it.
+   * waits for an empty window, which is the best that can be done for it. While the model is held
+   * (an outage), anything but the probe is turned back with ModelHeld before it is sent.
    */
-  async schedule<T>(estimatedTokens: number, attempt: () => Promise<T>): Promise<T> {
+  async schedule<T>(estimatedTokens: number, attempt: () => Promise<T>, { probe = false } = {}): Promise<T> {
     const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
     await this.#waitWhilePaused();
     return this.#tokens.schedule({ weight }, () =>
       this.#requests.schedule({ weight: 1 }, async () => {
         await this.#waitWhilePaused();
+        // Queued before the model was held: only the probe may go out now (and nothing is counted).
+        if (this.outage.held && !probe) throw new ModelHeld();
         this.#sent(weight);
         this.#inFlight++;
         const started = performance.now();
@@ -165,12 +175,14 @@ export class ModelLimiter {
       rateLimited: this.#rateLimited,
       retries: this.#retries,
       pausedForMs: Math.max(0, this.#pausedUntil - Date.now()),
+      outage: this.outage.state(),
       ...percentiles(this.#latencies),
     };
   }
 
   /** Stops the release timers; pending jobs are dropped (used when a run ends). */
   async stop(): Promise<void> {
+    this.outage.stop();
     for (const timer of this.#releases) clearTimeout(timer);
     this.#releases.clear();
     await Promise.all([this.#requests.stop({ dropWaitingJobs: true }), this.#tokens.stop({ dropWaitingJobs: true })]).catch(() => {});
