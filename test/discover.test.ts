@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { type Discovered, discover } from '../src/main/intake/discover.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -78,9 +78,30 @@ test('a named pipe with a .pdf name is reported as NOT_A_FILE and never opened (
   const root = tempDir('fifo');
   writeFileSync(join(root, 'real.pdf'), '%PDF-');
   execFileSync('mkfifo', [join(root, 'pipe.pdf')]);
-  const found = await collect([root, join(root, 'pipe.pdf')]);
-  assert.deepEqual(found.filter((item) => item.kind === 'file').map((item) => item.path), [join(root, 'real.pdf')]);
-  const pipes = found.filter((item) => item.kind === 'error');
+  // Found by the walk, and named on the command line: the same pipe either way, reported once each run.
+  const walked = await collect([root]);
+  const named = await collect([join(root, 'pipe.pdf')]);
+  assert.deepEqual(walked.filter((item) => item.kind === 'file').map((item) => item.path), [join(root, 'real.pdf')]);
+  const pipes = [...walked, ...named].filter((item) => item.kind === 'error');
   assert.deepEqual(pipes.map((item) => item.kind === 'error' && item.code), ['NOT_A_FILE', 'NOT_A_FILE']);
   assert.match(pipes[0]!.kind === 'error' ? pipes[0]!.message : '', /named pipe/);
+});
+
+test('overlapping inputs and symbolic links give each real file once', async () => {
+  const root = tempDir('overlap');
+  mkdirSync(join(root, 'sub'));
+  writeFileSync(join(root, 'top.pdf'), '%PDF-');
+  writeFileSync(join(root, 'sub', 'a.pdf'), '%PDF-');
+  writeFileSync(join(root, 'sub', 'b.pdf'), '%PDF-');
+  symlinkSync(join(root, 'sub', 'a.pdf'), join(root, 'link-to-a.pdf'));
+  symlinkSync(join(root, 'sub'), join(root, 'link-to-sub'));
+  const outside = tempDir('outside');
+  writeFileSync(join(outside, 'far.pdf'), '%PDF-');
+  symlinkSync(join(outside, 'far.pdf'), join(root, 'far-1.pdf'));
+  symlinkSync(join(outside, 'far.pdf'), join(root, 'sub', 'far-2.pdf'));
+  const found = await collect([root, join(root, 'sub'), join(root, 'sub', 'a.pdf'), `${root}/./sub/../sub`]);
+  const files = found.filter((item) => item.kind === 'file').map((item) => relative(root, item.path)).sort();
+  // a.pdf and sub/ are walked where they really are; the file outside the inputs once, under one of its links.
+  assert.equal(files.length, 4, files.join(', '));
+  assert.deepEqual(files.filter((file) => !file.includes('far')), ['sub/a.pdf', 'sub/b.pdf', 'top.pdf']);
 });

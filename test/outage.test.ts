@@ -32,7 +32,7 @@ test('a 20-second outage of the extraction model mid-run: no file fails, probes 
     ['run', corpus, '-o', out, '--db', join(dir, 'db'), '--base-url', emulator.url, '--no-tui', '--quota-window-ms', String(60_000 * TIME_SCALE), '--retry-base-ms', String(RETRY_BASE_MS), '--concurrency', `gemini-2.5-flash=8,gemini-2.5-pro=${PRO_CONCURRENCY}`],
     { env: { GEMINI_API_KEY: 'test-key' } },
   );
-  await waitForLines(out, 15);
+  await waitForLines(`${out}.partial`, 15);
   const before = emulator.stats();
   emulator.configure({ outages: [{ model: 'gemini-2.5-pro', seconds: OUTAGE_SECONDS }] });
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_SECONDS * TIME_SCALE * 1000));

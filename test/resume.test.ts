@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
@@ -7,7 +7,7 @@ import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { StateStatus } from '../src/main/commands/status.ts';
 import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
-import { lineCount, readManifest, readRecords, recordsByFile, waitForLines } from './helpers/run-fixture.ts';
+import { readManifest, readRecords, recordsByFile, waitForLines } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const corpus = tempDir('resume-corpus');
@@ -47,10 +47,12 @@ test('SIGKILL at random moments: the state folder stays sound, the output ends c
   const kills = 3;
   const out = join(work, 'out.jsonl');
   for (let kill = 0; kill < kills; kill++) {
+    // Lines stream to <out>.partial while a run goes; a killed attempt leaves its partial behind.
+    rmSync(`${out}.partial`, { force: true });
     const { child, result } = startCli(args(work), { env });
     // A random moment once this attempt is committing files: a fixed delay can land before
     // start-up ends on a loaded machine, and then nothing is ever resumed.
-    await waitForLines(out, lineCount(out) + 5, 60_000);
+    await waitForLines(`${out}.partial`, 5, 60_000);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
     child.kill('SIGKILL');
     await result;
@@ -67,7 +69,7 @@ test('SIGINT drains in-flight files, exits 130, and the next run resumes with a 
   const work = tempDir('sigint');
   const { child, result } = startCli(args(work), { env });
   // Signal once files are finishing (start-up under a loaded test machine can take seconds).
-  await waitForLines(join(work, 'out.jsonl'), 10, 30_000);
+  await waitForLines(join(work, 'out.jsonl.partial'), 10, 30_000);
   child.kill('SIGINT');
   const stopped = await result;
   assert.equal(stopped.code, 130, stopped.stderr);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateCorpus } from '../../src/corpus/generate.ts';
 import { Rng } from '../../src/corpus/rng.ts';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
-import { lineCount, readManifest, waitForLines } from '../../test/helpers/run-fixture.ts';
+import { readManifest, waitForLines } from '../../test/helpers/run-fixture.ts';
 import { KEY_ENV, summaryOf, UNLIMITED } from '../harness.ts';
 import { DESIGN_ROWS } from './checks.ts';
 import { type CaseContext, type CaseResult, countCodes, endedCleanly, goodFiles, runOver, verdictOf } from './matrix.ts';
@@ -90,7 +90,7 @@ export async function signals(context: CaseContext): Promise<CaseResult> {
     const args = gemini(emulator, '--window', '12');
     // Signals land once this attempt is committing files (before that, Node's default handling applies).
     const interrupt = (times: number) => async (child: ChildProcess) => {
-      await waitForLines(out, lineCount(out) + 5);
+      await waitForLines(`${out}.partial`, 5);
       for (let sent = 0; sent < times; sent++) {
         child.kill('SIGINT');
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -129,7 +129,7 @@ export async function changedMidRun(context: CaseContext): Promise<CaseResult> {
     const deleted: string[] = [];
     const truncated: string[] = [];
     const meddle = async () => {
-      await waitForLines(out, 10);
+      await waitForLines(`${out}.partial`, 10);
       const seen = readFileSync(out, 'utf8');
       const untouched = manifest.filter((entry) => !seen.includes(entry.file));
       for (const entry of untouched.filter(() => rng.chance(0.3))) {

@@ -4,7 +4,12 @@
  */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-  readonly exitCode = 2;
+  readonly exitCode: number = 2;
+}
+
+/** The state folder is in use by another run: try again later, or use another folder. */
+export class StateBusy extends UsageError {
+  override readonly exitCode = 75;
 }
 
 /** Names the option, what was expected and what came in, as every config message should. */
@@ -44,6 +49,8 @@ export const EXIT = {
   /** Admission stopped (daily quota, budget); finished work is saved, re-run to go on. */
   stopped: 4,
   bug: 70,
+  /** The state folder is in use by another run (EX_TEMPFAIL: try again later). */
+  busy: 75,
   /** Stopped by Ctrl-C / SIGTERM after draining. */
   interrupted: 130,
 } as const;

@@ -1,12 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { admissionWindow, type Config, mebibytes } from '../config.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, RunAborted } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
 import { worstCaseCostPerFile } from '../models/request-budget.ts';
-import { sinkFor } from '../output/open-sink.ts';
-import type { Sink } from '../output/sink.ts';
+import { ResultsFile } from '../output/results-file.ts';
 import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';
 import { PreparePool } from '../pipeline/prepare-pool.ts';
 import { resumeBanner, resumeState, runIdentity, type ResumeState } from '../pipeline/run-identity.ts';
@@ -18,7 +17,9 @@ import { chooseProvider } from '../providers/choose-provider.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { OfflineProvider } from '../providers/offline-provider.ts';
 import type { Provider } from '../providers/provider.ts';
+import type { FileRecord } from '../state/record.ts';
 import type { RunInfo, RunState } from '../state/store.ts';
+import { RunLock } from '../state/run-lock.ts';
 import { Store } from '../state/store.ts';
 import { PDF_TOKENS_PER_PAGE } from '../../workers/protocol.ts';
 
@@ -43,8 +44,11 @@ export class RunSession {
   readonly #hardStop = new AbortController();
   readonly #pool: PreparePool;
   #provider: Provider | undefined;
+  /** Answers a step whose API calls failed for good (--fallback offline). */
+  #fallback: Provider | undefined;
   #store: Store | undefined;
-  #sink: Sink | undefined;
+  #results: ResultsFile | undefined;
+  #lock: RunLock | undefined;
   #signals: StopSignals | undefined;
   #view: LiveView | undefined;
   #runId = '';
@@ -76,7 +80,8 @@ export class RunSession {
 
   async #open(): Promise<void> {
     const { config, io, profile, paths } = this;
-    const openSink = sinkFor(config.out, () => profile);
+    // The output is checked before anything else happens: a bad -o costs nothing and marks no run.
+    this.#results = ResultsFile.open(config.out, () => profile);
     this.#provider = chooseProvider(config, profile, {
       env: io.env,
       notify: (message) => io.stderr.write(message),
@@ -84,7 +89,9 @@ export class RunSession {
       onRetry: () => this.#stats.retried(),
     });
     this.#store = Store.open(resolve(config.db));
-    const identity = runIdentity(paths, config.include, this.#provider, profile.name);
+    this.#lock = RunLock.acquire(resolve(config.db));
+    if (config.fallback === 'offline' && this.#provider.name === 'gemini') this.#fallback = new OfflineProvider(profile, config.pages);
+    const identity = runIdentity(paths, config.include, this.#provider, profile, this.#fallback);
     this.#runId = identity.id;
     this.#inputs = identity.inputs;
     this.#resume = resumeState(this.#store, this.#runId);
@@ -92,7 +99,6 @@ export class RunSession {
     const banner = resumeBanner(this.#runId, this.#resume, config.retryFailed);
     if (banner) io.stderr.write(`${banner}\n`);
     await this.#saveRun('running');
-    this.#sink = openSink();
     this.#signals = new StopSignals(this.#admission, this.#hardStop, config.drainTimeoutMs, (message) => {
       if (!this.#view?.drawing) io.stderr.write(message);
     });
@@ -132,10 +138,10 @@ export class RunSession {
       window: admissionWindow(config),
       profile,
       provider,
-      ...(config.fallback === 'offline' && provider.name === 'gemini' ? { fallback: new OfflineProvider(profile, config.pages) } : {}),
+      ...(this.#fallback ? { fallback: this.#fallback } : {}),
       pool: this.#pool,
       store: this.#store!,
-      sink: this.#sink!,
+      sink: this.#results!,
       stats: this.#stats,
       admission: this.#admission.signal,
       waitWhilePaused: () => this.#admission.waitWhilePaused(),
@@ -148,8 +154,16 @@ export class RunSession {
   }
 
   /** Records how the run ended, prints the summary, and returns the exit code. */
-  async finish(end: PipelineEnd): Promise<number> {
+  async finish(pipelineEnd: PipelineEnd): Promise<number> {
     const snapshot = this.#stats.snapshot();
+    let end = pipelineEnd;
+    try {
+      // Whatever ended the attempt, the results file now holds every committed record of the run.
+      await this.#results!.publish(projectRecords(this.#store!.runFiles(this.#runId)));
+    } catch (error) {
+      if (!(error instanceof RunAborted)) throw error;
+      end = { kind: 'aborted', code: error.code, message: error.message };
+    }
     await this.#saveRun(endState(end));
     await this.#view?.close();
     this.io.stderr.write(`${formatRunSummary(snapshot, end, this.config.out)}\n`);
@@ -162,8 +176,9 @@ export class RunSession {
   async close(): Promise<void> {
     this.#signals?.dispose();
     await this.#view?.close();
-    await Promise.all([this.#pool.close(), this.#provider?.close(), this.#sink?.close()]);
+    await Promise.all([this.#pool.close(), this.#provider?.close(), this.#results?.close()]);
     await this.#store?.close();
+    this.#lock?.release();
   }
 
   /** The run record: created on the first attempt, its counts and state updated by each. */
@@ -183,6 +198,10 @@ export class RunSession {
     };
     await this.#store!.putRun(run);
   }
+}
+
+function* projectRecords(states: Iterable<{ readonly record: FileRecord }>): Generator<FileRecord> {
+  for (const state of states) yield state.record;
 }
 
 function endState(end: PipelineEnd): RunState {

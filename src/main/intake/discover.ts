@@ -1,6 +1,6 @@
 import type { Dir, Stats } from 'node:fs';
-import { opendir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { opendir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
 export type DiscoveryErrorCode = 'PATH_NOT_FOUND' | 'PATH_UNREADABLE' | 'SYMLINK_LOOP' | 'NOT_A_FILE';
@@ -32,26 +32,82 @@ interface Frame {
  */
 export async function* discover(paths: readonly string[], options: DiscoverOptions = {}): AsyncGenerator<Discovered> {
   const matches = picomatch([...(options.include ?? ['**/*.pdf'])], { nocase: true, dot: false });
-  for (const given of paths) {
-    const root = resolve(given);
-    let info: Stats;
-    try {
-      info = await stat(root);
-    } catch (error) {
-      yield errorEntry(root, error);
-      continue;
-    }
-    if (info.isFile()) {
-      yield fileEntry(root, info);
-    } else if (info.isDirectory()) {
-      yield* walk(root, info, (path) => matches(relative(root, path)));
+  const roots = await realRoots(paths, matches);
+  const folders = roots.filter((root) => root.info?.isDirectory()).map((root) => root.real!);
+  // A link to a file outside every input is followed once, however many links lead to it.
+  const linkedOutside = new Set<string>();
+  const walkedElsewhere = async (path: string, isDirectory: boolean): Promise<boolean> => {
+    const real = await realpath(path).catch(() => undefined);
+    if (real === undefined) return false;
+    const owner = folders.find((folder) => isInside(real, folder));
+    if (owner !== undefined) return isDirectory || matches(relative(owner, real));
+    if (linkedOutside.has(real)) return true;
+    linkedOutside.add(real);
+    return false;
+  };
+  for (const root of roots) {
+    if (root.coveredBy !== undefined) continue;
+    if (!root.info) {
+      yield errorEntry(root.path, root.error);
+    } else if (root.info.isFile()) {
+      yield fileEntry(root.path, root.info);
+    } else if (root.info.isDirectory()) {
+      yield* walk(root.path, root.info, (path) => matches(relative(root.path, path)), walkedElsewhere);
     } else {
-      yield notAFile(root, info);
+      yield notAFile(root.path, root.info);
     }
   }
 }
 
-async function* walk(root: string, rootInfo: Stats, matches: (path: string) => boolean): AsyncGenerator<Discovered> {
+interface Root {
+  readonly path: string;
+  readonly real?: string;
+  readonly info?: Stats;
+  readonly error?: unknown;
+  /** Another input that already walks this one (the same folder, or a folder around it). */
+  readonly coveredBy?: string;
+}
+
+/**
+ * The inputs by their real identity: `run dir dir/sub dir/sub/a.pdf` walks `dir` once. An input
+ * inside another folder input is dropped when that walk reaches it (a file only if the globs
+ * match it there, since a file named on the command line is read whatever its extension).
+ */
+async function realRoots(paths: readonly string[], matches: (relativePath: string) => boolean): Promise<Root[]> {
+  const roots: Root[] = [];
+  for (const given of paths) {
+    const path = resolve(given);
+    try {
+      roots.push({ path, real: await realpath(path), info: await stat(path) });
+    } catch (error) {
+      roots.push({ path, error });
+    }
+  }
+  const seen = new Set<string>();
+  return roots.map((root) => {
+    if (!root.real || !root.info) return root;
+    if (seen.has(root.real)) return { ...root, coveredBy: root.real };
+    seen.add(root.real);
+    const outer = roots.find(
+      (other) => other !== root && other.real && other.info?.isDirectory() && other.real !== root.real && isInside(root.real!, other.real),
+    );
+    if (!outer) return root;
+    if (root.info.isDirectory() || matches(relative(outer.real!, root.real))) return { ...root, coveredBy: outer.path };
+    return root;
+  });
+}
+
+function isInside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+async function* walk(
+  root: string,
+  rootInfo: Stats,
+  matches: (path: string) => boolean,
+  /** For a symbolic link: whether its target is reached by a walk anyway (then the link is not followed). */
+  walkedElsewhere: (path: string, isDirectory: boolean) => Promise<boolean>,
+): AsyncGenerator<Discovered> {
   const stack: Frame[] = [];
   const opened = await openFrame(root, rootInfo);
   if ('error' in opened) {
@@ -89,10 +145,12 @@ async function* walk(root: string, rootInfo: Stats, matches: (path: string) => b
           yield { kind: 'error', path, code: 'SYMLINK_LOOP', message: 'a symbolic link leads back to a folder above it; not followed' };
           continue;
         }
+        if (entry.isSymbolicLink() && (await walkedElsewhere(path, true))) continue;
         const child = await openFrame(path, info);
         if ('error' in child) yield child.error;
         else stack.push(child.frame);
       } else if (matches(path)) {
+        if (entry.isSymbolicLink() && info.isFile() && (await walkedElsewhere(path, false))) continue;
         // A named pipe or device with a .pdf name is reported, never opened: reading one could block forever.
         yield info.isFile() ? fileEntry(path, info) : notAFile(path, info);
       }

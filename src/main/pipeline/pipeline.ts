@@ -78,6 +78,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
   const runner = new StepResolver(options.store, options.stats, options.provider, options.fallback);
+  const abort = (error: RunAborted) => {
+    if (end.kind !== 'aborted') end = { kind: 'aborted', code: error.code, message: error.message };
+    stopAdmission.abort();
+  };
 
   await forEachBounded(
     source,
@@ -87,8 +91,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
         return await processFile(item, options, runner);
       } catch (error) {
         if (error instanceof RunAborted) {
-          if (end.kind !== 'aborted') end = { kind: 'aborted', code: error.code, message: error.message };
-          stopAdmission.abort();
+          abort(error);
           return undefined; // not marked failed: the run stopped, the file did not fail
         }
         if (error instanceof AdmissionStopped) {
@@ -101,10 +104,16 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     },
     async (finished) => {
       if (!finished || end.kind === 'aborted') return;
-      // Commit, then write, then count: a file is never reported done before its state is saved.
-      if (!finished.carriedOver) await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat });
-      await options.sink.write(finished.record);
-      options.stats.finished(finished.record);
+      try {
+        // Commit, then write, then count: a file is never reported done before its state is saved.
+        if (!finished.carriedOver) await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat });
+        await options.sink.write(finished.record);
+        options.stats.finished(finished.record, finished.carriedOver);
+      } catch (error) {
+        // A full disk or a vanished folder: stop cleanly, with what was committed kept.
+        if (error instanceof RunAborted) abort(error);
+        else throw error;
+      }
     },
   );
   if (options.admission.aborted && end.kind === 'complete') end = { kind: 'admission_stopped', code: 'INTERRUPTED', message: 'stopped on request' };
@@ -134,11 +143,9 @@ async function processFile(item: Discovered, options: PipelineOptions, runner: S
   }
   const stat = { size: item.size, mtimeMs: item.mtimeMs, ino: item.ino };
   const prior = options.store.getRunFile(options.runId, item.path);
-  if (prior && sameStat(prior.stat, stat) && (prior.record.status === 'done' || (!prior.record.error?.retryable && !options.retryFailed))) {
+  if (prior && sameStat(prior.stat, stat) && carriesOver(prior.record, options.retryFailed)) {
     options.stats.resumedFile();
-    // Nothing was spent on it in this attempt: it reads as a cache hit now.
-    const carried = prior.record.status === 'done' ? { ...prior.record, source: 'cache' as const, usage: ZERO_USAGE } : prior.record;
-    return { record: carried, stat, carriedOver: true };
+    return { record: prior.record, stat, carriedOver: true };
   }
   return { record: await answerFile(item.path, stat, options, runner), stat, carriedOver: false };
 }
@@ -183,7 +190,8 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
     class: label,
     confidence: classified.result.confidence ?? null,
     fields: extracted ? (extracted.result.fields ?? {}) : null,
-    source: allCached ? 'cache' : steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
+    source: steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
+    cached: allCached,
     ...(apiError ? { apiError } : {}),
     models: { classify: classified.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
     usage: steps.map(spentThisRun).reduce(addUsage, ZERO_USAGE),
@@ -212,9 +220,20 @@ function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions,
     class: label,
     confidence: classified.confidence ?? null,
     fields: extract ? (extract.fields ?? {}) : null,
-    source: 'cache',
+    source: extract?.source === 'offline' || classified.source === 'offline' ? 'offline' : 'gemini',
+    cached: true,
     models: { classify: classified.model, ...(extract ? { extract: extract.model } : {}) },
   });
+}
+
+/**
+ * Whether an earlier attempt's record stands: answered files do, unless the offline fallback
+ * answered for a failing API (a healthy run asks Gemini again); failures only when permanent and
+ * --retry-failed is not given.
+ */
+function carriesOver(record: FileRecord, retryFailed: boolean): boolean {
+  if (record.status === 'done') return record.apiError === undefined;
+  return !record.error?.retryable && !retryFailed;
 }
 
 function sameStat(a: Stat | null | undefined, b: Stat): boolean {
@@ -232,6 +251,7 @@ function record(path: string, started: number, { status, ...facts }: Partial<Fil
     confidence: null,
     fields: null,
     source: null,
+    cached: false,
     models: {},
     usage: ZERO_USAGE,
     error: null,

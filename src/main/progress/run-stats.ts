@@ -98,14 +98,19 @@ export class RunStats {
     this.#resumed++;
   }
 
-  /** Called once per file, after its record is committed and written. */
-  finished(record: FileRecord): void {
+  /**
+   * Called once per file, after its record is committed and written. A record carried over from an
+   * earlier attempt cost this attempt nothing and counts as cached here.
+   */
+  finished(record: FileRecord, carriedOver = false): void {
     this.#rates.record(record.pages ?? 0);
     this.#pages += record.pages ?? 0;
-    this.#tokens.input += record.usage.input;
-    this.#tokens.output += record.usage.output;
-    this.#tokens.thinking += record.usage.thinking;
-    this.#costUsd += record.usage.costUsd;
+    if (!carriedOver) {
+      this.#tokens.input += record.usage.input;
+      this.#tokens.output += record.usage.output;
+      this.#tokens.thinking += record.usage.thinking;
+      this.#costUsd += record.usage.costUsd;
+    }
     if (record.source) this.#bySource[record.source] = (this.#bySource[record.source] ?? 0) + 1;
     if (record.status === 'failed') {
       this.#failed++;
@@ -115,7 +120,7 @@ export class RunStats {
       if (this.#recent.length > RECENT_ERRORS) this.#recent.shift();
       return;
     }
-    if (record.source === 'cache') this.#cached++;
+    if (record.cached || carriedOver) this.#cached++;
     else this.#done++;
     if (record.class) this.#byClass[record.class] = (this.#byClass[record.class] ?? 0) + 1;
   }

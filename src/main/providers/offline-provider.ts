@@ -55,6 +55,7 @@ export class OfflineProvider implements Provider {
     return fingerprint({
       step,
       provider: 'offline',
+      endpoint: 'local',
       model: `rules-v${RULES_VERSION}`,
       instruction: '',
       schema,

@@ -5,7 +5,11 @@ import type { Step } from './record.ts';
 export interface FingerprintParts {
   readonly step: 'classify' | 'extract';
   readonly provider: 'gemini' | 'offline';
+  /** The service answering (its origin): an emulator's or a proxy's answers are not Google's. */
+  readonly endpoint: string;
   readonly model: string;
+  /** Thinking changes answers; undefined where the model's default applies. */
+  readonly thinkingBudget?: number;
   readonly instruction: string;
   readonly schema: unknown;
   readonly pageWindow: number;

@@ -32,10 +32,12 @@ export interface FileRecord {
   readonly class: string | null;
   readonly confidence: number | null;
   readonly fields: Readonly<Record<string, unknown>> | null;
-  /** gemini or offline when answered in this run, cache when every step came from the cache. */
-  readonly source: 'gemini' | 'cache' | 'offline' | null;
+  /** Where the answer came from: Gemini, or the offline rules (null for a failed file). */
+  readonly source: 'gemini' | 'offline' | null;
+  /** Answered from the cache: no request was made for this file (its content was answered before). */
+  readonly cached: boolean;
   readonly models: { readonly classify?: string; readonly extract?: string };
-  /** What this run spent on the file (0 for cache hits). */
+  /** What answering the file spent (0 for cache hits). */
   readonly usage: TokenUsage;
   /** `retryable`: whether a later run retries it by itself (else only with --retry-failed). */
   readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } | null;

@@ -6,7 +6,7 @@ import { RunAborted } from '../errors.ts';
 import type { FileRecord, StepResult } from './record.ts';
 
 /** Layout version of the state folder; a different one is refused, never misread. */
-export const STORE_LAYOUT = 1;
+export const STORE_LAYOUT = 2;
 const STORE_TAG = 'docpool-state';
 
 /** What the stat cache knows about a path: enough to skip reading an unchanged file. */

@@ -5,7 +5,7 @@ import { AdmissionStopped, RunAborted } from '../../errors.ts';
 import type { Step, StepResult } from '../../state/record.ts';
 import type { StepOutcome } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
-import type { ModelLimiter } from './model-limiter.ts';
+import type { ModelLimiter, SentRequest } from './model-limiter.ts';
 import { ModelHeld } from './outage-guard.ts';
 
 /** A 429 asking to wait longer than this is a quota for the day, not for the minute. */
@@ -68,24 +68,13 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
     }
     try {
-      response = await call.limiter.schedule(call.estimatedTokens, () =>
-        withDeadline(policy, (abortSignal) => {
-          sentAt = Date.now();
-          return call.ai.models.generateContent({
-            model: call.model,
-            contents: call.contents as never,
-            config: {
-              systemInstruction: call.systemInstruction,
-              responseMimeType: 'application/json',
-              responseSchema: call.responseSchema,
-              temperature: 0,
-              maxOutputTokens,
-              ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
-              abortSignal,
-            },
-          });
-        }),
-        { probe },
+      response = await call.limiter.schedule(
+        call.estimatedTokens,
+        (sent) => {
+          sentAt = sent.at;
+          return sendRequest(call, policy, maxOutputTokens, sent);
+        },
+        { probe, stop: policy.stopSignal },
       );
     } catch (error) {
       if (error instanceof ModelHeld) continue; // never sent: back to the outage gate
@@ -107,7 +96,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         call.limiter.retried();
         call.onRetry?.(failure);
         // The limiter's pause honours RetryInfo; without one, back off as for an overload.
-        if (failure.retryAfterMs === undefined) await sleep(fullJitter(rateLimitedAttempts, policy));
+        if (failure.retryAfterMs === undefined) await sleep(fullJitter(rateLimitedAttempts, policy), policy.stopSignal);
         continue;
       }
       // The model is down as a whole: the guard paces the retry, and it costs this file no attempt.
@@ -115,7 +104,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       if (!held && ++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
       call.limiter.retried();
       call.onRetry?.(failure);
-      if (!held) await sleep(fullJitter(attempts, policy));
+      if (!held) await sleep(fullJitter(attempts, policy), policy.stopSignal);
       continue;
     }
 
@@ -125,7 +114,6 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
     usage.input += meta?.promptTokenCount ?? 0;
     usage.output += meta?.candidatesTokenCount ?? 0;
     usage.thinking += meta?.thoughtsTokenCount ?? 0;
-    if (meta?.promptTokenCount !== undefined) call.limiter.reconcile(call.estimatedTokens, meta.promptTokenCount);
 
     const blocked = response.promptFeedback?.blockReason;
     const candidate = response.candidates?.[0];
@@ -145,6 +133,28 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
     call.limiter.retried();
     call.onRetry?.({ kind: 'invalid_output' });
   }
+}
+
+/** One request under its deadline; what it really cost replaces its estimate in the token window at once. */
+async function sendRequest(call: GeminiCall, policy: CallPolicy, maxOutputTokens: number, sent: SentRequest): Promise<GenerateContentResponse> {
+  const answer = await withDeadline(policy, (abortSignal) =>
+    call.ai.models.generateContent({
+      model: call.model,
+      contents: call.contents as never,
+      config: {
+        systemInstruction: call.systemInstruction,
+        responseMimeType: 'application/json',
+        responseSchema: call.responseSchema,
+        temperature: 0,
+        maxOutputTokens,
+        ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
+        abortSignal,
+      },
+    }),
+  );
+  const promptTokens = answer.usageMetadata?.promptTokenCount;
+  if (promptTokens !== undefined) call.limiter.reconcile(sent, promptTokens);
+  return answer;
 }
 
 /**
@@ -189,6 +199,15 @@ function fullJitter(attempt: number, policy: CallPolicy): number {
   return Math.random() * Math.min(policy.retryCapMs, policy.retryBaseMs * 2 ** (attempt - 1));
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A backoff that ends early when the run must stop now (the next attempt then sees the stop). */
+function sleep(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    stop.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

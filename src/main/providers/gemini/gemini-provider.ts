@@ -2,6 +2,7 @@ import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
 import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
 import { fingerprint } from '../../state/fingerprint.ts';
+import type { Step } from '../../state/record.ts';
 import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
 import type { Provider, StepInput, StepOutcome } from '../provider.ts';
 import { type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
@@ -25,6 +26,9 @@ export interface GeminiProviderOptions {
   readonly onRetry?: GeminiCall['onRetry'];
 }
 
+/** Where the SDK sends requests when no base URL is given. */
+const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
+
 const CLASSIFY_QUESTION = 'Classify this document.';
 const EXTRACT_QUESTION = 'Extract the fields of this document.';
 
@@ -34,9 +38,12 @@ export class GeminiProvider implements Provider {
   readonly #ai: GoogleGenAI;
   readonly #options: GeminiProviderOptions;
   readonly #limiters = new Map<string, ModelLimiter>();
+  /** The origin answering (Google's, or an emulator's or proxy's): part of every cache key. */
+  readonly #endpoint: string;
 
   constructor(options: GeminiProviderOptions) {
     this.#options = options;
+    this.#endpoint = new URL(options.baseUrl ?? GOOGLE_ENDPOINT).origin;
     // The key goes to the client and nowhere else: never into a log, a record or the cache.
     this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
   }
@@ -138,8 +145,9 @@ export class GeminiProvider implements Provider {
     return mode === 'text' || (mode === 'auto' && input.hasTextLayer && input.tokens.text < input.tokens.pdf);
   }
 
-  #fingerprint(step: 'classify' | 'extract', model: string, instruction: string, schema: unknown): string {
+  #fingerprint(step: Step, model: string, instruction: string, schema: unknown): string {
     const { profile, pageWindow, inputMode } = this.#options;
-    return fingerprint({ step, provider: 'gemini', model, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
+    const { thinkingBudget } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
+    return fingerprint({ step, provider: 'gemini', endpoint: this.#endpoint, model, thinkingBudget, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
   }
 }

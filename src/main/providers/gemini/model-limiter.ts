@@ -34,6 +34,14 @@ export interface ModelLimiterStats {
   readonly latencyP95?: number;
 }
 
+/** One request's hold on the token budget: its estimate until the server says what it cost. */
+export interface SentRequest {
+  /** When it was sent (Date.now()). */
+  readonly at: number;
+  tokens: number;
+  released: boolean;
+}
+
 /** Attempts kept for the latency percentiles. */
 const LATENCY_SAMPLES = 256;
 
@@ -92,19 +100,21 @@ export class ModelLimiter {
    * waits for an empty window, which is the best that can be done for it. While the model is held
    * (an outage), anything but the probe is turned back with ModelHeld before it is sent.
    */
-  async schedule<T>(estimatedTokens: number, attempt: () => Promise<T>, { probe = false } = {}): Promise<T> {
+  async schedule<T>(estimatedTokens: number, attempt: (sent: SentRequest) => Promise<T>, { probe = false, stop }: { probe?: boolean; stop?: AbortSignal } = {}): Promise<T> {
     const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
-    await this.#waitWhilePaused();
-    return this.#tokens.schedule({ weight }, () =>
+    await untilAborted(this.#waitWhilePaused(), stop);
+    const queued = this.#tokens.schedule({ weight }, () =>
       this.#requests.schedule({ weight: 1 }, async () => {
         await this.#waitWhilePaused();
+        // Dequeued after the run was told to stop now: never sent, and nothing counted.
+        if (stop?.aborted) throw stop.reason ?? new DOMException('stopped', 'AbortError');
         // Queued before the model was held: only the probe may go out now (and nothing is counted).
         if (this.outage.held && !probe) throw new ModelHeld();
-        this.#sent(weight);
+        const sent = this.#sent(weight);
         this.#inFlight++;
         const started = performance.now();
         try {
-          return await attempt();
+          return await attempt(sent);
         } finally {
           this.#inFlight--;
           this.#latencies[this.#latencyNext] = performance.now() - started;
@@ -112,6 +122,8 @@ export class ModelLimiter {
         }
       }),
     );
+    // A caller waiting in the queue (for its turn in the quota) stops waiting when the run stops now.
+    return untilAborted(queued, stop);
   }
 
   /** A 429: pause the model for the server's delay instead of letting every caller hammer it, and halve concurrency. */
@@ -142,18 +154,17 @@ export class ModelLimiter {
 
   /**
    * Corrects the token budget once the server has said what a request really cost
-   * (usageMetadata.promptTokenCount): the difference is taken now and given back with the window.
+   * (usageMetadata.promptTokenCount). The request holds its actual tokens from now until one
+   * window after it was sent, when its release returns exactly what it holds: estimates off by
+   * any factor, either way, never let a sliding window hold more than the quota.
    */
-  reconcile(estimatedTokens: number, actualTokens: number): void {
-    const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
-    const delta = Math.min(actualTokens, this.#options.tpm) - weight;
-    if (delta === 0) return;
+  reconcile(sent: SentRequest, actualTokens: number): void {
+    const actual = Math.min(Math.max(0, Math.ceil(actualTokens)), this.#options.tpm);
+    const delta = actual - sent.tokens;
+    if (delta === 0 || sent.released) return;
+    sent.tokens = actual;
     this.#tokensInWindow += delta;
     void this.#tokens.incrementReservoir(-delta);
-    this.#later(() => {
-      this.#tokensInWindow -= delta;
-      void this.#tokens.incrementReservoir(delta);
-    });
   }
 
   /** The dashboard's +/- keys: move the ceiling (and the current level with it). */
@@ -188,15 +199,18 @@ export class ModelLimiter {
     await Promise.all([this.#requests.stop({ dropWaitingJobs: true }), this.#tokens.stop({ dropWaitingJobs: true })]).catch(() => {});
   }
 
-  #sent(weight: number): void {
+  #sent(weight: number): SentRequest {
+    const sent: SentRequest = { at: Date.now(), tokens: weight, released: false };
     this.#requestsInWindow++;
     this.#tokensInWindow += weight;
     this.#later(() => {
+      sent.released = true;
       this.#requestsInWindow--;
-      this.#tokensInWindow -= weight;
+      this.#tokensInWindow -= sent.tokens;
       void this.#requests.incrementReservoir(1);
-      void this.#tokens.incrementReservoir(weight);
+      void this.#tokens.incrementReservoir(sent.tokens);
     });
+    return sent;
   }
 
   /** Runs `release` one quota window (plus margin) from now. */
@@ -219,6 +233,20 @@ export class ModelLimiter {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+/** Resolves as `work` does, or rejects as soon as `stop` fires (the work itself is not cancelled). */
+function untilAborted<T>(work: Promise<T>, stop: AbortSignal | undefined): Promise<T> {
+  if (!stop) return work;
+  if (stop.aborted) {
+    work.catch(() => {});
+    return Promise.reject(stop.reason ?? new DOMException('stopped', 'AbortError'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(stop.reason ?? new DOMException('stopped', 'AbortError'));
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
 }
 
 function percentiles(samples: readonly number[]): { latencyP50?: number; latencyP95?: number } {

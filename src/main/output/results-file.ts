@@ -1,0 +1,95 @@
+import { accessSync, constants, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { RunAborted, UsageError } from '../errors.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { FileRecord } from '../state/record.ts';
+import { sinkFor } from './open-sink.ts';
+import type { Sink } from './sink.ts';
+
+/**
+ * A run's results file, never shorter than what the run has committed. Lines stream to
+ * `<out>.partial` while the run goes (to watch, or to salvage after a crash); at the end of every
+ * attempt, complete or stopped or aborted, the whole file is written anew from the run's committed
+ * records to `<out>.tmp` and renamed over `<out>`. So after any stop `<out>` holds every committed
+ * record, carried-over ones included, and a killed run leaves the last complete `<out>` untouched.
+ */
+export class ResultsFile {
+  readonly #partial: Sink;
+  #failed = false;
+
+  private constructor(
+    readonly out: string,
+    private readonly openAt: (path: string) => Sink,
+  ) {
+    this.#partial = openAt(`${out}.partial`);
+  }
+
+  /** Checks the output before any work starts: its kind, and a folder docpool can write in. */
+  static open(out: string, profile: () => Profile): ResultsFile {
+    const openAt = sinkFor(out, profile);
+    const path = resolve(out);
+    checkWritable(path, out);
+    return new ResultsFile(path, (at) => openAt(at));
+  }
+
+  /** Streams one finished file's line; a failed write stops the run with what to do (nothing is lost: LMDB has it). */
+  async write(record: FileRecord): Promise<void> {
+    try {
+      await this.#partial.write(record);
+    } catch (error) {
+      this.#failed = true;
+      throw new RunAborted('OUTPUT_WRITE_FAILED', `cannot write ${this.out}.partial (${reason(error)}); every answer is saved in the state folder: free some space, then run again or use docpool export`);
+    }
+  }
+
+  /** Writes the complete file from the run's committed records and puts it in place; returns the count. */
+  async publish(records: Iterable<FileRecord>): Promise<number> {
+    await this.#partial.close().catch(() => {});
+    const temporary = `${this.out}.tmp`;
+    const sink = this.openAt(temporary);
+    let count = 0;
+    try {
+      for (const record of records) {
+        await sink.write(record);
+        count++;
+      }
+      await sink.close();
+      renameSync(temporary, this.out);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw new RunAborted('OUTPUT_WRITE_FAILED', `cannot write ${this.out} (${reason(error)}); every answer is saved in the state folder: free some space, then run again or use docpool export`);
+    }
+    rmSync(`${this.out}.partial`, { force: true });
+    return count;
+  }
+
+  /** Closes the partial stream without publishing (when set-up failed before any work). */
+  async close(): Promise<void> {
+    if (!this.#failed) await this.#partial.close().catch(() => {});
+  }
+}
+
+function checkWritable(path: string, given: string): void {
+  const folder = dirname(path);
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch {
+    throw new UsageError(`--out: the folder ${folder} does not exist; create it or give -o a path in an existing folder (got "${given}")`);
+  }
+  if (!isFolder) throw new UsageError(`--out: ${folder} is not a folder (got "${given}")`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UsageError(`--out: cannot write in ${folder} (permission denied); choose another -o`);
+  }
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`--out: ${path} is a folder; give a file name ending in .jsonl or .csv`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
+}
+
+function reason(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+}
