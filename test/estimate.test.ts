@@ -33,7 +33,7 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
 
   assert.equal(report.classify.requests, intact.length);
   assert.ok(report.classify.inputTokens >= report.windowPages * 258, 'every sent page costs 258 tokens');
-  assert.ok(report.classify.costUsd > 0);
+  assert.ok(report.classify.costUsd! > 0);
 });
 
 test('estimate prints a readable report naming each failure code', async () => {

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { type ConfigInput, loadConfig, parseModelNumbers, parsePort, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
+import { type ConfigInput, loadConfig, parseModelNumbers, parsePort, parsePrices, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
 import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
@@ -28,7 +28,8 @@ function withPdfOptions(command: Command): Command {
     .option('--classify-model <model>', 'classification model (default gemini-2.5-flash)')
     .option('--extract-model <model>', 'extraction model (default gemini-2.5-pro)')
     .option('--rpm <model=n,...>', 'per-model requests-per-minute overrides', (value) => parseModelNumbers('--rpm', value))
-    .option('--tpm <model=n,...>', 'per-model input-tokens-per-minute overrides', (value) => parseModelNumbers('--tpm', value));
+    .option('--tpm <model=n,...>', 'per-model input-tokens-per-minute overrides', (value) => parseModelNumbers('--tpm', value))
+    .option('--price <model=in/out,...>', 'per-model prices, USD per 1M input/output tokens (for a model docpool has no price for)', (value) => parsePrices('--price', value));
 }
 
 interface PdfFlags extends ConfigInput {
@@ -63,6 +64,7 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseWholeNumber('--request-timeout-ms', value))
   .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
   .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseWholeNumber('--retry-base-ms', value))
+  .option('--max-inline-mb <n>', 'largest inline request, MB (default 100, the API limit since 2026-01-12)', (value) => parsePositiveNumber('--max-inline-mb', value))
   .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
   .option('--retry-failed', 'also redo files that failed permanently last time')
   .option('--max-cost <usd>', 'stop admitting files before the projected spend passes this', (value) => parsePositiveNumber('--max-cost', value))

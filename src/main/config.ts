@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { invalidOption, UsageError } from './errors.ts';
 import { MODELS, TIERS, type Tier } from './models/catalogue.ts';
+import { Pricing } from './models/pricing.ts';
 
 /** The default config file looked for in the working directory. */
 export const CONFIG_FILE = 'docpool.config.json';
@@ -60,8 +61,13 @@ const configSchema = z
     maxAttempts: positiveInt.max(50).default(6),
     /** First backoff step in ms (full jitter, doubling, capped at 60 s). Default 1 000. */
     retryBaseMs: positiveInt.default(1000),
-    /** Largest inline request in MiB. Default 20. */
-    maxInlineMb: z.number().positive().default(20),
+    /**
+     * Largest inline request in MB (base64 included). Default 100: Google raised the inline limit
+     * from 20 MB to 100 MB on 2026-01-12 (blog.google, "Gemini API: new file limits").
+     */
+    maxInlineMb: z.number().positive().default(100),
+    /** Prices per model, USD per 1M input and output tokens, for a model docpool does not know or to correct one. */
+    price: z.record(z.string(), z.object({ inputPerMillion: z.number().nonnegative(), outputPerMillion: z.number().nonnegative() }).strict()).default({}),
     /** Also retry files that failed permanently in an earlier attempt of the same run. */
     retryFailed: z.boolean().default(false),
     /** Stop admitting files before the projected spend passes this many USD. */
@@ -95,7 +101,25 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
       throw invalidOption('model', `one of ${Object.keys(MODELS).join(', ')} (or give its limits with --rpm/--tpm ${model}=n)`, model);
     }
   }
+  if (parsed.data.maxCost !== undefined) {
+    const pricing = new Pricing(parsed.data.price);
+    const unpriced = [parsed.data.classifyModel, parsed.data.extractModel].filter((model) => !pricing.known(model));
+    if (unpriced.length > 0) {
+      throw new UsageError(`--max-cost: no price is known for ${unpriced.join(', ')}; give it with --price ${unpriced[0]}=INPUT/OUTPUT (USD per 1M tokens)`);
+    }
+  }
   return Object.freeze(parsed.data);
+}
+
+/** Parses `model=input/output[,…]` (USD per 1M tokens) as used by --price. */
+export function parsePrices(option: string, text: string): Record<string, { inputPerMillion: number; outputPerMillion: number }> {
+  const result: Record<string, { inputPerMillion: number; outputPerMillion: number }> = {};
+  for (const pair of text.split(',')) {
+    const match = /^\s*([^=\s]+)=(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)\s*$/.exec(pair);
+    if (!match) throw invalidOption(option, 'model=INPUT/OUTPUT in USD per 1M tokens, e.g. gemini-2.5-flash=0.30/2.50', text);
+    result[match[1]!] = { inputPerMillion: Number(match[2]), outputPerMillion: Number(match[3]) };
+  }
+  return result;
 }
 
 /** Names a bad setting the way the user gave it: `--base-url` for a flag, `file: "baseUrl"` for a config key. */

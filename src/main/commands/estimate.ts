@@ -2,7 +2,8 @@ import type { PrepareResult } from '../../workers/protocol.ts';
 import { forEachBounded } from '../intake/bounded.ts';
 import { type Config, limitsFor } from '../config.ts';
 import { discover } from '../intake/discover.ts';
-import { PRICES_AS_OF, priceTokens } from '../models/catalogue.ts';
+import { pdfTokens, PRICES_AS_OF } from '../models/catalogue.ts';
+import { Pricing } from '../models/pricing.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
@@ -15,7 +16,8 @@ export interface StepEstimate {
   readonly requests: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
-  readonly costUsd: number;
+  /** Null when no price is known for the model (give one with --price): never guessed as $0. */
+  readonly costUsd: number | null;
   readonly rpm: number;
   readonly tpm: number;
   /** Minutes the quota needs: the slower of the request and token budgets. */
@@ -39,7 +41,8 @@ export interface EstimateReport {
    * files count as extracted: the rules cannot read them, so the estimate errs high).
    */
   readonly extract: StepEstimate & { readonly predictedByClass: Readonly<Record<string, number>> };
-  readonly totalCostUsd: number;
+  /** Null when either model has no known price. */
+  readonly totalCostUsd: number | null;
   /** Minutes the slower of the two models' quotas needs; the models run in parallel. */
   readonly totalMinutes: number;
   readonly pricesAsOf: string;
@@ -79,12 +82,12 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         prepared++;
         pages += result.pageCount;
         windowPages += result.windowPages;
-        inputTokens += result.tokens.pdf + REQUEST_SIZES.classify.promptTokens;
+        inputTokens += pdfTokens(config.classifyModel, result.windowPages) + REQUEST_SIZES.classify.promptTokens;
         const predicted = result.hasTextLayer ? readByRules(result.text).label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
           extractRequests++;
-          extractInputTokens += result.tokens.pdf + REQUEST_SIZES.extract.promptTokens;
+          extractInputTokens += pdfTokens(config.extractModel, result.windowPages) + REQUEST_SIZES.extract.promptTokens;
         }
       },
     );
@@ -105,7 +108,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     failureExamples: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.examples.map((example) => example.path)])),
     classify,
     extract: { ...extract, predictedByClass },
-    totalCostUsd: classify.costUsd + extract.costUsd,
+    totalCostUsd: classify.costUsd === null || extract.costUsd === null ? null : classify.costUsd + extract.costUsd,
     totalMinutes: Math.max(classify.minutes, extract.minutes),
     pricesAsOf: PRICES_AS_OF,
     tier: config.tier,
@@ -116,7 +119,9 @@ export async function estimate(paths: readonly string[], config: Config): Promis
 
 function stepEstimate(config: Config, model: string, requests: number, inputTokens: number, outputTokens: number): StepEstimate {
   const { rpm, tpm } = limitsFor(config, model);
-  return { model, requests, inputTokens, outputTokens, costUsd: priceTokens(model, inputTokens, outputTokens), rpm, tpm, minutes: Math.max(requests / rpm, inputTokens / tpm) };
+  const pricing = new Pricing(config.price);
+  const costUsd = pricing.known(model) ? pricing.cost(model, inputTokens, outputTokens) : null;
+  return { model, requests, inputTokens, outputTokens, costUsd, rpm, tpm, minutes: Math.max(requests / rpm, inputTokens / tpm) };
 }
 
 /** The human-readable report printed by `docpool estimate`. */
@@ -130,14 +135,18 @@ export function formatEstimate(report: EstimateReport): string {
   }
   for (const [name, step] of [['classify', report.classify], ['extract', report.extract]] as const) {
     lines.push(
-      `${name.padEnd(11)} ${step.model}: ${count(step.requests)} requests, ~${count(step.inputTokens)} input + ${count(step.outputTokens)} output tokens, ~$${step.costUsd.toFixed(2)}, ~${formatMinutes(step.minutes)} at ${count(step.rpm)} requests/min and ${count(step.tpm)} tokens/min`,
+      `${name.padEnd(11)} ${step.model}: ${count(step.requests)} requests, ~${count(step.inputTokens)} input + ${count(step.outputTokens)} output tokens, ${usd(step.costUsd)}, ~${formatMinutes(step.minutes)} at ${count(step.rpm)} requests/min and ${count(step.tpm)} tokens/min`,
     );
   }
   lines.push(
-    `total       ~$${report.totalCostUsd.toFixed(2)} at prices of ${report.pricesAsOf}; ~${formatMinutes(report.totalMinutes)} at tier ${report.tier} (the two models run side by side)`,
+    `total       ${usd(report.totalCostUsd)} at prices of ${report.pricesAsOf}; ~${formatMinutes(report.totalMinutes)} at tier ${report.tier} (the two models run side by side)`,
     `prepared in ${(report.elapsedMs / 1000).toFixed(1)} s (${count(report.preparePagesPerSecond)} pages/s); no API call was made`,
   );
   return lines.join('\n');
+}
+
+function usd(value: number | null): string {
+  return value === null ? 'price unknown (give --price model=INPUT/OUTPUT)' : `~$${value.toFixed(2)}`;
 }
 
 function formatMinutes(minutes: number): string {

@@ -4,6 +4,7 @@ import { admissionWindow, type Config, mebibytes } from '../config.ts';
 import { EXIT, RunAborted } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
+import { Pricing } from '../models/pricing.ts';
 import { worstCaseCostPerFile } from '../models/request-budget.ts';
 import { ResultsFile } from '../output/results-file.ts';
 import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';
@@ -21,7 +22,6 @@ import type { FileRecord } from '../state/record.ts';
 import type { RunInfo, RunState } from '../state/store.ts';
 import { RunLock } from '../state/run-lock.ts';
 import { Store } from '../state/store.ts';
-import { PDF_TOKENS_PER_PAGE } from '../../workers/protocol.ts';
 
 export interface RunIo {
   readonly env: NodeJS.ProcessEnv;
@@ -149,7 +149,7 @@ export class RunSession {
       retryFailed: config.retryFailed,
       ...(config.maxCost === undefined
         ? {}
-        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(config.classifyModel, config.extractModel, config.pages * PDF_TOKENS_PER_PAGE) }),
+        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price), config.classifyModel, config.extractModel, config.pages) }),
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Step } from '../state/record.ts';
-import { modelInfo, priceTokens } from './catalogue.ts';
+import { modelInfo, pdfTokens } from './catalogue.ts';
+import type { Pricing } from './pricing.ts';
 
 /**
  * The size of docpool's requests and answers, and the thinking each model is given: the one place
@@ -41,10 +42,10 @@ export function expectedOutputTokens(model: string, step: Step): number {
   return thinkingBudget === undefined ? maxOutputTokens : REQUEST_SIZES[step].typicalAnswerTokens + thinkingBudget;
 }
 
-/** One file classified and extracted with `pdfTokens` of document: the cautious prior of `--max-cost`. */
-export function worstCaseCostPerFile(classifyModel: string, extractModel: string, pdfTokens: number): number {
+/** One file of `pages` pages classified and extracted: the cautious prior of `--max-cost`. */
+export function worstCaseCostPerFile(pricing: Pricing, classifyModel: string, extractModel: string, pages: number): number {
   return (
-    priceTokens(classifyModel, pdfTokens + REQUEST_SIZES.classify.promptTokens, expectedOutputTokens(classifyModel, 'classify')) +
-    priceTokens(extractModel, pdfTokens + REQUEST_SIZES.extract.promptTokens, expectedOutputTokens(extractModel, 'extract'))
+    pricing.cost(classifyModel, pdfTokens(classifyModel, pages) + REQUEST_SIZES.classify.promptTokens, expectedOutputTokens(classifyModel, 'classify')) +
+    pricing.cost(extractModel, pdfTokens(extractModel, pages) + REQUEST_SIZES.extract.promptTokens, expectedOutputTokens(extractModel, 'extract'))
   );
 }

@@ -1,4 +1,5 @@
-import { type Config, limitsFor, mebibytes } from '../config.ts';
+import { type Config, limitsFor } from '../config.ts';
+import { Pricing } from '../models/pricing.ts';
 import { UsageError } from '../errors.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { GeminiProvider } from './gemini/gemini-provider.ts';
@@ -26,6 +27,10 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
   }
   if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
   const baseUrl = config.baseUrl ?? context.env.GOOGLE_GEMINI_BASE_URL;
+  const pricing = new Pricing(config.price);
+  for (const model of new Set([config.classifyModel, config.extractModel])) {
+    if (!pricing.known(model)) context.notify(`docpool: no price is known for ${model}: its calls are not counted in the spend; give one with --price ${model}=INPUT/OUTPUT (USD per 1M tokens)\n`);
+  }
   return new GeminiProvider({
     apiKey,
     ...(baseUrl ? { baseUrl } : {}),
@@ -38,7 +43,10 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
       const limits = limitsFor(config, model);
       return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs, outage: outagePolicy(config) };
     },
-    maxInlineBytes: mebibytes(config.maxInlineMb),
+    maxInlineBytes: config.maxInlineMb * 1_000_000,
+    pricing,
+    // Long enough for other files' answers to arrive (a sixth of a quota window: 10 s against Google).
+    refusalGraceMs: Math.round(config.quotaWindowMs / 6),
     policy: {
       maxAttempts: config.maxAttempts,
       maxRateLimitedAttempts: 30,

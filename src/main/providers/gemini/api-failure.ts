@@ -6,7 +6,7 @@
 export type ApiFailure =
   | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | undefined; readonly perDay: boolean; readonly message: string }
   | { readonly kind: 'retryable'; readonly code: 'API_UNAVAILABLE' | 'API_INTERNAL' | 'API_TIMEOUT' | 'API_NETWORK'; readonly message: string }
-  | { readonly kind: 'fatal'; readonly code: 'API_AUTH' | 'API_MODEL_NOT_FOUND'; readonly message: string }
+  | { readonly kind: 'fatal'; readonly code: 'API_AUTH' | 'API_MODEL_NOT_FOUND' | 'API_PROJECT_REFUSED'; readonly message: string }
   | { readonly kind: 'permanent'; readonly code: 'API_BAD_REQUEST' | 'API_ERROR'; readonly message: string };
 
 interface ErrorBody {
@@ -43,6 +43,15 @@ function fromStatus(status: number, body: ErrorBody): ApiFailure {
   if ((status === 400 && reasons.includes('API_KEY_INVALID')) || status === 401 || status === 403) {
     const fix = 'set GEMINI_API_KEY (or GOOGLE_API_KEY) to a valid key from https://aistudio.google.com/apikey';
     return { kind: 'fatal', code: 'API_AUTH', message: `the API key was refused (${firstLine(serverMessage)}); ${fix}` };
+  }
+  // FAILED_PRECONDITION is about the project (its location, its billing), the same for every request.
+  if (status === 400 && body.error?.status === 'FAILED_PRECONDITION') {
+    const fix = /billing/i.test(serverMessage)
+      ? 'enable billing on the project in Google AI Studio'
+      : /location|region|country/i.test(serverMessage)
+        ? 'the Gemini API does not serve this region: run from a supported one (ai.google.dev/gemini-api/docs/available-regions)'
+        : 'fix the project setting it names';
+    return { kind: 'fatal', code: 'API_PROJECT_REFUSED', message: `Google refused the project: ${firstLine(serverMessage)}; ${fix}` };
   }
   if (status === 404) {
     return { kind: 'fatal', code: 'API_MODEL_NOT_FOUND', message: `${firstLine(serverMessage)}; choose a served model with --classify-model / --extract-model` };

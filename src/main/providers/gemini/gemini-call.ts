@@ -1,12 +1,13 @@
 import type { GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import type { z } from 'zod';
-import { priceTokens } from '../../models/catalogue.ts';
 import { AdmissionStopped, RunAborted } from '../../errors.ts';
 import type { Step, StepResult } from '../../state/record.ts';
 import type { StepOutcome } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter, SentRequest } from './model-limiter.ts';
 import { ModelHeld } from './outage-guard.ts';
+import type { RefusalJudge } from './refusal-judge.ts';
+import type { Pricing } from '../../models/pricing.ts';
 
 /** A 429 asking to wait longer than this is a quota for the day, not for the minute. */
 const LONG_QUOTA_DELAY_MS = 10 * 60_000;
@@ -26,6 +27,9 @@ export interface CallPolicy {
 export interface GeminiCall {
   readonly ai: GoogleGenAI;
   readonly limiter: ModelLimiter;
+  readonly pricing: Pricing;
+  /** Decides whether a 400 is about this file or about the whole run. */
+  readonly refusals: RefusalJudge;
   readonly model: string;
   readonly estimatedTokens: number;
   readonly contents: unknown[];
@@ -54,7 +58,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
   let outputRetried = false;
   let attempts = 0;
   let rateLimitedAttempts = 0;
-  const spent = () => ({ ...usage, costUsd: priceTokens(call.model, usage.input, usage.output + usage.thinking) });
+  const spent = () => ({ ...usage, costUsd: call.pricing.cost(call.model, usage.input, usage.output + usage.thinking) });
 
   for (;;) {
     let response: GenerateContentResponse;
@@ -82,7 +86,11 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       const failure = classifyApiFailure(error);
       if (failure.kind !== 'retryable') call.limiter.outage.answered(probe, sentAt);
       if (failure.kind === 'fatal') throw new RunAborted(failure.code, failure.message);
-      if (failure.kind === 'permanent') return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
+      if (failure.kind === 'permanent') {
+        // Wait for the verdict: the same refusal for several files stops the run, this one pending.
+        await call.refusals.judge(call.model, failure.message);
+        return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
+      }
       if (failure.kind === 'rate_limited') {
         // A daily quota, or a delay of hours (a tier with no quota for the model), is not worth
         // waiting out in-process: stop admitting, let the rest finish, say how to go on.
@@ -109,6 +117,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
     }
 
     call.limiter.outage.answered(probe, sentAt);
+    call.refusals.answered(call.model);
     call.limiter.onSuccess();
     const meta = response.usageMetadata;
     usage.input += meta?.promptTokenCount ?? 0;

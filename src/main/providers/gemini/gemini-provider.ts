@@ -1,5 +1,7 @@
 import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
+import { pdfTokens } from '../../models/catalogue.ts';
+import type { Pricing } from '../../models/pricing.ts';
 import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
 import { fingerprint } from '../../state/fingerprint.ts';
 import type { Step } from '../../state/record.ts';
@@ -7,6 +9,7 @@ import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
 import type { Provider, StepInput, StepOutcome } from '../provider.ts';
 import { type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
+import { RefusalJudge } from './refusal-judge.ts';
 
 export type InputMode = 'pdf' | 'text' | 'auto';
 
@@ -22,6 +25,9 @@ export interface GeminiProviderOptions {
   readonly limits: (model: string) => Omit<ModelLimiterOptions, 'model'>;
   /** Inline requests above this many bytes fail with PDF_TOO_LARGE_INLINE (the Files API comes later). */
   readonly maxInlineBytes: number;
+  readonly pricing: Pricing;
+  /** How long a lone 400 waits to learn whether other files get the same refusal (then the run stops). */
+  readonly refusalGraceMs: number;
   readonly policy: CallPolicy;
   readonly onRetry?: GeminiCall['onRetry'];
 }
@@ -38,12 +44,15 @@ export class GeminiProvider implements Provider {
   readonly #ai: GoogleGenAI;
   readonly #options: GeminiProviderOptions;
   readonly #limiters = new Map<string, ModelLimiter>();
+  /** Three identical refusals make a run-wide one; a lone refusal waits at most a few seconds for its verdict. */
+  readonly #refusals: RefusalJudge;
   /** The origin answering (Google's, or an emulator's or proxy's): part of every cache key. */
   readonly #endpoint: string;
 
   constructor(options: GeminiProviderOptions) {
     this.#options = options;
     this.#endpoint = new URL(options.baseUrl ?? GOOGLE_ENDPOINT).origin;
+    this.#refusals = new RefusalJudge(3, options.refusalGraceMs);
     // The key goes to the client and nowhere else: never into a log, a record or the cache.
     this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
   }
@@ -124,8 +133,10 @@ export class GeminiProvider implements Provider {
       {
         ai: this.#ai,
         limiter: this.limiter(step.model),
+        refusals: this.#refusals,
+        pricing: this.#options.pricing,
         model: step.model,
-        estimatedTokens: promptTokens + (asText ? input.tokens.text : input.tokens.pdf),
+        estimatedTokens: promptTokens + (asText ? input.tokens.text : pdfTokens(step.model, input.windowPages)),
         contents: [{ role: 'user', parts: [documentPart, { text: step.question }] }],
         systemInstruction: step.instruction,
         responseSchema: step.responseSchema,
