@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATALOGUE, EMULATED_TIERS, type EmulatedTier, INLINE_PAYLOAD_LIMIT_BYTES, type QuotaLimits } from './catalogue.ts';
+import { CATALOGUE, EMULATED_TIERS, type EmulatedModel, type EmulatedTier, INLINE_PAYLOAD_LIMIT_BYTES, type QuotaLimits } from './catalogue.ts';
 
 /**
  * Faults a request can be given, each what Google really answers:
@@ -83,6 +83,11 @@ export const emulatorConfigSchema = z
     refuse: z.enum(['location', 'billing', 'permission']).optional(),
     /** Emulated wall-clock time at start (ISO); the daily quota resets at midnight Pacific on this clock. Default: now. */
     clockStart: z.string().datetime().optional(),
+    /**
+     * Tokens a PDF page costs per model, instead of the catalogue's rate (Gemini 3 bills 280 a page
+     * at LOW media resolution, 560 at MEDIUM): clients that estimate a fixed rate are off by as much.
+     */
+    pdfPageTokens: z.record(z.string(), z.number().int().positive()).default({}),
     /** Keys accepted; empty accepts any non-empty key. */
     acceptedKeys: z.array(z.string()).default([]),
     /** Models served besides the catalogue's, with 2.5 Flash's rules (a tuned model, a new release). */
@@ -117,6 +122,8 @@ export function quotaFor(config: EmulatorConfig, model: string): QuotaLimits {
 }
 
 /** The rules a served model follows; undefined for a model the server does not know. */
-export function rulesFor(config: EmulatorConfig, model: string) {
-  return CATALOGUE[model] ?? (config.extraModels.includes(model) ? CATALOGUE['gemini-2.5-flash'] : undefined);
+export function rulesFor(config: EmulatorConfig, model: string): EmulatedModel | undefined {
+  const rules = CATALOGUE[model] ?? (config.extraModels.includes(model) ? CATALOGUE['gemini-2.5-flash'] : undefined);
+  const pageTokens = config.pdfPageTokens[model];
+  return rules && pageTokens !== undefined ? { ...rules, tokensPerPdfPage: pageTokens } : rules;
 }

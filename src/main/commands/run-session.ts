@@ -144,6 +144,7 @@ export class RunSession {
       sink: this.#results!,
       stats: this.#stats,
       admission: this.#admission.signal,
+      cancelRequests: () => this.#hardStop.abort(),
       waitWhilePaused: () => this.#admission.waitWhilePaused(),
       runId: this.#runId,
       retryFailed: config.retryFailed,

@@ -29,6 +29,8 @@ export interface PipelineOptions {
   readonly stats: RunStats;
   /** Aborted to stop admitting files (graceful stop, budget, daily quota); in-flight files finish. */
   readonly admission: AbortSignal;
+  /** Cancels every request in flight or waiting: the run is aborted, nothing more may be sent. */
+  readonly cancelRequests: () => void;
   /** Resolves when admission may go on (the dashboard's pause key). */
   readonly waitWhilePaused?: () => Promise<void>;
   /** The run this is (an attempt of): finished files are recorded under it, and skipped when resumed. */
@@ -81,6 +83,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   const abort = (error: RunAborted) => {
     if (end.kind !== 'aborted') end = { kind: 'aborted', code: error.code, message: error.message };
     stopAdmission.abort();
+    options.cancelRequests();
   };
 
   await forEachBounded(

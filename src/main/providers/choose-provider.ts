@@ -54,6 +54,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
       retryCapMs: 60_000,
       requestTimeoutMs: config.requestTimeoutMs,
       stopSignal: context.stopSignal,
+      rideOutOutages: config.fallback === undefined,
     },
     onRetry: context.onRetry,
   });

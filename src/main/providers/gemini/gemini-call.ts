@@ -22,6 +22,11 @@ export interface CallPolicy {
   readonly requestTimeoutMs: number;
   /** Aborts in-flight requests when the run must stop now. */
   readonly stopSignal: AbortSignal;
+  /**
+   * Wait out a model-wide outage (hold, probe, resume) rather than spend the file's attempts.
+   * Off when a fallback answers failed files: then the outage is what the fallback is for.
+   */
+  readonly rideOutOutages: boolean;
 }
 
 export interface GeminiCall {
@@ -66,7 +71,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
     let sentAt = 0;
     try {
       // While the model is held (an outage), wait here for a turn to probe; this spends no attempt.
-      ({ probe } = await call.limiter.outage.enter(policy.stopSignal));
+      if (policy.rideOutOutages) ({ probe } = await call.limiter.outage.enter(policy.stopSignal));
     } catch (error) {
       if (error instanceof AdmissionStopped) throw error;
       return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
@@ -78,7 +83,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
           sentAt = sent.at;
           return sendRequest(call, policy, maxOutputTokens, sent);
         },
-        { probe, stop: policy.stopSignal },
+        { probe, holdable: policy.rideOutOutages, stop: policy.stopSignal },
       );
     } catch (error) {
       if (error instanceof ModelHeld) continue; // never sent: back to the outage gate
@@ -108,7 +113,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         continue;
       }
       // The model is down as a whole: the guard paces the retry, and it costs this file no attempt.
-      const held = call.limiter.outage.failed(probe, sentAt);
+      const held = call.limiter.outage.failed(probe, sentAt) && policy.rideOutOutages;
       if (!held && ++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
       call.limiter.retried();
       call.onRetry?.(failure);

@@ -100,7 +100,11 @@ export class ModelLimiter {
    * waits for an empty window, which is the best that can be done for it. While the model is held
    * (an outage), anything but the probe is turned back with ModelHeld before it is sent.
    */
-  async schedule<T>(estimatedTokens: number, attempt: (sent: SentRequest) => Promise<T>, { probe = false, stop }: { probe?: boolean; stop?: AbortSignal } = {}): Promise<T> {
+  async schedule<T>(
+    estimatedTokens: number,
+    attempt: (sent: SentRequest) => Promise<T>,
+    { probe = false, holdable = true, stop }: { probe?: boolean; holdable?: boolean; stop?: AbortSignal } = {},
+  ): Promise<T> {
     const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
     await untilAborted(this.#waitWhilePaused(), stop);
     const queued = this.#tokens.schedule({ weight }, () =>
@@ -109,7 +113,7 @@ export class ModelLimiter {
         // Dequeued after the run was told to stop now: never sent, and nothing counted.
         if (stop?.aborted) throw stop.reason ?? new DOMException('stopped', 'AbortError');
         // Queued before the model was held: only the probe may go out now (and nothing is counted).
-        if (this.outage.held && !probe) throw new ModelHeld();
+        if (this.outage.held && !probe && holdable) throw new ModelHeld();
         const sent = this.#sent(weight);
         this.#inFlight++;
         const started = performance.now();
