@@ -135,8 +135,10 @@ test('5. a thinking model works in every role: 2.5 Pro classifies without runnin
 test('6. the token limiter never passes the quota when estimates are 4× too high', async () => {
   const work = tempDir('trust-tokens');
   // 64 tokens a page on the server against docpool's 258: every estimate is ~4× the real cost.
-  const running = await emulator({ timeScale: 0.05, quota: { 'gemini-2.5-flash': { tpm: 10_000 } }, pdfPageTokens: { 'gemini-2.5-flash': 64 }, latency: { 'gemini-2.5-flash': { medianMs: 2000, sigma: 0 } } });
-  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--quota-window-ms', '3000', '--tpm', 'gemini-2.5-flash=10000,gemini-2.5-pro=100000000', '--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000'], { env: KEY });
+  // The quota binds for many windows, and answers take a third of a window: time enough for
+  // tokens given back early to be spent twice.
+  const running = await emulator({ timeScale: 0.05, quota: { 'gemini-2.5-flash': { tpm: 3000 } }, pdfPageTokens: { 'gemini-2.5-flash': 64 }, latency: { 'gemini-2.5-flash': { medianMs: 20_000, sigma: 0 } } });
+  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--quota-window-ms', '3000', '--tpm', 'gemini-2.5-flash=3000,gemini-2.5-pro=100000000', '--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000'], { env: KEY });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(running.stats().requests.byStatus['429'] ?? 0, 0, 'the server never refused a request for its token quota');
 });
