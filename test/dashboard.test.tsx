@@ -116,7 +116,7 @@ test('mid-run with 429s: rates, stage counts, a paused model with its 429s, spen
   assert.match(frame, /ETA 1:53/);
   assert.match(frame, /files\/s 48\.5 now, 47\.4 avg/);
   assert.match(frame, /classify 20 · extract 8 · done 4,000 · cached 400 · failed 100/);
-  assert.match(frame, /gemini-2\.5-flash\s+16\/16\s+998\/1000\s+640k\/1\.0M\s+37\s+41\s+1820\/5400 ⏸12s/);
+  assert.match(frame, /gemini-2\.5-flash\s+16\/16\s+998\/1000\s+640k\/1\.0M\s+37\s+41\s+1820\/5400 \|\|12s/);
   assert.match(frame, /gemini-2\.5-pro\s+30\/32\s+149\/150/);
   assert.match(frame, /spent \$3\.2100 · projected \$7\.13/);
   assert.match(frame, /classes: vendor_invoice 2,100 · receipt 900 · other 400/);

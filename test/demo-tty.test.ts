@@ -23,13 +23,31 @@ async function waitFor(session: string, pattern: RegExp, timeoutMs: number): Pro
   throw new Error(`screen never matched ${pattern} within ${timeoutMs} ms; last screen:\n${last}`);
 }
 
-/** Starts `docpool demo` in a real pseudo-terminal (a tmux pane, 100×30) in its own folder. */
-function startDemo(session: string): void {
+/** Starts `docpool demo` in a real pseudo-terminal (a tmux pane, 100×30 unless given) in its own folder. */
+function startDemo(session: string, { width = 100, height = 30, args = '' }: { width?: number; height?: number; args?: string } = {}): string {
   const cwd = tempDir(`demo-${session}`);
   // The pane stands for a user's terminal: CI's variables would put Ink in its non-interactive
   // CI mode (last frame only, no keys), so they are left out.
-  const command = `env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} --import ${TSX} ${CLI} demo; echo "EXIT=$?"; sleep 60`;
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', cwd, command);
+  const command = `env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} --import ${TSX} ${CLI} demo ${args}; echo "EXIT=$?"; sleep 60`;
+  tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), '-c', cwd, command);
+  return cwd;
+}
+
+/** What the terminal shows now: the visible pane only, no scrollback. */
+const visible = (session: string) => tmux('capture-pane', '-t', session, '-p');
+
+/** Rows that must each appear exactly once on a clean screen, whatever the frame's moment. */
+const PANEL_ROWS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['title', /^docpool run \w+ · gemini · /],
+  ['flash row', /^gemini-2\.5-flash\s+\d+\/\d+/],
+  ['pro row', /^gemini-2\.5-pro\s+\d+\/\d+/],
+  ['spend', /^spent \$/],
+  ['footer', /q stop/],
+];
+
+function rowCounts(screenText: string): Record<string, number> {
+  const lines = screenText.split('\n');
+  return Object.fromEntries(PANEL_ROWS.map(([name, pattern]) => [name, lines.filter((line) => pattern.test(line)).length]));
 }
 
 after(() => spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
@@ -54,4 +72,31 @@ test('q stops the demo gracefully: in-flight files finish, the summary says how 
   assert.match(end, /stopped admitting files: stopped on request/);
   assert.match(end, /run the same command again to go on/);
   assert.match(end, /EXIT=130/);
+});
+
+test('every frame replaces the last in a real terminal: each panel row once per screen at several sizes and after a resize', { skip: !hasTmux && 'tmux not installed' }, async () => {
+  for (const [width, height] of [[120, 40], [80, 24]] as const) {
+    const session = `frames-${width}x${height}`;
+    startDemo(session, { width, height, args: '--files 150 --time-scale 0.1' });
+    await waitFor(session, /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
+    const screens: string[] = [];
+    for (let capture = 0; capture < 8; capture++) {
+      if (capture === 5) {
+        tmux('resize-window', '-t', session, '-x', String(width - 17), '-y', String(height - 5));
+        // Until the program has its SIGWINCH, the screen is tmux's own rewrap of the old frame.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      screens.push(visible(session));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    for (const [index, screenText] of screens.entries()) {
+      // A screen caught between the first pass and the summary shows no panel; else each row once.
+      if (!/q stop/.test(screenText)) continue;
+      assert.deepEqual(rowCounts(screenText), Object.fromEntries(PANEL_ROWS.map(([name]) => [name, 1])), `${width}×${height}, capture ${index + 1}:\n${screenText}`);
+    }
+    const titles = screens.map((screenText) => screenText.split('\n').find((line) => line.startsWith('docpool run ')) ?? '');
+    assert.ok(new Set(titles.filter(Boolean)).size > 1, `the numbers move between captures:\n${titles.join('\n')}`);
+    const end = await waitFor(session, /EXIT=\d+/, 120_000);
+    assert.match(end, /EXIT=0/);
+  }
 });

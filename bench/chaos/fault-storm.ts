@@ -29,10 +29,11 @@ export async function faultStorm(files: number): Promise<ScenarioReport> {
   const args = ['run', corpus, '-o', out, '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', '--request-timeout-ms', '2000', '--retry-base-ms', '100', ...UNLIMITED];
   const env = { GEMINI_API_KEY: 'chaos-storm', GOOGLE_API_KEY: '' };
   let waves = 0;
-  // Alternate overload waves and rate-limit bursts while the run is going.
+  // Alternate overloads and rate-limit bursts while the run is going. An overload lasts a time (25
+  // emulated seconds, 0.5 s here) as a real one does: every model answers 503 until it ends.
   const storm = setInterval(() => {
-    const fault = waves % 2 === 0 ? '503' : '429';
-    emulator.configure({ scriptedFaults: [{ fault, count: fault === '503' ? 60 : 40 }] });
+    if (waves % 2 === 0) emulator.configure({ outages: [{ seconds: 25 }], scriptedFaults: [] });
+    else emulator.configure({ scriptedFaults: [{ fault: '429', count: 40 }] });
     waves++;
   }, 1500);
   try {
@@ -50,7 +51,7 @@ export async function faultStorm(files: number): Promise<ScenarioReport> {
     checks.that('retries proportionate: requests ÷ calls ≤ 1.6', requests / needed <= 1.6, `${(requests / needed).toFixed(2)}`);
 
     // Clear skies: a re-run (with --retry-failed for the permanent model failures) finishes the rest.
-    emulator.configure({ faultRates: {}, scriptedFaults: [] });
+    emulator.configure({ faultRates: {}, scriptedFaults: [], outages: [] });
     emulator.resetStats();
     const rerun = await docpool([...args, '--retry-failed'], env, { killAfterMs: WALL_CLOCK_BOUND_MS });
     const after = verify(readRecords(out), corpus, manifest);

@@ -130,7 +130,7 @@ export async function changedMidRun(context: CaseContext): Promise<CaseResult> {
     const truncated: string[] = [];
     const meddle = async () => {
       await waitForLines(`${out}.partial`, 10);
-      const seen = readFileSync(out, 'utf8');
+      const seen = readFileSync(`${out}.partial`, 'utf8');
       const untouched = manifest.filter((entry) => !seen.includes(entry.file));
       for (const entry of untouched.filter(() => rng.chance(0.3))) {
         const path = join(corpus, entry.file);

@@ -33,15 +33,30 @@ export function startDashboard(snapshot: () => DashboardSnapshot, controls: Dash
     exitOnCtrlC: false, // Ctrl-C is the graceful stop, handled by the run like SIGINT
     patchConsole: false,
     maxFps: 5,
-    // Rewrite only the lines that changed: most of the panel is steady between frames.
-    incrementalRendering: true,
+    // Erase and rewrite the whole frame each time. Ink's incremental writer rewrites only changed
+    // lines, anchored by counting rows up from the bottom of the last frame, so any line the
+    // terminal lays out differently from Ink's count shifts every later update and leaves stale
+    // rows on screen (seen in tmux at 120×40). A frame of ~25 short lines costs little to rewrite.
+    incrementalRendering: false,
   });
+  // On a resize the terminal rewraps the last frame's rows, so Ink's erase (as many rows as the
+  // frame had) no longer covers them, and Ink's own re-render would draw a frame still sized for
+  // the old terminal. So, before Ink's handler: clear the visible screen, then redraw at once at
+  // the new size (a synchronous re-render reads the new columns and rows).
+  const clearOnResize = () => {
+    stream.write('\x1b[2J\x1b[H');
+    instance.rerender(<App snapshot={snapshot} controls={controls} />);
+  };
+  stream.prependListener('resize', clearOnResize);
   // Closed once: a second unmount would draw the last frame again, over the summary that follows.
   let closing: Promise<void> | undefined;
   return {
     close: () =>
       (closing ??= (async () => {
+        // The last frame shows the final counts, not the last periodic sample (drawn synchronously).
+        instance.rerender(<Dashboard snapshot={snapshot()} width={frameWidth(stream)} height={frameHeight(stream)} />);
         instance.unmount();
+        stream.off('resize', clearOnResize);
         await instance.waitUntilExit().catch(() => {});
       })()),
   };
@@ -62,5 +77,13 @@ function App({ snapshot, controls }: { snapshot: () => DashboardSnapshot; contro
     else if (input === '-') controls.changeConcurrency(-1);
     else if (input === 'q' || (key.ctrl && input === 'c')) controls.stop();
   }, { isActive: isRawModeSupported });
-  return <Dashboard snapshot={current} width={Math.max(40, stdout.columns ?? 80)} height={Math.max(12, stdout.rows ?? 24)} />;
+  return <Dashboard snapshot={current} width={frameWidth(stdout)} height={frameHeight(stdout)} />;
+}
+
+function frameWidth(stream: NodeJS.WriteStream): number {
+  return Math.max(40, stream.columns ?? 80);
+}
+
+function frameHeight(stream: NodeJS.WriteStream): number {
+  return Math.max(12, stream.rows ?? 24);
 }

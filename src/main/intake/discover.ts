@@ -24,7 +24,9 @@ interface Frame {
 /**
  * Walks the given files and folders depth-first and yields every matching file as it is found.
  * Memory is bounded by the folder depth, never by the number of files: paths are streamed from
- * open directory handles, not collected. Symlinks are followed; a link back to a folder already
+ * open directory handles, not collected. Each real file is yielded once: overlapping inputs are
+ * reduced to the outermost walk, and a symbolic link is followed only when its target lies outside
+ * every input (otherwise the walk reaches the target itself). A link back to a folder already
  * open on the current branch is a loop and is reported, not followed. Unreadable folders and
  * files that vanish mid-walk are reported and the walk goes on.
  *

@@ -15,7 +15,6 @@ import type { Sink } from './sink.ts';
  */
 export class ResultsFile {
   readonly #partial: Sink;
-  #failed = false;
 
   private constructor(
     readonly out: string,
@@ -29,7 +28,7 @@ export class ResultsFile {
     const openAt = sinkFor(out, profile);
     const path = resolve(out);
     checkWritable(path, out);
-    return new ResultsFile(path, (at) => openAt(at));
+    return new ResultsFile(path, openAt);
   }
 
   /** Streams one finished file's line; a failed write stops the run with what to do (nothing is lost: LMDB has it). */
@@ -37,8 +36,7 @@ export class ResultsFile {
     try {
       await this.#partial.write(record);
     } catch (error) {
-      this.#failed = true;
-      throw new RunAborted('OUTPUT_WRITE_FAILED', `cannot write ${this.out}.partial (${reason(error)}); every answer is saved in the state folder: free some space, then run again or use docpool export`);
+      throw writeFailed(`${this.out}.partial`, error);
     }
   }
 
@@ -57,15 +55,15 @@ export class ResultsFile {
       renameSync(temporary, this.out);
     } catch (error) {
       rmSync(temporary, { force: true });
-      throw new RunAborted('OUTPUT_WRITE_FAILED', `cannot write ${this.out} (${reason(error)}); every answer is saved in the state folder: free some space, then run again or use docpool export`);
+      throw writeFailed(this.out, error);
     }
     rmSync(`${this.out}.partial`, { force: true });
     return count;
   }
 
-  /** Closes the partial stream without publishing (when set-up failed before any work). */
+  /** Closes the partial stream without publishing (when set-up failed before any work); safe after publish. */
   async close(): Promise<void> {
-    if (!this.#failed) await this.#partial.close().catch(() => {});
+    await this.#partial.close().catch(() => {});
   }
 }
 
@@ -90,6 +88,8 @@ function checkWritable(path: string, given: string): void {
   }
 }
 
-function reason(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+/** Nothing is lost when the results file cannot be written: every answer is in the state folder. */
+function writeFailed(file: string, error: unknown): RunAborted {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+  return new RunAborted('OUTPUT_WRITE_FAILED', `cannot write ${file} (${reason}); every answer is saved in the state folder: free some space, then run again or use docpool export`);
 }

@@ -64,6 +64,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
   let attempts = 0;
   let rateLimitedAttempts = 0;
   const spent = () => ({ ...usage, costUsd: call.pricing.cost(call.model, usage.input, usage.output + usage.thinking) });
+  const interrupted = (): StepOutcome => ({ ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() });
 
   for (;;) {
     let response: GenerateContentResponse;
@@ -74,7 +75,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       if (policy.rideOutOutages) ({ probe } = await call.limiter.outage.enter(policy.stopSignal));
     } catch (error) {
       if (error instanceof AdmissionStopped) throw error;
-      return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
+      return interrupted();
     }
     try {
       response = await call.limiter.schedule(
@@ -87,7 +88,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       );
     } catch (error) {
       if (error instanceof ModelHeld) continue; // never sent: back to the outage gate
-      if (policy.stopSignal.aborted) return { ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() };
+      if (policy.stopSignal.aborted) return interrupted();
       const failure = classifyApiFailure(error);
       if (failure.kind !== 'retryable') call.limiter.outage.answered(probe, sentAt);
       if (failure.kind === 'fatal') throw new RunAborted(failure.code, failure.message);
