@@ -24,8 +24,7 @@ async function waitFor(session: string, pattern: RegExp, timeoutMs: number): Pro
 }
 
 /** Starts `docpool demo` in a real pseudo-terminal (a tmux pane, 100×30 unless given) in its own folder. */
-function startDemo(session: string, { width = 100, height = 30, args = '' }: { width?: number; height?: number; args?: string } = {}): string {
-  const cwd = tempDir(`demo-${session}`);
+function startDemo(session: string, { width = 100, height = 30, args = '', cwd = tempDir(`demo-${session}`) }: { width?: number; height?: number; args?: string; cwd?: string } = {}): string {
   // The pane stands for a user's terminal: CI's variables would put Ink in its non-interactive
   // CI mode (last frame only, no keys), so they are left out.
   const command = `env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} --import ${TSX} ${CLI} demo ${args}; echo "EXIT=$?"; sleep 60`;
@@ -99,4 +98,16 @@ test('every frame replaces the last in a real terminal: each panel row once per 
     const end = await waitFor(session, /EXIT=\d+/, 120_000);
     assert.match(end, /EXIT=0/);
   }
+});
+
+test('a second demo in the same folder demonstrates again: a live first pass with the dashboard, then the cache', { skip: !hasTmux && 'tmux not installed' }, async () => {
+  const cwd = startDemo('again-1', { args: '--files 60 --time-scale 0.05' });
+  assert.match(await waitFor('again-1', /EXIT=\d+/, 120_000), /EXIT=0/);
+  startDemo('again-2', { args: '--files 60 --time-scale 0.05', cwd });
+  // The kept corpus is reused, but the state starts empty: the first pass is live work again.
+  const live = await waitFor('again-2', /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
+  assert.match(live, /using the sample corpus in/);
+  const end = await waitFor('again-2', /EXIT=\d+/, 120_000);
+  assert.match(end, /60 files in [\d.]+ s \([\d.]+ files\/s\): [1-9][\d,]* answered/);
+  assert.match(end, /the second pass made 0 API calls/);
 });

@@ -84,6 +84,13 @@ test('2. a refusal that holds for the whole run stops it: exit 3, what to fix, n
   const status = JSON.parse((await runCli(['status', '--db', join(smallWork, 'db'), '--json'])).stdout);
   assert.equal(status.runs[0].failed, 0, 'no file was marked failed');
 
+  // An endpoint that refuses every connection from the start is a wrong address, not an outage to wait out.
+  const startedAt = Date.now();
+  const unreachable = await runCli(runArgs('http://127.0.0.1:9', tempDir('trust-unreachable'), '--retry-base-ms', '10'), { env: KEY });
+  assert.equal(unreachable.code, 3, unreachable.stderr);
+  assert.match(unreachable.stderr, /cannot reach the API .*check --base-url/);
+  assert.ok(Date.now() - startedAt < 30_000, 'it stops at once, not after the outage give-up time');
+
   const fixed = await emulator();
   const next = await runCli(runArgs(fixed.url, smallWork), { env: KEY });
   assert.equal(next.code, 0, next.stderr);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { admissionWindow, type Config, mebibytes } from '../config.ts';
@@ -19,7 +20,7 @@ import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { OfflineProvider } from '../providers/offline-provider.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { FileRecord } from '../state/record.ts';
-import type { RunInfo, RunState } from '../state/store.ts';
+import type { RunFileState, RunInfo, RunState } from '../state/store.ts';
 import { RunLock } from '../state/run-lock.ts';
 import { Store } from '../state/store.ts';
 
@@ -55,6 +56,8 @@ export class RunSession {
   #inputs: readonly string[] = [];
   #resume: ResumeState | undefined;
   #createdAt = Date.now();
+  /** When this attempt started: records committed since are this attempt's own. */
+  readonly #createdAtAttempt = Date.now();
 
   private constructor(
     private readonly paths: readonly string[],
@@ -160,7 +163,7 @@ export class RunSession {
     let end = pipelineEnd;
     try {
       // Whatever ended the attempt, the results file now holds every committed record of the run.
-      await this.#results!.publish(projectRecords(this.#store!.runFiles(this.#runId)));
+      await this.#results!.publish(recordsToPublish(this.#store!.runFiles(this.#runId), this.#createdAtAttempt));
     } catch (error) {
       if (!(error instanceof RunAborted)) throw error;
       end = { kind: 'aborted', code: error.code, message: error.message };
@@ -201,8 +204,15 @@ export class RunSession {
   }
 }
 
-function* projectRecords(states: Iterable<{ readonly record: FileRecord }>): Generator<FileRecord> {
-  for (const state of states) yield state.record;
+/**
+ * The run's records for the results file: everything this attempt committed, and from earlier
+ * attempts the records of files that still exist (a file deleted since is no longer part of the run;
+ * one stat per older record, about a second for 100,000).
+ */
+function* recordsToPublish(states: Iterable<RunFileState>, attemptStartedAt: number): Generator<FileRecord> {
+  for (const state of states) {
+    if ((state.committedAt ?? 0) >= attemptStartedAt || existsSync(state.record.path)) yield state.record;
+  }
 }
 
 function endState(end: PipelineEnd): RunState {

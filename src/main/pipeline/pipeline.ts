@@ -109,7 +109,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
       if (!finished || end.kind === 'aborted') return;
       try {
         // Commit, then write, then count: a file is never reported done before its state is saved.
-        if (!finished.carriedOver) await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat });
+        if (!finished.carriedOver) await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat, committedAt: Date.now() });
         await options.sink.write(finished.record);
         options.stats.finished(finished.record, finished.carriedOver);
       } catch (error) {

@@ -40,6 +40,8 @@ export interface RunInfo {
 export interface RunFileState {
   readonly record: FileRecord;
   readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ino: number } | null;
+  /** When the record was committed (ms since the epoch): tells this attempt's records from older ones. */
+  readonly committedAt?: number;
 }
 
 /**

@@ -115,6 +115,10 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       }
       // The model is down as a whole: the guard paces the retry, and it costs this file no attempt.
       const held = call.limiter.outage.failed(probe, sentAt) && policy.rideOutOutages;
+      // Connections refused from the start are a wrong endpoint or no network, not an outage to wait out.
+      if (held && failure.code === 'API_NETWORK' && !call.limiter.outage.everAnswered) {
+        throw new RunAborted('API_UNREACHABLE', `cannot reach the API for ${call.model}: ${failure.message}; check --base-url (or GOOGLE_GEMINI_BASE_URL) and the network`);
+      }
       if (!held && ++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
       call.limiter.retried();
       call.onRetry?.(failure);

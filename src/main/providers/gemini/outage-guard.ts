@@ -42,6 +42,7 @@ export class OutageGuard {
   #probeDelayMs: number;
   #outages = 0;
   #probes = 0;
+  #everAnswered = false;
   #wake: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
 
@@ -51,6 +52,11 @@ export class OutageGuard {
 
   get held(): boolean {
     return this.#heldSince !== undefined;
+  }
+
+  /** Whether the model has answered anything in this run (an endpoint that never has is likely misconfigured). */
+  get everAnswered(): boolean {
+    return this.#everAnswered;
   }
 
   /**
@@ -81,6 +87,7 @@ export class OutageGuard {
    * probe's answer counts: an answer to a request sent before the outage says nothing about now.
    */
   answered(probe: boolean, sentAt: number): void {
+    this.#everAnswered = true;
     if (this.#heldSince !== undefined && !probe) return;
     // An answer to a request sent before the latest failure was sent is older news than the failure.
     if (!probe && sentAt < this.#lastFailureSentAt) return;
