@@ -114,8 +114,11 @@ export async function securityChecks(): Promise<ScenarioReport> {
     // Error paths: a refused key (as GOOGLE_API_KEY too), an unreachable endpoint, a timeout.
     runs.push(await docpool(args('refused.jsonl'), { GEMINI_API_KEY: `${CANARY}-revoked`, GOOGLE_API_KEY: '' }));
     runs.push(await docpool([...args('unreachable.jsonl', '--max-attempts', '2', '--retry-base-ms', '10'), '--base-url', 'http://127.0.0.1:9'], env));
-    runs.push(await docpool(['status', '--db', db, '--json'], env));
-    runs.push(await docpool(['export', '-o', join(work, 'export.csv'), '--db', db], env));
+    const status = await docpool(['status', '--db', db, '--json'], env);
+    runs.push(status);
+    // The run that answered the hostile invoices (the unreachable endpoint's run is a run of its own).
+    const answered = (JSON.parse(status.stdout) as { runs: Array<{ id: string; done: number }> }).runs.sort((a, b) => b.done - a.done)[0]!.id;
+    runs.push(await docpool(['export', '-o', join(work, 'export.csv'), '--db', db, '--run', answered], env));
     const outputs = runs.flatMap((run) => [run.stdout, run.stderr]);
     const leakedIn = [...outputs.filter((text) => text.includes(CANARY)).map(() => 'a process output'), ...filesUnder(work).filter((path) => readFileSync(path).includes(CANARY))];
     checks.that('the API key appears in no output, results, export, log or LMDB file', leakedIn.length === 0, leakedIn.join(', '));
