@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type EmulatedModel, INLINE_PAYLOAD_LIMIT_BYTES, type ThinkingRule } from './catalogue.ts';
+import type { EmulatedModel, ThinkingRule } from './catalogue.ts';
 import type { FaultKind } from './config.ts';
 import { fillSchema } from './fill-schema.ts';
 import { COUNT_TOKENS_REQUEST, GENERATE_CONTENT_REQUEST, readProtoJson } from './proto-json.ts';
@@ -14,7 +14,6 @@ export type Outcome =
   | { readonly kind: 'stall' }
   | { readonly kind: 'reset'; readonly delayMs: number };
 
-/** Output length when the request sets none: the model's own limit, as the service does. */
 export function respond(error: wire.WireError, delayMs = 0): Outcome {
   return { kind: 'respond', status: error.status, body: error.body, delayMs };
 }
@@ -160,6 +159,3 @@ function thinkingFor(rule: ThinkingRule | undefined, thinking: NonNullable<Gener
   const drawn = 200 + (Number.parseInt(digest.slice(0, 6), 16) % 1200);
   return Math.max(Math.min(drawn, cap), explicit ? Math.min(rule.minBudget, cap) : 0);
 }
-
-/** The largest body a request may have: the inline limit (the Files API takes larger documents). */
-export const MAX_REQUEST_BYTES = INLINE_PAYLOAD_LIMIT_BYTES;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { admissionWindow, type Config, mebibytes } from '../config.ts';
+import { admissionWindow, type Config } from '../config.ts';
 import { EXIT, RunAborted } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
@@ -9,7 +9,7 @@ import { Pricing } from '../models/pricing.ts';
 import { worstCaseCostPerFile } from '../models/request-budget.ts';
 import { ResultsFile } from '../output/results-file.ts';
 import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';
-import { PreparePool } from '../pipeline/prepare-pool.ts';
+import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { resumeBanner, resumeState, runIdentity, type ResumeState } from '../pipeline/run-identity.ts';
 import { loadProfile, type Profile } from '../profiles/profile.ts';
 import { LiveView } from '../progress/live-view.ts';
@@ -55,9 +55,10 @@ export class RunSession {
   #runId = '';
   #inputs: readonly string[] = [];
   #resume: ResumeState | undefined;
-  #createdAt = Date.now();
   /** When this attempt started: records committed since are this attempt's own. */
-  readonly #createdAtAttempt = Date.now();
+  readonly #attemptStartedAt = Date.now();
+  /** When the run was first started (an earlier attempt's time when resuming). */
+  #createdAt = this.#attemptStartedAt;
 
   private constructor(
     private readonly paths: readonly string[],
@@ -136,8 +137,7 @@ export class RunSession {
     return runPipeline({
       paths,
       include: config.include,
-      pageWindow: config.pages,
-      maxFileBytes: mebibytes(config.maxFileMb),
+      taskFor: (path, buildSubset) => prepareTask(config, path, buildSubset),
       window: admissionWindow(config),
       profile,
       provider,
@@ -163,7 +163,7 @@ export class RunSession {
     let end = pipelineEnd;
     try {
       // Whatever ended the attempt, the results file now holds every committed record of the run.
-      await this.#results!.publish(recordsToPublish(this.#store!.runFiles(this.#runId), this.#createdAtAttempt));
+      await this.#results!.publish(recordsToPublish(this.#store!.runFiles(this.#runId), this.#attemptStartedAt));
     } catch (error) {
       if (!(error instanceof RunAborted)) throw error;
       end = { kind: 'aborted', code: error.code, message: error.message };

@@ -1,6 +1,7 @@
 import { forEachBounded } from '../intake/bounded.ts';
 import { type Discovered, discover } from '../intake/discover.ts';
 import { resultKey } from '../state/fingerprint.ts';
+import type { PrepareTask } from '../../workers/protocol.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { type FileRecord, isRetryableCode, ZERO_USAGE } from '../state/record.ts';
@@ -15,8 +16,8 @@ import type { Store } from '../state/store.ts';
 export interface PipelineOptions {
   readonly paths: readonly string[];
   readonly include: readonly string[];
-  readonly pageWindow: number;
-  readonly maxFileBytes: number;
+  /** The prepare task for a file (the page window and size limit come from the config). */
+  readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
   /** Files admitted and not yet finished: the bound on memory, whatever the number of files. */
   readonly window: number;
   readonly profile: Profile;
@@ -163,7 +164,8 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
 
   options.stats.fileRead();
   const prepared = await inPhase(options.stats, 'preparing', () =>
-    options.pool.prepare({ path, pageWindow: options.pageWindow, maxFileBytes: options.maxFileBytes, buildSubset: options.provider.name === 'gemini' }),
+    // Only Gemini reads the page subset; the offline rules need the text alone.
+    options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini')),
   );
   if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
