@@ -35,14 +35,21 @@ export interface CliOptions {
   readonly cwd?: string;
   /** Called once the child is spawned, e.g. to sample its RSS or signal it. */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Run inside a pseudo-terminal of this size (util-linux `script`), so the dashboard is drawn as a
+   * user would see it; everything the terminal shows lands in `stderr` (and `stdout`).
+   */
+  readonly terminal?: { readonly columns: number; readonly rows: number };
 }
 
 /** Runs `docpool …` as a user would. */
 export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_ENV, options: CliOptions = {}): Promise<CliRun> {
-  const { killAfterMs, uid, gid, cwd, onSpawn } = options;
+  const { killAfterMs, uid, gid, cwd, onSpawn, terminal } = options;
   const started = performance.now();
+  const command = [process.execPath, '--import', TSX, CLI, ...args];
+  const [file, ...argv] = terminal ? ['script', '-qec', `stty cols ${terminal.columns} rows ${terminal.rows}; exec ${command.map(shellQuote).join(' ')}`, '/dev/null'] : command;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], uid, gid, cwd });
+    const child = spawn(file!, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], uid, gid, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -52,6 +59,7 @@ export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_EN
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (terminal) stderr += stdout;
       resolve({ code, signal, stdout, stderr, wallSeconds: (performance.now() - started) / 1000, pid: child.pid ?? 0 });
     });
   });
@@ -65,9 +73,12 @@ export function summaryOf(run: CliRun): { files: number; seconds: number; filesP
     seconds: number(/ files in ([\d.]+) s/),
     filesPerSecond: number(/\(([\d.]+) files\/s\)/),
     filesRead: number(/read {5}([\d,]+) files read/),
-    eventLoopP99Ms: number(/event loop p99 ([\d.]+) ms/),
+    // The summary's health line (a dashboard frame shows "event loop p99 … ms ·" too).
+    eventLoopP99Ms: number(/event loop p99 ([\d.]+) ms, peak RSS/),
     peakRssMb: number(/peak RSS (\d+) MB/),
   };
 }
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;

@@ -18,17 +18,22 @@ export interface ScaleRow {
 export async function scaleRun(source: string, files: number): Promise<ScaleRow> {
   const work = scratch('scale');
   try {
-    const originals = parseManifest(readFileSync(join(source, 'manifest.jsonl'), 'utf8')).map((entry) => join(source, entry.file));
-    const tree = join(work, 'tree');
-    for (let index = 0; index < files; index++) {
-      const folder = join(tree, `f${Math.floor(index / 1000)}`);
-      if (index % 1000 === 0) mkdirSync(folder, { recursive: true });
-      linkSync(originals[index % originals.length]!, join(folder, `${index}.pdf`));
-    }
+    const tree = hardLinkTree(source, files, join(work, 'tree'));
     const run = await docpool(['run', tree, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--provider', 'offline', '--no-tui'], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' });
     const summary = summaryOf(run);
     return { files, filesPerSecond: Math.round(summary.filesPerSecond), peakRssMb: summary.peakRssMb, eventLoopP99Ms: summary.eventLoopP99Ms };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** `files` paths under `tree`, a thousand to a folder, each a hard link to one of the source corpus's files. */
+export function hardLinkTree(source: string, files: number, tree: string): string {
+  const originals = parseManifest(readFileSync(join(source, 'manifest.jsonl'), 'utf8')).map((entry) => join(source, entry.file));
+  for (let index = 0; index < files; index++) {
+    const folder = join(tree, `f${Math.floor(index / 1000)}`);
+    if (index % 1000 === 0) mkdirSync(folder, { recursive: true });
+    linkSync(originals[index % originals.length]!, join(folder, `${index}.pdf`));
+  }
+  return tree;
 }

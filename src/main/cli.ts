@@ -8,7 +8,9 @@ import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
 import { exportRun } from './commands/export.ts';
 import { runCommand } from './commands/run.ts';
-import { formatStatus, openExistingStore, readStateStatus } from './commands/status.ts';
+import { formatStatus, readStateStatus } from './commands/status.ts';
+import { openExistingStore } from './commands/existing-state.ts';
+import { writeReport } from './commands/report.ts';
 import { TIERS } from './models/catalogue.ts';
 
 const program = new Command('docpool')
@@ -107,6 +109,17 @@ program
     } finally {
       await store.close();
     }
+  });
+
+program
+  .command('report')
+  .description('one self-contained HTML report of a run (charts, spend, failures, slowest files), from the state folder alone')
+  .option('-o, --out <file>', 'report file', 'report.html')
+  .option('--db <dir>', 'LMDB state folder', '.docpool')
+  .option('--run <id>', 'which run (default: the latest; see docpool status)')
+  .action(async (flags: { out: string; db: string; run?: string }) => {
+    const report = await writeReport(flags);
+    process.stdout.write(`wrote the report of run ${report.runId} (${report.files} files) to ${report.out}\n`);
   });
 
 program

@@ -1,35 +1,28 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
 // (tsx outside the project folder finds no tsconfig; the pragmas pin the JSX transform either way.)
-import { render, useInput, useStdin, useStdout } from 'ink';
+import { render, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import { Dashboard } from './dashboard.tsx';
-
-export interface DashboardControls {
-  readonly togglePause: () => void;
-  /** +1 or -1: one step of API concurrency up or down. */
-  readonly changeConcurrency: (direction: 1 | -1) => void;
-  readonly stop: () => void;
-}
 
 export interface LiveDashboard {
   /** Draws the last frame and leaves the screen to the summary. */
   close(): Promise<void>;
 }
 
-/**
- * Five frames a second: smooth to the eye for numbers that change every second, and half the
- * layout work of 10 fps on the main thread, which also runs the pipeline (measured: event-loop
- * p99 is what the dashboard costs the run).
- */
-const FRAME_MS = 200;
+/** Five frames a second: smooth to the eye for numbers that change every second. */
+export const FRAME_MS = 200;
 
-/** Renders the dashboard on stderr (stdout stays free for data), reading a fresh snapshot each frame. */
-export function startDashboard(snapshot: () => DashboardSnapshot, controls: DashboardControls, stream: NodeJS.WriteStream = process.stderr): LiveDashboard {
-  const instance = render(<App snapshot={snapshot} controls={controls} />, {
+/**
+ * Renders the dashboard on a terminal stream (stderr's: stdout stays free for data), reading the
+ * latest snapshot each frame. Runs in the dashboard thread (render-thread.ts); keys are read on
+ * the main thread.
+ */
+export function startDashboard(snapshot: () => DashboardSnapshot, stream: NodeJS.WriteStream, stdin: NodeJS.ReadStream): LiveDashboard {
+  const instance = render(<App snapshot={snapshot} />, {
     stdout: stream,
-    stdin: process.stdin,
+    stdin,
     exitOnCtrlC: false, // Ctrl-C is the graceful stop, handled by the run like SIGINT
     patchConsole: false,
     maxFps: 5,
@@ -45,7 +38,7 @@ export function startDashboard(snapshot: () => DashboardSnapshot, controls: Dash
   // the new size (a synchronous re-render reads the new columns and rows).
   const clearOnResize = () => {
     stream.write('\x1b[2J\x1b[H');
-    instance.rerender(<App snapshot={snapshot} controls={controls} />);
+    instance.rerender(<App snapshot={snapshot} />);
   };
   stream.prependListener('resize', clearOnResize);
   // Closed once: a second unmount would draw the last frame again, over the summary that follows.
@@ -62,21 +55,13 @@ export function startDashboard(snapshot: () => DashboardSnapshot, controls: Dash
   };
 }
 
-function App({ snapshot, controls }: { snapshot: () => DashboardSnapshot; controls: DashboardControls }) {
+function App({ snapshot }: { snapshot: () => DashboardSnapshot }) {
   const [current, setCurrent] = useState(snapshot);
   const { stdout } = useStdout();
-  // Keys need a terminal on stdin; piped input still gets the picture, and Ctrl-C still stops.
-  const { isRawModeSupported } = useStdin();
   useEffect(() => {
     const timer = setInterval(() => setCurrent(snapshot()), FRAME_MS);
     return () => clearInterval(timer);
   }, [snapshot]);
-  useInput((input, key) => {
-    if (input === 'p') controls.togglePause();
-    else if (input === '+' || input === '=') controls.changeConcurrency(1);
-    else if (input === '-') controls.changeConcurrency(-1);
-    else if (input === 'q' || (key.ctrl && input === 'c')) controls.stop();
-  }, { isActive: isRawModeSupported });
   return <Dashboard snapshot={current} width={frameWidth(stdout)} height={frameHeight(stdout)} />;
 }
 

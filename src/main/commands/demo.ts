@@ -4,6 +4,7 @@ import { generateCorpus } from '../../corpus/generate.ts';
 import { startEmulator } from '../../emulator/server.ts';
 import { loadConfig } from '../config.ts';
 import { EXIT } from '../errors.ts';
+import { writeReport } from './report.ts';
 import { runCommand } from './run.ts';
 
 /** Where the demo keeps its sample corpus (kept between runs) and its state (fresh each time). */
@@ -55,11 +56,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     process.stderr.write('\nsecond pass: the same command again — answers come from the LMDB cache\n');
     const second = await runCommand([corpus], config, io);
     const calls = emulator.stats().requests.total - before;
+    await writeReport({ db: state, out: resolve(DEMO_DIR, 'report.html') });
     process.stderr.write(
       [
         '',
         `the second pass made ${calls} API calls.`,
         `results: ${join(DEMO_DIR, 'results.jsonl')} (ground truth: ${join(DEMO_DIR, 'corpus', 'manifest.jsonl')})`,
+        `report:  ${join(DEMO_DIR, 'report.html')} (open it in a browser; \`docpool report\` makes one for any run)`,
         'on your own files, with your key:',
         '  export GEMINI_API_KEY=...',
         '  docpool estimate ./invoices                # what it will cost, no API call',

@@ -13,6 +13,7 @@ import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { resumeBanner, resumeState, runIdentity, type ResumeState } from '../pipeline/run-identity.ts';
 import { loadProfile, type Profile } from '../profiles/profile.ts';
 import { LiveView } from '../progress/live-view.ts';
+import { RunSampler } from '../progress/run-sampler.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { formatRunSummary } from '../progress/run-summary.ts';
 import { chooseProvider } from '../providers/choose-provider.ts';
@@ -52,6 +53,7 @@ export class RunSession {
   #lock: RunLock | undefined;
   #signals: StopSignals | undefined;
   #view: LiveView | undefined;
+  #sampler: RunSampler | undefined;
   #runId = '';
   #inputs: readonly string[] = [];
   #resume: ResumeState | undefined;
@@ -91,6 +93,7 @@ export class RunSession {
       notify: (message) => io.stderr.write(message),
       stopSignal: this.#hardStop.signal,
       onRetry: () => this.#stats.retried(),
+      onAnswer: (step, model, usage) => this.#stats.answered(step, model, usage),
     });
     this.#store = Store.open(resolve(config.db));
     this.#lock = RunLock.acquire(resolve(config.db));
@@ -107,7 +110,8 @@ export class RunSession {
       if (!this.#view?.drawing) io.stderr.write(message);
     });
     const limiters = this.#provider instanceof GeminiProvider ? this.#provider.limiters() : [];
-    this.#view = await LiveView.start(
+    this.#sampler = new RunSampler({ store: this.#store, runId: this.#runId, attemptStartedAt: this.#attemptStartedAt, stats: this.#stats, limiters: () => limiters.map((limiter) => limiter.stats()) });
+    this.#view = LiveView.start(
       {
         runId: this.#runId,
         provider: this.#provider.name,
@@ -160,6 +164,7 @@ export class RunSession {
   /** Records how the run ended, prints the summary, and returns the exit code. */
   async finish(pipelineEnd: PipelineEnd): Promise<number> {
     const snapshot = this.#stats.snapshot();
+    await this.#sampler?.stop();
     let end = pipelineEnd;
     try {
       // Whatever ended the attempt, the results file now holds every committed record of the run.
@@ -170,7 +175,7 @@ export class RunSession {
     }
     await this.#saveRun(endState(end));
     await this.#view?.close();
-    this.io.stderr.write(`${formatRunSummary(snapshot, end, this.config.out)}\n`);
+    this.io.stderr.write(`${formatRunSummary(snapshot, end, { out: this.config.out, db: this.config.db })}\n`);
     if (this.#view) this.io.stderr.write(`${this.#view.healthLine()}\n`);
     if (end.kind === 'aborted') return EXIT.aborted;
     if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
@@ -180,7 +185,7 @@ export class RunSession {
   async close(): Promise<void> {
     this.#signals?.dispose();
     await this.#view?.close();
-    await Promise.all([this.#pool.close(), this.#provider?.close(), this.#results?.close()]);
+    await Promise.all([this.#pool.close(), this.#provider?.close(), this.#results?.close(), this.#sampler?.stop()]);
     await this.#store?.close();
     this.#lock?.release();
   }
@@ -190,6 +195,7 @@ export class RunSession {
     const previous = this.#resume?.previous;
     const snapshot = this.#stats.snapshot();
     const discovered = state !== 'running' && snapshot.discoveryDone ? snapshot.discovered : previous?.discovered;
+    const { config, profile } = this;
     const run: RunInfo = {
       id: this.#runId,
       inputs: this.#inputs,
@@ -199,6 +205,15 @@ export class RunSession {
       filesRead: snapshot.filesRead,
       statHits: snapshot.statHits,
       ...(discovered === undefined ? {} : { discovered }),
+      settings: {
+        provider: this.#provider!.name,
+        profile: profile.name,
+        classifyModel: config.classifyModel,
+        extractModel: config.extractModel,
+        pages: config.pages,
+        inputMode: config.inputMode,
+        quotaWindowMs: config.quotaWindowMs,
+      },
     };
     await this.#store!.putRun(run);
   }

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { resolve } from 'node:path';
 import type { RunInfo, Store } from '../state/store.ts';
-import { STORE_LAYOUT, Store as StoreClass } from '../state/store.ts';
+import { STORE_LAYOUT } from '../state/store.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
 import { count } from '../progress/numbers.ts';
 
@@ -31,13 +29,6 @@ export interface StateStatus {
 }
 
 const EXAMPLES = 3;
-
-/** Opens an existing state folder; `status` and `export` never create one. */
-export function openExistingStore(db: string): Store {
-  const folder = resolve(db);
-  if (!existsSync(join(folder, 'data.mdb'))) throw new UsageError(`--db: no docpool state folder at ${folder}; run \`docpool run\` first (or point --db at one)`);
-  return StoreClass.open(folder);
-}
 
 /** Everything `docpool status` reports, read from LMDB alone. */
 export function readStateStatus(store: Store, folder: string): StateStatus {

@@ -1,6 +1,7 @@
-import { accessSync, constants, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { RunAborted, UsageError } from '../errors.ts';
+import { renameSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RunAborted } from '../errors.ts';
+import { checkOutputPath } from './output-path.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { FileRecord } from '../state/record.ts';
 import { sinkFor } from './open-sink.ts';
@@ -27,7 +28,7 @@ export class ResultsFile {
   static open(out: string, profile: () => Profile): ResultsFile {
     const openAt = sinkFor(out, profile);
     const path = resolve(out);
-    checkWritable(path, out);
+    checkOutputPath(path, out, 'a file name ending in .jsonl or .csv');
     return new ResultsFile(path, openAt);
   }
 
@@ -64,27 +65,6 @@ export class ResultsFile {
   /** Closes the partial stream without publishing (when set-up failed before any work); safe after publish. */
   async close(): Promise<void> {
     await this.#partial.close().catch(() => {});
-  }
-}
-
-function checkWritable(path: string, given: string): void {
-  const folder = dirname(path);
-  let isFolder: boolean;
-  try {
-    isFolder = statSync(folder).isDirectory();
-  } catch {
-    throw new UsageError(`--out: the folder ${folder} does not exist; create it or give -o a path in an existing folder (got "${given}")`);
-  }
-  if (!isFolder) throw new UsageError(`--out: ${folder} is not a folder (got "${given}")`);
-  try {
-    accessSync(folder, constants.W_OK);
-  } catch {
-    throw new UsageError(`--out: cannot write in ${folder} (permission denied); choose another -o`);
-  }
-  try {
-    if (statSync(path).isDirectory()) throw new UsageError(`--out: ${path} is a folder; give a file name ending in .jsonl or .csv`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
   }
 }
 

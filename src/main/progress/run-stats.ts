@@ -1,6 +1,7 @@
 import { FailureTally } from './failure-tally.ts';
 import { RateWindow } from './rate-window.ts';
-import type { FileRecord } from '../state/record.ts';
+import type { FileRecord, Step, TokenUsage } from '../state/record.ts';
+import type { StepSpend } from '../state/run-sample.ts';
 
 /** Where a file is in its life (STYLE: each file's lifecycle is a union). */
 export type FilePhase = 'preparing' | 'classifying' | 'extracting';
@@ -21,6 +22,8 @@ export interface RunSnapshot {
   readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
   readonly costUsd: number;
   readonly retries: number;
+  /** What each step on each model has cost this attempt, answer by answer. */
+  readonly spend: readonly StepSpend[];
   readonly recentErrors: ReadonlyArray<{ readonly path: string; readonly code: string; readonly message: string }>;
   readonly filesPerSecond: number;
   /** Files whose bytes the workers read and hashed this run. */
@@ -65,6 +68,7 @@ export class RunStats {
   readonly #failures = new FailureTally(1);
   readonly #recent: Array<{ path: string; code: string; message: string }> = [];
   readonly #rates = new RateWindow();
+  readonly #spend = new Map<string, StepSpend>();
 
   discovered(): void {
     this.#discovered++;
@@ -96,6 +100,21 @@ export class RunStats {
 
   resumedFile(): void {
     this.#resumed++;
+  }
+
+  /** An API answer arrived (and was paid for), whatever becomes of it. */
+  answered(step: Step, model: string, usage: TokenUsage): void {
+    const key = `${step}\u0000${model}`;
+    const sofar = this.#spend.get(key) ?? { step, model, answers: 0, input: 0, output: 0, thinking: 0, costUsd: 0 };
+    this.#spend.set(key, {
+      step,
+      model,
+      answers: sofar.answers + 1,
+      input: sofar.input + usage.input,
+      output: sofar.output + usage.output,
+      thinking: sofar.thinking + usage.thinking,
+      costUsd: sofar.costUsd + usage.costUsd,
+    });
   }
 
   /**
@@ -147,6 +166,7 @@ export class RunStats {
       tokens: { ...this.#tokens },
       costUsd: this.#costUsd,
       retries: this.#retries,
+      spend: [...this.#spend.values()],
       recentErrors: [...this.#recent],
       filesPerSecond: finished / Math.max(elapsedMs / 1000, 0.001),
       filesRead: this.#filesRead,

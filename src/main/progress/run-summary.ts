@@ -2,9 +2,8 @@ import type { PipelineEnd } from '../pipeline/pipeline.ts';
 import type { RunSnapshot } from './run-stats.ts';
 import { count } from './numbers.ts';
 
-
 /** The end-of-run summary printed on stderr (and after the dashboard closes). */
-export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, out: string): string {
+export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files: { readonly out: string; readonly db: string }): string {
   const seconds = snapshot.elapsedMs / 1000;
   const lines = [
     `docpool: ${count(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${count(snapshot.done)} answered, ${count(snapshot.cached)} from cache, ${count(snapshot.failed)} failed`,
@@ -19,7 +18,8 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, out: s
   lines.push(
     `  read     ${count(snapshot.filesRead)} files read and hashed; ${count(snapshot.statHits)} unchanged files not read; ${count(snapshot.resumed)} carried over from the last attempt`,
     `  tokens   ${count(snapshot.tokens.input)} in, ${count(snapshot.tokens.output)} out, ${count(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${count(snapshot.retries)} retries`,
-    `  results  ${out}`,
+    `  results  ${files.out}`,
+    `  report   docpool report --db ${shellWord(files.db)} -o report.html   (charts, spend, failures: one HTML file)`,
   );
   if (end.kind === 'aborted') lines.push(`docpool: run stopped: ${end.message}`, '  nothing was marked failed; fix the cause and run the same command again.');
   if (end.kind === 'admission_stopped') {
@@ -34,4 +34,9 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, out: s
 export function formatProgressLine(snapshot: RunSnapshot): string {
   const total = snapshot.discoveryDone ? count(snapshot.discovered) : `${count(snapshot.discovered)}+`;
   return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s`;
+}
+
+/** A path as the user can paste it into a shell. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,7 +2,7 @@ import { type Config, limitsFor } from '../config.ts';
 import { Pricing } from '../models/pricing.ts';
 import { UsageError } from '../errors.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { GeminiProvider } from './gemini/gemini-provider.ts';
+import { GeminiProvider, type GeminiProviderOptions } from './gemini/gemini-provider.ts';
 import { OfflineProvider } from './offline-provider.ts';
 import type { Provider } from './provider.ts';
 
@@ -12,6 +12,7 @@ export interface ProviderContext {
   /** Aborts every request in flight when the run must stop now. */
   readonly stopSignal: AbortSignal;
   readonly onRetry: () => void;
+  readonly onAnswer: NonNullable<GeminiProviderOptions['onAnswer']>;
 }
 
 /**
@@ -57,6 +58,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
       rideOutOutages: config.fallback === undefined,
     },
     onRetry: context.onRetry,
+    onAnswer: context.onAnswer,
   });
 }
 

@@ -1,5 +1,5 @@
 import { readByRules } from '../../offline/rules.ts';
-import { fingerprint } from '../state/fingerprint.ts';
+import { fingerprint, rememberedFingerprint } from '../state/fingerprint.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { ZERO_USAGE } from '../state/record.ts';
 import type { Provider, StepInput, StepOutcome } from './provider.ts';
@@ -13,6 +13,7 @@ const RULES_VERSION = 1;
  */
 export class OfflineProvider implements Provider {
   readonly name = 'offline';
+  readonly #fingerprints = new Map<string, string>();
 
   constructor(
     private readonly profile: Profile,
@@ -20,11 +21,11 @@ export class OfflineProvider implements Provider {
   ) {}
 
   classifyFingerprint(): string {
-    return this.#fingerprint('classify', this.profile.classifySchema);
+    return rememberedFingerprint(this.#fingerprints, 'classify', () => this.#fingerprint('classify', this.profile.classifySchema));
   }
 
   extractFingerprint(label: string): string {
-    return this.#fingerprint('extract', this.profile.extract[label]?.schema);
+    return rememberedFingerprint(this.#fingerprints, `extract:${label}`, () => this.#fingerprint('extract', this.profile.extract[label]?.schema));
   }
 
   async classify(input: StepInput): Promise<StepOutcome> {

@@ -4,6 +4,7 @@ import { type Database, open, type RootDatabase } from 'lmdb';
 import { UsageError } from '../errors.ts';
 import { RunAborted } from '../errors.ts';
 import type { FileRecord, StepResult } from './record.ts';
+import type { RunSample, RunSettings } from './run-sample.ts';
 
 /** Layout version of the state folder; a different one is refused, never misread. */
 export const STORE_LAYOUT = 2;
@@ -34,6 +35,8 @@ export interface RunInfo {
   /** Files the workers read and hashed in the latest attempt, and files skipped by the stat cache. */
   readonly filesRead: number;
   readonly statHits: number;
+  /** The settings of the latest attempt (absent in runs made before docpool kept them). */
+  readonly settings?: RunSettings;
 }
 
 /** One file's state in a run: its output record and the stat it had, to tell if it changed since. */
@@ -55,6 +58,7 @@ export class Store {
   readonly #files: Database<FileFacts, string>;
   readonly #runs: Database<RunInfo, string>;
   readonly #runFiles: Database<RunFileState, RunFileKey>;
+  readonly #samples: Database<RunSample, SampleKey>;
 
   private constructor(root: RootDatabase) {
     this.#root = root;
@@ -62,6 +66,7 @@ export class Store {
     this.#files = root.openDB<FileFacts, string>({ name: 'files' });
     this.#runs = root.openDB<RunInfo, string>({ name: 'runs' });
     this.#runFiles = root.openDB<RunFileState, RunFileKey>({ name: 'run-files' });
+    this.#samples = root.openDB<RunSample, SampleKey>({ name: 'run-samples' });
   }
 
   static open(dir: string): Store {
@@ -143,6 +148,15 @@ export class Store {
     for (const { value } of this.#runFiles.getRange({ start: [runId] as unknown as RunFileKey, end: [`${runId}\u0001`] as unknown as RunFileKey })) yield value;
   }
 
+  putSample(runId: string, sample: RunSample): Promise<void> {
+    return this.#write(this.#samples.put([runId, sample.at], sample));
+  }
+
+  /** A run's samples, oldest first (every attempt's, one after the other). */
+  samples(runId: string): RunSample[] {
+    return [...this.#samples.getRange({ start: [runId] as unknown as SampleKey, end: [`${runId}\u0001`] as unknown as SampleKey }).map(({ value }) => value)];
+  }
+
   fileCount(): number {
     return this.#files.getCount();
   }
@@ -183,6 +197,9 @@ function hasLmdbMagic(file: string): boolean {
 
 const LMDB_MAGIC = 0xbeefc0de;
 const LMDB_MAGIC_OFFSET = 24;
+
+/** [run id, when taken]. */
+type SampleKey = [string, number];
 
 /** [run id, path]: a compound key (lmdb-js orders arrays element by element). */
 type RunFileKey = [string, string];

@@ -1,7 +1,7 @@
 import type { GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import type { z } from 'zod';
 import { AdmissionStopped, RunAborted } from '../../errors.ts';
-import type { Step, StepResult } from '../../state/record.ts';
+import type { Step, StepResult, TokenUsage } from '../../state/record.ts';
 import type { StepOutcome } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter, SentRequest } from './model-limiter.ts';
@@ -49,6 +49,8 @@ export interface GeminiCall {
   readonly step: Step;
   /** Counts retries for the dashboard. */
   readonly onRetry?: (failure: ApiFailure | { kind: 'invalid_output' }) => void;
+  /** Each answer's cost as it arrives (the report's spend by model and step). */
+  readonly onAnswer?: (step: Step, model: string, usage: TokenUsage) => void;
 }
 
 /**
@@ -130,9 +132,11 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
     call.refusals.answered(call.model);
     call.limiter.onSuccess();
     const meta = response.usageMetadata;
-    usage.input += meta?.promptTokenCount ?? 0;
-    usage.output += meta?.candidatesTokenCount ?? 0;
-    usage.thinking += meta?.thoughtsTokenCount ?? 0;
+    const answered = { input: meta?.promptTokenCount ?? 0, output: meta?.candidatesTokenCount ?? 0, thinking: meta?.thoughtsTokenCount ?? 0 };
+    usage.input += answered.input;
+    usage.output += answered.output;
+    usage.thinking += answered.thinking;
+    call.onAnswer?.(call.step, call.model, { ...answered, costUsd: call.pricing.cost(call.model, answered.input, answered.output + answered.thinking) });
 
     const blocked = response.promptFeedback?.blockReason;
     const candidate = response.candidates?.[0];

@@ -3,7 +3,7 @@ import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
 import { pdfTokens } from '../../models/catalogue.ts';
 import type { Pricing } from '../../models/pricing.ts';
 import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
-import { fingerprint } from '../../state/fingerprint.ts';
+import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
 import type { Step } from '../../state/record.ts';
 import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
 import type { Provider, StepInput, StepOutcome } from '../provider.ts';
@@ -30,6 +30,7 @@ export interface GeminiProviderOptions {
   readonly refusalGraceMs: number;
   readonly policy: CallPolicy;
   readonly onRetry?: GeminiCall['onRetry'];
+  readonly onAnswer?: GeminiCall['onAnswer'];
 }
 
 /** Where the SDK sends requests when no base URL is given. */
@@ -48,6 +49,7 @@ export class GeminiProvider implements Provider {
   readonly #refusals: RefusalJudge;
   /** The origin answering (Google's, or an emulator's or proxy's): part of every cache key. */
   readonly #endpoint: string;
+  readonly #fingerprints = new Map<string, string>();
 
   constructor(options: GeminiProviderOptions) {
     this.#options = options;
@@ -72,12 +74,16 @@ export class GeminiProvider implements Provider {
 
   classifyFingerprint(): string {
     const { profile } = this.#options;
-    return this.#fingerprint('classify', this.#options.classifyModel, `${classifyInstruction(profile)}\n${CLASSIFY_QUESTION}`, profile.classifySchema);
+    return rememberedFingerprint(this.#fingerprints, 'classify', () =>
+      this.#fingerprint('classify', this.#options.classifyModel, `${classifyInstruction(profile)}\n${CLASSIFY_QUESTION}`, profile.classifySchema),
+    );
   }
 
   extractFingerprint(label: string): string {
     const entry = this.#options.profile.extract[label]!;
-    return this.#fingerprint('extract', this.#options.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema);
+    return rememberedFingerprint(this.#fingerprints, `extract:${label}`, () =>
+      this.#fingerprint('extract', this.#options.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema),
+    );
   }
 
   classify(input: StepInput): Promise<StepOutcome> {
@@ -145,6 +151,7 @@ export class GeminiProvider implements Provider {
         toResult: step.toResult,
         step: step.step,
         ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
+        ...(this.#options.onAnswer ? { onAnswer: this.#options.onAnswer } : {}),
       },
       this.#options.policy,
     );

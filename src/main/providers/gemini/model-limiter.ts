@@ -26,6 +26,8 @@ export interface ModelLimiterStats {
   readonly requestsInWindow: number;
   readonly tokensInWindow: number;
   readonly rateLimited: number;
+  /** Requests sent since the limiter was made (every attempt counts). */
+  readonly sent: number;
   readonly retries: number;
   readonly pausedForMs: number;
   readonly outage: OutageState;
@@ -78,6 +80,7 @@ export class ModelLimiter {
   #requestsInWindow = 0;
   #tokensInWindow = 0;
   #rateLimited = 0;
+  #sentTotal = 0;
   #retries = 0;
   #marginMs: number;
   readonly #latencies: number[] = [];
@@ -188,6 +191,7 @@ export class ModelLimiter {
       requestsInWindow: this.#requestsInWindow,
       tokensInWindow: this.#tokensInWindow,
       rateLimited: this.#rateLimited,
+      sent: this.#sentTotal,
       retries: this.#retries,
       pausedForMs: Math.max(0, this.#pausedUntil - Date.now()),
       outage: this.outage.state(),
@@ -206,6 +210,7 @@ export class ModelLimiter {
   #sent(weight: number): SentRequest {
     const sent: SentRequest = { at: Date.now(), tokens: weight, released: false };
     this.#requestsInWindow++;
+    this.#sentTotal++;
     this.#tokensInWindow += weight;
     this.#later(() => {
       sent.released = true;

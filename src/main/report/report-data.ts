@@ -1,0 +1,130 @@
+import { FailureTally } from '../progress/failure-tally.ts';
+import type { TokenUsage } from '../state/record.ts';
+import type { ModelSample, RunSample, StepSpend } from '../state/run-sample.ts';
+import type { RunInfo, Store } from '../state/store.ts';
+
+/** One of the slowest files: where the time of a run went. */
+export interface SlowFile {
+  readonly path: string;
+  readonly ms: number;
+  readonly pages: number | null;
+  readonly outcome: string;
+}
+
+/** One attempt of a run (a `docpool run`), as its samples tell it. */
+export interface Attempt {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly samples: readonly RunSample[];
+}
+
+/** Everything the report shows, aggregated from the state folder: its size does not grow with the run's files. */
+export interface ReportData {
+  readonly run: RunInfo;
+  readonly files: { readonly total: number; readonly answered: number; readonly cached: number; readonly failed: number; readonly pages: number; readonly bytes: number };
+  readonly bySource: ReadonlyArray<readonly [string, number]>;
+  readonly byClass: ReadonlyArray<readonly [string, number]>;
+  /** What the run's records say they cost (the file's own usage when it was answered). */
+  readonly usage: TokenUsage;
+  readonly failures: ReadonlyArray<{ readonly code: string; readonly count: number; readonly retryable: boolean; readonly examples: ReadonlyArray<{ readonly path: string; readonly message: string }> }>;
+  readonly slowest: readonly SlowFile[];
+  readonly attempts: readonly Attempt[];
+  /** Spend by step and model, every attempt's answers summed. */
+  readonly spend: readonly StepSpend[];
+  /** Requests and 429s per model, every attempt summed. */
+  readonly requests: readonly ModelSample[];
+}
+
+const SLOWEST = 10;
+const EXAMPLES = 3;
+
+/** Reads one run's records (streamed, never all in memory) and samples into what the report draws. */
+export function readReportData(store: Store, run: RunInfo): ReportData {
+  let answered = 0;
+  let cached = 0;
+  let failed = 0;
+  let pages = 0;
+  let bytes = 0;
+  const usage = { input: 0, output: 0, thinking: 0, costUsd: 0 };
+  const byClass = new Map<string, number>();
+  const bySource = new Map<string, number>();
+  const failures = new FailureTally(EXAMPLES);
+  const slowest: SlowFile[] = [];
+  for (const { record } of store.runFiles(run.id)) {
+    pages += record.pages ?? 0;
+    bytes += record.bytes ?? 0;
+    usage.input += record.usage.input;
+    usage.output += record.usage.output;
+    usage.thinking += record.usage.thinking;
+    usage.costUsd += record.usage.costUsd;
+    if (record.status === 'failed') {
+      failed++;
+      failures.add(record.error?.code ?? 'UNKNOWN', record.path, record.error?.message ?? '', record.error?.retryable);
+    } else {
+      if (record.cached) cached++;
+      else answered++;
+      if (record.class) increment(byClass, record.class);
+      if (record.source) increment(bySource, record.source);
+    }
+    keepSlowest(slowest, { path: record.path, ms: record.ms, pages: record.pages, outcome: record.status === 'failed' ? (record.error?.code ?? 'failed') : (record.class ?? 'done') });
+  }
+  const attempts = attemptsOf(store.samples(run.id));
+  return {
+    run,
+    files: { total: answered + cached + failed, answered, cached, failed, pages, bytes },
+    bySource: sortedByCount(bySource),
+    byClass: sortedByCount(byClass),
+    usage,
+    failures: failures.entries().map(([code, entry]) => ({ code, count: entry.count, retryable: entry.retryable, examples: entry.examples })),
+    slowest,
+    attempts,
+    spend: sumSpend(attempts),
+    requests: sumRequests(attempts),
+  };
+}
+
+function attemptsOf(samples: readonly RunSample[]): Attempt[] {
+  const byStart = new Map<number, RunSample[]>();
+  for (const sample of samples) {
+    const list = byStart.get(sample.attemptStartedAt) ?? [];
+    list.push(sample);
+    byStart.set(sample.attemptStartedAt, list);
+  }
+  return [...byStart].sort(([a], [b]) => a - b).map(([startedAt, list]) => ({ startedAt, endedAt: list.at(-1)!.at, samples: list }));
+}
+
+/** Counters are cumulative per attempt: an attempt's last sample holds its totals. */
+function sumSpend(attempts: readonly Attempt[]): StepSpend[] {
+  const totals = new Map<string, StepSpend>();
+  for (const entry of attempts.flatMap((attempt) => attempt.samples.at(-1)!.spend)) {
+    const key = `${entry.step}\u0000${entry.model}`;
+    const sofar = totals.get(key);
+    totals.set(key, sofar ? { ...entry, answers: sofar.answers + entry.answers, input: sofar.input + entry.input, output: sofar.output + entry.output, thinking: sofar.thinking + entry.thinking, costUsd: sofar.costUsd + entry.costUsd } : entry);
+  }
+  return [...totals.values()].sort((a, b) => b.costUsd - a.costUsd);
+}
+
+function sumRequests(attempts: readonly Attempt[]): ModelSample[] {
+  const totals = new Map<string, ModelSample>();
+  for (const entry of attempts.flatMap((attempt) => attempt.samples.at(-1)!.models)) {
+    const sofar = totals.get(entry.model);
+    totals.set(entry.model, sofar ? { ...entry, sent: sofar.sent + entry.sent, rateLimited: sofar.rateLimited + entry.rateLimited } : entry);
+  }
+  return [...totals.values()];
+}
+
+/** Keeps the SLOWEST slowest files seen so far, slowest first. */
+function keepSlowest(slowest: SlowFile[], file: SlowFile): void {
+  if (slowest.length === SLOWEST && file.ms <= slowest.at(-1)!.ms) return;
+  slowest.push(file);
+  slowest.sort((a, b) => b.ms - a.ms);
+  if (slowest.length > SLOWEST) slowest.pop();
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function sortedByCount(counts: Map<string, number>): Array<[string, number]> {
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}

@@ -1,0 +1,48 @@
+import type { Step, TokenUsage } from './record.ts';
+
+/** What one step on one model has cost so far in an attempt: every answer the API sent, retries included. */
+export interface StepSpend extends TokenUsage {
+  readonly step: Step;
+  readonly model: string;
+  /** Answers received (a retried request counts each answer it paid for). */
+  readonly answers: number;
+}
+
+/** One model's request counters so far in an attempt, and the quota it was paced against. */
+export interface ModelSample {
+  readonly model: string;
+  readonly sent: number;
+  readonly rateLimited: number;
+  /** Requests allowed per quota window. */
+  readonly rpm: number;
+}
+
+/**
+ * The run seen every few seconds (never per file): the report's charts are drawn from these.
+ * Counters are cumulative since the attempt started, so a lost sample loses no total.
+ */
+export interface RunSample {
+  /** When taken (ms since the epoch). */
+  readonly at: number;
+  /** The attempt it belongs to: the start of `docpool run` (ms since the epoch). */
+  readonly attemptStartedAt: number;
+  readonly finished: number;
+  readonly done: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly costUsd: number;
+  readonly models: readonly ModelSample[];
+  readonly spend: readonly StepSpend[];
+}
+
+/** The settings a run was made with, for the report (the run id already pins what changes an answer). */
+export interface RunSettings {
+  readonly provider: 'gemini' | 'offline';
+  readonly profile: string;
+  readonly classifyModel: string;
+  readonly extractModel: string;
+  readonly pages: number;
+  readonly inputMode: string;
+  /** The quota window the limiters paced against, ms (60,000 against Google). */
+  readonly quotaWindowMs: number;
+}
