@@ -19,7 +19,7 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
     `  read     ${count(snapshot.filesRead)} files read and hashed; ${count(snapshot.statHits)} unchanged files not read; ${count(snapshot.resumed)} carried over from the last attempt`,
     `  tokens   ${count(snapshot.tokens.input)} in, ${count(snapshot.tokens.output)} out, ${count(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${count(snapshot.retries)} retries`,
     `  results  ${files.out}`,
-    `  report   docpool report --db ${shellWord(files.db)} -o report.html   (charts, spend, failures: one HTML file)`,
+    `  report   docpool report --db ${shellWord(files.db)} -o report.html`,
   );
   if (end.kind === 'aborted') lines.push(`docpool: run stopped: ${end.message}`, '  nothing was marked failed; fix the cause and run the same command again.');
   if (end.kind === 'admission_stopped') {
