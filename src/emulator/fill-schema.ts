@@ -33,7 +33,15 @@ function fill(schema: Schema, understanding: Understanding, scope: Readonly<Reco
   }
   if (type === 'OBJECT') {
     const result: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(schema.properties ?? {})) result[key] = fill(child, understanding, scope, key);
+    const properties = Object.entries(schema.properties ?? {});
+    for (const [key, child] of properties) result[key] = fill(child, understanding, scope, key);
+    // An object named after a class the schema offers is asked only of a document of that class
+    // (class and fields in one answer): a careful model leaves the other classes' objects null.
+    const labelKey = properties.find(([key, child]) => LABEL_NAMES.has(key.toLowerCase()) && child.enum)?.[0];
+    const classes = labelKey ? (schema.properties![labelKey]!.enum ?? []) : [];
+    for (const [key, child] of properties) {
+      if (classes.includes(key) && key !== result[labelKey!] && (child.nullable || isNullableType(child.type))) result[key] = null;
+    }
     return result;
   }
   const known = name === undefined ? undefined : lookup(name, understanding, scope);

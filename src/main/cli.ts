@@ -61,6 +61,7 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .addOption(new Option('--fallback <provider>', 'answer files whose API calls failed for good with the offline rules').choices(['offline']))
   .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
   .addOption(new Option('--input-mode <mode>', 'send the first pages as pdf (default), as text, or auto').choices(['pdf', 'text', 'auto']))
+  .addOption(new Option('--passes <n>', 'requests per file: 2 = classify then extract (default), 1 = both in one request, auto = one, then a second for the profile\'s secondPass classes').choices(['1', '2', 'auto']))
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
   .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) => parseWholeNumber('--quota-window-ms', value))
   .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseWholeNumber('--request-timeout-ms', value))

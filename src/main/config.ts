@@ -49,6 +49,12 @@ const configSchema = z
     baseUrl: z.string().url().optional(),
     /** What is sent: the first pages as a PDF, their extracted text, or whichever is cheaper when the text layer is good. Default pdf. */
     inputMode: z.enum(['pdf', 'text', 'auto']).default('pdf'),
+    /**
+     * Requests per file: "2" classifies, then extracts the classes that matter on the extraction
+     * model; "1" asks for both in one request on the classification model; "auto" asks once, then
+     * again on the extraction model for the profile's secondPass classes or an invalid answer. Default 2.
+     */
+    passes: z.enum(['1', '2', 'auto']).default('2'),
     /** Profile: a built-in name or a JSON file. Default finance. */
     profile: z.string().min(1).default('finance'),
     /** Results file, .jsonl or .csv. Default results.jsonl. */

@@ -98,7 +98,7 @@ export class RunSession {
     this.#store = Store.open(resolve(config.db));
     this.#lock = RunLock.acquire(resolve(config.db));
     if (config.fallback === 'offline' && this.#provider.name === 'gemini') this.#fallback = new OfflineProvider(profile, config.pages);
-    const identity = runIdentity(paths, config.include, this.#provider, profile, this.#fallback);
+    const identity = runIdentity(paths, config.include, this.#provider, profile, this.#fallback, config.passes);
     this.#runId = identity.id;
     this.#inputs = identity.inputs;
     this.#resume = resumeState(this.#store, this.#runId);
@@ -155,6 +155,7 @@ export class RunSession {
       waitWhilePaused: () => this.#admission.waitWhilePaused(),
       runId: this.#runId,
       retryFailed: config.retryFailed,
+      passes: config.passes,
       ...(config.maxCost === undefined
         ? {}
         : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price), config.classifyModel, config.extractModel, config.pages) }),
@@ -212,6 +213,7 @@ export class RunSession {
         extractModel: config.extractModel,
         pages: config.pages,
         inputMode: config.inputMode,
+        passes: config.passes,
         quotaWindowMs: config.quotaWindowMs,
       },
     };

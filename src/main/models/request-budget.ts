@@ -11,6 +11,8 @@ export const REQUEST_SIZES: Readonly<Record<Step, { readonly promptTokens: numbe
   classify: { promptTokens: 180, typicalAnswerTokens: 25, maxAnswerTokens: 256 },
   /** Instructions; the answer is one record, line items included. */
   extract: { promptTokens: 120, typicalAnswerTokens: 350, maxAnswerTokens: 4096 },
+  /** The class list and every extract class's instructions; the answer is a label plus one record (others null). */
+  'one-pass': { promptTokens: 420, typicalAnswerTokens: 400, maxAnswerTokens: 4352 },
 };
 
 /** What a model that cannot stop thinking is given: enough to reason over a table, not a novel. */

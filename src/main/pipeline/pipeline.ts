@@ -1,6 +1,5 @@
 import { forEachBounded } from '../intake/bounded.ts';
 import { type Discovered, discover } from '../intake/discover.ts';
-import { resultKey } from '../state/fingerprint.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from '../profiles/profile.ts';
@@ -11,6 +10,7 @@ import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
 import { addUsage, inPhase, spentThisRun, StepResolver } from './step-resolver.ts';
+import { askSteps, cachedSteps, fieldsOf, type Passes } from './answer-steps.ts';
 import type { Store } from '../state/store.ts';
 
 export interface PipelineOptions {
@@ -38,6 +38,8 @@ export interface PipelineOptions {
   readonly runId: string;
   /** Also redo files that failed permanently in an earlier attempt. */
   readonly retryFailed: boolean;
+  /** Requests per file: classify then extract, one for both, or one and a second where it pays. */
+  readonly passes: Passes;
   /** Stop admitting files before the projected spend passes this many USD. */
   readonly maxCostUsd?: number;
   /** Worst-case cost of one file, used to project spend until real averages exist. */
@@ -171,35 +173,26 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 
-  const classified = await runner.withFallback((provider) =>
-    runner.resolve('classifying', resultKey(prepared.sha256, 'classify', provider.classifyFingerprint()), () => provider.classify(prepared)),
-  );
-  if (!classified.ok) return failed(classified.code, classified.message, { ...facts, usage: classified.usage ?? ZERO_USAGE }, classified.retryable);
-  const label = classified.result.label ?? 'other';
-
-  const extracted = options.profile.extract[label]
-    ? await runner.withFallback((provider) =>
-        runner.resolve('extracting', resultKey(prepared.sha256, 'extract', provider.extractFingerprint(label)), () => provider.extract(prepared, label)),
-      )
-    : undefined;
-  if (extracted && !extracted.ok) {
-    const usage = addUsage(spentThisRun(classified), extracted.usage ?? ZERO_USAGE);
-    return failed(extracted.code, extracted.message, { ...facts, class: label, confidence: classified.result.confidence ?? null, usage }, extracted.retryable);
+  const answer = await askSteps(prepared.sha256, prepared, options.passes, options.profile, runner);
+  if (!answer.ok) {
+    const guessed = { ...(answer.label ? { class: answer.label } : {}), ...(answer.confidence === undefined ? {} : { confidence: answer.confidence }) };
+    return failed(answer.code, answer.message, { ...facts, ...guessed, usage: answer.usage }, answer.retryable);
   }
-  const steps = extracted ? [classified, extracted] : [classified];
-  const allCached = steps.every((step) => step.cached);
+  const { first, extracted } = answer;
+  const steps = extracted ? [first, extracted] : [first];
   const apiError = steps.find((step) => step.apiError)?.apiError;
   return record(path, started, {
     ...facts,
     status: 'done',
-    class: label,
-    confidence: classified.result.confidence ?? null,
-    fields: extracted ? (extracted.result.fields ?? {}) : null,
+    class: first.result.label ?? 'other',
+    confidence: first.result.confidence ?? null,
+    fields: fieldsOf(options.profile, first.result, extracted?.result),
     source: steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
-    cached: allCached,
+    cached: steps.every((step) => step.cached),
     ...(apiError ? { apiError } : {}),
-    models: { classify: classified.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
-    usage: steps.map(spentThisRun).reduce(addUsage, ZERO_USAGE),
+    models: { classify: first.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
+    passes: answer.passes,
+    usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
   });
 }
 
@@ -211,23 +204,22 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
 function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions, started: number): FileRecord | undefined {
   const facts = options.store.getFile(path);
   if (!facts || !sameStat(facts, stat) || facts.hashedAt - facts.mtimeMs < RACY_MS) return undefined;
-  const classified = options.store.getResult(resultKey(facts.sha256, 'classify', options.provider.classifyFingerprint()));
-  if (!classified) return undefined;
-  const label = classified.label ?? 'other';
-  const extract = options.profile.extract[label] ? options.store.getResult(resultKey(facts.sha256, 'extract', options.provider.extractFingerprint(label))) : undefined;
-  if (options.profile.extract[label] && !extract) return undefined;
+  const cached = cachedSteps(facts.sha256, options.passes, options.profile, options.provider, options.store);
+  if (!cached) return undefined;
+  const { first, extracted } = cached;
   options.stats.statHit();
   return record(path, started, {
     status: 'done',
     sha256: facts.sha256,
     bytes: facts.size,
     pages: facts.pages,
-    class: label,
-    confidence: classified.confidence ?? null,
-    fields: extract ? (extract.fields ?? {}) : null,
-    source: extract?.source === 'offline' || classified.source === 'offline' ? 'offline' : 'gemini',
+    class: first.label ?? 'other',
+    confidence: first.confidence ?? null,
+    fields: fieldsOf(options.profile, first, extracted),
+    source: extracted?.source === 'offline' || first.source === 'offline' ? 'offline' : 'gemini',
     cached: true,
-    models: { classify: classified.model, ...(extract ? { extract: extract.model } : {}) },
+    models: { classify: first.model, ...(extracted ? { extract: extracted.model } : {}) },
+    passes: cached.passes,
   });
 }
 

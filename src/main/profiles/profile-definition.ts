@@ -9,4 +9,9 @@ export interface ProfileDefinition {
   readonly classifyPrompt: string;
   /** Classes whose fields are extracted, with their prompt and answer schema. */
   readonly extract: Readonly<Record<string, { readonly prompt: string; readonly schema: ResponseSchema }>>;
+  /**
+   * Extract classes worth a second, stronger pass with `--passes auto`: after the one-pass answer
+   * on the classification model, these are asked again on the extraction model.
+   */
+  readonly secondPass?: readonly string[];
 }

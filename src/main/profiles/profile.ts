@@ -13,7 +13,14 @@ export interface Profile extends ProfileDefinition {
   readonly classifySchema: ResponseSchema;
   readonly validateClassification: z.ZodType<{ label: string; confidence: number }>;
   readonly validateFields: Readonly<Record<string, z.ZodType>>;
+  /** One question for the class and the fields: the class enum, then each extract class's object, nullable. */
+  readonly onePassSchema: ResponseSchema;
+  /** The one-pass answer is valid when its class's object (for an extract class) is there and valid. */
+  readonly validateOnePass: z.ZodType<OnePassAnswer>;
 }
+
+/** What a one-pass answer holds: the class, and under each extract class's name its fields or null. */
+export type OnePassAnswer = { label: string; confidence: number } & Record<string, unknown>;
 
 const profileSchema = z
   .object({
@@ -22,6 +29,7 @@ const profileSchema = z
     classes: z.array(z.object({ name: z.string().regex(/^[a-z0-9_]+$/, 'class names are lower_snake_case'), description: z.string().min(1) }).strict()).min(2),
     classifyPrompt: z.string().min(1),
     extract: z.record(z.string(), z.object({ prompt: z.string().min(1), schema: responseSchemaSchema }).strict()).default({}),
+    secondPass: z.array(z.string()).optional(),
   })
   .strict()
   .superRefine((profile, context) => {
@@ -30,6 +38,12 @@ const profileSchema = z
     for (const [name, entry] of Object.entries(profile.extract)) {
       if (!names.has(name)) context.addIssue({ code: 'custom', path: ['extract', name], message: `"${name}" is not one of the classes` });
       if (entry.schema.type !== 'OBJECT') context.addIssue({ code: 'custom', path: ['extract', name, 'schema', 'type'], message: 'an extraction schema must be an OBJECT' });
+    }
+    for (const name of profile.secondPass ?? []) {
+      if (!profile.extract[name]) context.addIssue({ code: 'custom', path: ['secondPass'], message: `"${name}" is not a class with an extraction schema` });
+    }
+    for (const reserved of ['label', 'confidence']) {
+      if (profile.extract[reserved]) context.addIssue({ code: 'custom', path: ['extract', reserved], message: `"${reserved}" is a reserved name in the one-pass answer; rename the class` });
     }
   });
 
@@ -64,12 +78,41 @@ function prepareProfile(definition: ProfileDefinition): Profile {
     },
     required: ['label', 'confidence'],
   };
-  return {
-    ...definition,
-    classifySchema,
-    validateClassification: toZod(classifySchema) as z.ZodType<{ label: string; confidence: number }>,
-    validateFields: Object.fromEntries(Object.entries(definition.extract).map(([name, entry]) => [name, toZod(entry.schema)])),
+  const validateFields = Object.fromEntries(Object.entries(definition.extract).map(([name, entry]) => [name, toZod(entry.schema)]));
+  const onePassSchema: ResponseSchema = {
+    type: 'OBJECT',
+    properties: {
+      ...classifySchema.properties,
+      ...Object.fromEntries(Object.entries(definition.extract).map(([name, entry]) => [name, { ...entry.schema, nullable: true }])),
+    },
+    required: ['label', 'confidence'],
   };
+  const validateOnePass = (toZod(classifySchema) as z.ZodObject<z.ZodRawShape>)
+    .passthrough()
+    .superRefine((answer, context) => {
+      const label = answer.label as string;
+      const fields = validateFields[label];
+      if (!fields) return;
+      if (answer[label] === null || answer[label] === undefined) {
+        context.addIssue({ code: 'custom', path: [label], message: `the class is ${label} but its fields are missing` });
+        return;
+      }
+      const checked = fields.safeParse(answer[label]);
+      const issue = checked.success ? undefined : checked.error.issues[0]!;
+      if (issue) context.addIssue({ code: 'custom', path: [label, ...issue.path], message: issue.message });
+    }) as unknown as z.ZodType<OnePassAnswer>;
+  return { ...definition, classifySchema, validateClassification: toZod(classifySchema) as z.ZodType<{ label: string; confidence: number }>, validateFields, onePassSchema, validateOnePass };
+}
+
+/**
+ * One question for the class and, for the classes that matter, the fields: the classification
+ * instructions, then each extract class's own instructions under its name.
+ */
+export function onePassInstruction(profile: ProfileDefinition): string {
+  const extracted = Object.entries(profile.extract)
+    .map(([name, entry]) => `- ${name}: ${entry.prompt}`)
+    .join('\n');
+  return `${classifyInstruction(profile)}\n\nThen, if the class is one of these, fill the object named after it with the document's fields, following its instructions, and leave every other class's object null:\n${extracted}`;
 }
 
 /** The classification instructions: the prompt and every class with its description. */

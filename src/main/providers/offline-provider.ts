@@ -1,7 +1,7 @@
 import { readByRules } from '../../offline/rules.ts';
 import { fingerprint, rememberedFingerprint } from '../state/fingerprint.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { ZERO_USAGE } from '../state/record.ts';
+import { type Step, ZERO_USAGE } from '../state/record.ts';
 import type { Provider, StepInput, StepOutcome } from './provider.ts';
 
 /** Bump when the rules change what they answer: it is part of the offline cache fingerprint. */
@@ -46,13 +46,27 @@ export class OfflineProvider implements Provider {
     return { ok: true, result: { step: 'extract', source: 'offline', model: `rules-v${RULES_VERSION}`, fields, usage: ZERO_USAGE, at: Date.now() } };
   }
 
+  onePassFingerprint(): string {
+    return rememberedFingerprint(this.#fingerprints, 'one-pass', () => this.#fingerprint('one-pass', this.profile.onePassSchema));
+  }
+
+  /** The rules read the text once either way: the class, then the fields for an extract class. */
+  async onePass(input: StepInput): Promise<StepOutcome> {
+    const classified = await this.classify(input);
+    if (!classified.ok) return classified;
+    const label = classified.result.label!;
+    const extracted = this.profile.extract[label] ? await this.extract(input, label) : undefined;
+    const fields = extracted?.ok ? extracted.result.fields : undefined;
+    return { ok: true, result: { ...classified.result, step: 'one-pass', ...(fields ? { fields } : {}) } };
+  }
+
   async close(): Promise<void> {}
 
   #fallbackLabel(): string {
     return this.profile.classes.some((entry) => entry.name === 'other') ? 'other' : this.profile.classes[this.profile.classes.length - 1]!.name;
   }
 
-  #fingerprint(step: 'classify' | 'extract', schema: unknown): string {
+  #fingerprint(step: Step, schema: unknown): string {
     return fingerprint({
       step,
       provider: 'offline',

@@ -15,8 +15,11 @@ export interface Provider {
   /** Cache fingerprint of each step; anything that changes the answer changes it. */
   classifyFingerprint(): string;
   extractFingerprint(label: string): string;
+  onePassFingerprint(): string;
   classify(input: StepInput): Promise<StepOutcome>;
   extract(input: StepInput, label: string): Promise<StepOutcome>;
+  /** The class and, for an extract class, its fields, from one question (`--passes 1`). */
+  onePass(input: StepInput): Promise<StepOutcome>;
   close(): Promise<void>;
 }
 

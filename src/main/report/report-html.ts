@@ -30,6 +30,7 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
           ['profile', escapeHtml(settings?.profile ?? 'not recorded')],
           ['models', settings ? `classify <code>${escapeHtml(settings.classifyModel)}</code>, extract <code>${escapeHtml(settings.extractModel)}</code>` : 'not recorded'],
           ['pages sent', settings ? `first ${settings.pages}, as ${escapeHtml(settings.inputMode)}` : 'not recorded'],
+          ['passes', escapeHtml(settings?.passes ?? (settings ? '2' : 'not recorded'))],
           ['started', escapeHtml(isoTime(run.createdAt))],
           ['last updated', escapeHtml(isoTime(run.updatedAt))],
           ['attempts', `${data.attempts.length} (${duration(activeSeconds)} of work)`],

@@ -3,7 +3,7 @@ import type { Step } from './record.ts';
 
 /** Everything that changes a step's answer. A change to any of them must miss the cache. */
 export interface FingerprintParts {
-  readonly step: 'classify' | 'extract';
+  readonly step: Step;
   readonly provider: 'gemini' | 'offline';
   /** The service answering (its origin): an emulator's or a proxy's answers are not Google's. */
   readonly endpoint: string;

@@ -1,5 +1,8 @@
-/** A question docpool asks of each file: its class, then (for some classes) its fields. */
-export type Step = 'classify' | 'extract';
+/**
+ * A question docpool asks of a file: its class, then (for some classes) its fields — or both in
+ * one question (`--passes 1`).
+ */
+export type Step = 'classify' | 'extract' | 'one-pass';
 
 export interface TokenUsage {
   readonly input: number;
@@ -37,6 +40,8 @@ export interface FileRecord {
   /** Answered from the cache: no request was made for this file (its content was answered before). */
   readonly cached: boolean;
   readonly models: { readonly classify?: string; readonly extract?: string };
+  /** 1: class and fields came from one request; 2: classified, then extracted (absent in records made before one-pass existed). */
+  readonly passes?: 1 | 2;
   /** What answering the file spent (0 for cache hits). */
   readonly usage: TokenUsage;
   /** `retryable`: whether a later run retries it by itself (else only with --retry-failed). */

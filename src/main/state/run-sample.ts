@@ -43,6 +43,8 @@ export interface RunSettings {
   readonly extractModel: string;
   readonly pages: number;
   readonly inputMode: string;
+  /** Requests per file: "2", "1" or "auto". */
+  readonly passes?: string;
   /** The quota window the limiters paced against, ms (60,000 against Google). */
   readonly quotaWindowMs: number;
 }

@@ -5,7 +5,7 @@ import type { Pricing } from '../../models/pricing.ts';
 import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
 import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
 import type { Step } from '../../state/record.ts';
-import { classifyInstruction, type Profile } from '../../profiles/profile.ts';
+import { classifyInstruction, type OnePassAnswer, onePassInstruction, type Profile } from '../../profiles/profile.ts';
 import type { Provider, StepInput, StepOutcome } from '../provider.ts';
 import { type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
@@ -38,6 +38,7 @@ const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
 
 const CLASSIFY_QUESTION = 'Classify this document.';
 const EXTRACT_QUESTION = 'Extract the fields of this document.';
+const ONE_PASS_QUESTION = 'Classify this document and, if its class asks for them, extract its fields.';
 
 /** Gemini through the real @google/genai client (DESIGN §4): one client, one limiter set per model. */
 export class GeminiProvider implements Provider {
@@ -84,6 +85,31 @@ export class GeminiProvider implements Provider {
     return rememberedFingerprint(this.#fingerprints, `extract:${label}`, () =>
       this.#fingerprint('extract', this.#options.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema),
     );
+  }
+
+  onePassFingerprint(): string {
+    const { profile } = this.#options;
+    return rememberedFingerprint(this.#fingerprints, 'one-pass', () =>
+      this.#fingerprint('one-pass', this.#options.classifyModel, `${onePassInstruction(profile)}\n${ONE_PASS_QUESTION}`, profile.onePassSchema),
+    );
+  }
+
+  /** Class and fields in one request, on the classification model (`--passes 1`, and the first pass of `auto`). */
+  onePass(input: StepInput): Promise<StepOutcome> {
+    const { profile, classifyModel } = this.#options;
+    return this.#call(input, {
+      model: classifyModel,
+      instruction: onePassInstruction(profile),
+      question: ONE_PASS_QUESTION,
+      responseSchema: profile.onePassSchema,
+      validate: profile.validateOnePass,
+      step: 'one-pass',
+      toResult: (answer) => {
+        const { label, confidence } = answer as OnePassAnswer;
+        const fields = profile.extract[label] ? (answer as OnePassAnswer)[label] : undefined;
+        return { label, confidence: Math.max(0, Math.min(1, confidence)), ...(fields ? { fields: fields as Record<string, unknown> } : {}) };
+      },
+    });
   }
 
   classify(input: StepInput): Promise<StepOutcome> {
