@@ -20,6 +20,7 @@ const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({
   tokensInWindow: 0,
   rateLimited: 0,
   sent: 0,
+  shed: 0,
   retries: 0,
   pausedForMs: 0,
   outage: { held: false, heldForMs: 0, outages: 0, probes: 0 },

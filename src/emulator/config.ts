@@ -65,6 +65,16 @@ export const emulatorConfigSchema = z
       'gemini-2.5-pro': { medianMs: 9000, sigma: 0.5, perKiloTokenMs: 150, perThinkingTokenMs: 7 },
     }),
     defaultLatency: latencySchema.default({ medianMs: 1500, sigma: 0.5, perKiloTokenMs: 50, perThinkingTokenMs: 4 }),
+    /**
+     * The Flex tier (`serviceTier: "flex"`): Google targets 1–15 minutes and sheds requests when
+     * short of capacity (ai.google.dev/gemini-api/docs/flex-inference and /optimization). Latency
+     * replaces the model's median (its other terms still apply); past `capacity` flex requests in
+     * flight to a model, a new one is shed with a capacity 429. Usage is billed at half price.
+     */
+    flex: z
+      .object({ medianMs: z.number().nonnegative().default(300_000), sigma: z.number().nonnegative().default(0.5), capacity: z.number().int().positive().default(5_000) })
+      .strict()
+      .default({ medianMs: 300_000, sigma: 0.5, capacity: 5_000 }),
     /** Requests in flight to one model at which its latency doubles (it grows linearly with load). Default 256. */
     loadKnee: z.number().positive().default(256),
     /** Quotas: a published tier's numbers, "none", or explicit per-model limits. Default "none". */

@@ -38,6 +38,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new FaultPlan(config);
   let clock = clockOf(config);
   const inFlightByModel = new Map<string, number>();
+  /** Flex requests admitted and not yet answered, per model: past the capacity, new ones are shed. */
+  const flexInFlight = new Map<string, number>();
   const stats = new StatsRecorder(MINUTE_MS * config.timeScale);
   let quotas = new Map<string, SlidingQuota>();
   const sockets = new Set<Socket>();
@@ -101,9 +103,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const { reading } = read;
     if (method === 'countTokens') return { kind: 'respond', status: 200, body: countTokensBody(reading), delayMs: 0 };
 
+    const tier = serviceTierOf(parsed.body.serviceTier);
+    if (tier === undefined) {
+      return respond(wire.invalidArgument(`Invalid value at 'service_tier' (type.googleapis.com/google.ai.generativelanguage.v1beta.ServiceTier), "${parsed.body.serviceTier}"`));
+    }
+    const flex = tier === 'flex';
     const now = Date.now();
     const inFlight = inFlightByModel.get(model) ?? 0;
-    const timeFor = (thinkingTokens: number) => latencyFor(config, model, { promptTokens: reading.promptTokens, thinkingTokens, inFlight }, () => faults.uniform());
+    const timeFor = (thinkingTokens: number) => latencyFor(config, model, { promptTokens: reading.promptTokens, thinkingTokens, inFlight, flex }, () => faults.uniform());
+    if (flex && (flexInFlight.get(model) ?? 0) >= config.flex.capacity) {
+      stats.fault('flex_shed');
+      return respond(wire.noCapacity(), 50 * config.timeScale);
+    }
     const down = faults.outage(model, now);
     if (down) {
       stats.fault(`outage_${down}`);
@@ -140,8 +151,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       default: {
         const result = answer(model, rules, parsed.body, reading, fault);
         stats.accepted(model, now);
-        stats.usage(reading.promptTokens, result.outputTokens, result.thinkingTokens);
-        return { kind: 'respond', status: 200, body: result.body, delayMs: timeFor(result.thinkingTokens) };
+        stats.usage(reading.promptTokens, result.outputTokens, result.thinkingTokens, tier);
+        const delayMs = timeFor(result.thinkingTokens);
+        if (flex) {
+          flexInFlight.set(model, (flexInFlight.get(model) ?? 0) + 1);
+          setTimeout(() => flexInFlight.set(model, (flexInFlight.get(model) ?? 1) - 1), delayMs).unref();
+        }
+        return { kind: 'respond', status: 200, body: result.body, delayMs };
       }
     }
   };
@@ -256,3 +272,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 export type { EmulatorConfig };
+
+/** The request's service tier, as the API names them; undefined for a value the enum does not have. */
+function serviceTierOf(value: string | undefined): 'standard' | 'flex' | 'priority' | undefined {
+  const tier = (value ?? 'standard').toLowerCase().replace(/^service_tier_/, '');
+  if (tier === 'unspecified' || tier === 'standard') return 'standard';
+  return tier === 'flex' || tier === 'priority' ? tier : undefined;
+}

@@ -8,6 +8,8 @@ export interface EmulatorStats {
     readonly byMethod: Readonly<Record<string, number>>;
   };
   readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
+  /** Answered requests and their tokens by service tier ("standard", "flex", "priority"): what each is billed at. */
+  readonly byTier: Readonly<Record<string, { readonly requests: number; readonly input: number; readonly output: number; readonly thinking: number }>>;
   /** Successful generateContent requests per model per quota window (index = window number since start). */
   readonly acceptedPerWindow: Readonly<Record<string, readonly number[]>>;
   readonly windowMs: number;
@@ -24,6 +26,7 @@ export class StatsRecorder {
   #byStatus: Record<string, number> = {};
   #byMethod: Record<string, number> = {};
   #tokens = { input: 0, output: 0, thinking: 0 };
+  #byTier: Record<string, { requests: number; input: number; output: number; thinking: number }> = {};
   #accepted: Record<string, number[]> = {};
   #faults: Record<string, number> = {};
   #inFlight = 0;
@@ -55,7 +58,12 @@ export class StatsRecorder {
     counts[window]!++;
   }
 
-  usage(input: number, output: number, thinking: number): void {
+  usage(input: number, output: number, thinking: number, tier: string): void {
+    const byTier = (this.#byTier[tier] ??= { requests: 0, input: 0, output: 0, thinking: 0 });
+    byTier.requests++;
+    byTier.input += input;
+    byTier.output += output;
+    byTier.thinking += thinking;
     this.#tokens.input += input;
     this.#tokens.output += output;
     this.#tokens.thinking += thinking;
@@ -73,6 +81,7 @@ export class StatsRecorder {
     this.#byStatus = {};
     this.#byMethod = {};
     this.#tokens = { input: 0, output: 0, thinking: 0 };
+    this.#byTier = {};
     this.#accepted = {};
     this.#faults = {};
     this.#inFlight = inFlight;
@@ -83,6 +92,7 @@ export class StatsRecorder {
     return {
       requests: { total: this.#total, byModel: { ...this.#byModel }, byStatus: { ...this.#byStatus }, byMethod: { ...this.#byMethod } },
       tokens: { ...this.#tokens },
+      byTier: structuredClone(this.#byTier),
       acceptedPerWindow: Object.fromEntries(Object.entries(this.#accepted).map(([model, counts]) => [model, [...counts]])),
       windowMs: this.windowMs,
       faults: { ...this.#faults },

@@ -59,6 +59,15 @@ export const internal = () =>
 
 export const overloaded = () => wireError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
 
+/**
+ * The capacity 429: no quota was passed, the server has no room (as gemini-cli users have seen it,
+ * google-gemini/gemini-cli#26633). What a shed Flex request gets; no RetryInfo, so no quota pause.
+ */
+export const noCapacity = () =>
+  wireError(429, 'RESOURCE_EXHAUSTED', 'No capacity available for model on the server', [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MODEL_CAPACITY_EXHAUSTED', domain: 'googleapis.com' },
+  ]);
+
 export const deadlineExceeded = () => wireError(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.');
 
 export type QuotaMetric = 'rpm' | 'tpm' | 'rpd';

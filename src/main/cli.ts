@@ -67,6 +67,8 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseWholeNumber('--request-timeout-ms', value))
   .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
   .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseWholeNumber('--retry-base-ms', value))
+  .addOption(new Option('--service-tier <tier>', 'standard (default), flex (half price, minutes of latency, may be shed) or priority').choices(['standard', 'flex', 'priority']))
+  .option('--max-inflight-mb <n>', 'MB of PDF pages held for requests in flight, the bound on memory (default 512)', (value) => parsePositiveNumber('--max-inflight-mb', value))
   .option('--max-inline-mb <n>', 'largest inline request, MB (default 100, the API limit since 2026-01-12)', (value) => parsePositiveNumber('--max-inline-mb', value))
   .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
   .option('--retry-failed', 'also redo files that failed permanently last time')

@@ -61,8 +61,15 @@ const configSchema = z
     out: z.string().min(1).default('results.jsonl'),
     /** LMDB state folder. Default .docpool. */
     db: z.string().min(1).default('.docpool'),
-    /** Per-request deadline in ms. Default 120 000. */
-    requestTimeoutMs: positiveInt.default(120_000),
+    /**
+     * Gemini's service tier: "standard", "flex" (half price, latency of minutes, requests may be
+     * shed) or "priority" (faster, up to twice the price). Default standard.
+     */
+    serviceTier: z.enum(['standard', 'flex', 'priority']).default('standard'),
+    /** Per-request deadline in ms. Default 120 000; 1 200 000 with Flex (Google targets 1–15 minutes). */
+    requestTimeoutMs: positiveInt.optional(),
+    /** Bytes of PDF pages held for requests in flight, MB: the bound on memory however wide the window. Default 512. */
+    maxInflightMb: z.number().positive().default(512),
     /** Attempts per request for 5xx, timeouts and resets. Default 6. */
     maxAttempts: positiveInt.max(50).default(6),
     /** First backoff step in ms (full jitter, doubling, capped at 60 s). Default 1 000. */
@@ -85,7 +92,7 @@ const configSchema = z
   })
   .strict();
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'requestTimeoutMs'> & { requestTimeoutMs: number }>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /**
@@ -108,14 +115,19 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
     }
   }
   if (parsed.data.maxCost !== undefined) {
-    const pricing = new Pricing(parsed.data.price);
+    const pricing = new Pricing(parsed.data.price, parsed.data.serviceTier);
     const unpriced = [parsed.data.classifyModel, parsed.data.extractModel].filter((model) => !pricing.known(model));
     if (unpriced.length > 0) {
       throw new UsageError(`--max-cost: no price is known for ${unpriced.join(', ')}; give it with --price ${unpriced[0]}=INPUT/OUTPUT (USD per 1M tokens)`);
     }
   }
-  return Object.freeze(parsed.data);
+  const flex = parsed.data.serviceTier === 'flex';
+  return Object.freeze({ ...parsed.data, requestTimeoutMs: parsed.data.requestTimeoutMs ?? (flex ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
 }
+
+const REQUEST_TIMEOUT_MS = 120_000;
+/** Flex answers within 1–15 minutes by Google's target: a deadline past the tail. */
+const FLEX_REQUEST_TIMEOUT_MS = 20 * 60_000;
 
 /** Parses `model=input/output[,…]` (USD per 1M tokens) as used by --price. */
 export function parsePrices(option: string, text: string): Record<string, { inputPerMillion: number; outputPerMillion: number }> {
@@ -211,9 +223,22 @@ export function limitsFor(config: Config, model: string): { rpm: number; tpm: nu
   const published = MODELS[model]?.limits[config.tier];
   const rpm = config.rpm[model] ?? published?.rpm ?? 60;
   const tpm = config.tpm[model] ?? published?.tpm ?? 1_000_000;
-  const concurrency = config.concurrency[model] ?? Math.min(32, rpm);
+  const concurrency = config.concurrency[model] ?? defaultConcurrency(config, rpm);
   return published?.rpd === undefined ? { rpm, tpm, concurrency } : { rpm, tpm, rpd: published.rpd, concurrency };
 }
+
+/**
+ * Requests in flight a model needs to keep its quota busy (Little's law: rate × latency). Standard
+ * answers in seconds: 32 (or the RPM, if lower) keep a tier-1 quota busy. Flex answers in 1–15 minutes: at the
+ * top of that, a quota of `rpm` per window needs 15 windows' worth in flight (the limiter still
+ * paces sending; memory is bounded by --max-inflight-mb, not by this).
+ */
+function defaultConcurrency(config: Pick<Config, 'serviceTier'>, rpm: number): number {
+  return config.serviceTier === 'flex' ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT) : Math.min(32, rpm);
+}
+
+const FLEX_WINDOWS_IN_FLIGHT = 15;
+const MAX_FLEX_CONCURRENCY = 50_000;
 
 /** The admission window: enough files in flight to keep every worker and every API slot busy. */
 export function admissionWindow(config: Config): number {

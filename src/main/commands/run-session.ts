@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { admissionWindow, type Config } from '../config.ts';
+import { admissionWindow, type Config, mebibytes } from '../config.ts';
 import { EXIT, RunAborted } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
+import { ByteBudget } from '../intake/byte-budget.ts';
 import { Pricing } from '../models/pricing.ts';
 import { worstCaseCostPerFile } from '../models/request-budget.ts';
 import { ResultsFile } from '../output/results-file.ts';
@@ -156,9 +157,10 @@ export class RunSession {
       runId: this.#runId,
       retryFailed: config.retryFailed,
       passes: config.passes,
+      bytesInFlight: new ByteBudget(mebibytes(config.maxInflightMb)),
       ...(config.maxCost === undefined
         ? {}
-        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price), config.classifyModel, config.extractModel, config.pages) }),
+        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, config.serviceTier), config.classifyModel, config.extractModel, config.pages) }),
     });
   }
 

@@ -11,6 +11,7 @@ import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
 import { addUsage, inPhase, spentThisRun, StepResolver } from './step-resolver.ts';
 import { askSteps, cachedSteps, fieldsOf, type Passes } from './answer-steps.ts';
+import type { ByteBudget, BytesHeld } from '../intake/byte-budget.ts';
 import type { Store } from '../state/store.ts';
 
 export interface PipelineOptions {
@@ -40,6 +41,8 @@ export interface PipelineOptions {
   readonly retryFailed: boolean;
   /** Requests per file: classify then extract, one for both, or one and a second where it pays. */
   readonly passes: Passes;
+  /** Bytes of prepared pages held by files waiting on the API: the memory bound of a wide window. */
+  readonly bytesInFlight: ByteBudget;
   /** Stop admitting files before the projected spend passes this many USD. */
   readonly maxCostUsd?: number;
   /** Worst-case cost of one file, used to project spend until real averages exist. */
@@ -158,18 +161,27 @@ async function processFile(item: Discovered, options: PipelineOptions, runner: S
 
 async function answerFile(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver): Promise<FileRecord> {
   const started = performance.now();
-  const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
-    record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
-
   const fromStat = answerFromStatCache(path, stat, options, started);
   if (fromStat) return fromStat;
 
+  const bytes = await options.bytesInFlight.take(stat.size);
+  try {
+    return await readAndAsk(path, stat, options, runner, started, bytes);
+  } finally {
+    bytes.release();
+  }
+}
+
+async function readAndAsk(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver, started: number, bytes: BytesHeld): Promise<FileRecord> {
+  const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
+    record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
   options.stats.fileRead();
   const prepared = await inPhase(options.stats, 'preparing', () =>
     // Only Gemini reads the page subset; the offline rules need the text alone.
     options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini')),
   );
   if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
+  bytes.resize(prepared.subset.byteLength + prepared.text.length);
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 

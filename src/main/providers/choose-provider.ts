@@ -28,7 +28,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
   }
   if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
   const baseUrl = config.baseUrl ?? context.env.GOOGLE_GEMINI_BASE_URL;
-  const pricing = new Pricing(config.price);
+  const pricing = new Pricing(config.price, config.serviceTier);
   for (const model of new Set([config.classifyModel, config.extractModel])) {
     if (!pricing.known(model)) context.notify(`docpool: no price is known for ${model}: its calls are not counted in the spend; give one with --price ${model}=INPUT/OUTPUT (USD per 1M tokens)\n`);
   }
@@ -51,6 +51,8 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     policy: {
       maxAttempts: config.maxAttempts,
       maxRateLimitedAttempts: 30,
+      maxShedAttempts: 50,
+      serviceTier: config.serviceTier,
       retryBaseMs: config.retryBaseMs,
       retryCapMs: 60_000,
       requestTimeoutMs: config.requestTimeoutMs,

@@ -5,6 +5,8 @@
  */
 export type ApiFailure =
   | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | undefined; readonly perDay: boolean; readonly message: string }
+  /** A 429 for want of server capacity (ErrorInfo MODEL_CAPACITY_EXHAUSTED), not quota: how a best-effort Flex request is shed. */
+  | { readonly kind: 'shed'; readonly message: string }
   | { readonly kind: 'retryable'; readonly code: 'API_UNAVAILABLE' | 'API_INTERNAL' | 'API_TIMEOUT' | 'API_NETWORK'; readonly message: string }
   | { readonly kind: 'fatal'; readonly code: 'API_AUTH' | 'API_MODEL_NOT_FOUND' | 'API_PROJECT_REFUSED'; readonly message: string }
   | { readonly kind: 'permanent'; readonly code: 'API_BAD_REQUEST' | 'API_ERROR'; readonly message: string };
@@ -26,6 +28,9 @@ export function classifyApiFailure(error: unknown): ApiFailure {
 function fromStatus(status: number, body: ErrorBody): ApiFailure {
   const serverMessage = body.error?.message ?? `HTTP ${status}`;
   const details = body.error?.details ?? [];
+  if (status === 429 && details.some((detail) => detail.reason === 'MODEL_CAPACITY_EXHAUSTED')) {
+    return { kind: 'shed', message: firstLine(serverMessage) };
+  }
   if (status === 429) {
     const retryInfo = details.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'));
     const quotaIds = details

@@ -7,7 +7,7 @@ import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter, SentRequest } from './model-limiter.ts';
 import { ModelHeld } from './outage-guard.ts';
 import type { RefusalJudge } from './refusal-judge.ts';
-import type { Pricing } from '../../models/pricing.ts';
+import type { Pricing, ServiceTier } from '../../models/pricing.ts';
 
 /** A 429 asking to wait longer than this is a quota for the day, not for the minute. */
 const LONG_QUOTA_DELAY_MS = 10 * 60_000;
@@ -17,6 +17,10 @@ export interface CallPolicy {
   readonly maxAttempts: number;
   /** Attempts for 429s; pacing should make these rare. */
   readonly maxRateLimitedAttempts: number;
+  /** Attempts for requests the server shed for want of capacity (Flex is best-effort): not failures, waited out. */
+  readonly maxShedAttempts: number;
+  /** Sent as the request's `serviceTier` unless standard (then the field is left out, as before). */
+  readonly serviceTier: ServiceTier;
   readonly retryBaseMs: number;
   readonly retryCapMs: number;
   readonly requestTimeoutMs: number;
@@ -65,6 +69,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
   let outputRetried = false;
   let attempts = 0;
   let rateLimitedAttempts = 0;
+  let shedAttempts = 0;
   const spent = () => ({ ...usage, costUsd: call.pricing.cost(call.model, usage.input, usage.output + usage.thinking) });
   const interrupted = (): StepOutcome => ({ ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() });
 
@@ -98,6 +103,17 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         // Wait for the verdict: the same refusal for several files stops the run, this one pending.
         await call.refusals.judge(call.model, failure.message);
         return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
+      }
+      if (failure.kind === 'shed') {
+        // No capacity for now: no quota was passed, so no pause and no smaller concurrency; this
+        // request alone backs off and goes again, and the file is not failed for it.
+        call.limiter.onShed();
+        if (++shedAttempts >= policy.maxShedAttempts) {
+          return { ok: false, code: 'API_SHED', message: `shed for want of capacity ${shedAttempts} times in a row: ${failure.message}`, retryable: true, usage: spent() };
+        }
+        call.onRetry?.(failure);
+        await sleep(fullJitter(shedAttempts, policy), policy.stopSignal);
+        continue;
       }
       if (failure.kind === 'rate_limited') {
         // A daily quota, or a delay of hours (a tier with no quota for the model), is not worth
@@ -171,6 +187,7 @@ async function sendRequest(call: GeminiCall, policy: CallPolicy, maxOutputTokens
         temperature: 0,
         maxOutputTokens,
         ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
+        ...(policy.serviceTier === 'standard' ? {} : { serviceTier: policy.serviceTier as never }),
         abortSignal,
       },
     }),

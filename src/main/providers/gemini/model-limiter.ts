@@ -28,6 +28,8 @@ export interface ModelLimiterStats {
   readonly rateLimited: number;
   /** Requests sent since the limiter was made (every attempt counts). */
   readonly sent: number;
+  /** Requests the server shed for want of capacity (retried, not failed). */
+  readonly shed: number;
   readonly retries: number;
   readonly pausedForMs: number;
   readonly outage: OutageState;
@@ -81,6 +83,7 @@ export class ModelLimiter {
   #tokensInWindow = 0;
   #rateLimited = 0;
   #sentTotal = 0;
+  #shed = 0;
   #retries = 0;
   #marginMs: number;
   readonly #latencies: number[] = [];
@@ -148,6 +151,11 @@ export class ModelLimiter {
     }
   }
 
+  onShed(): void {
+    this.#shed++;
+    this.#retries++;
+  }
+
   retried(): void {
     this.#retries++;
   }
@@ -192,6 +200,7 @@ export class ModelLimiter {
       tokensInWindow: this.#tokensInWindow,
       rateLimited: this.#rateLimited,
       sent: this.#sentTotal,
+      shed: this.#shed,
       retries: this.#retries,
       pausedForMs: Math.max(0, this.#pausedUntil - Date.now()),
       outage: this.outage.state(),
