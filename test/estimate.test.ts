@@ -34,6 +34,17 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
   assert.equal(report.classify.requests, intact.length);
   assert.ok(report.classify.inputTokens >= report.windowPages * 258, 'every sent page costs 258 tokens');
   assert.ok(report.classify.costUsd! > 0);
+
+  // The ways to run it, compared: one pass needs one request per readable file; Flex halves its price.
+  const [two, one, flex] = report.modes;
+  assert.deepEqual(report.modes.map((mode) => mode.mode), ['two-pass standard', 'one-pass standard', 'one-pass flex']);
+  assert.equal(two!.requests, report.classify.requests + report.extract.requests);
+  assert.equal(two!.bindingModel, 'gemini-2.5-pro', 'two passes at tier 1 are bound by the Pro quota');
+  assert.equal(one!.requests, intact.length);
+  assert.equal(one!.bindingModel, 'gemini-2.5-flash');
+  assert.ok(one!.minutes * 2 <= two!.minutes, `one pass at least twice as fast at tier-1 quotas (${one!.minutes} vs ${two!.minutes} min)`);
+  assert.ok(Math.abs(flex!.costUsd! - one!.costUsd! / 2) < 1e-9);
+  assert.ok(flex!.minutes > one!.minutes, 'Flex pays its answer latency');
 });
 
 test('estimate prints a readable report naming each failure code', async () => {

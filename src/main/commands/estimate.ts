@@ -3,7 +3,7 @@ import { forEachBounded } from '../intake/bounded.ts';
 import { type Config, limitsFor } from '../config.ts';
 import { discover } from '../intake/discover.ts';
 import { pdfTokens, PRICES_AS_OF } from '../models/catalogue.ts';
-import { Pricing } from '../models/pricing.ts';
+import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
@@ -22,6 +22,19 @@ export interface StepEstimate {
   readonly tpm: number;
   /** Minutes the quota needs: the slower of the request and token budgets. */
   readonly minutes: number;
+}
+
+/** One way to run the folder: passes and service tier. */
+export interface ModeEstimate {
+  readonly mode: 'two-pass standard' | 'one-pass standard' | 'one-pass flex';
+  readonly flags: string;
+  readonly requests: number;
+  /** Null when a model has no known price. */
+  readonly costUsd: number | null;
+  /** Quota minutes of the binding model, plus the answer latency where it is minutes (Flex). */
+  readonly minutes: number;
+  /** The model whose quota decides the time. */
+  readonly bindingModel: string;
 }
 
 export interface EstimateReport {
@@ -45,6 +58,8 @@ export interface EstimateReport {
   readonly totalCostUsd: number | null;
   /** Minutes the slower of the two models' quotas needs; the models run in parallel. */
   readonly totalMinutes: number;
+  /** The ways to run this folder, each with its requests, cost, time and the model whose quota binds it. */
+  readonly modes: readonly ModeEstimate[];
   readonly pricesAsOf: string;
   readonly tier: string;
   readonly elapsedMs: number;
@@ -67,6 +82,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let inputTokens = 0;
   let extractRequests = 0;
   let extractInputTokens = 0;
+  let onePassInputTokens = 0;
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
   try {
@@ -83,6 +99,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         pages += result.pageCount;
         windowPages += result.windowPages;
         inputTokens += pdfTokens(config.classifyModel, result.windowPages) + REQUEST_SIZES.classify.promptTokens;
+        onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages) + REQUEST_SIZES['one-pass'].promptTokens;
         const predicted = result.hasTextLayer ? readByRules(result.text).label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
@@ -96,6 +113,8 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   }
   const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * expectedOutputTokens(config.classifyModel, 'classify'));
   const extract = stepEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * expectedOutputTokens(config.extractModel, 'extract'));
+  const onePass = stepEstimate(config, config.classifyModel, prepared, onePassInputTokens, prepared * expectedOutputTokens(config.classifyModel, 'one-pass'));
+  const modes = compareModes(classify, extract, onePass);
   const elapsedMs = performance.now() - started;
   const byCode = failures.entries();
   return {
@@ -110,6 +129,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     extract: { ...extract, predictedByClass },
     totalCostUsd: classify.costUsd === null || extract.costUsd === null ? null : classify.costUsd + extract.costUsd,
     totalMinutes: Math.max(classify.minutes, extract.minutes),
+    modes,
     pricesAsOf: PRICES_AS_OF,
     tier: config.tier,
     elapsedMs: Math.round(elapsedMs),
@@ -117,8 +137,34 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   };
 }
 
+/**
+ * Two passes (classify everything on one model, extract some on another: the slower quota binds),
+ * one pass (every file once, on the classification model), and one pass at Flex (half the price,
+ * the same quota assumed, plus the minutes Flex takes to answer).
+ */
+function compareModes(classify: StepEstimate, extract: StepEstimate, onePass: StepEstimate): ModeEstimate[] {
+  const sum = (...costs: Array<number | null>) => (costs.some((cost) => cost === null) ? null : costs.reduce<number>((total, cost) => total + cost!, 0));
+  const twoPassBinding = extract.minutes > classify.minutes ? extract : classify;
+  return [
+    { mode: 'two-pass standard', flags: '--passes 2', requests: classify.requests + extract.requests, costUsd: sum(classify.costUsd, extract.costUsd), minutes: twoPassBinding.minutes, bindingModel: twoPassBinding.model },
+    { mode: 'one-pass standard', flags: '--passes 1', requests: onePass.requests, costUsd: onePass.costUsd, minutes: onePass.minutes, bindingModel: onePass.model },
+    {
+      mode: 'one-pass flex',
+      flags: '--passes 1 --service-tier flex',
+      requests: onePass.requests,
+      costUsd: onePass.costUsd === null ? null : onePass.costUsd * TIER_PRICE_FACTOR.flex,
+      minutes: onePass.minutes + FLEX_TYPICAL_MINUTES,
+      bindingModel: onePass.model,
+    },
+  ];
+}
+
+/** Google's Flex target is 1–15 minutes per answer; a run pays about one typical answer's wait on top of its quota time. */
+const FLEX_TYPICAL_MINUTES = 5;
+
 function stepEstimate(config: Config, model: string, requests: number, inputTokens: number, outputTokens: number): StepEstimate {
   const { rpm, tpm } = limitsFor(config, model);
+  // The steps are priced at the standard tier; the comparison prices the other tiers.
   const pricing = new Pricing(config.price);
   const costUsd = pricing.known(model) ? pricing.cost(model, inputTokens, outputTokens) : null;
   return { model, requests, inputTokens, outputTokens, costUsd, rpm, tpm, minutes: Math.max(requests / rpm, inputTokens / tpm) };
@@ -140,6 +186,12 @@ export function formatEstimate(report: EstimateReport): string {
   }
   lines.push(
     `total       ${usd(report.totalCostUsd)} at prices of ${report.pricesAsOf}; ~${formatMinutes(report.totalMinutes)} at tier ${report.tier} (the two models run side by side)`,
+    '',
+    'ways to run it (same files, your quota):',
+    ...report.modes.map(
+      (mode) => `  ${mode.mode.padEnd(18)} ${count(mode.requests).padStart(9)} requests  ${usd(mode.costUsd).padStart(9)}  ~${formatMinutes(mode.minutes).padEnd(9)} bound by ${mode.bindingModel}'s quota   ${mode.flags}`,
+    ),
+    '',
     `prepared in ${(report.elapsedMs / 1000).toFixed(1)} s (${count(report.preparePagesPerSecond)} pages/s); no API call was made`,
   );
   return lines.join('\n');
