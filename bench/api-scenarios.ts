@@ -1,5 +1,5 @@
 /**
- * The scenarios measured against the emulator: designs compared, quota utilisation (known and
+ * The scenarios measured against the emulator: quota utilisation (known and
  * unknown quota), latency-bound throughput, and kill-and-resume. Every figure is computed from the
  * emulator's own stats or docpool's own summary in this run.
  */
@@ -8,61 +8,7 @@ import { join } from 'node:path';
 import { parseManifest } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
-import { type Design, runDesign } from './baselines/designs.ts';
 import { docpool, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
-
-/** Tier-1 latency at 1/50 of real time: a 60 s window lasts 1.2 s. */
-const DESIGN_SCALE = 0.02;
-/**
- * A quota that binds at a bench-sized corpus (tier 1's would not at 400 files): this is where the
- * designs differ — pacing against 429 storms and fixed sleeps.
- */
-const DESIGN_QUOTA = { 'gemini-2.5-flash': { rpm: 150 }, 'gemini-2.5-pro': { rpm: 40 } };
-
-export interface DesignRow {
-  readonly design: Design | 'docpool';
-  readonly wallSeconds: number;
-  readonly filesPerSecond: number;
-  readonly maxRequestsPerWindow: number;
-  readonly rateLimited: number;
-  readonly speedupOfDocpool: number;
-}
-
-function filesOf(corpus: string): string[] {
-  return parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')).map((entry) => join(corpus, entry.file));
-}
-
-const maxPerWindow = (windows: Readonly<Record<string, readonly number[]>>) => Math.max(0, ...Object.values(windows).flat());
-
-/** docpool against sequential, batches-of-10 and semaphore-of-25 designs, same corpus, quota and latency. */
-export async function designsCompared(corpus: string): Promise<DesignRow[]> {
-  const files = filesOf(corpus);
-  const windowMs = 60_000 * DESIGN_SCALE;
-  const rows: Array<Omit<DesignRow, 'speedupOfDocpool'>> = [];
-  for (const design of ['docpool', 'sequential', 'batches of 10', 'semaphore of 25'] as const) {
-    const emulator = await startEmulator({ timeScale: DESIGN_SCALE, quota: DESIGN_QUOTA });
-    const started = performance.now();
-    let rateLimited: number;
-    try {
-      if (design === 'docpool') {
-        const work = scratch('design');
-        const limits = ['--rpm', `gemini-2.5-flash=${DESIGN_QUOTA['gemini-2.5-flash'].rpm},gemini-2.5-pro=${DESIGN_QUOTA['gemini-2.5-pro'].rpm}`];
-        await docpool(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--quota-window-ms', String(windowMs), '--no-tui', ...limits]);
-        rmSync(work, { recursive: true, force: true });
-        rateLimited = emulator.stats().requests.byStatus['429'] ?? 0;
-      } else {
-        // The old scripts slept a fixed 5 s after a refusal (scaled like the emulator).
-        rateLimited = (await runDesign(design, files, emulator.url, 5000 * DESIGN_SCALE)).rateLimited;
-      }
-      const wallSeconds = (performance.now() - started) / 1000;
-      rows.push({ design, wallSeconds: round(wallSeconds, 1), filesPerSecond: round(files.length / wallSeconds), maxRequestsPerWindow: maxPerWindow(emulator.stats().acceptedPerWindow), rateLimited });
-    } finally {
-      await emulator.close();
-    }
-  }
-  const docpoolRate = rows[0]!.filesPerSecond;
-  return rows.map((row) => ({ ...row, speedupOfDocpool: round(docpoolRate / row.filesPerSecond) }));
-}
 
 export interface QuotaRow {
   readonly setup: string;

@@ -3,11 +3,9 @@
  * drawn in a 120×40 pseudo-terminal and with plain progress lines, alternately, several times;
  * the main thread's event-loop delay (p99) of each, side by side.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { docpool, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
+import { docpool, emulatorProcess, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
 import { hardLinkTree } from './scale.ts';
 
 export interface DashboardLoadRow {
@@ -54,22 +52,6 @@ export async function dashboardLoad(source: string, files: number, repetitions: 
     emulator.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** `docpool emulator` in a process of its own, so its work is not the measured main thread's. */
-async function emulatorProcess(args: readonly string[]): Promise<{ url: string; stop: () => void }> {
-  const cli = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, 'emulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = /^(http:\/\/\S+)\n/m.exec(output);
-      if (line) resolve(line[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before listening`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
 }
 
 function median(values: readonly number[]): number {

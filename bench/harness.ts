@@ -1,5 +1,6 @@
 /** What every bench scenario shares: running the real CLI and reading its summary. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { EmulatorStats } from '../src/emulator/stats.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,3 +83,18 @@ export function summaryOf(run: CliRun): { files: number; seconds: number; filesP
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/** `docpool emulator` in a process of its own, so its work is not the measured process's. */
+export async function emulatorProcess(args: readonly string[]): Promise<{ url: string; stats: () => Promise<EmulatorStats>; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, 'emulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = /^(http:\/\/\S+)\n/m.exec(output);
+      if (line) resolve(line[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before listening`)));
+  });
+  return { url, stats: async () => (await (await fetch(`${url}/_emulator/stats`)).json()) as EmulatorStats, stop: () => child.kill('SIGTERM') };
+}

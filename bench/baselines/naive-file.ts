@@ -15,11 +15,11 @@ export interface NaiveContext {
   readonly ai: GoogleGenAI;
   /** The fixed sleep after a refused request, ms (scaled with the emulator). */
   readonly retrySleepMs: number;
-  readonly counters: { requests: number; rateLimited: number };
+  readonly counters: { requests: number; rateLimited: number; files: number };
 }
 
 export function naiveContext(baseUrl: string, retrySleepMs: number): NaiveContext {
-  return { ai: new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl } }), retrySleepMs, counters: { requests: 0, rateLimited: 0 } };
+  return { ai: new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl } }), retrySleepMs, counters: { requests: 0, rateLimited: 0, files: 0 } };
 }
 
 /** Classify, then extract when the class calls for it; returns the label. */
@@ -34,6 +34,7 @@ export async function naiveProcess(path: string, context: NaiveContext): Promise
   const label = ((await ask(context, 'gemini-2.5-flash', part, classifyInstruction(profile), profile.classifySchema, 0)) as { label?: string } | undefined)?.label;
   const extract = label ? profile.extract[label] : undefined;
   if (extract) await ask(context, 'gemini-2.5-pro', part, extract.prompt, extract.schema, 1024);
+  context.counters.files++;
   return label;
 }
 

@@ -151,7 +151,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       default: {
         const result = answer(model, rules, parsed.body, reading, fault);
         stats.accepted(model, now);
-        stats.usage(reading.promptTokens, result.outputTokens, result.thinkingTokens, tier);
+        stats.usage(model, reading.promptTokens, result.outputTokens, result.thinkingTokens, tier);
         const delayMs = timeFor(result.thinkingTokens);
         if (flex) {
           flexInFlight.set(model, (flexInFlight.get(model) ?? 0) + 1);

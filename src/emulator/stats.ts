@@ -9,7 +9,9 @@ export interface EmulatorStats {
   };
   readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
   /** Answered requests and their tokens by service tier ("standard", "flex", "priority"): what each is billed at. */
-  readonly byTier: Readonly<Record<string, { readonly requests: number; readonly input: number; readonly output: number; readonly thinking: number }>>;
+  readonly byTier: Readonly<Record<string, TierUsage>>;
+  /** The same per model, then tier: what a bill would list. */
+  readonly byModelTier: Readonly<Record<string, Readonly<Record<string, TierUsage>>>>;
   /** Successful generateContent requests per model per quota window (index = window number since start). */
   readonly acceptedPerWindow: Readonly<Record<string, readonly number[]>>;
   readonly windowMs: number;
@@ -26,7 +28,7 @@ export class StatsRecorder {
   #byStatus: Record<string, number> = {};
   #byMethod: Record<string, number> = {};
   #tokens = { input: 0, output: 0, thinking: 0 };
-  #byTier: Record<string, { requests: number; input: number; output: number; thinking: number }> = {};
+  #byModelTier: Record<string, Record<string, { requests: number; input: number; output: number; thinking: number }>> = {};
   #accepted: Record<string, number[]> = {};
   #faults: Record<string, number> = {};
   #inFlight = 0;
@@ -58,8 +60,8 @@ export class StatsRecorder {
     counts[window]!++;
   }
 
-  usage(input: number, output: number, thinking: number, tier: string): void {
-    const byTier = (this.#byTier[tier] ??= { requests: 0, input: 0, output: 0, thinking: 0 });
+  usage(model: string, input: number, output: number, thinking: number, tier: string): void {
+    const byTier = ((this.#byModelTier[model] ??= {})[tier] ??= { requests: 0, input: 0, output: 0, thinking: 0 });
     byTier.requests++;
     byTier.input += input;
     byTier.output += output;
@@ -81,7 +83,7 @@ export class StatsRecorder {
     this.#byStatus = {};
     this.#byMethod = {};
     this.#tokens = { input: 0, output: 0, thinking: 0 };
-    this.#byTier = {};
+    this.#byModelTier = {};
     this.#accepted = {};
     this.#faults = {};
     this.#inFlight = inFlight;
@@ -92,7 +94,8 @@ export class StatsRecorder {
     return {
       requests: { total: this.#total, byModel: { ...this.#byModel }, byStatus: { ...this.#byStatus }, byMethod: { ...this.#byMethod } },
       tokens: { ...this.#tokens },
-      byTier: structuredClone(this.#byTier),
+      byTier: sumByTier(this.#byModelTier),
+      byModelTier: structuredClone(this.#byModelTier),
       acceptedPerWindow: Object.fromEntries(Object.entries(this.#accepted).map(([model, counts]) => [model, [...counts]])),
       windowMs: this.windowMs,
       faults: { ...this.#faults },
@@ -101,4 +104,25 @@ export class StatsRecorder {
       startedAt: new Date(this.#started).toISOString(),
     };
   }
+}
+
+export interface TierUsage {
+  readonly requests: number;
+  readonly input: number;
+  readonly output: number;
+  readonly thinking: number;
+}
+
+function sumByTier(byModelTier: Readonly<Record<string, Readonly<Record<string, TierUsage>>>>): Record<string, TierUsage> {
+  const totals: Record<string, { requests: number; input: number; output: number; thinking: number }> = {};
+  for (const tiers of Object.values(byModelTier)) {
+    for (const [tier, usage] of Object.entries(tiers)) {
+      const total = (totals[tier] ??= { requests: 0, input: 0, output: 0, thinking: 0 });
+      total.requests += usage.requests;
+      total.input += usage.input;
+      total.output += usage.output;
+      total.thinking += usage.thinking;
+    }
+  }
+  return totals;
 }

@@ -34,7 +34,7 @@ const configSchema = z
     rpm: z.record(z.string(), positiveInt).default({}),
     /** Per-model input-tokens-per-minute overrides. */
     tpm: z.record(z.string(), positiveInt).default({}),
-    /** Per-model ceilings on requests in flight. Default: min(32, rpm). */
+    /** Per-model ceilings on requests in flight. Default: half the RPM, at least 32 (never above the RPM); 15 × RPM with Flex. */
     concurrency: z.record(z.string(), positiveInt).default({}),
     /**
      * Length of a quota window in ms. Google counts per minute (60 000); against an emulator run
@@ -229,12 +229,14 @@ export function limitsFor(config: Config, model: string): { rpm: number; tpm: nu
 
 /**
  * Requests in flight a model needs to keep its quota busy (Little's law: rate × latency). Standard
- * answers in seconds: 32 (or the RPM, if lower) keep a tier-1 quota busy. Flex answers in 1–15 minutes: at the
+ * answers in seconds to half a minute (Pro thinking over five pages: ~18 s): half the RPM in
+ * flight, at least 32, keeps the quota busy (Pro at tier 1 needs ~45; 32 left it a third idle).
+ * Flex answers in 1–15 minutes: at the
  * top of that, a quota of `rpm` per window needs 15 windows' worth in flight (the limiter still
  * paces sending; memory is bounded by --max-inflight-mb, not by this).
  */
 function defaultConcurrency(config: Pick<Config, 'serviceTier'>, rpm: number): number {
-  return config.serviceTier === 'flex' ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT) : Math.min(32, rpm);
+  return config.serviceTier === 'flex' ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT) : Math.min(rpm, Math.max(32, Math.ceil(rpm / 2)));
 }
 
 const FLEX_WINDOWS_IN_FLIGHT = 15;
