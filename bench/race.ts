@@ -38,6 +38,8 @@ export interface RaceRow {
   readonly ofQuotaLimit: number;
   /** The binding model's accepted requests per full window ÷ its RPM: how busy the quota was kept. */
   readonly quotaBusy: number;
+  /** docpool's peak RSS over the run, MB (its summary); null for the seed designs. */
+  readonly peakRssMb: number | null;
   /** For a design measured over its first `designCapMs` only. */
   readonly capped: boolean;
 }
@@ -70,7 +72,7 @@ export async function race(corpus: string, designCapMs: number): Promise<RaceRow
         rmSync(db, { recursive: true, force: true });
         const summary = summaryOf(run);
         if (summary.files !== files.length) throw new Error(`race: ${design} finished ${summary.files} of ${files.length} files (exit ${run.code})\n${run.stderr.slice(-2000)}`);
-        rows.push(row(design, files.length, summary.seconds, run.wallSeconds - summary.seconds, await emulator.stats(), needed, tier, false));
+        rows.push({ ...row(design, files.length, summary.seconds, run.wallSeconds - summary.seconds, await emulator.stats(), needed, tier, false), peakRssMb: summary.peakRssMb });
       } finally {
         emulator.stop();
       }
@@ -113,6 +115,7 @@ function row(design: string, files: number, runSeconds: number, startupSeconds: 
     // A capped design is compared at its own pace over what it finished.
     ofQuotaLimit: round(filesPerSecond / (intactFiles(needed) / limit), 2),
     quotaBusy: round(quotaBusy(binding, stats), 2),
+    peakRssMb: null,
     capped,
   };
 }

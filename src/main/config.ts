@@ -242,10 +242,14 @@ function defaultConcurrency(config: Pick<Config, 'serviceTier'>, rpm: number): n
 const FLEX_WINDOWS_IN_FLIGHT = 15;
 const MAX_FLEX_CONCURRENCY = 50_000;
 
-/** The admission window: enough files in flight to keep every worker and every API slot busy. */
-export function admissionWindow(config: Config): number {
+/**
+ * The admission window: enough files in flight to keep every worker busy, and every API slot too
+ * when answers come from the API (the offline rules need no more than the workers: a wider window
+ * would only hold more prepared files in memory).
+ */
+export function admissionWindow(config: Config, usesApi: boolean): number {
   if (config.window) return config.window;
   const models = new Set([config.classifyModel, config.extractModel]);
-  const apiSlots = [...models].reduce((sum, model) => sum + limitsFor(config, model).concurrency, 0);
+  const apiSlots = usesApi ? [...models].reduce((sum, model) => sum + limitsFor(config, model).concurrency, 0) : 0;
   return Math.max(16, config.workers * 4 + apiSlots);
 }

@@ -143,7 +143,7 @@ export class RunSession {
       paths,
       include: config.include,
       taskFor: (path, buildSubset) => prepareTask(config, path, buildSubset),
-      window: admissionWindow(config),
+      window: admissionWindow(config, provider.name === 'gemini'),
       profile,
       provider,
       ...(this.#fallback ? { fallback: this.#fallback } : {}),
