@@ -177,7 +177,8 @@ test('8. output that cannot be written is a clear error before any work, and lea
 test('9. one run per state folder: a second is refused naming the first; a stale lock is taken over', async () => {
   const work = tempDir('trust-lock');
   const running = await emulator({ latency: { 'gemini-2.5-flash': { medianMs: 3000, sigma: 0 } } });
-  const first = startCli(runArgs(running.url, work), { env: KEY });
+  // Twenty at a time, three seconds each: the first run is still going when the second starts.
+  const first = startCli([...runArgs(running.url, work), '--concurrency', 'gemini-2.5-flash=20'], { env: KEY });
   await waitForLines(join(work, 'out.jsonl.partial'), 1, 30_000);
   const second = await runCli([...runArgs(running.url, work), '-o', join(work, 'second.jsonl')], { env: KEY });
   assert.equal(second.code, 75, second.stderr);

@@ -34,7 +34,7 @@ const configSchema = z
     rpm: z.record(z.string(), positiveInt).default({}),
     /** Per-model input-tokens-per-minute overrides. */
     tpm: z.record(z.string(), positiveInt).default({}),
-    /** Per-model ceilings on requests in flight. Default: half the RPM, at least 32 (never above the RPM); 15 × RPM with Flex. */
+    /** Per-model ceilings on requests in flight. Default: half the RPM, at least 32, at most 1,000 (never above the RPM); 15 × RPM with Flex. */
     concurrency: z.record(z.string(), positiveInt).default({}),
     /**
      * Length of a quota window in ms. Google counts per minute (60 000); against an emulator run
@@ -236,8 +236,11 @@ export function limitsFor(config: Config, model: string): { rpm: number; tpm: nu
  * paces sending; memory is bounded by --max-inflight-mb, not by this).
  */
 function defaultConcurrency(config: Pick<Config, 'serviceTier'>, rpm: number): number {
-  return config.serviceTier === 'flex' ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT) : Math.min(rpm, Math.max(32, Math.ceil(rpm / 2)));
+  return config.serviceTier === 'flex' ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT) : Math.min(rpm, MAX_STANDARD_CONCURRENCY, Math.max(32, Math.ceil(rpm / 2)));
 }
+
+/** Tier 3's Pro (2,000 RPM × ~18 s) needs ~600 in flight; more only ever comes from an --rpm far above any tier. */
+const MAX_STANDARD_CONCURRENCY = 1_000;
 
 const FLEX_WINDOWS_IN_FLIGHT = 15;
 const MAX_FLEX_CONCURRENCY = 50_000;
