@@ -6,7 +6,7 @@ import { ApiError } from '@google/genai';
 import { generateCorpus, type ManifestEntry, parseManifest } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { prepareFile } from '../src/workers/prepare.ts';
-import { CLASSIFY_SCHEMA, client, errorBody, pdfPart } from './helpers/genai.ts';
+import { CLASSIFY_SCHEMA, client, errorBody } from './helpers/genai.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**

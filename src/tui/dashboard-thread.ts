@@ -1,10 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import { type DashboardControls, listenForKeys } from './dashboard-keys.ts';
-import type { RenderMessage, RenderReply, RenderThreadData } from './render-protocol.ts';
+import { FRAME_MS, type RenderMessage, type RenderReply, type RenderThreadData } from './render-protocol.ts';
 
-/** How often the main thread sends a snapshot: the dashboard's frame rate. */
-const SNAPSHOT_MS = 200;
 /** A dashboard thread that does not finish its last frame in this long is ended anyway. */
 const CLOSE_TIMEOUT_MS = 3_000;
 
@@ -27,7 +25,7 @@ export function startDashboardThread(
   const data: RenderThreadData = { fd: (stream as { fd?: number }).fd ?? 2, columns: stream.columns ?? 80, rows: stream.rows ?? 24, snapshot: snapshot() };
   const worker = new Worker(entryUrl(), { workerData: data, stdout: false, stderr: false });
   const send = (message: RenderMessage) => worker.postMessage(message);
-  const timer = setInterval(() => send({ kind: 'snapshot', snapshot: snapshot() }), SNAPSHOT_MS);
+  const timer = setInterval(() => send({ kind: 'snapshot', snapshot: snapshot() }), FRAME_MS);
   timer.unref();
   const onResize = () => send({ kind: 'resize', columns: stream.columns ?? 80, rows: stream.rows ?? 24 });
   stream.on('resize', onResize);

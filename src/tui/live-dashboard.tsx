@@ -5,14 +5,13 @@ import { render, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import { Dashboard } from './dashboard.tsx';
+import { FRAME_MS } from './render-protocol.ts';
 
 export interface LiveDashboard {
   /** Draws the last frame and leaves the screen to the summary. */
   close(): Promise<void>;
 }
 
-/** Five frames a second: smooth to the eye for numbers that change every second. */
-export const FRAME_MS = 200;
 
 /**
  * Renders the dashboard on a terminal stream (stderr's: stdout stays free for data), reading the

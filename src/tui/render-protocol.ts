@@ -1,5 +1,8 @@
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 
+/** Five frames a second: smooth to the eye for numbers that change every second. The main thread sends a snapshot as often. */
+export const FRAME_MS = 200;
+
 /** What the dashboard thread is started with. */
 export interface RenderThreadData {
   /** The terminal's file descriptor (stderr's): the thread writes frames to it itself. */
