@@ -1,9 +1,9 @@
 import type { Profile } from '../profiles/profile.ts';
 import type { Provider, StepInput } from '../providers/provider.ts';
 import { resultKey } from '../state/fingerprint.ts';
-import { type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
+import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
-import { addUsage, type Resolved, spentThisRun, type StepResolver } from './step-resolver.ts';
+import { type Resolved, spentThisRun, type StepResolver } from './step-resolver.ts';
 
 /**
  * How many requests a file takes: `2` classifies, then extracts the classes that matter (on the

@@ -1,6 +1,6 @@
 import type { FilePhase, RunStats } from '../progress/run-stats.ts';
 import type { Provider, StepOutcome } from '../providers/provider.ts';
-import { type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
+import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
 
 export type Resolved =
@@ -76,9 +76,5 @@ export async function inPhase<T>(stats: RunStats, phase: FilePhase, work: () => 
 
 export function spentThisRun(step: Resolved & { ok: true }): TokenUsage {
   return addUsage(step.cached ? ZERO_USAGE : step.result.usage, step.spentBefore ?? ZERO_USAGE);
-}
-
-export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return { input: a.input + b.input, output: a.output + b.output, thinking: a.thinking + b.thinking, costUsd: a.costUsd + b.costUsd };
 }
 

@@ -1,7 +1,7 @@
 import { FailureTally } from './failure-tally.ts';
 import { RateWindow } from './rate-window.ts';
 import type { FileRecord, Step, TokenUsage } from '../state/record.ts';
-import type { StepSpend } from '../state/run-sample.ts';
+import { addSpend, type StepSpend } from '../state/run-sample.ts';
 
 /** Where a file is in its life (STYLE: each file's lifecycle is a union). */
 export type FilePhase = 'preparing' | 'classifying' | 'extracting';
@@ -104,17 +104,7 @@ export class RunStats {
 
   /** An API answer arrived (and was paid for), whatever becomes of it. */
   answered(step: Step, model: string, usage: TokenUsage): void {
-    const key = `${step}\u0000${model}`;
-    const sofar = this.#spend.get(key) ?? { step, model, answers: 0, input: 0, output: 0, thinking: 0, costUsd: 0 };
-    this.#spend.set(key, {
-      step,
-      model,
-      answers: sofar.answers + 1,
-      input: sofar.input + usage.input,
-      output: sofar.output + usage.output,
-      thinking: sofar.thinking + usage.thinking,
-      costUsd: sofar.costUsd + usage.costUsd,
-    });
+    addSpend(this.#spend, { step, model, answers: 1, ...usage });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { FailureTally } from '../progress/failure-tally.ts';
-import type { TokenUsage } from '../state/record.ts';
-import type { ModelSample, RunSample, StepSpend } from '../state/run-sample.ts';
+import { addUsage, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
+import { addSpend, type ModelSample, type RunSample, type StepSpend } from '../state/run-sample.ts';
 import type { RunInfo, Store } from '../state/store.ts';
 
 /** One of the slowest files: where the time of a run went. */
@@ -45,7 +45,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   let failed = 0;
   let pages = 0;
   let bytes = 0;
-  const usage = { input: 0, output: 0, thinking: 0, costUsd: 0 };
+  let usage = ZERO_USAGE;
   const byClass = new Map<string, number>();
   const bySource = new Map<string, number>();
   const failures = new FailureTally(EXAMPLES);
@@ -53,10 +53,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   for (const { record } of store.runFiles(run.id)) {
     pages += record.pages ?? 0;
     bytes += record.bytes ?? 0;
-    usage.input += record.usage.input;
-    usage.output += record.usage.output;
-    usage.thinking += record.usage.thinking;
-    usage.costUsd += record.usage.costUsd;
+    usage = addUsage(usage, record.usage);
     if (record.status === 'failed') {
       failed++;
       failures.add(record.error?.code ?? 'UNKNOWN', record.path, record.error?.message ?? '', record.error?.retryable);
@@ -75,7 +72,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
     bySource: sortedByCount(bySource),
     byClass: sortedByCount(byClass),
     usage,
-    failures: failures.entries().map(([code, entry]) => ({ code, count: entry.count, retryable: entry.retryable, examples: entry.examples })),
+    failures: failures.entries().map(([code, entry]) => ({ code, ...entry })),
     slowest,
     attempts,
     spend: sumSpend(attempts),
@@ -96,11 +93,7 @@ function attemptsOf(samples: readonly RunSample[]): Attempt[] {
 /** Counters are cumulative per attempt: an attempt's last sample holds its totals. */
 function sumSpend(attempts: readonly Attempt[]): StepSpend[] {
   const totals = new Map<string, StepSpend>();
-  for (const entry of attempts.flatMap((attempt) => attempt.samples.at(-1)!.spend)) {
-    const key = `${entry.step}\u0000${entry.model}`;
-    const sofar = totals.get(key);
-    totals.set(key, sofar ? { ...entry, answers: sofar.answers + entry.answers, input: sofar.input + entry.input, output: sofar.output + entry.output, thinking: sofar.thinking + entry.thinking, costUsd: sofar.costUsd + entry.costUsd } : entry);
-  }
+  for (const entry of attempts.flatMap((attempt) => attempt.samples.at(-1)!.spend)) addSpend(totals, entry);
   return [...totals.values()].sort((a, b) => b.costUsd - a.costUsd);
 }
 

@@ -25,6 +25,10 @@ export interface StepResult {
 
 export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, thinking: 0, costUsd: 0 };
 
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return { input: a.input + b.input, output: a.output + b.output, thinking: a.thinking + b.thinking, costUsd: a.costUsd + b.costUsd };
+}
+
 /** One output line per input file (JSONL, or a flattened CSV row). */
 export interface FileRecord {
   readonly path: string;

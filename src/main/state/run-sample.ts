@@ -1,4 +1,4 @@
-import type { Step, TokenUsage } from './record.ts';
+import { addUsage, type Step, type TokenUsage } from './record.ts';
 
 /** What one step on one model has cost so far in an attempt: every answer the API sent, retries included. */
 export interface StepSpend extends TokenUsage {
@@ -6,6 +6,13 @@ export interface StepSpend extends TokenUsage {
   readonly model: string;
   /** Answers received (a retried request counts each answer it paid for). */
   readonly answers: number;
+}
+
+/** Adds `entry` to the totals of its step and model (answer by answer in a run, attempt by attempt in a report). */
+export function addSpend(totals: Map<string, StepSpend>, entry: StepSpend): void {
+  const key = `${entry.step}\u0000${entry.model}`;
+  const sofar = totals.get(key);
+  totals.set(key, sofar ? { step: entry.step, model: entry.model, answers: sofar.answers + entry.answers, ...addUsage(sofar, entry) } : entry);
 }
 
 /** One model's request counters so far in an attempt, and the quota it was paced against. */
