@@ -2,18 +2,20 @@
  * Bytes of PDF held for files in flight, bounded: with Flex, thousands of requests wait minutes
  * each, and the window that keeps the quota busy would otherwise hold thousands of page subsets.
  * A file reserves its size before it is read, then keeps what its prepared pages really take.
+ * Waiting files are let in first come, first served, as room frees: each release admits only
+ * those that now fit, so thousands of waiters cost nothing per release.
  */
 export class ByteBudget {
   #used = 0;
-  #waiting: Array<() => void> = [];
+  readonly #waiting: Array<{ readonly bytes: number; readonly admit: () => void }> = [];
 
   constructor(readonly limit: number) {}
 
   /** Waits until `bytes` fit (a file larger than the whole budget waits until it is alone). */
   async take(bytes: number): Promise<BytesHeld> {
     let held = Math.min(Math.max(0, bytes), this.limit);
-    while (this.#used > 0 && this.#used + held > this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#used += held;
+    if (this.#waiting.length === 0 && this.#fits(held)) this.#used += held;
+    else await new Promise<void>((admit) => this.#waiting.push({ bytes: held, admit }));
     return {
       resize: (actual) => {
         const next = Math.min(Math.max(0, actual), this.limit);
@@ -31,9 +33,17 @@ export class ByteBudget {
     return this.#used;
   }
 
+  #fits(bytes: number): boolean {
+    return this.#used === 0 || this.#used + bytes <= this.limit;
+  }
+
   #change(delta: number): void {
     this.#used += delta;
-    if (delta < 0) for (const wake of this.#waiting.splice(0)) wake();
+    while (delta < 0 && this.#waiting.length > 0 && this.#fits(this.#waiting[0]!.bytes)) {
+      const next = this.#waiting.shift()!;
+      this.#used += next.bytes;
+      next.admit();
+    }
   }
 }
 
