@@ -86,9 +86,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
   const runner = new StepResolver(options.store, options.stats, options.provider, options.fallback);
+  // Aborted with the run's RunAborted: files admitted but not yet read are not read at all.
+  const halt = new AbortController();
   const abort = (error: RunAborted) => {
     if (end.kind !== 'aborted') end = { kind: 'aborted', code: error.code, message: error.message };
     stopAdmission.abort();
+    halt.abort(error);
     options.cancelRequests();
   };
 
@@ -97,7 +100,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     options.window,
     async (item) => {
       try {
-        return await processFile(item, options, runner);
+        return await processFile(item, options, runner, halt.signal);
       } catch (error) {
         if (error instanceof RunAborted) {
           abort(error);
@@ -145,7 +148,7 @@ function overBudget(stats: RunStats, maxCostUsd: number, priorCostPerFile: numbe
   return projectedCost(snapshot, snapshot.discovered - snapshot.finished + 1, priorCostPerFile) >= maxCostUsd;
 }
 
-async function processFile(item: Discovered, options: PipelineOptions, runner: StepResolver): Promise<Finished> {
+async function processFile(item: Discovered, options: PipelineOptions, runner: StepResolver, halt: AbortSignal): Promise<Finished> {
   if (item.kind === 'error') {
     const error = { code: item.code, message: item.message, retryable: isRetryableCode(item.code) };
     return { record: record(item.path, performance.now(), { status: 'failed', error }), stat: null, carriedOver: false };
@@ -156,29 +159,29 @@ async function processFile(item: Discovered, options: PipelineOptions, runner: S
     options.stats.resumedFile();
     return { record: prior.record, stat, carriedOver: true };
   }
-  return { record: await answerFile(item.path, stat, options, runner), stat, carriedOver: false };
+  return { record: await answerFile(item.path, stat, options, runner, halt), stat, carriedOver: false };
 }
 
-async function answerFile(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver): Promise<FileRecord> {
+async function answerFile(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver, halt: AbortSignal): Promise<FileRecord> {
   const started = performance.now();
   const fromStat = answerFromStatCache(path, stat, options, started);
   if (fromStat) return fromStat;
 
   const bytes = await options.bytesInFlight.take(stat.size);
   try {
-    return await readAndAsk(path, stat, options, runner, started, bytes);
+    return await readAndAsk(path, stat, options, runner, started, bytes, halt);
   } finally {
     bytes.release();
   }
 }
 
-async function readAndAsk(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver, started: number, bytes: BytesHeld): Promise<FileRecord> {
+async function readAndAsk(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver, started: number, bytes: BytesHeld, halt: AbortSignal): Promise<FileRecord> {
   const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
     record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
   options.stats.fileRead();
   const prepared = await inPhase(options.stats, 'preparing', () =>
     // Only Gemini reads the page subset; the offline rules need the text alone.
-    options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini')),
+    options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini'), halt),
   );
   if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
   bytes.resize(prepared.subset.byteLength + prepared.text.length);

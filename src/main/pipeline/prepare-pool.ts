@@ -63,8 +63,13 @@ export class PreparePool {
     });
   }
 
-  async prepare(task: PrepareTask): Promise<PrepareResult> {
+  /** `stop`: once aborted, a task still waiting for room is never started (its reason is thrown). */
+  async prepare(task: PrepareTask, stop?: AbortSignal): Promise<PrepareResult> {
     while (this.#inPool >= this.#capacity) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (stop?.aborted) {
+      this.#waiting.shift()?.(); // the room it was woken for goes to the next
+      throw stop.reason;
+    }
     this.#inPool++;
     const started = performance.now();
     try {
