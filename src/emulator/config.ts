@@ -75,6 +75,23 @@ export const emulatorConfigSchema = z
       .object({ medianMs: z.number().nonnegative().default(300_000), sigma: z.number().nonnegative().default(0.5), capacity: z.number().int().positive().default(5_000) })
       .strict()
       .default({ medianMs: 300_000, sigma: 0.5, capacity: 5_000 }),
+    /**
+     * The Batch API. A job waits `queueMs` in the queue, then runs `runMs` plus `perRequestMs` per
+     * request (emulated ms; a real 3-request job took 37 s queued and 53 s running). A share
+     * `requestErrorRate` of its requests fail with INTERNAL inside a job that still succeeds.
+     * `outcomes` gives the nth job created (1-based) another end: `failed`, `expired` (never
+     * picked up, expired after 48 h) or `cancelled` (by someone else, as it starts).
+     */
+    batch: z
+      .object({
+        queueMs: z.number().nonnegative().default(40_000),
+        runMs: z.number().nonnegative().default(50_000),
+        perRequestMs: z.number().nonnegative().default(20),
+        requestErrorRate: z.number().min(0).max(1).default(0),
+        outcomes: z.record(z.string().regex(/^\d+$/), z.enum(['failed', 'expired', 'cancelled'])).default({}),
+      })
+      .strict()
+      .default({ queueMs: 40_000, runMs: 50_000, perRequestMs: 20, requestErrorRate: 0, outcomes: {} }),
     /** Requests in flight to one model at which its latency doubles (it grows linearly with load). Default 256. */
     loadKnee: z.number().positive().default(256),
     /** Quotas: a published tier's numbers, "none", or explicit per-model limits. Default "none". */

@@ -3,6 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EmulatedClock } from './clock.ts';
 import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig, quotaFor, rulesFor } from './config.ts';
 import { FaultPlan } from './faults.ts';
+import { BatchStore } from './batch-api.ts';
+import { FileStore } from './files-api.ts';
 import { answer, countTokensBody, type Outcome, parseBody, readOrReject, respond } from './generate.ts';
 import { latencyFor } from './latency.ts';
 import { SlidingQuota } from './quota.ts';
@@ -44,6 +46,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let quotas = new Map<string, SlidingQuota>();
   const sockets = new Set<Socket>();
   const stalled = new Set<ServerResponse>();
+  const files = new FileStore(() => config.timeScale);
+  const batches = new BatchStore(
+    () => config,
+    files,
+    () => faults.uniform(),
+    (model, input, output, thinking) => stats.usage(model, input, output, thinking, 'batch'),
+  );
 
   const quotaOf = (key: string, model: string): SlidingQuota => {
     const id = `${key}\u0000${model}`;
@@ -164,9 +173,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const server = createServer((request, response) => {
     readBody(request, config.maxPayloadBytes)
-      .then(async (raw) => {
-        const path = (request.url ?? '/').split('?')[0]!;
-        if (path === '/_emulator/stats' && request.method === 'GET') return sendJson(response, 200, stats.snapshot());
+      .then(async (bytes) => {
+        const raw = bytes.toString('utf8');
+        const url = new URL(request.url ?? '/', 'http://emulator');
+        const path = url.pathname;
+        if (path === '/_emulator/stats' && request.method === 'GET') return sendJson(response, 200, snapshot());
         if (path === '/_emulator/config' && request.method === 'POST') {
           configure(JSON.parse(raw || '{}') as EmulatorConfigInput);
           return sendJson(response, 200, config);
@@ -176,7 +187,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           return sendJson(response, 200, { ok: true });
         }
         const route = ROUTE.exec(path);
-        if (!route || request.method !== 'POST') return sendJson(response, 404, wire.notFound(path).body);
+        if (!route || request.method !== 'POST') {
+          const served = serveResources(request, url, bytes, response);
+          if (served) return;
+          return sendJson(response, 404, wire.notFound(path).body);
+        }
         await handleApi(request, decodeURIComponent(route[1]!), route[2]!, raw, response);
       })
       .catch((error: unknown) => {
@@ -188,6 +203,86 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         sendJson(response, 500, wire.internal().body);
       });
   });
+  /**
+   * The Batch and Files APIs (../shared/reference/gemini-wire.md §8, §9); false for any other
+   * path. They answer at once: a batch's time passes in its state, not in the request.
+   */
+  const snapshot = (): EmulatorStats => ({ ...stats.snapshot(), batches: batches.stats() });
+
+  const serveResources = (request: IncomingMessage, url: URL, bytes: Buffer, response: ServerResponse): boolean => {
+    const { pathname: path, searchParams: query } = url;
+    const method = request.method ?? 'GET';
+    const known = /^\/(v1beta\/(batches|files)|upload\/v1beta\/files|download\/v1beta\/files|v1beta\/models\/[^/:]+:batchGenerateContent)/.test(path);
+    if (!known) return false;
+    const key = apiKeyOf(request);
+    const denied = !key ? wire.permissionDenied() : config.acceptedKeys.length > 0 && !config.acceptedKeys.includes(key) ? wire.apiKeyInvalid() : undefined;
+    if (denied) {
+      sendJson(response, denied.status, denied.body);
+      return true;
+    }
+    const reply = (answerOf: { status: number; body: unknown }) => sendJson(response, answerOf.status, answerOf.body);
+    const pageSize = Math.min(1000, Number(query.get('pageSize') ?? 50) || 50);
+    const pageToken = query.get('pageToken') ?? undefined;
+    let match: RegExpExecArray | null;
+    if (method === 'POST' && (match = /^\/v1beta\/models\/([^/:]+):batchGenerateContent$/.exec(path))) {
+      let body: unknown;
+      try {
+        body = JSON.parse(bytes.toString('utf8'));
+      } catch (error) {
+        reply(wire.invalidArgument(`Invalid JSON payload received. ${(error as Error).message}`));
+        return true;
+      }
+      reply(batches.create(decodeURIComponent(match[1]!), body));
+    } else if (method === 'GET' && path === '/v1beta/batches') {
+      reply(batches.list(pageSize, pageToken));
+    } else if ((match = /^\/v1beta\/batches\/([^/:]+)(:cancel)?$/.exec(path))) {
+      const id = match[1]!;
+      if (match[2] && method === 'POST') reply(batches.cancel(id));
+      else if (!match[2] && method === 'GET') reply(batches.get(id));
+      else if (!match[2] && method === 'DELETE') reply(batches.delete(id));
+      else return false;
+    } else if (method === 'POST' && path === '/upload/v1beta/files') {
+      const uploadId = query.get('upload_id');
+      if (!uploadId) {
+        const declared = Number(request.headers['x-goog-upload-header-content-length'] ?? 0);
+        const mimeType = String(request.headers['x-goog-upload-header-content-type'] ?? 'application/octet-stream');
+        const meta = (JSON.parse(bytes.toString('utf8') || '{}') as { file?: { displayName?: string } }).file;
+        const id = files.start(declared, mimeType, meta?.displayName);
+        response.setHeader('x-goog-upload-url', `${url.origin}/upload/v1beta/files?upload_id=${id}&upload_protocol=resumable`);
+        response.setHeader('x-goog-upload-status', 'active');
+        sendJson(response, 200, {});
+      } else {
+        const result = files.chunk(uploadId, String(request.headers['x-goog-upload-command'] ?? ''), Number(request.headers['x-goog-upload-offset'] ?? 0), bytes);
+        if (!result.ok) {
+          response.setHeader('x-goog-upload-status', 'final');
+          reply(wire.invalidArgument(result.message));
+        } else {
+          response.setHeader('x-goog-upload-status', result.status);
+          sendJson(response, 200, result.status === 'final' ? { file: result.file } : {});
+        }
+      }
+    } else if (method === 'GET' && path === '/v1beta/files') {
+      reply({ status: 200, body: files.list(pageSize, pageToken) });
+    } else if ((match = /^\/(?:download\/)?v1beta\/files\/([^/:]+)(:download)?$/.exec(path))) {
+      const name = `files/${match[1]!}`;
+      const notFound = { status: 404, body: { error: { code: 404, message: `File ${name} not found.`, status: 'NOT_FOUND' } } };
+      if (match[2] && method === 'GET') {
+        const content = files.bytes(name);
+        if (!content) reply(notFound);
+        else {
+          response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': content.length });
+          response.end(content);
+        }
+      } else if (method === 'GET') {
+        const file = files.get(name);
+        reply(file ? { status: 200, body: file } : notFound);
+      } else if (method === 'DELETE') {
+        reply(files.delete(name) ? { status: 200, body: {} } : notFound);
+      } else return false;
+    } else return false;
+    return true;
+  };
+
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -201,7 +296,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   return {
     url,
-    stats: () => stats.snapshot(),
+    stats: snapshot,
     configure,
     resetStats: () => stats.reset(),
     close: async () => {
@@ -225,7 +320,7 @@ function runWideRefusal(kind: 'location' | 'billing' | 'permission'): wire.WireE
   return wire.projectDenied();
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<string> {
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > limit) {
@@ -244,7 +339,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
         chunks.push(chunk);
       }
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

@@ -1,3 +1,5 @@
+import type { BatchStats } from './batch-api.ts';
+
 /** What the emulator saw, served at GET /_emulator/stats so tests and the bench measure from the server's side. */
 export interface EmulatorStats {
   readonly requests: {
@@ -19,6 +21,8 @@ export interface EmulatorStats {
   readonly inFlight: number;
   readonly inFlightPeak: number;
   readonly startedAt: string;
+  /** Batch jobs: created, by end state, and the requests they held (none of them counted in `requests`). */
+  readonly batches: BatchStats;
 }
 
 export class StatsRecorder {
@@ -90,7 +94,7 @@ export class StatsRecorder {
     this.#peak = inFlight;
   }
 
-  snapshot(): EmulatorStats {
+  snapshot(): Omit<EmulatorStats, 'batches'> {
     return {
       requests: { total: this.#total, byModel: { ...this.#byModel }, byStatus: { ...this.#byStatus }, byMethod: { ...this.#byMethod } },
       tokens: { ...this.#tokens },
