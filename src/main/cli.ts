@@ -74,6 +74,13 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--retry-failed', 'also redo files that failed permanently last time')
   .option('--max-cost <usd>', 'stop admitting files before the projected spend passes this', (value) => parsePositiveNumber('--max-cost', value))
   .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) => parseWholeNumber('--drain-timeout-ms', value))
+  .option('--batch', 'answer through the Batch API: half price, within 24 h; a stopped run leaves its jobs running and the same command collects them')
+  .addOption(new Option('--batch-fallback <mode>', 'ask online (standard price) for a request that failed in --batch-attempts jobs').choices(['online']))
+  .option('--batch-attempts <n>', 'batch jobs one request may go through (default 3)', (value) => parseWholeNumber('--batch-attempts', value))
+  .option('--batch-size <n>', 'requests per batch job at most (default 1000)', (value) => parseWholeNumber('--batch-size', value))
+  .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) => parseWholeNumber('--batch-poll-ms', value))
+  .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) => parseWholeNumber('--batch-linger-ms', value))
+  .option('--cancel', 'with --batch: cancel the batch jobs this state folder still has running, then stop')
   .option('--no-tui', 'plain progress lines instead of the dashboard')
   .action(async (paths: string[], flags: PdfFlags & { tui?: boolean }) => {
     const { tui, ...rest } = flags;

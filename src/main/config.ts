@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { invalidOption, UsageError } from './errors.ts';
 import { MODELS, TIERS, type Tier } from './models/catalogue.ts';
-import { Pricing } from './models/pricing.ts';
+import { type BillingTier, Pricing } from './models/pricing.ts';
 
 /** The default config file looked for in the working directory. */
 export const CONFIG_FILE = 'docpool.config.json';
@@ -87,8 +87,26 @@ const configSchema = z
     maxCost: z.number().positive().optional(),
     /** On a graceful stop, how long in-flight files may take to finish before their requests are cancelled. Default 30 000. */
     drainTimeoutMs: positiveInt.default(30_000),
-    /** Files admitted but not finished. Default: enough to keep every worker and API slot busy. */
+    /** Files admitted but not finished. Default: enough to keep every worker and API slot busy (every file in batch mode). */
     window: positiveInt.optional(),
+    /**
+     * Answer through the Batch API: half the standard price, its own quota, answers within 24 h
+     * (usually much sooner). A stopped or killed run leaves its jobs running; the same command
+     * again collects them.
+     */
+    batch: z.boolean().default(false),
+    /** What a request that failed in `batchAttempts` jobs does: fail its file (default), or ask online at the standard price. */
+    batchFallback: z.enum(['online']).optional(),
+    /** Jobs one request may go through before that. Default 3. */
+    batchAttempts: positiveInt.max(20).default(3),
+    /** Requests per batch job at most. Default 1 000. */
+    batchSize: positiveInt.max(100_000).default(1000),
+    /** A job is submitted once no request joined it for this long, ms. Default 5 000. */
+    batchLingerMs: positiveInt.default(5000),
+    /** First poll of a job after this many ms; then ×1.5 per poll, up to 5 minutes. Default 30 000. */
+    batchPollMs: positiveInt.default(30_000),
+    /** Cancel this state folder's batch jobs that are still running, and stop. */
+    cancel: z.boolean().default(false),
   })
   .strict();
 
@@ -114,8 +132,12 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
       throw invalidOption('model', `one of ${Object.keys(MODELS).join(', ')} (or give its limits with --rpm/--tpm ${model}=n)`, model);
     }
   }
+  if (parsed.data.cancel && !parsed.data.batch) throw new UsageError('--cancel: cancels batch jobs; use it with --batch');
+  if (parsed.data.batch && parsed.data.serviceTier !== 'standard') {
+    throw new UsageError(`--batch: the Batch API has no service tier; drop --service-tier ${parsed.data.serviceTier}`);
+  }
   if (parsed.data.maxCost !== undefined) {
-    const pricing = new Pricing(parsed.data.price, parsed.data.serviceTier);
+    const pricing = new Pricing(parsed.data.price, billingTier(parsed.data));
     const unpriced = [parsed.data.classifyModel, parsed.data.extractModel].filter((model) => !pricing.known(model));
     if (unpriced.length > 0) {
       throw new UsageError(`--max-cost: no price is known for ${unpriced.join(', ')}; give it with --price ${unpriced[0]}=INPUT/OUTPUT (USD per 1M tokens)`);
@@ -123,6 +145,11 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
   }
   const flex = parsed.data.serviceTier === 'flex';
   return Object.freeze({ ...parsed.data, requestTimeoutMs: parsed.data.requestTimeoutMs ?? (flex ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
+}
+
+/** What the run's calls are billed at: the Batch API's price in batch mode, else the service tier's. */
+export function billingTier(config: Pick<Config, 'batch' | 'serviceTier'>): BillingTier {
+  return config.batch ? 'batch' : config.serviceTier;
 }
 
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -243,6 +270,7 @@ function defaultConcurrency(config: Pick<Config, 'serviceTier'>, rpm: number): n
 const MAX_STANDARD_CONCURRENCY = 1_000;
 
 const FLEX_WINDOWS_IN_FLIGHT = 15;
+const BATCH_WINDOW = 1_000_000;
 const MAX_FLEX_CONCURRENCY = 50_000;
 
 /**
@@ -252,6 +280,8 @@ const MAX_FLEX_CONCURRENCY = 50_000;
  */
 export function admissionWindow(config: Config, usesApi: boolean): number {
   if (config.window) return config.window;
+  // A batch job answers in minutes to hours: every file waits at once (memory bounded by --max-inflight-mb).
+  if (config.batch && usesApi) return BATCH_WINDOW;
   const models = new Set([config.classifyModel, config.extractModel]);
   const apiSlots = usesApi ? [...models].reduce((sum, model) => sum + limitsFor(config, model).concurrency, 0) : 0;
   return Math.max(16, config.workers * 4 + apiSlots);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { admissionWindow, type Config, mebibytes } from '../config.ts';
+import { admissionWindow, billingTier, type Config, mebibytes } from '../config.ts';
+import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
 import { EXIT, RunAborted } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
@@ -47,6 +48,8 @@ export class RunSession {
   readonly #hardStop = new AbortController();
   readonly #pool: PreparePool;
   #provider: Provider | undefined;
+  /** Batch mode's jobs (--batch). */
+  #batch: BatchJobs | undefined;
   /** Answers a step whose API calls failed for good (--fallback offline). */
   #fallback: Provider | undefined;
   #store: Store | undefined;
@@ -89,15 +92,23 @@ export class RunSession {
     const { config, io, profile, paths } = this;
     // The output is checked before anything else happens: a bad -o costs nothing and marks no run.
     this.#results = ResultsFile.open(config.out, () => profile);
-    this.#provider = chooseProvider(config, profile, {
+    this.#store = Store.open(resolve(config.db));
+    this.#lock = RunLock.acquire(resolve(config.db));
+    const chosen = chooseProvider(config, profile, {
       env: io.env,
       notify: (message) => io.stderr.write(message),
       stopSignal: this.#hardStop.signal,
       onRetry: () => this.#stats.retried(),
       onAnswer: (step, model, usage) => this.#stats.answered(step, model, usage),
+      store: this.#store,
+      db: resolve(config.db),
     });
-    this.#store = Store.open(resolve(config.db));
-    this.#lock = RunLock.acquire(resolve(config.db));
+    this.#provider = chosen.provider;
+    this.#batch = chosen.batch;
+    if (this.#batch && !config.cancel) {
+      const attached = await this.#batch.recover();
+      if (attached > 0) io.stderr.write(`docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`);
+    }
     if (config.fallback === 'offline' && this.#provider.name === 'gemini') this.#fallback = new OfflineProvider(profile, config.pages);
     const identity = runIdentity(paths, config.include, this.#provider, profile, this.#fallback, config.passes);
     this.#runId = identity.id;
@@ -107,7 +118,9 @@ export class RunSession {
     const banner = resumeBanner(this.#runId, this.#resume, config.retryFailed);
     if (banner) io.stderr.write(`${banner}\n`);
     await this.#saveRun('running');
-    this.#signals = new StopSignals(this.#admission, this.#hardStop, config.drainTimeoutMs, (message) => {
+    // A batch job answers in minutes to hours: a stop waits only for jobs being submitted, then leaves them running.
+    const drainMs = config.batch ? Math.min(config.drainTimeoutMs, BATCH_DRAIN_MS) : config.drainTimeoutMs;
+    this.#signals = new StopSignals(this.#admission, this.#hardStop, drainMs, (message) => {
       if (!this.#view?.drawing) io.stderr.write(message);
     });
     const limiters = this.#provider instanceof GeminiProvider ? this.#provider.limiters() : [];
@@ -136,6 +149,17 @@ export class RunSession {
     );
   }
 
+  /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */
+  async cancelBatchJobs(): Promise<number> {
+    const cancelled = await this.#batch!.cancelAll();
+    this.io.stderr.write(
+      cancelled.length === 0
+        ? 'docpool: no batch job of this state folder is running; nothing to cancel\n'
+        : `docpool: cancelled ${cancelled.length} batch job${cancelled.length === 1 ? '' : 's'} (${cancelled.map((job) => job.name ?? job.displayName).join(', ')}); their files are asked again by the next run\n`,
+    );
+    return EXIT.ok;
+  }
+
   runPipeline(): Promise<PipelineEnd> {
     const { config, profile, paths } = this;
     const provider = this.#provider!;
@@ -160,7 +184,7 @@ export class RunSession {
       bytesInFlight: new ByteBudget(mebibytes(config.maxInflightMb)),
       ...(config.maxCost === undefined
         ? {}
-        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, config.serviceTier), config.classifyModel, config.extractModel, config.pages) }),
+        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages) }),
     });
   }
 
@@ -180,6 +204,12 @@ export class RunSession {
     await this.#view?.close();
     this.io.stderr.write(`${formatRunSummary(snapshot, end, { out: this.config.out, db: this.config.db })}\n`);
     if (this.#view) this.io.stderr.write(`${this.#view.healthLine()}\n`);
+    const running = this.#batch?.running() ?? [];
+    if (running.length > 0) {
+      this.io.stderr.write(
+        `docpool: ${running.length} batch job${running.length === 1 ? ' is' : 's are'} still running at Google (see docpool status); run the same command again to collect the answers, or add --cancel to cancel ${running.length === 1 ? 'it' : 'them'}\n`,
+      );
+    }
     if (end.kind === 'aborted') return EXIT.aborted;
     if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
     return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
@@ -188,6 +218,7 @@ export class RunSession {
   async close(): Promise<void> {
     this.#signals?.dispose();
     await this.#view?.close();
+    await this.#batch?.close();
     await Promise.all([this.#pool.close(), this.#provider?.close(), this.#results?.close(), this.#sampler?.stop()]);
     await this.#store?.close();
     this.#lock?.release();
@@ -222,6 +253,8 @@ export class RunSession {
     await this.#store!.putRun(run);
   }
 }
+
+const BATCH_DRAIN_MS = 3000;
 
 /**
  * The run's records for the results file: everything this attempt committed, and from earlier

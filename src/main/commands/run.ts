@@ -7,6 +7,7 @@ export type { RunIo };
 export async function runCommand(paths: readonly string[], config: Config, io: RunIo): Promise<number> {
   const session = await RunSession.start(paths, config, io);
   try {
+    if (config.cancel) return await session.cancelBatchJobs();
     const end = await session.runPipeline();
     return await session.finish(end);
   } finally {

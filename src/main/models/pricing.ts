@@ -5,13 +5,15 @@ export type PriceOverrides = Readonly<Record<string, { readonly inputPerMillion:
 
 /** Gemini's synchronous service tiers (ai.google.dev/gemini-api/docs/optimization). */
 export type ServiceTier = 'standard' | 'flex' | 'priority';
+/** What a call is billed at: a synchronous tier, or the Batch API ("50% of the standard cost"). */
+export type BillingTier = ServiceTier | 'batch';
 
 /**
  * What each tier costs against the standard price: Flex is "50% discount"; Priority "75% to 100%
  * more than standard", counted here at the top of that range so a budget is never overrun
  * (Google's optimization page, as of 2026-11).
  */
-export const TIER_PRICE_FACTOR: Readonly<Record<ServiceTier, number>> = { standard: 1, flex: 0.5, priority: 2 };
+export const TIER_PRICE_FACTOR: Readonly<Record<BillingTier, number>> = { standard: 1, flex: 0.5, priority: 2, batch: 0.5 };
 
 /**
  * Prices calls: an override first, else the catalogue's price in force today, times the service
@@ -23,7 +25,7 @@ export class Pricing {
 
   constructor(
     private readonly overrides: PriceOverrides = {},
-    readonly tier: ServiceTier = 'standard',
+    readonly tier: BillingTier = 'standard',
     today: Date = new Date(),
   ) {
     this.#day = today.toISOString().slice(0, 10);

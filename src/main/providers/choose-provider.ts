@@ -1,10 +1,15 @@
-import { type Config, limitsFor } from '../config.ts';
+import { join } from 'node:path';
+import { billingTier, type Config, limitsFor } from '../config.ts';
+import type { Store } from '../state/store.ts';
+import { callBatch } from './batch/batch-call.ts';
+import { BatchJobs } from './batch/batch-jobs.ts';
 import { Pricing } from '../models/pricing.ts';
 import { UsageError } from '../errors.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { GeminiProvider, type GeminiProviderOptions } from './gemini/gemini-provider.ts';
 import { OfflineProvider } from './offline-provider.ts';
-import type { Provider } from './provider.ts';
+import type { GeminiCall } from './gemini/gemini-call.ts';
+import type { Provider, StepOutcome } from './provider.ts';
 
 export interface ProviderContext {
   readonly env: NodeJS.ProcessEnv;
@@ -13,26 +18,43 @@ export interface ProviderContext {
   readonly stopSignal: AbortSignal;
   readonly onRetry: () => void;
   readonly onAnswer: NonNullable<GeminiProviderOptions['onAnswer']>;
+  /** The state folder: batch mode keeps its jobs there. */
+  readonly store: Store;
+  readonly db: string;
 }
+
+export interface ChosenProvider {
+  readonly provider: Provider;
+  /** Batch mode's jobs (undefined online). */
+  readonly batch?: BatchJobs;
+}
+
+/** Batch jobs stay under this much inline JSON; above it a JSONL file goes through the Files API (the limit is 20 MB). */
+const INLINE_BATCH_BYTES = 18 * 1024 * 1024;
+const BATCH_POLL_MAX_MS = 5 * 60_000;
 
 /**
  * Gemini when a key is set (or asked for), else the offline rules with a notice. The key is read
  * from the environment only and handed to the client: never to a log, a record or the cache.
  */
-export function chooseProvider(config: Config, profile: Profile, context: ProviderContext): Provider {
+export function chooseProvider(config: Config, profile: Profile, context: ProviderContext): ChosenProvider {
   const apiKey = context.env.GEMINI_API_KEY || context.env.GOOGLE_API_KEY;
   const kind = config.provider ?? (apiKey ? 'gemini' : 'offline');
+  if (kind === 'offline' && config.batch) throw new UsageError('--batch: the Batch API needs Gemini; set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment');
   if (kind === 'offline') {
     if (!config.provider) context.notify('docpool: no GEMINI_API_KEY or GOOGLE_API_KEY set: using the offline rule-based provider (set a key to use Gemini)\n');
-    return new OfflineProvider(profile, config.pages);
+    return { provider: new OfflineProvider(profile, config.pages) };
   }
   if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
   const baseUrl = config.baseUrl ?? context.env.GOOGLE_GEMINI_BASE_URL;
-  const pricing = new Pricing(config.price, config.serviceTier);
+  const pricing = new Pricing(config.price, billingTier(config));
   for (const model of new Set([config.classifyModel, config.extractModel])) {
     if (!pricing.known(model)) context.notify(`docpool: no price is known for ${model}: its calls are not counted in the spend; give one with --price ${model}=INPUT/OUTPUT (USD per 1M tokens)\n`);
   }
-  return new GeminiProvider({
+  // Bound once the provider (whose client the jobs use) exists; no request is sent before.
+  let batch: BatchJobs | undefined;
+  const online = new Pricing(config.price, config.serviceTier);
+  const provider: GeminiProvider = new GeminiProvider({
     apiKey,
     ...(baseUrl ? { baseUrl } : {}),
     profile,
@@ -61,7 +83,31 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     },
     onRetry: context.onRetry,
     onAnswer: context.onAnswer,
+    ...(config.batch
+      ? {
+          send: (call: GeminiCall): Promise<StepOutcome> =>
+            callBatch(call, batch!, {
+              maxAttempts: config.batchAttempts,
+              ...(config.batchFallback === 'online' ? { online: (failed: GeminiCall): Promise<StepOutcome> => provider.callOnline({ ...failed, pricing: online }) } : {}),
+            }),
+        }
+      : {}),
   });
+  if (config.batch) {
+    batch = new BatchJobs({
+      ai: provider.client,
+      store: context.store,
+      spoolDir: join(context.db, 'batch-spool'),
+      maxRequestsPerJob: config.batchSize,
+      lingerMs: config.batchLingerMs,
+      pollMs: config.batchPollMs,
+      pollMaxMs: Math.max(config.batchPollMs, BATCH_POLL_MAX_MS),
+      inlineLimitBytes: INLINE_BATCH_BYTES,
+      stop: context.stopSignal,
+      notify: context.notify,
+    });
+  }
+  return { provider, ...(batch ? { batch } : {}) };
 }
 
 /**

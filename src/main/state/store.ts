@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { UsageError } from '../errors.ts';
 import { RunAborted } from '../errors.ts';
+import type { BatchJobRecord } from './batch-job.ts';
 import type { FileRecord, StepResult } from './record.ts';
 import type { RunSample, RunSettings } from './run-sample.ts';
 
@@ -59,6 +60,7 @@ export class Store {
   readonly #runs: Database<RunInfo, string>;
   readonly #runFiles: Database<RunFileState, RunFileKey>;
   readonly #samples: Database<RunSample, SampleKey>;
+  readonly #batchJobs: Database<BatchJobRecord, string>;
 
   private constructor(root: RootDatabase) {
     this.#root = root;
@@ -67,6 +69,7 @@ export class Store {
     this.#runs = root.openDB<RunInfo, string>({ name: 'runs' });
     this.#runFiles = root.openDB<RunFileState, RunFileKey>({ name: 'run-files' });
     this.#samples = root.openDB<RunSample, SampleKey>({ name: 'run-samples' });
+    this.#batchJobs = root.openDB<BatchJobRecord, string>({ name: 'batch-jobs' });
   }
 
   static open(dir: string): Store {
@@ -155,6 +158,15 @@ export class Store {
   /** A run's samples, oldest first (every attempt's, one after the other). */
   samples(runId: string): RunSample[] {
     return [...this.#samples.getRange({ start: [runId] as unknown as SampleKey, end: [`${runId}\u0001`] as unknown as SampleKey }).map(({ value }) => value)];
+  }
+
+  /** Resolves once durable: the intent must be on disk before `batches.create` is called. */
+  putBatchJob(job: BatchJobRecord): Promise<void> {
+    return this.#write(this.#batchJobs.put(job.displayName, job));
+  }
+
+  batchJobs(): BatchJobRecord[] {
+    return [...this.#batchJobs.getRange({}).map(({ value }) => value)].sort((a, b) => a.createdAt - b.createdAt);
   }
 
   fileCount(): number {

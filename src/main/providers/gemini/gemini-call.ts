@@ -147,31 +147,50 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
     call.limiter.outage.answered(probe, sentAt);
     call.refusals.answered(call.model);
     call.limiter.onSuccess();
-    const meta = response.usageMetadata;
-    const answered = { input: meta?.promptTokenCount ?? 0, output: meta?.candidatesTokenCount ?? 0, thinking: meta?.thoughtsTokenCount ?? 0 };
-    usage.input += answered.input;
-    usage.output += answered.output;
-    usage.thinking += answered.thinking;
-    call.onAnswer?.(call.step, call.model, { ...answered, costUsd: call.pricing.cost(call.model, answered.input, answered.output + answered.thinking) });
-
-    const blocked = response.promptFeedback?.blockReason;
-    const candidate = response.candidates?.[0];
-    if (blocked || (candidate?.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason))) {
-      const reason = blocked ?? candidate?.finishReason;
-      return { ok: false, code: 'MODEL_BLOCKED', message: `the model declined to answer (${reason})`, retryable: false, usage: spent() };
-    }
-    const parsed = parseAnswer(response, call.validate);
-    if (parsed.ok) {
-      return { ok: true, result: { step: call.step, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } };
-    }
-    if (outputRetried) {
-      return { ok: false, code: 'MODEL_OUTPUT_INVALID', message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`, retryable: false, usage: spent() };
-    }
+    const judged = judgeAnswer(call, response, usage, outputRetried, maxOutputTokens);
+    if (judged.kind === 'outcome') return judged.outcome;
     outputRetried = true;
     maxOutputTokens *= 2;
     call.limiter.retried();
     call.onRetry?.({ kind: 'invalid_output' });
   }
+}
+
+/**
+ * What an answer means for the step: its usage counted into `usage` (and reported), then a
+ * blocked answer, a valid one, or — once — an invalid one to ask again with twice the output
+ * budget (`retry`). Shared by the online call and the batch call: an answer is judged the same
+ * way however it came.
+ */
+export function judgeAnswer(
+  call: Pick<GeminiCall, 'pricing' | 'model' | 'step' | 'validate' | 'toResult' | 'onAnswer'>,
+  response: GenerateContentResponse,
+  usage: { input: number; output: number; thinking: number },
+  outputRetried: boolean,
+  maxOutputTokens: number,
+): { kind: 'outcome'; outcome: StepOutcome } | { kind: 'retry' } {
+  const spent = () => ({ ...usage, costUsd: call.pricing.cost(call.model, usage.input, usage.output + usage.thinking) });
+  const meta = response.usageMetadata;
+  const answered = { input: meta?.promptTokenCount ?? 0, output: meta?.candidatesTokenCount ?? 0, thinking: meta?.thoughtsTokenCount ?? 0 };
+  usage.input += answered.input;
+  usage.output += answered.output;
+  usage.thinking += answered.thinking;
+  call.onAnswer?.(call.step, call.model, { ...answered, costUsd: call.pricing.cost(call.model, answered.input, answered.output + answered.thinking) });
+
+  const blocked = response.promptFeedback?.blockReason;
+  const candidate = response.candidates?.[0];
+  if (blocked || (candidate?.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason))) {
+    const reason = blocked ?? candidate?.finishReason;
+    return { kind: 'outcome', outcome: { ok: false, code: 'MODEL_BLOCKED', message: `the model declined to answer (${reason})`, retryable: false, usage: spent() } };
+  }
+  const parsed = parseAnswer(response, call.validate);
+  if (parsed.ok) {
+    return { kind: 'outcome', outcome: { ok: true, result: { step: call.step, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } } };
+  }
+  if (outputRetried) {
+    return { kind: 'outcome', outcome: { ok: false, code: 'MODEL_OUTPUT_INVALID', message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`, retryable: false, usage: spent() } };
+  }
+  return { kind: 'retry' };
 }
 
 /** One request under its deadline; what it really cost replaces its estimate in the token window at once. */
@@ -222,7 +241,7 @@ function parseAnswer(response: GenerateContentResponse, validate: z.ZodType): { 
   if (candidate?.finishReason === 'MAX_TOKENS') return { ok: false, reason: 'the answer was cut off (MAX_TOKENS)' };
   let value: unknown;
   try {
-    value = JSON.parse(response.text ?? '');
+    value = JSON.parse(answerText(response));
   } catch {
     return { ok: false, reason: 'the answer was not valid JSON' };
   }
@@ -232,6 +251,18 @@ function parseAnswer(response: GenerateContentResponse, validate: z.ZodType): { 
     return { ok: false, reason: `the answer did not match the schema (${issue.path.join('.') || 'answer'}: ${issue.message})` };
   }
   return { ok: true, value: checked.data };
+}
+
+/**
+ * The answer's text from the candidate's parts, thoughts left out. Read from the parts rather
+ * than the SDK's `.text` getter: a batch job's responses arrive as plain objects without it.
+ */
+function answerText(response: GenerateContentResponse): string {
+  const parts = response.candidates?.[0]?.content?.parts ?? [];
+  return parts
+    .filter((part) => !part.thought && typeof part.text === 'string')
+    .map((part) => part.text)
+    .join('');
 }
 
 /** Full jitter (AWS architecture blog): uniform in [0, min(cap, base × 2^attempt)). */

@@ -31,6 +31,12 @@ export interface GeminiProviderOptions {
   readonly policy: CallPolicy;
   readonly onRetry?: GeminiCall['onRetry'];
   readonly onAnswer?: GeminiCall['onAnswer'];
+  /**
+   * How a built request is answered: by default online (callGemini under the limiters); batch
+   * mode answers it through a Batch API job instead. The request itself, and so every
+   * fingerprint, is the same either way.
+   */
+  readonly send?: (call: GeminiCall) => Promise<StepOutcome>;
 }
 
 /** Where the SDK sends requests when no base URL is given. */
@@ -51,6 +57,11 @@ export class GeminiProvider implements Provider {
   /** The origin answering (Google's, or an emulator's or proxy's): part of every cache key. */
   readonly #endpoint: string;
   readonly #fingerprints = new Map<string, string>();
+
+  /** The client, for the Batch and Files APIs (batch mode shares it). */
+  get client(): GoogleGenAI {
+    return this.#ai;
+  }
 
   constructor(options: GeminiProviderOptions) {
     this.#options = options;
@@ -161,8 +172,7 @@ export class GeminiProvider implements Provider {
       };
     }
     const promptTokens = Math.ceil((step.instruction.length + step.question.length) / CHARS_PER_TOKEN);
-    return callGemini(
-      {
+    const call: GeminiCall = {
         ai: this.#ai,
         limiter: this.limiter(step.model),
         refusals: this.#refusals,
@@ -178,9 +188,13 @@ export class GeminiProvider implements Provider {
         step: step.step,
         ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
         ...(this.#options.onAnswer ? { onAnswer: this.#options.onAnswer } : {}),
-      },
-      this.#options.policy,
-    );
+    };
+    return this.#options.send ? this.#options.send(call) : callGemini(call, this.#options.policy);
+  }
+
+  /** One request online, under the limiters, whatever `send` says (batch mode's online fallback). */
+  callOnline(call: GeminiCall): Promise<StepOutcome> {
+    return callGemini(call, this.#options.policy);
   }
 
   /** `auto` sends text when there is a real text layer and it is cheaper than the pages. */

@@ -1,0 +1,53 @@
+import type { StepOutcome } from '../provider.ts';
+import { type GeminiCall, judgeAnswer } from '../gemini/gemini-call.ts';
+import type { BatchJobs, BatchRequest } from './batch-jobs.ts';
+
+export interface BatchPolicy {
+  /** Jobs a request may go through (a failed request, or a job that failed, expired or was cancelled) before its file fails. */
+  readonly maxAttempts: number;
+  /** `--batch-fallback online`: ask online (standard price) once the batch attempts are spent. */
+  readonly online?: (call: GeminiCall) => Promise<StepOutcome>;
+}
+
+/**
+ * One step for one file through the Batch API: the same request an online call would send,
+ * answered by a job, judged by the same rules (validation, one retry with twice the output budget),
+ * priced at the batch tier. A request that fails in its job goes into another job, up to
+ * `maxAttempts`; then online if asked, else the file fails with the batch's reason.
+ */
+export async function callBatch(call: GeminiCall, jobs: BatchJobs, policy: BatchPolicy): Promise<StepOutcome> {
+  const usage = { input: 0, output: 0, thinking: 0 };
+  let maxOutputTokens = call.maxOutputTokens;
+  let outputRetried = false;
+  let failures = 0;
+  for (;;) {
+    const answer = await jobs.ask(call.model, batchRequest(call, maxOutputTokens));
+    if (answer.kind === 'stopped') {
+      return { ok: false, code: 'INTERRUPTED', message: 'stopped before its batch job answered (the job goes on; run again to collect it)', retryable: true };
+    }
+    if (answer.kind === 'error') {
+      if (++failures < policy.maxAttempts) continue;
+      if (policy.online) return policy.online(call);
+      return { ok: false, code: answer.code, message: `${answer.message} (after ${failures} batch jobs)`, retryable: true };
+    }
+    const judged = judgeAnswer(call, answer.response, usage, outputRetried, maxOutputTokens);
+    if (judged.kind === 'outcome') return judged.outcome;
+    outputRetried = true;
+    maxOutputTokens *= 2;
+  }
+}
+
+/** Exactly what the online call sends (gemini-call's sendRequest), as an inline batch request. */
+function batchRequest(call: GeminiCall, maxOutputTokens: number): BatchRequest {
+  return {
+    contents: call.contents,
+    config: {
+      systemInstruction: call.systemInstruction,
+      responseMimeType: 'application/json',
+      responseSchema: call.responseSchema,
+      temperature: 0,
+      maxOutputTokens,
+      ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
+    },
+  };
+}
