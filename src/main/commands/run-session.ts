@@ -201,6 +201,7 @@ export class RunSession {
       end = { kind: 'aborted', code: error.code, message: error.message };
     }
     await this.#saveRun(endState(end));
+    if (end.kind === 'complete') await this.#batch?.settle();
     await this.#view?.close();
     this.io.stderr.write(`${formatRunSummary(snapshot, end, { out: this.config.out, db: this.config.db })}\n`);
     if (this.#view) this.io.stderr.write(`${this.#view.healthLine()}\n`);

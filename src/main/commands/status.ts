@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type BatchJobRecord, LIVE_BATCH_STATES } from '../state/batch-job.ts';
 import type { RunInfo, Store } from '../state/store.ts';
 import { STORE_LAYOUT } from '../state/store.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
@@ -26,6 +27,8 @@ export interface StateStatus {
   readonly cachedResults: number;
   readonly knownFiles: number;
   readonly runs: readonly RunStatus[];
+  /** Batch jobs kept in the folder: how many in each state, and the ones still to collect. */
+  readonly batchJobs: { readonly byState: Readonly<Record<string, number>>; readonly live: ReadonlyArray<{ readonly name: string; readonly state: string; readonly model: string; readonly requests: number; readonly createdAt: string }> };
 }
 
 const EXAMPLES = 3;
@@ -38,7 +41,17 @@ export function readStateStatus(store: Store, folder: string): StateStatus {
     cachedResults: store.resultCount(),
     knownFiles: store.fileCount(),
     runs: store.runs().map((run) => runStatus(store, run)),
+    batchJobs: batchJobsStatus(store.batchJobs()),
   };
+}
+
+function batchJobsStatus(jobs: readonly BatchJobRecord[]): StateStatus['batchJobs'] {
+  const byState: Record<string, number> = {};
+  for (const job of jobs) byState[job.state] = (byState[job.state] ?? 0) + 1;
+  const live = jobs
+    .filter((job) => LIVE_BATCH_STATES.has(job.state))
+    .map((job) => ({ name: job.name ?? job.displayName, state: job.state, model: job.model, requests: job.keys.length, createdAt: new Date(job.createdAt).toISOString() }));
+  return { byState, live };
 }
 
 function runStatus(store: Store, run: RunInfo): RunStatus {
@@ -79,6 +92,11 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
 export function formatStatus(status: StateStatus): string {
   const lines = [`state folder ${status.folder} (layout ${status.layout}): ${count(status.cachedResults)} cached answers, ${count(status.knownFiles)} known files`];
   if (status.runs.length === 0) lines.push('no runs yet');
+  const states = Object.entries(status.batchJobs.byState);
+  if (states.length > 0) {
+    lines.push(`batch jobs  ${states.map(([state, jobs]) => `${count(jobs)} ${state}`).join(', ')}`);
+    for (const job of status.batchJobs.live) lines.push(`  ${job.name}  ${job.state}  ${job.model}  ${count(job.requests)} requests  created ${job.createdAt.replace('T', ' ').slice(0, 19)} UTC`);
+  }
   for (const run of status.runs) {
     const toGo = run.discovered === null ? '' : `, ${count(Math.max(0, run.discovered - run.done - run.failed))} to go`;
     lines.push(

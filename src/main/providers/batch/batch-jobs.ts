@@ -152,6 +152,16 @@ export class BatchJobs {
     return cancelled;
   }
 
+  /**
+   * A complete run asked every request it needs: answers nobody claimed (their files were
+   * answered from the cache meanwhile) are not needed, and their jobs are done with.
+   */
+  async settle(): Promise<void> {
+    const jobs = new Set([...this.#unclaimed.values()].map((entry) => entry.job));
+    this.#unclaimed.clear();
+    for (const job of jobs) await this.#collectedIfClaimed(job);
+  }
+
   /** Waits for jobs being submitted (a stop leaves the rest on the server). */
   async close(): Promise<void> {
     for (const timer of this.#lingers.values()) clearTimeout(timer);
