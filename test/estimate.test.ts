@@ -36,8 +36,11 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
   assert.ok(report.classify.costUsd! > 0);
 
   // The ways to run it, compared: one pass needs one request per readable file; Flex halves its price.
-  const [two, one, flex] = report.modes;
-  assert.deepEqual(report.modes.map((mode) => mode.mode), ['two-pass standard', 'one-pass standard', 'one-pass flex']);
+  const [two, one, flex, oneBatch, twoBatch] = report.modes;
+  assert.deepEqual(report.modes.map((mode) => mode.mode), ['two-pass standard', 'one-pass standard', 'one-pass flex', 'one-pass batch', 'two-pass batch']);
+  assert.ok(Math.abs(oneBatch!.costUsd! - one!.costUsd! / 2) < 1e-9 && Math.abs(twoBatch!.costUsd! - two!.costUsd! / 2) < 1e-9, 'batch is half price');
+  assert.equal(oneBatch!.requests, one!.requests);
+  assert.ok(oneBatch!.batch && oneBatch!.minutes === 24 * 60, 'batch time is Google\'s 24 h target, not a quota');
   assert.equal(two!.requests, report.classify.requests + report.extract.requests);
   assert.equal(two!.bindingModel, 'gemini-2.5-pro', 'two passes at tier 1 are bound by the Pro quota');
   assert.equal(one!.requests, intact.length);
@@ -53,6 +56,7 @@ test('estimate prints a readable report naming each failure code', async () => {
   assert.match(result.stdout, /files\s+300/);
   assert.match(result.stdout, /PDF_ENCRYPTED/);
   assert.match(result.stdout, /no API call was made/);
+  assert.match(result.stdout, /one-pass batch .* within 24\.0 h .* --passes 1 --batch/);
 });
 
 test('bad flags and config name the option and exit 2', async () => {
