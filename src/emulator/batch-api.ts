@@ -213,7 +213,7 @@ export class BatchStore {
   /** The long-running operation a job is served as; the SDK reads `metadata`. */
   #operation(job: BatchJob): unknown {
     const stamp = (ms: number) => new Date(ms).toISOString();
-    const pending = job.state === 'SUCCEEDED' ? 0 : TERMINAL.has(job.state) ? 0 : job.requests.length;
+    const pending = TERMINAL.has(job.state) ? 0 : job.requests.length;
     const metadata = {
       '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch',
       model: `models/${job.model}`,

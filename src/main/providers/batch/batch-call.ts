@@ -1,6 +1,6 @@
 import type { StepOutcome } from '../provider.ts';
-import { type GeminiCall, judgeAnswer } from '../gemini/gemini-call.ts';
-import type { BatchJobs, BatchRequest } from './batch-jobs.ts';
+import { type GeminiCall, judgeAnswer, requestConfig } from '../gemini/gemini-call.ts';
+import type { BatchJobs } from './batch-jobs.ts';
 
 export interface BatchPolicy {
   /** Jobs a request may go through (a failed request, or a job that failed, expired or was cancelled) before its file fails. */
@@ -21,7 +21,7 @@ export async function callBatch(call: GeminiCall, jobs: BatchJobs, policy: Batch
   let outputRetried = false;
   let failures = 0;
   for (;;) {
-    const answer = await jobs.ask(call.model, batchRequest(call, maxOutputTokens));
+    const answer = await jobs.ask(call.model, { contents: call.contents, config: requestConfig(call, maxOutputTokens) });
     if (answer.kind === 'stopped') {
       return { ok: false, code: 'INTERRUPTED', message: 'stopped before its batch job answered (the job goes on; run again to collect it)', retryable: true };
     }
@@ -35,19 +35,4 @@ export async function callBatch(call: GeminiCall, jobs: BatchJobs, policy: Batch
     outputRetried = true;
     maxOutputTokens *= 2;
   }
-}
-
-/** Exactly what the online call sends (gemini-call's sendRequest), as an inline batch request. */
-function batchRequest(call: GeminiCall, maxOutputTokens: number): BatchRequest {
-  return {
-    contents: call.contents,
-    config: {
-      systemInstruction: call.systemInstruction,
-      responseMimeType: 'application/json',
-      responseSchema: call.responseSchema,
-      temperature: 0,
-      maxOutputTokens,
-      ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
-    },
-  };
 }

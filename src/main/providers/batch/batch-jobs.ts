@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BatchJob, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { type BatchJobRecord, type BatchJobState, LIVE_BATCH_STATES } from '../../state/batch-job.ts';
 import { canonicalJson } from '../../state/fingerprint.ts';
+import { sleep } from '../gemini/gemini-call.ts';
 import type { Store } from '../../state/store.ts';
 
 /** One generateContent request as the SDK takes it inline: contents, and the config (system instruction included). */
@@ -38,16 +39,6 @@ export interface BatchJobsOptions {
   readonly notify: (message: string) => void;
 }
 
-export interface BatchJobsSnapshot {
-  /** Jobs of this state folder still to collect, by state. */
-  readonly jobs: Readonly<Partial<Record<BatchJobState, number>>>;
-  /** Requests waiting to be packed into a job. */
-  readonly queued: number;
-  /** Requests in jobs not yet answered. */
-  readonly submitted: number;
-  readonly answered: number;
-}
-
 /** Attempts at creating one job (a 5xx, a reset); each retry first checks whether the last one got through. */
 const CREATE_ATTEMPTS = 5;
 
@@ -70,7 +61,6 @@ export class BatchJobs {
   readonly #queued = new Map<string, string[]>();
   readonly #lingers = new Map<string, NodeJS.Timeout>();
   readonly #flushing = new Set<Promise<void>>();
-  #answered = 0;
 
   constructor(options: BatchJobsOptions) {
     this.#options = options;
@@ -128,13 +118,6 @@ export class BatchJobs {
   /** Jobs the server is still working on: what a stopped run leaves behind. */
   running(): BatchJobRecord[] {
     return [...this.#live.values()].filter((job) => job.state !== 'SUCCEEDED');
-  }
-
-  snapshot(): BatchJobsSnapshot {
-    const jobs: Partial<Record<BatchJobState, number>> = {};
-    for (const job of this.#live.values()) jobs[job.state] = (jobs[job.state] ?? 0) + 1;
-    const queued = [...this.#queued.values()].reduce((sum, keys) => sum + keys.length, 0);
-    return { jobs, queued, submitted: this.#jobOfKey.size, answered: this.#answered };
   }
 
   /** Cancels every job of this state folder the server still works on (`--cancel`). */
@@ -321,7 +304,6 @@ export class BatchJobs {
     this.#requests.delete(key);
     const waiting = this.#waiters.get(key);
     this.#waiters.delete(key);
-    if (answer.kind === 'response' && waiting) this.#answered++;
     for (const resolve of waiting ?? []) resolve(answer);
     return waiting !== undefined;
   }
@@ -373,16 +355,4 @@ function transient(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number, stop: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    stop.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -193,6 +193,18 @@ export function judgeAnswer(
   return { kind: 'retry' };
 }
 
+/** The request's settings, the same online and in a batch job (so the same request, the same answer). */
+export function requestConfig(call: Pick<GeminiCall, 'systemInstruction' | 'responseSchema' | 'thinkingBudget'>, maxOutputTokens: number) {
+  return {
+    systemInstruction: call.systemInstruction,
+    responseMimeType: 'application/json',
+    responseSchema: call.responseSchema,
+    temperature: 0,
+    maxOutputTokens,
+    ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
+  };
+}
+
 /** One request under its deadline; what it really cost replaces its estimate in the token window at once. */
 async function sendRequest(call: GeminiCall, policy: CallPolicy, maxOutputTokens: number, sent: SentRequest): Promise<GenerateContentResponse> {
   const answer = await withDeadline(policy, (abortSignal) =>
@@ -200,12 +212,7 @@ async function sendRequest(call: GeminiCall, policy: CallPolicy, maxOutputTokens
       model: call.model,
       contents: call.contents as never,
       config: {
-        systemInstruction: call.systemInstruction,
-        responseMimeType: 'application/json',
-        responseSchema: call.responseSchema,
-        temperature: 0,
-        maxOutputTokens,
-        ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
+        ...requestConfig(call, maxOutputTokens),
         ...(policy.serviceTier === 'standard' ? {} : { serviceTier: policy.serviceTier as never }),
         abortSignal,
       },
@@ -271,7 +278,7 @@ function fullJitter(attempt: number, policy: CallPolicy): number {
 }
 
 /** A backoff that ends early when the run must stop now (the next attempt then sees the stop). */
-function sleep(ms: number, stop: AbortSignal): Promise<void> {
+export function sleep(ms: number, stop: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     stop.addEventListener('abort', done, { once: true });

@@ -173,23 +173,23 @@ export class GeminiProvider implements Provider {
     }
     const promptTokens = Math.ceil((step.instruction.length + step.question.length) / CHARS_PER_TOKEN);
     const call: GeminiCall = {
-        ai: this.#ai,
-        limiter: this.limiter(step.model),
-        refusals: this.#refusals,
-        pricing: this.#options.pricing,
-        model: step.model,
-        estimatedTokens: promptTokens + (asText ? input.tokens.text : pdfTokens(step.model, input.windowPages)),
-        contents: [{ role: 'user', parts: [documentPart, { text: step.question }] }],
-        systemInstruction: step.instruction,
-        responseSchema: step.responseSchema,
-        ...outputBudget(step.model, REQUEST_SIZES[step.step].maxAnswerTokens),
-        validate: step.validate,
-        toResult: step.toResult,
-        step: step.step,
-        ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
-        ...(this.#options.onAnswer ? { onAnswer: this.#options.onAnswer } : {}),
+      ai: this.#ai,
+      limiter: this.limiter(step.model),
+      refusals: this.#refusals,
+      pricing: this.#options.pricing,
+      model: step.model,
+      estimatedTokens: promptTokens + (asText ? input.tokens.text : pdfTokens(step.model, input.windowPages)),
+      contents: [{ role: 'user', parts: [documentPart, { text: step.question }] }],
+      systemInstruction: step.instruction,
+      responseSchema: step.responseSchema,
+      ...outputBudget(step.model, REQUEST_SIZES[step.step].maxAnswerTokens),
+      validate: step.validate,
+      toResult: step.toResult,
+      step: step.step,
+      ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
+      ...(this.#options.onAnswer ? { onAnswer: this.#options.onAnswer } : {}),
     };
-    return this.#options.send ? this.#options.send(call) : callGemini(call, this.#options.policy);
+    return this.#options.send ? this.#options.send(call) : this.callOnline(call);
   }
 
   /** One request online, under the limiters, whatever `send` says (batch mode's online fallback). */
