@@ -1,3 +1,4 @@
+import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
 import type { PipelineEnd } from '../pipeline/pipeline.ts';
 import type { RunSnapshot } from './run-stats.ts';
 import { count } from './numbers.ts';
@@ -30,10 +31,20 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
   return lines.join('\n');
 }
 
-/** One plain progress line, for pipes, CI and --no-tui. */
-export function formatProgressLine(snapshot: RunSnapshot): string {
+/**
+ * One plain progress line, for pipes, CI and --no-tui; a model that is down or paused is named,
+ * so a line whose counts stand still says why.
+ */
+export function formatProgressLine(snapshot: RunSnapshot, models: readonly ModelLimiterStats[] = []): string {
   const total = snapshot.discoveryDone ? count(snapshot.discovered) : `${count(snapshot.discovered)}+`;
-  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s`;
+  const waits = models.flatMap((model) =>
+    model.outage.held
+      ? [`${model.model} answering only server errors for ${Math.ceil(model.outage.heldForMs / 1000)} s, probing`]
+      : model.pausedForMs > 0
+        ? [`${model.model} paused ${Math.ceil(model.pausedForMs / 1000)} s (rate limited)`]
+        : [],
+  );
+  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}`;
 }
 
 /** A path as the user can paste it into a shell. */

@@ -116,10 +116,16 @@ export class ModelLimiter {
     const queued = this.#tokens.schedule({ weight }, () =>
       this.#requests.schedule({ weight: 1 }, async () => {
         await this.#waitWhilePaused();
-        // Dequeued after the run was told to stop now: never sent, and nothing counted.
-        if (stop?.aborted) throw stop.reason ?? new DOMException('stopped', 'AbortError');
-        // Queued before the model was held: only the probe may go out now (and nothing is counted).
-        if (this.outage.held && !probe && holdable) throw new ModelHeld();
+        // Dequeued after the run was told to stop now, or queued before the model was held (only
+        // the probe may go out now): never sent. Bottleneck has taken its units from both
+        // reservoirs on dequeue; nothing would give them back, so every outage would shrink the
+        // quota for the rest of the run, and enough of them would leave none at all.
+        const unsent = stop?.aborted ? (stop.reason ?? new DOMException('stopped', 'AbortError')) : this.outage.held && !probe && holdable ? new ModelHeld() : undefined;
+        if (unsent) {
+          void this.#requests.incrementReservoir(1);
+          void this.#tokens.incrementReservoir(weight);
+          throw unsent;
+        }
         const sent = this.#sent(weight);
         this.#inFlight++;
         const started = performance.now();

@@ -78,7 +78,10 @@ export class OutageGuard {
         this.#probes++;
         return { probe: true };
       }
-      await this.#waitForChange(stop);
+      // Not yet due: wait for the rest too. Node fires timers by its monotonic clock, and about one
+      // in five fires a millisecond early by Date.now(); a waiter that then only waited for a change
+      // would sleep for ever once no new caller came along to notice the probe was due.
+      await this.#waitForChange(stop, this.#probeInFlight ? undefined : this.#nextProbeAt - Date.now());
     }
   }
 
@@ -139,9 +142,12 @@ export class OutageGuard {
     for (const wake of waiting) wake();
   }
 
-  #waitForChange(stop: AbortSignal): Promise<void> {
+  /** Until the guard changes (a probe due, the model back, a stop), or `dueInMs` has passed. */
+  #waitForChange(stop: AbortSignal, dueInMs?: number): Promise<void> {
     return new Promise((resolve) => {
+      const due = dueInMs === undefined ? undefined : setTimeout(() => done(), Math.max(1, dueInMs));
       const done = () => {
+        clearTimeout(due);
         stop.removeEventListener('abort', done);
         resolve();
       };
