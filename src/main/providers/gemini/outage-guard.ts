@@ -78,10 +78,7 @@ export class OutageGuard {
         this.#probes++;
         return { probe: true };
       }
-      // Not yet due: wait for the rest too. Node fires timers by its monotonic clock, and about one
-      // in five fires a millisecond early by Date.now(); a waiter that then only waited for a change
-      // would sleep for ever once no new caller came along to notice the probe was due.
-      await this.#waitForChange(stop, this.#probeInFlight ? undefined : this.#nextProbeAt - Date.now());
+      await this.#waitForChange(stop);
     }
   }
 
@@ -132,8 +129,21 @@ export class OutageGuard {
 
   #scheduleProbe(): void {
     this.#nextProbeAt = Date.now() + this.#probeDelayMs;
+    this.#wakeWhenProbeDue();
+  }
+
+  /**
+   * Wakes the waiters once the probe is due by Date.now(), the clock `enter` judges it by. Node
+   * fires timers by its monotonic clock, and about one in five fires a millisecond early by
+   * Date.now(): woken then, every waiter would find the probe not yet due and sleep again with
+   * nothing left to wake it. So an early timer is set again for the rest.
+   */
+  #wakeWhenProbeDue(): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#wakeAll(), this.#probeDelayMs);
+    this.#timer = setTimeout(
+      () => (Date.now() < this.#nextProbeAt ? this.#wakeWhenProbeDue() : this.#wakeAll()),
+      Math.max(1, this.#nextProbeAt - Date.now()),
+    );
   }
 
   #wakeAll(): void {
@@ -142,12 +152,9 @@ export class OutageGuard {
     for (const wake of waiting) wake();
   }
 
-  /** Until the guard changes (a probe due, the model back, a stop), or `dueInMs` has passed. */
-  #waitForChange(stop: AbortSignal, dueInMs?: number): Promise<void> {
+  #waitForChange(stop: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const due = dueInMs === undefined ? undefined : setTimeout(() => done(), Math.max(1, dueInMs));
       const done = () => {
-        clearTimeout(due);
         stop.removeEventListener('abort', done);
         resolve();
       };
