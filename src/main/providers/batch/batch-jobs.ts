@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BatchJob, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import { type BatchJobRecord, type BatchJobState, LIVE_BATCH_STATES } from '../../state/batch-job.ts';
 import { canonicalJson } from '../../state/fingerprint.ts';
+import { classifyApiFailure } from '../gemini/api-failure.ts';
 import { sleep } from '../gemini/gemini-call.ts';
 import type { Store } from '../../state/store.ts';
 
@@ -346,11 +347,9 @@ function stateOf(job: BatchJob): BatchJobState {
   return (['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED'] as const).find((known) => known === state) ?? 'RUNNING';
 }
 
-/** Worth another try: the network, a 5xx, a 429. */
+/** Worth another try, by the online call's own reading of the error: the network, a 5xx, a 429. */
 function transient(error: unknown): boolean {
-  const status = (error as { status?: number }).status;
-  if (typeof status === 'number') return status === 429 || status >= 500;
-  return error instanceof TypeError || /fetch failed|ECONNRESET|ECONNREFUSED|socket/i.test(messageOf(error));
+  return ['retryable', 'rate_limited', 'shed'].includes(classifyApiFailure(error).kind);
 }
 
 function messageOf(error: unknown): string {
