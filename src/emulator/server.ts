@@ -64,6 +64,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     return quota;
   };
 
+  /** The caller's API key, or Google's refusal: none given (403), or not one of `acceptedKeys` (400). */
+  const callerOf = (request: IncomingMessage): { ok: true; key: string } | { ok: false; refusal: wire.WireError } => {
+    const key = apiKeyOf(request);
+    if (!key) return { ok: false, refusal: wire.permissionDenied() };
+    if (config.acceptedKeys.length > 0 && !config.acceptedKeys.includes(key)) return { ok: false, refusal: wire.apiKeyInvalid() };
+    return { ok: true, key };
+  };
+
   const configure = (patch: EmulatorConfigInput) => {
     config = parseEmulatorConfig({ ...config, ...patch });
     faults.reconfigure(config, 'outages' in patch);
@@ -98,9 +106,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   const decide = (request: IncomingMessage, model: string, method: string, raw: string): Outcome => {
-    const key = apiKeyOf(request);
-    if (!key) return respond(wire.permissionDenied());
-    if (config.acceptedKeys.length > 0 && !config.acceptedKeys.includes(key)) return respond(wire.apiKeyInvalid());
+    const caller = callerOf(request);
+    if (!caller.ok) return respond(caller.refusal);
+    const { key } = caller;
     const refusal = config.refuse && runWideRefusal(config.refuse);
     if (refusal) return respond(refusal);
     const rules = rulesFor(config, model);
@@ -214,10 +222,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const method = request.method ?? 'GET';
     const known = /^\/(v1beta\/(batches|files)|upload\/v1beta\/files|download\/v1beta\/files|v1beta\/models\/[^/:]+:batchGenerateContent)/.test(path);
     if (!known) return false;
-    const key = apiKeyOf(request);
-    const denied = !key ? wire.permissionDenied() : config.acceptedKeys.length > 0 && !config.acceptedKeys.includes(key) ? wire.apiKeyInvalid() : undefined;
-    if (denied) {
-      sendJson(response, denied.status, denied.body);
+    const caller = callerOf(request);
+    if (!caller.ok) {
+      sendJson(response, caller.refusal.status, caller.refusal.body);
       return true;
     }
     const reply = (answerOf: { status: number; body: unknown }) => sendJson(response, answerOf.status, answerOf.body);
