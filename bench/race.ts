@@ -39,7 +39,7 @@ export interface RaceRow {
   readonly quotaLimitSeconds: number;
   /** files/s ÷ (files ÷ quota limit): 1 is the quota's own speed. */
   readonly ofQuotaLimit: number;
-  /** The binding model's accepted requests per full window ÷ its RPM: how busy the quota was kept. */
+  /** The binding model's accepted requests per full window of the run ÷ its RPM: how busy the quota was kept. */
   readonly quotaBusy: number;
   /** docpool's peak RSS over the run, MB (its summary); null for the seed designs. */
   readonly peakRssMb: number | null;
@@ -144,12 +144,21 @@ function quotaLimit(needed: Record<string, number>, stats: EmulatorStats): { sec
   return { seconds: (windows * WINDOW_MS) / 1000, binding };
 }
 
-/** Accepted requests per window of the binding model, over its full windows (the last, partial one left out). */
+/**
+ * Accepted requests per window of the binding model ÷ its RPM, over the run's full windows: windows
+ * counted from the run's first accepted request (the emulator's own start to that request is the
+ * run's process start-up, reported apart), the last, partial one left out.
+ */
 function quotaBusy(model: string, stats: EmulatorStats): number {
-  const windows = stats.acceptedPerWindow[model] ?? [];
-  const full = windows.length > 1 ? windows.slice(0, -1) : windows;
-  const busiest = full.filter((accepted) => accepted > 0);
-  return busiest.length === 0 ? 0 : busiest.reduce((sum, accepted) => sum + accepted, 0) / busiest.length / CATALOGUE[model]!.limits['1'].rpm!;
+  const ticks = stats.acceptedPerTick[model] ?? [];
+  const first = ticks.findIndex((accepted) => accepted > 0);
+  if (first < 0) return 0;
+  const perWindow = Math.round(stats.windowMs / stats.tickMs);
+  const windows: number[] = [];
+  for (let start = first; start + perWindow < ticks.length; start += perWindow) windows.push(ticks.slice(start, start + perWindow).reduce((sum, accepted) => sum + accepted, 0));
+  // A run shorter than one window: its rate over what it had.
+  if (windows.length === 0) windows.push((ticks.slice(first).reduce((sum, accepted) => sum + accepted, 0) * perWindow) / (ticks.length - first));
+  return windows.reduce((sum, accepted) => sum + accepted, 0) / windows.length / CATALOGUE[model]!.limits['1'].rpm!;
 }
 
 /** What the emulator's answered tokens cost at the tier each was served at. */

@@ -103,6 +103,10 @@ test('a quota of N RPM admits exactly N per window, and retryDelay is when the w
   const stats = emulator.stats();
   assert.deepEqual(stats.requests.byStatus, { '200': 6, '429': 1 });
   assert.equal(stats.acceptedPerWindow['gemini-2.5-flash']?.[0], 5);
+  // The same six answers in 100 ms ticks, the last one after the window freed up.
+  const ticks = stats.acceptedPerTick['gemini-2.5-flash'] ?? [];
+  assert.equal(ticks.reduce((sum, accepted) => sum + accepted, 0), 6);
+  assert.ok(ticks.length * stats.tickMs >= 60_000 * timeScale, 'the sixth answer falls in a tick after the window');
 });
 
 test('each fault appears at its configured rate and surfaces in the SDK as the real service would', async () => {

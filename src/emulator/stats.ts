@@ -17,6 +17,12 @@ export interface EmulatorStats {
   /** Successful generateContent requests per model per quota window (index = window number since start). */
   readonly acceptedPerWindow: Readonly<Record<string, readonly number[]>>;
   readonly windowMs: number;
+  /**
+   * The same per model in ticks of `TICK_MS` since start: a client's windows, counted from its
+   * first request rather than from the emulator's start, are sums of these.
+   */
+  readonly acceptedPerTick: Readonly<Record<string, readonly number[]>>;
+  readonly tickMs: number;
   readonly faults: Readonly<Record<string, number>>;
   readonly inFlight: number;
   readonly inFlightPeak: number;
@@ -24,6 +30,8 @@ export interface EmulatorStats {
   /** Batch jobs: created, by end state, and the requests they held (none of them counted in `requests`). */
   readonly batches: BatchStats;
 }
+
+const TICK_MS = 100;
 
 export class StatsRecorder {
   #started = Date.now();
@@ -34,6 +42,7 @@ export class StatsRecorder {
   #tokens = { input: 0, output: 0, thinking: 0 };
   #byModelTier: Record<string, Record<string, { requests: number; input: number; output: number; thinking: number }>> = {};
   #accepted: Record<string, number[]> = {};
+  #acceptedTicks: Record<string, number[]> = {};
   #faults: Record<string, number> = {};
   #inFlight = 0;
   #peak = 0;
@@ -58,10 +67,8 @@ export class StatsRecorder {
   }
 
   accepted(model: string, at: number): void {
-    const window = Math.floor((at - this.#started) / this.windowMs);
-    const counts = (this.#accepted[model] ??= []);
-    while (counts.length <= window) counts.push(0);
-    counts[window]!++;
+    count((this.#accepted[model] ??= []), Math.floor((at - this.#started) / this.windowMs));
+    count((this.#acceptedTicks[model] ??= []), Math.floor((at - this.#started) / TICK_MS));
   }
 
   usage(model: string, input: number, output: number, thinking: number, tier: string): void {
@@ -89,6 +96,7 @@ export class StatsRecorder {
     this.#tokens = { input: 0, output: 0, thinking: 0 };
     this.#byModelTier = {};
     this.#accepted = {};
+    this.#acceptedTicks = {};
     this.#faults = {};
     this.#inFlight = inFlight;
     this.#peak = inFlight;
@@ -102,6 +110,8 @@ export class StatsRecorder {
       byModelTier: structuredClone(this.#byModelTier),
       acceptedPerWindow: Object.fromEntries(Object.entries(this.#accepted).map(([model, counts]) => [model, [...counts]])),
       windowMs: this.windowMs,
+      acceptedPerTick: Object.fromEntries(Object.entries(this.#acceptedTicks).map(([model, counts]) => [model, [...counts]])),
+      tickMs: TICK_MS,
       faults: { ...this.#faults },
       inFlight: this.#inFlight,
       inFlightPeak: this.#peak,
@@ -129,4 +139,9 @@ function sumByTier(byModelTier: Readonly<Record<string, Readonly<Record<string, 
     }
   }
   return totals;
+}
+
+function count(counts: number[], index: number): void {
+  while (counts.length <= index) counts.push(0);
+  counts[index]!++;
 }
