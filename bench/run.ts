@@ -10,6 +10,7 @@ import { realCorpusAccuracy, percent } from './offline-accuracy.ts';
 import { generateCorpus } from '../src/corpus/generate.ts';
 import { killAndResume, latencyBound, quotaUtilisation } from './api-scenarios.ts';
 import { race } from './race.ts';
+import { queueScaling } from './queue-scaling.ts';
 import { cacheRerun } from './cache-rerun.ts';
 import { dashboardLoad } from './dashboard-load.ts';
 import { emulatorThroughput } from './emulator-throughput.ts';
@@ -52,6 +53,9 @@ try {
   const dashboard = await dashboardLoad(scaleSource, quick ? 3000 : 10_000, quick ? 1 : 3);
   log('kill and resume');
   const kill = await killAndResume(await corpus('kill', 400), 24);
+  log('queue scaling');
+  const queueFiles = quick ? 300 : 2000;
+  const queued = await queueScaling(await corpus('queue', queueFiles, { damagedRate: 0, maxPages: 3 }), queueFiles);
   log('emulator throughput');
   const throughput = await emulatorThroughput(quick ? 2 : 5);
   const sharedCorpus = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
@@ -104,6 +108,12 @@ try {
     '|---|---:|---:|---:|---:|---|',
     `| SIGKILL at 3 s, then re-run | ${kill.window} | ${kill.callsNeeded} | ${kill.callsMade} | ${kill.repeatedPerWindow} | <= 1 |`,
     '',
+    `**9. More than one machine, on one**: ${count(queueFiles)} generated files, one request each (\`--passes 1\`), coordinator \`run --queue --no-local\` and 1, 2, 3 \`docpool worker\` processes of one thread each, a real redis-server, the emulator in its own process with flash at ${'400'} requests per 3 s window shared by all workers (in Redis). Busiest window: the most accepted requests any sliding 3 s held ÷ the quota. Redis per file: commands processed and bytes in and out (Redis INFO), for the queue, the shared quota and the heartbeats together.`,
+    '',
+    '| worker processes | files/s | busiest window ÷ quota | 429 share | Redis commands per file | Redis bytes per file | goal |',
+    '|---:|---:|---:|---:|---:|---:|---|',
+    ...queued.map((row) => `| ${row.workers} | ${row.filesPerSecond} | ${row.busiestOfQuota} | ${row.refusedShare} | ${row.redisCommandsPerFile} | ${count(row.redisBytesPerFile)} | ${row.workers === 1 ? '<= 1.0 busiest, <= 1% 429s' : ''} |`),
+    '',
     '| **Emulator** | requests/s | failed | goal |',
     '|---|---:|---:|---|',
     `| small requests, zero latency, 64 connections from a second process | ${throughput.requestsPerSecond} | ${throughput.failed} | >= 2000 |`,
@@ -113,7 +123,7 @@ try {
   ].join('\n');
   const results = new URL('./results/', import.meta.url);
   mkdirSync(results, { recursive: true });
-  writeFileSync(new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results), `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, throughput, accuracy }, null, 2)}\n`);
+  writeFileSync(new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results), `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, throughput, accuracy }, null, 2)}\n`);
   writeFileSync(new URL('latest.md', results), `${tables}\n`);
   process.stdout.write(`${tables}\n`);
 } finally {

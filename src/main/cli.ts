@@ -12,6 +12,9 @@ import { formatStatus, readStateStatus } from './commands/status.ts';
 import { openExistingStore } from './commands/existing-state.ts';
 import { writeReport } from './commands/report.ts';
 import { TIERS } from './models/catalogue.ts';
+import { runWorker } from './commands/worker.ts';
+import { DEFAULT_LOCK_MS, DEFAULT_QUEUE } from './queue/file-job.ts';
+import { parseQueueUrl } from './queue/redis-connection.ts';
 
 const program = new Command('docpool')
   .description('Classify and extract tens of thousands of PDFs through Google Gemini, fast, cheaply, without losing work.')
@@ -32,6 +35,12 @@ function withPdfOptions(command: Command): Command {
     .option('--rpm <model=n,...>', 'per-model requests-per-minute overrides', (value) => parseModelNumbers('--rpm', value))
     .option('--tpm <model=n,...>', 'per-model input-tokens-per-minute overrides', (value) => parseModelNumbers('--tpm', value))
     .option('--price <model=in/out,...>', 'per-model prices, USD per 1M input/output tokens (for a model docpool has no price for)', (value) => parsePrices('--price', value));
+}
+
+interface QueueFlags {
+  readonly queue?: string;
+  readonly queueName?: string;
+  readonly lockMs?: number;
 }
 
 interface PdfFlags extends ConfigInput {
@@ -81,11 +90,33 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) => parseWholeNumber('--batch-poll-ms', value))
   .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) => parseWholeNumber('--batch-linger-ms', value))
   .option('--cancel', 'with --batch: cancel the batch jobs this state folder still has running, then stop')
+  .option('--queue <url>', 'coordinate workers on any machine through this Redis (redis://host:port, rediss:// for TLS); see docpool worker', parseQueueUrl)
+  .option('--queue-name <name>', `the queue's name in Redis, for several runs on one Redis (default ${DEFAULT_QUEUE})`)
+  .option('--no-local', 'with --queue: take no jobs in this process, only coordinate')
+  .option('--lock-ms <ms>', 'with --queue: how long a worker\'s claim on a job lasts unrenewed; a killed worker\'s jobs go to another after about this (default 30000)', (value) => parseWholeNumber('--lock-ms', value))
   .option('--no-tui', 'plain progress lines instead of the dashboard')
-  .action(async (paths: string[], flags: PdfFlags & { tui?: boolean }) => {
-    const { tui, ...rest } = flags;
-    const code = await runCommand(paths, configFrom(rest), { env: process.env, stderr: process.stderr, tui: tui !== false, progressEverySeconds: 5 });
+  .action(async (paths: string[], flags: PdfFlags & { tui?: boolean } & QueueFlags & { local?: boolean }) => {
+    const { tui, queue, queueName, local, lockMs, ...rest } = flags;
+    if (!queue && (queueName || local === false || lockMs)) throw new UsageError('--queue-name, --no-local and --lock-ms go with --queue redis://host:port');
+    const code = await runCommand(paths, configFrom(rest), {
+      env: process.env,
+      stderr: process.stderr,
+      tui: tui !== false,
+      progressEverySeconds: 5,
+      ...(queue ? { queue: { url: queue, name: queueName ?? DEFAULT_QUEUE, local: local !== false, lockMs: lockMs ?? DEFAULT_LOCK_MS } } : {}),
+    });
     process.exitCode = code;
+  });
+
+program
+  .command('worker')
+  .description('take files from a docpool run --queue on this machine: prepare them, ask Gemini (quota shared with every worker), return the answers')
+  .requiredOption('--queue <url>', 'the run\'s Redis, redis://host:port (rediss:// for TLS)', parseQueueUrl)
+  .option('--queue-name <name>', `the queue's name in Redis (default ${DEFAULT_QUEUE})`)
+  .option('--workers <n>', 'worker threads (default: available cores)', (value) => parseWholeNumber('--workers', value))
+  .option('--lock-ms <ms>', 'how long this worker\'s claim on a job lasts unrenewed (default 30000)', (value) => parseWholeNumber('--lock-ms', value))
+  .action(async (flags: QueueFlags & { queue: string; workers?: number }) => {
+    process.exitCode = await runWorker({ url: flags.queue, name: flags.queueName ?? DEFAULT_QUEUE, lockMs: flags.lockMs ?? DEFAULT_LOCK_MS, ...(flags.workers ? { threads: flags.workers } : {}) }, { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
   });
 
 program

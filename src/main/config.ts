@@ -147,6 +147,16 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
   return Object.freeze({ ...parsed.data, requestTimeoutMs: parsed.data.requestTimeoutMs ?? (flex ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
 }
 
+/**
+ * A coordinator's settings as a queue worker reads them from Redis (the coordinator's own Config,
+ * checked again here: a worker of another docpool version says what it cannot read).
+ */
+export function configFromSettings(settings: unknown, own: Pick<ConfigInput, 'workers'>): Config {
+  const parsed = configSchema.safeParse({ ...(settings as object), ...definedOnly(own) });
+  if (!parsed.success) throw new UsageError(`the run's settings in Redis: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message} (is this worker the same docpool version as the coordinator?)`);
+  return Object.freeze({ ...parsed.data, requestTimeoutMs: parsed.data.requestTimeoutMs ?? (parsed.data.serviceTier === 'flex' ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
+}
+
 /** What the run's calls are billed at: the Batch API's price in batch mode, else the service tier's. */
 export function billingTier(config: Pick<Config, 'batch' | 'serviceTier'>): BillingTier {
   return config.batch ? 'batch' : config.serviceTier;

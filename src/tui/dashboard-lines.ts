@@ -1,3 +1,5 @@
+import type { QueueSnapshot } from '../main/queue/queue-coordinator.ts';
+import { queueLine } from '../main/progress/run-summary.ts';
 import chalk, { Chalk, type ChalkInstance } from 'chalk';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import type { ModelLimiterStats } from '../main/providers/gemini/model-limiter.ts';
@@ -48,6 +50,7 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
     '',
     ...(narrow ? [] : [paint.dim(fit(`${'model'.padEnd(16)} ${'flight'.padStart(7)} ${'RPM used'.padStart(11)} ${'TPM used'.padStart(11)} ${'429s'.padStart(5)} ${'retry'.padStart(6)} ${'p50/p95 ms'.padStart(11)}`))]),
     ...snapshot.models.map((model) => modelLine(model, usable, paint)),
+    ...(snapshot.queue ? queueLines(snapshot.queue, narrow).map(fit) : []),
     '',
     fit(`spent $${run.costUsd.toFixed(4)} · projected $${snapshot.projectedCostUsd.toFixed(2)} · tokens ${count(run.tokens.input)} in / ${count(run.tokens.output + run.tokens.thinking)} out · cache hits ${count(run.cached)}`),
     ...(narrow
@@ -95,3 +98,18 @@ function compact(value: number): string {
   if (value >= 10_000) return `${Math.round(value / 1_000)}k`;
   return String(value);
 }
+
+/** The queue's jobs, then one line per worker (at most four; the rest summed): who is doing what. */
+function queueLines(queue: QueueSnapshot, narrow: boolean): string[] {
+  const head = queueLine(queue);
+  if (narrow) return [head];
+  const now = Date.now();
+  const shown = queue.workers.slice(0, MAX_WORKER_ROWS).map((worker) => {
+    const rate = worker.done / Math.max(1, (worker.at - worker.startedAt) / 1000);
+    return `  ${worker.id.padEnd(24)} ${String(worker.inFlight).padStart(5)} in hand · ${count(worker.done)} answered · ${rate.toFixed(1)} files/s · ${count(worker.failed)} failed${now - worker.at > 5000 ? ' · silent' : ''}`;
+  });
+  const rest = queue.workers.length - shown.length;
+  return [head, ...shown, ...(rest > 0 ? [`  and ${rest} more`] : [])];
+}
+
+const MAX_WORKER_ROWS = 4;

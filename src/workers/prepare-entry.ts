@@ -4,8 +4,8 @@
  */
 import { basename } from 'node:path';
 import { Piscina } from 'piscina';
-import { prepareFile } from './prepare.ts';
-import type { PrepareResult, PrepareTask } from './protocol.ts';
+import { hashFile, prepareFile } from './prepare.ts';
+import type { HashResult, PrepareResult, PrepareTask } from './protocol.ts';
 
 /** The buffer of the last subset sent, kept only so a test can check it was detached by the move. */
 let lastMovedBuffer: ArrayBufferLike | undefined;
@@ -19,6 +19,11 @@ export default async function prepare(task: PrepareTask): Promise<PrepareResult>
   // A custom Transferable: Piscina posts `result` with the subset's buffer in the transfer list.
   const movable = { [Piscina.transferableSymbol]: [result.subset.buffer], [Piscina.valueSymbol]: result };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as PrepareResult;
+}
+
+/** Named task (Piscina `name: 'hash'`): the content hash alone, for a queue coordinator. */
+export function hash(task: PrepareTask): HashResult {
+  return hashFile(task);
 }
 
 /** Diagnostic export (Piscina `name: 'lastMovedByteLength'`): 0 once the last subset was transferred. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readPdfWindow } from './pdf-window.ts';
-import { CHARS_PER_TOKEN, PDF_TOKENS_PER_PAGE, type PrepareResult, type PrepareTask } from './protocol.ts';
+import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareResult, type PrepareTask } from './protocol.ts';
 import { readCandidate } from './read-file.ts';
 
 /** Fewer visible characters than this per page means the window has no usable text layer. */
@@ -45,4 +45,13 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
     warnings: window.warnings,
     ms: elapsed(),
   };
+}
+
+/** Reads and hashes a file, with the same checks and failure codes as `prepareFile`, and nothing more. */
+export function hashFile(task: PrepareTask): HashResult {
+  const started = performance.now();
+  const read = readCandidate(task.path, task.maxFileBytes);
+  const ms = Math.round((performance.now() - started) * 10) / 10;
+  if (!read.ok) return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms };
+  return { kind: 'hashed', sha256: createHash('sha256').update(read.data).digest('hex'), bytes: read.data.length, ms };
 }

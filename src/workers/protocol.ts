@@ -72,6 +72,12 @@ export interface PrepareFailed {
 
 export type PrepareResult = PreparedFile | PrepareFailed;
 
+/**
+ * A file's content hash alone: what a queue coordinator needs to name the file's job (the PDF work
+ * is done by whichever machine takes it).
+ */
+export type HashResult = { readonly kind: 'hashed'; readonly sha256: string; readonly bytes: number; readonly ms: number } | PrepareFailed;
+
 /** Gemini 2.x bills every PDF page as 258 tokens, scanned or not (gemini-wire.md §7). */
 export const PDF_TOKENS_PER_PAGE = 258;
 /** Rough text tokenisation rate used for estimates and by the emulator: ~4 characters a token. */

@@ -1,6 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tempDir } from './temp.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface RedisServer {
   readonly url: string;
@@ -20,10 +22,11 @@ export function hasRedisServer(): boolean {
   }
 }
 
-/** A real redis-server on a free loopback port with a folder of its own, no persistence. */
+/** A real redis-server on a free loopback port with a folder of its own, no persistence (tests and the bench). */
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const dir = tempDir('redis');
+  // Its own folder, removed on stop (not through node:test, so the bench can start one too).
+  const dir = mkdtempSync(join(tmpdir(), 'docpool-redis-'));
   let child: ChildProcess;
   const launch = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,7 +53,10 @@ export async function startRedis(): Promise<RedisServer> {
       await kill();
       await launch();
     },
-    stop: kill,
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { admissionWindow, billingTier, type Config, mebibytes } from '../config.ts';
 import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
-import { EXIT, RunAborted } from '../errors.ts';
+import { EXIT, RunAborted, UsageError } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
 import { ByteBudget } from '../intake/byte-budget.ts';
@@ -26,6 +26,10 @@ import type { FileRecord } from '../state/record.ts';
 import type { RunFileState, RunInfo, RunState } from '../state/store.ts';
 import { RunLock } from '../state/run-lock.ts';
 import { Store } from '../state/store.ts';
+import { DEFAULT_QUEUE } from '../queue/file-job.ts';
+import { QueueCoordinator } from '../queue/queue-coordinator.ts';
+import { QueueWorker } from '../queue/queue-worker.ts';
+import { RedisOutages, redisLabel } from '../queue/redis-connection.ts';
 
 export interface RunIo {
   readonly env: NodeJS.ProcessEnv;
@@ -34,6 +38,18 @@ export interface RunIo {
   readonly tui: boolean;
   /** Seconds between plain progress lines. */
   readonly progressEverySeconds: number;
+  /** `--queue`: workers on any machine answer the files through this Redis; this process coordinates. */
+  readonly queue?: QueueOptions;
+}
+
+export interface QueueOptions {
+  /** redis:// or rediss:// (a password in it never leaves this process). */
+  readonly url: string;
+  readonly name: string;
+  /** Also take jobs in this process (unless --no-local). */
+  readonly local: boolean;
+  /** How long a worker's claim on a job lasts unrenewed (see QueueWorker). */
+  readonly lockMs: number;
 }
 
 /**
@@ -53,6 +69,8 @@ export class RunSession {
   /** Answers a step whose API calls failed for good (--fallback offline). */
   #fallback: Provider | undefined;
   #store: Store | undefined;
+  #coordinator: QueueCoordinator | undefined;
+  #localWorker: QueueWorker | undefined;
   #results: ResultsFile | undefined;
   #lock: RunLock | undefined;
   #signals: StopSignals | undefined;
@@ -94,8 +112,9 @@ export class RunSession {
     this.#results = ResultsFile.open(config.out, () => profile);
     this.#store = Store.open(resolve(config.db));
     this.#lock = RunLock.acquire(resolve(config.db));
+    if (io.queue && config.batch) throw new UsageError('--queue: batch mode runs from one machine; drop --batch or --queue');
     const chosen = chooseProvider(config, profile, {
-      env: io.env,
+      env: coordinatorEnv(io),
       notify: (message) => io.stderr.write(message),
       stopSignal: this.#hardStop.signal,
       onRetry: () => this.#stats.retried(),
@@ -110,6 +129,7 @@ export class RunSession {
       if (attached > 0) io.stderr.write(`docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`);
     }
     if (config.fallback === 'offline' && this.#provider.name === 'gemini') this.#fallback = new OfflineProvider(profile, config.pages);
+    if (io.queue) await this.#openQueue(io.queue);
     const identity = runIdentity(paths, config.include, this.#provider, profile, this.#fallback, config.passes);
     this.#runId = identity.id;
     this.#inputs = identity.inputs;
@@ -123,7 +143,8 @@ export class RunSession {
     this.#signals = new StopSignals(this.#admission, this.#hardStop, drainMs, (message) => {
       if (!this.#view?.drawing) io.stderr.write(message);
     });
-    const limiters = this.#provider instanceof GeminiProvider ? this.#provider.limiters() : [];
+    // With --queue the requests are the workers': this process's own limiters stay idle, not shown.
+    const limiters = this.#provider instanceof GeminiProvider && !this.#coordinator ? this.#provider.limiters() : [];
     this.#sampler = new RunSampler({ store: this.#store, runId: this.#runId, attemptStartedAt: this.#attemptStartedAt, stats: this.#stats, limiters: () => limiters.map((limiter) => limiter.stats()) });
     this.#view = LiveView.start(
       {
@@ -134,6 +155,7 @@ export class RunSession {
         pool: () => this.#pool.stats(),
         paused: () => this.#admission.paused,
         stopping: () => this.#admission.signal.aborted,
+        queue: () => this.#coordinator?.latest(),
       },
       {
         togglePause: () => this.#admission.togglePause(),
@@ -147,6 +169,30 @@ export class RunSession {
       },
       io,
     );
+  }
+
+  /** The queue this run coordinates, and (unless --no-local) a worker of it in this process, sharing its pool. */
+  async #openQueue(queue: QueueOptions): Promise<void> {
+    const { config, io, profile } = this;
+    const outages = new RedisOutages(queue.url, (message) => io.stderr.write(message));
+    this.#coordinator = await QueueCoordinator.open({ url: queue.url, queue: queue.name, config, provider: this.#provider!, profile, outages, stop: this.#hardStop.signal });
+    io.stderr.write(`docpool: coordinating through ${redisLabel(queue.url)} (queue ${queue.name}); start workers with: docpool worker --queue ${redisLabel(queue.url)}${queue.name === DEFAULT_QUEUE ? '' : ` --queue-name ${queue.name}`}\n`);
+    if (!queue.local) return;
+    this.#localWorker = new QueueWorker({
+      url: queue.url,
+      queue: queue.name,
+      pool: this.#pool,
+      threads: config.workers,
+      lockMs: queue.lockMs,
+      env: io.env,
+      notify: (message) => io.stderr.write(message),
+      outages,
+      stop: this.#hardStop.signal,
+      onUnusable: (error) => {
+        io.stderr.write(`docpool: this process takes no queue jobs: ${error.message}\n`);
+        void this.#localWorker?.close();
+      },
+    });
   }
 
   /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */
@@ -182,6 +228,7 @@ export class RunSession {
       retryFailed: config.retryFailed,
       passes: config.passes,
       bytesInFlight: new ByteBudget(mebibytes(config.maxInflightMb)),
+      ...(this.#coordinator ? { remote: this.#coordinator } : {}),
       ...(config.maxCost === undefined
         ? {}
         : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages) }),
@@ -220,6 +267,8 @@ export class RunSession {
     this.#signals?.dispose();
     await this.#view?.close();
     await this.#batch?.close();
+    await this.#localWorker?.close();
+    await this.#coordinator?.close();
     await Promise.all([this.#pool.close(), this.#provider?.close(), this.#results?.close(), this.#sampler?.stop()]);
     await this.#store?.close();
     this.#lock?.release();
@@ -256,6 +305,16 @@ export class RunSession {
 }
 
 const BATCH_DRAIN_MS = 3000;
+
+/**
+ * The environment the run's own provider is chosen from. A coordinator that takes no jobs itself
+ * (--no-local) of a Gemini run needs no key: its provider only names the cache keys, and every
+ * request is sent by a worker with the key in its own environment.
+ */
+function coordinatorEnv(io: RunIo): NodeJS.ProcessEnv {
+  if (!io.queue || io.queue.local || io.env.GEMINI_API_KEY || io.env.GOOGLE_API_KEY) return io.env;
+  return { ...io.env, GEMINI_API_KEY: 'none: this coordinator sends no request' };
+}
 
 /**
  * The run's records for the results file: everything this attempt committed, and from earlier

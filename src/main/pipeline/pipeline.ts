@@ -11,6 +11,8 @@ import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
 import { inPhase, spentThisRun, StepResolver } from './step-resolver.ts';
 import { askSteps, cachedSteps, fieldsOf, type Passes } from './answer-steps.ts';
+import { answeredRecord, failedRecord, record } from './file-record.ts';
+import { askRemote, type RemoteFiles } from './remote-answer.ts';
 import type { ByteBudget, BytesHeld } from '../intake/byte-budget.ts';
 import type { Store } from '../state/store.ts';
 
@@ -47,6 +49,8 @@ export interface PipelineOptions {
   readonly maxCostUsd?: number;
   /** Worst-case cost of one file, used to project spend until real averages exist. */
   readonly priorCostPerFile?: number;
+  /** A queue's workers prepare and answer the files (`run --queue`); this process hashes, commits and writes. */
+  readonly remote?: RemoteFiles;
 }
 
 type Stat = { readonly size: number; readonly mtimeMs: number; readonly ino: number };
@@ -166,6 +170,8 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
   const started = performance.now();
   const fromStat = answerFromStatCache(path, stat, options, started);
   if (fromStat) return fromStat;
+  // The queue's workers hold the pages; this process only hashes.
+  if (options.remote) return askRemote(path, stat, options, options.remote, started, halt);
 
   const bytes = await options.bytesInFlight.take(stat.size);
   try {
@@ -176,39 +182,18 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
 }
 
 async function readAndAsk(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver, started: number, bytes: BytesHeld, halt: AbortSignal): Promise<FileRecord> {
-  const failed = (code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord =>
-    record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
   options.stats.fileRead();
   const prepared = await inPhase(options.stats, 'preparing', () =>
     // Only Gemini reads the page subset; the offline rules need the text alone.
     options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini'), halt),
   );
-  if (prepared.kind === 'failed') return failed(prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
+  if (prepared.kind === 'failed') return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
   bytes.resize(prepared.subset.byteLength + prepared.text.length);
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 
   const answer = await askSteps(prepared.sha256, prepared, options.passes, options.profile, runner);
-  if (!answer.ok) {
-    const guessed = { ...(answer.label ? { class: answer.label } : {}), ...(answer.confidence === undefined ? {} : { confidence: answer.confidence }) };
-    return failed(answer.code, answer.message, { ...facts, ...guessed, usage: answer.usage }, answer.retryable);
-  }
-  const { first, extracted } = answer;
-  const steps = extracted ? [first, extracted] : [first];
-  const apiError = steps.find((step) => step.apiError)?.apiError;
-  return record(path, started, {
-    ...facts,
-    status: 'done',
-    class: first.result.label ?? 'other',
-    confidence: first.result.confidence ?? null,
-    fields: fieldsOf(options.profile, first.result, extracted?.result),
-    source: steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
-    cached: steps.every((step) => step.cached),
-    ...(apiError ? { apiError } : {}),
-    models: { classify: first.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
-    passes: answer.passes,
-    usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
-  });
+  return answeredRecord(path, started, facts, answer, options.profile);
 }
 
 /**
@@ -251,24 +236,3 @@ function carriesOver(record: FileRecord, retryFailed: boolean): boolean {
 function sameStat(a: Stat | null | undefined, b: Stat): boolean {
   return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
-
-function record(path: string, started: number, { status, ...facts }: Partial<FileRecord> & Pick<FileRecord, 'status'>): FileRecord {
-  return {
-    path,
-    status,
-    sha256: null,
-    bytes: null,
-    pages: null,
-    class: null,
-    confidence: null,
-    fields: null,
-    source: null,
-    cached: false,
-    models: {},
-    usage: ZERO_USAGE,
-    error: null,
-    ...facts,
-    ms: Math.round(performance.now() - started),
-  };
-}
-

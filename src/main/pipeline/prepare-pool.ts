@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { PrepareResult, PrepareTask } from '../../workers/protocol.ts';
+import type { HashResult, PrepareFailed, PrepareResult, PrepareTask } from '../../workers/protocol.ts';
 import { type Config, mebibytes } from '../config.ts';
 
 export interface PreparePoolOptions {
@@ -64,7 +64,16 @@ export class PreparePool {
   }
 
   /** `stop`: once aborted, a task still waiting for room is never started (its reason is thrown). */
-  async prepare(task: PrepareTask, stop?: AbortSignal): Promise<PrepareResult> {
+  prepare(task: PrepareTask, stop?: AbortSignal): Promise<PrepareResult> {
+    return this.#run<PrepareResult>(task, 'default', stop);
+  }
+
+  /** The file's content hash alone (read and hash in a worker thread; no PDF work). */
+  hash(task: PrepareTask, stop?: AbortSignal): Promise<HashResult> {
+    return this.#run<HashResult>(task, 'hash', stop);
+  }
+
+  async #run<T extends PrepareResult | HashResult>(task: PrepareTask, name: string, stop?: AbortSignal): Promise<T> {
     while (this.#inPool >= this.#capacity) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     if (stop?.aborted) {
       this.#waiting.shift()?.(); // the room it was woken for goes to the next
@@ -73,9 +82,9 @@ export class PreparePool {
     this.#inPool++;
     const started = performance.now();
     try {
-      return (await this.#pool.run(task, { signal: AbortSignal.timeout(this.#timeoutMs) })) as PrepareResult;
+      return (await this.#pool.run(task, { name, signal: AbortSignal.timeout(this.#timeoutMs) })) as T;
     } catch (error) {
-      return this.#failure(error, performance.now() - started);
+      return this.#failure(error, performance.now() - started) as T;
     } finally {
       // Submission-to-result time: close to busy time because the queue is kept short.
       this.#busyMs += performance.now() - started;
@@ -105,7 +114,7 @@ export class PreparePool {
     await this.#pool.destroy();
   }
 
-  #failure(error: unknown, ms: number): PrepareResult {
+  #failure(error: unknown, ms: number): PrepareFailed {
     const elapsed = Math.round(ms);
     if (error instanceof Error && error.name === 'AbortError') {
       this.#timeouts++;

@@ -14,6 +14,9 @@ export type Resolved =
       readonly spentBefore?: TokenUsage;
     };
 
+/** Where committed step answers are found and put: LMDB in a run, a job's own map on a queue worker. */
+export type StepCache = Pick<Store, 'getResult' | 'putResult'>;
+
 /** Answers one step for one file: from the cache, from an identical request in flight, or from a provider. One per run. */
 export class StepResolver {
   /**
@@ -23,7 +26,7 @@ export class StepResolver {
   readonly #asking = new Map<string, Promise<Resolved>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StepCache,
     private readonly stats: RunStats,
     private readonly provider: Provider,
     private readonly fallback: Provider | undefined,

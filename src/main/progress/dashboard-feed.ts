@@ -1,3 +1,4 @@
+import type { QueueSnapshot } from '../queue/queue-coordinator.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
 import type { PreparePoolStats } from '../pipeline/prepare-pool.ts';
@@ -17,6 +18,8 @@ export interface DashboardSnapshot {
   readonly projectedCostUsd: number;
   readonly rssBytes: number;
   readonly eventLoopP99Ms: number;
+  /** `run --queue`: the queue's jobs and its workers, as last seen. */
+  readonly queue?: QueueSnapshot;
 }
 
 export interface FeedSources {
@@ -27,6 +30,7 @@ export interface FeedSources {
   readonly pool: () => PreparePoolStats;
   readonly paused: () => boolean;
   readonly stopping: () => boolean;
+  readonly queue?: () => QueueSnapshot | undefined;
 }
 
 /** The event-loop sampler's interval, ms. */
@@ -56,6 +60,7 @@ export class DashboardFeed {
       projectedCostUsd: projectedCost(run, run.discovered - run.finished),
       rssBytes: process.memoryUsage.rss(),
       eventLoopP99Ms: this.eventLoopP99Ms(),
+      ...withQueue(this.sources.queue?.()),
     };
   }
 
@@ -73,3 +78,5 @@ export class DashboardFeed {
     this.#loop.disable();
   }
 }
+
+const withQueue = (queue: QueueSnapshot | undefined) => (queue ? { queue } : {});

@@ -31,7 +31,7 @@ export class LiveView {
     const view = new LiveView(sources);
     const progressLines = () => {
       const every = options.progressEverySeconds * 1000;
-      view.#progress = setInterval(() => options.stderr.write(`${formatProgressLine(sources.stats.snapshot(), sources.limiters())}\n`), every);
+      view.#progress = setInterval(() => options.stderr.write(`${formatProgressLine(sources.stats.snapshot(), sources.limiters(), sources.queue?.())}\n`), every);
     };
     if (options.tui && options.stderr.isTTY) {
       view.#dashboard = startDashboardThread(() => view.feed.snapshot(), controls, options.stderr, (reason) => {

@@ -1,3 +1,4 @@
+import type { QueueSnapshot } from '../queue/queue-coordinator.ts';
 import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
 import type { PipelineEnd } from '../pipeline/pipeline.ts';
 import type { RunSnapshot } from './run-stats.ts';
@@ -35,7 +36,7 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
  * One plain progress line, for pipes, CI and --no-tui; a model that is down or paused is named,
  * so a line whose counts stand still says why.
  */
-export function formatProgressLine(snapshot: RunSnapshot, models: readonly ModelLimiterStats[] = []): string {
+export function formatProgressLine(snapshot: RunSnapshot, models: readonly ModelLimiterStats[] = [], queue?: QueueSnapshot): string {
   const total = snapshot.discoveryDone ? count(snapshot.discovered) : `${count(snapshot.discovered)}+`;
   const waits = models.flatMap((model) =>
     model.outage.held
@@ -44,7 +45,13 @@ export function formatProgressLine(snapshot: RunSnapshot, models: readonly Model
         ? [`${model.model} paused ${Math.ceil(model.pausedForMs / 1000)} s (rate limited)`]
         : [],
   );
-  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}`;
+  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}${queue ? `; ${queueLine(queue)}` : ''}`;
+}
+
+/** The queue's state in one phrase: its workers and its jobs. */
+export function queueLine(queue: QueueSnapshot): string {
+  const workers = `${queue.workers.length} worker${queue.workers.length === 1 ? '' : 's'}`;
+  return `queue: ${workers}, ${count(queue.waiting)} waiting, ${count(queue.active)} active${queue.delayed > 0 ? `, ${count(queue.delayed)} to retry` : ''}${queue.stalled > 0 ? `, ${count(queue.stalled)} recovered from a lost worker` : ''}`;
 }
 
 /** A path as the user can paste it into a shell. */

@@ -9,6 +9,8 @@ import type { Profile } from '../profiles/profile.ts';
 import { GeminiProvider, type GeminiProviderOptions } from './gemini/gemini-provider.ts';
 import { OfflineProvider } from './offline-provider.ts';
 import type { GeminiCall } from './gemini/gemini-call.ts';
+import { pacedWindowMs, type SharedQuota } from './gemini/model-limiter.ts';
+import type { ModelQuota } from '../queue/global-quota.ts';
 import type { Provider, StepOutcome } from './provider.ts';
 
 export interface ProviderContext {
@@ -18,9 +20,11 @@ export interface ProviderContext {
   readonly stopSignal: AbortSignal;
   readonly onRetry: () => void;
   readonly onAnswer: NonNullable<GeminiProviderOptions['onAnswer']>;
-  /** The state folder: batch mode keeps its jobs there. */
-  readonly store: Store;
-  readonly db: string;
+  /** The state folder: batch mode keeps its jobs there (a queue worker has none, and no batch mode). */
+  readonly store?: Store;
+  readonly db?: string;
+  /** A quota held with other processes (`docpool worker`): each model's requests are admitted there too. */
+  readonly sharedQuota?: (quota: ModelQuota) => SharedQuota;
 }
 
 export interface ChosenProvider {
@@ -64,7 +68,9 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     inputMode: config.inputMode,
     limits: (model) => {
       const limits = limitsFor(config, model);
-      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs, outage: outagePolicy(config) };
+      // Paced like the local limiter: a request admitted now may reach Google a little later.
+      const shared = context.sharedQuota?.({ model, rpm: limits.rpm, tpm: limits.tpm, windowMs: pacedWindowMs(config.quotaWindowMs) });
+      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs, outage: outagePolicy(config), ...(shared ? { shared } : {}) };
     },
     maxInlineBytes: config.maxInlineMb * 1_000_000,
     pricing,
@@ -94,6 +100,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
       : {}),
   });
   if (config.batch) {
+    if (!context.store || !context.db) throw new UsageError('--batch: batch mode runs from a state folder; it cannot go through a queue worker');
     batch = new BatchJobs({
       ai: provider.client,
       store: context.store,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { SharedQuota } from '../providers/gemini/model-limiter.ts';
 
 const ACQUIRE = `
 --[[
@@ -9,14 +10,15 @@ whose field "_sum" is the window's total), and a pause every process honours aft
 Time is Redis's own (TIME), so machines whose clocks disagree still count one window.
 
 ARGV: 1 request id, 2 tokens, 3 requests per window, 4 tokens per window, 5 window ms.
-Returns {1, now} when the request may be sent (it is counted from now), else {0, ms to wait}.
+Returns {1, now} when the request may be sent (it is counted from now), else {0, ms to wait, 1 if a
+429 elsewhere paused the model else 0}.
 ]]
 local id, tokens, rpm, tpm, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
-if paused > now then return {0, paused - now} end
+if paused > now then return {0, paused - now, 1} end
 
 -- Requests that left the window give their units back.
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - window)
@@ -50,10 +52,10 @@ for i = 1, #oldest, 2 do
   freedRequests = freedRequests + 1
   freedTokens = freedTokens + tonumber(redis.call('HGET', KEYS[2], oldest[i]) or '0')
   if freedRequests >= needRequests and freedTokens >= needTokens then
-    return {0, math.max(1, tonumber(oldest[i + 1]) + window - now + 1)}
+    return {0, math.max(1, tonumber(oldest[i + 1]) + window - now + 1), 0}
   end
 end
-return {0, window}
+return {0, window, 0}
 `;
 
 /** Gives a request's tokens their real count once the server said it (usageMetadata.promptTokenCount). */
@@ -86,10 +88,12 @@ export interface QuotaTicket {
   readonly model: string;
   /** When it was counted, by Redis's clock (ms). */
   readonly at: number;
+  /** Whether it waited on a pause another process's 429 set (a signal to slow down here too). */
+  readonly pausedByOthers: boolean;
 }
 
 interface QuotaCommands {
-  docpoolAcquire(log: string, tokens: string, pause: string, id: string, weight: number, rpm: number, tpm: number, windowMs: number): Promise<[number, number]>;
+  docpoolAcquire(log: string, tokens: string, pause: string, id: string, weight: number, rpm: number, tpm: number, windowMs: number): Promise<[number, number, number?]>;
   docpoolReconcile(log: string, tokens: string, id: string, actual: number): Promise<number>;
   docpoolPause(pause: string, ms: number): Promise<number>;
 }
@@ -116,15 +120,17 @@ export class GlobalQuota {
   async acquire(quota: ModelQuota, tokens: number, stop?: AbortSignal): Promise<QuotaTicket> {
     const id = randomUUID();
     const weight = Math.max(1, Math.min(Math.ceil(tokens), quota.tpm));
+    let pausedByOthers = false;
     for (;;) {
       if (stop?.aborted) throw stop.reason ?? new DOMException('stopped', 'AbortError');
-      const [admitted, value] = await this.#redis.docpoolAcquire(...this.#keys(quota.model), id, weight, quota.rpm, quota.tpm, quota.windowMs);
-      if (admitted === 1) return { id, model: quota.model, at: value };
+      const [admitted, value, paused] = await this.#redis.docpoolAcquire(...this.#keys(quota.model), id, weight, quota.rpm, quota.tpm, quota.windowMs);
+      if (admitted === 1) return { id, model: quota.model, at: value, pausedByOthers };
+      pausedByOthers ||= paused === 1;
       await sleep(Math.min(value, quota.windowMs), stop);
     }
   }
 
-  async reconcile(ticket: QuotaTicket, actualTokens: number): Promise<void> {
+  async reconcile(ticket: Pick<QuotaTicket, 'id' | 'model'>, actualTokens: number): Promise<void> {
     const [log, tokens] = this.#keys(ticket.model);
     await this.#redis.docpoolReconcile(log, tokens, ticket.id, Math.max(0, Math.ceil(actualTokens)));
   }
@@ -149,4 +155,13 @@ function sleep(ms: number, stop?: AbortSignal): Promise<void> {
     }
     stop?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** One model's share of a GlobalQuota, as a ModelLimiter uses it (errors are the limiter's to ignore). */
+export function sharedQuotaFor(global: GlobalQuota, quota: ModelQuota): SharedQuota {
+  return {
+    acquire: (tokens, stop) => global.acquire(quota, tokens, stop),
+    reconcile: (ticket, actual) => void global.reconcile(ticket, actual).catch(() => {}),
+    pause: (ms) => void global.pause(quota.model, ms).catch(() => {}),
+  };
 }

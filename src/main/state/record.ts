@@ -56,7 +56,7 @@ export interface FileRecord {
 }
 
 /** Failures worth retrying on the next run without being asked: transient by nature. */
-const RETRYABLE = new Set(['PDF_TIMEOUT', 'WORKER_CRASHED', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'PATH_UNREADABLE', 'INTERRUPTED']);
+const RETRYABLE = new Set(['FILE_CHANGED', 'PDF_TIMEOUT', 'WORKER_CRASHED', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'PATH_UNREADABLE', 'INTERRUPTED']);
 
 export function isRetryableCode(code: string): boolean {
   return RETRYABLE.has(code) || code.startsWith('API_');

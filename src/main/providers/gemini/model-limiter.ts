@@ -13,6 +13,25 @@ export interface ModelLimiterOptions {
   readonly windowMs: number;
   /** How a model-wide outage is recognised and ridden out (see OutageGuard). */
   readonly outage: Omit<OutageGuardOptions, 'model'>;
+  /** The same quota held with other processes (a queue's workers): each send is admitted there too. */
+  readonly shared?: SharedQuota;
+}
+
+/**
+ * A quota several processes share (docpool worker's GlobalQuota in Redis): a request is admitted
+ * there before it is sent, its tokens corrected once known, and a 429 pauses every process.
+ */
+export interface SharedQuota {
+  acquire(tokens: number, stop?: AbortSignal): Promise<SharedTicket>;
+  reconcile(ticket: SharedTicket, actualTokens: number): void;
+  pause(ms: number): void;
+}
+
+export interface SharedTicket {
+  readonly id: string;
+  readonly model: string;
+  /** It waited on a pause another process's 429 set: slow down here too (AIMD across processes). */
+  readonly pausedByOthers: boolean;
 }
 
 export interface ModelLimiterStats {
@@ -44,6 +63,8 @@ export interface SentRequest {
   readonly at: number;
   tokens: number;
   released: boolean;
+  /** Its place in a shared quota, when there is one. */
+  ticket?: SharedTicket;
 }
 
 /** Attempts kept for the latency percentiles. */
@@ -55,6 +76,14 @@ const LATENCY_SAMPLES = 256;
  */
 const WINDOW_MARGIN = 0.02;
 const MIN_MARGIN_MS = 100;
+/**
+ * A quota window as a client must pace it: the window and the margin by which a request may reach
+ * the server later than it was let go (the server counts arrivals; the limiter counts sends).
+ */
+export function pacedWindowMs(windowMs: number): number {
+  return windowMs + Math.max(windowMs * WINDOW_MARGIN, MIN_MARGIN_MS);
+}
+
 /** The margin grows on every 429 (the skew is larger than assumed) up to this share of the window. */
 const MAX_MARGIN = 0.1;
 
@@ -95,7 +124,7 @@ export class ModelLimiter {
     this.outage = new OutageGuard({ model: options.model, ...options.outage });
     this.#maxConcurrency = options.concurrency;
     this.#concurrency = options.concurrency;
-    this.#marginMs = Math.max(options.windowMs * WINDOW_MARGIN, MIN_MARGIN_MS);
+    this.#marginMs = pacedWindowMs(options.windowMs) - options.windowMs;
     this.#tokens = new Bottleneck({ reservoir: options.tpm, maxConcurrent: null });
     this.#requests = new Bottleneck({ reservoir: options.rpm, maxConcurrent: options.concurrency });
   }
@@ -126,7 +155,9 @@ export class ModelLimiter {
           void this.#tokens.incrementReservoir(weight);
           throw unsent;
         }
+        const ticket = await this.#admitShared(weight, stop);
         const sent = this.#sent(weight);
+        if (ticket) sent.ticket = ticket;
         this.#inFlight++;
         const started = performance.now();
         try {
@@ -150,10 +181,31 @@ export class ModelLimiter {
     const now = Date.now();
     const pause = retryAfterMs ?? this.#options.windowMs / 12;
     this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
-    // Multiplicative decrease, at most once per half window: one burst of 429s is one signal.
-    if (now - this.#lastDecrease > this.#options.windowMs / 2) {
-      this.#lastDecrease = now;
-      this.#setConcurrency(Math.max(1, Math.floor(this.#concurrency / 2)));
+    this.#options.shared?.pause(pause);
+    this.#decrease(now);
+  }
+
+  /** Multiplicative decrease, at most once per half window: one burst of 429s is one signal. */
+  #decrease(now: number): void {
+    if (now - this.#lastDecrease <= this.#options.windowMs / 2) return;
+    this.#lastDecrease = now;
+    this.#setConcurrency(Math.max(1, Math.floor(this.#concurrency / 2)));
+  }
+
+  /**
+   * Admission in the shared quota, holding this limiter's slot meanwhile. A request stopped while it
+   * waits there was never sent: its local units go back, as for any request turned back unsent.
+   */
+  async #admitShared(weight: number, stop: AbortSignal | undefined): Promise<SharedTicket | undefined> {
+    if (!this.#options.shared) return undefined;
+    try {
+      const ticket = await this.#options.shared.acquire(weight, stop);
+      if (ticket.pausedByOthers) this.#decrease(Date.now());
+      return ticket;
+    } catch (error) {
+      void this.#requests.incrementReservoir(1);
+      void this.#tokens.incrementReservoir(weight);
+      throw error;
     }
   }
 
@@ -182,6 +234,7 @@ export class ModelLimiter {
   reconcile(sent: SentRequest, actualTokens: number): void {
     const actual = Math.min(Math.max(0, Math.ceil(actualTokens)), this.#options.tpm);
     const delta = actual - sent.tokens;
+    if (sent.ticket) this.#options.shared?.reconcile(sent.ticket, actual);
     if (delta === 0 || sent.released) return;
     sent.tokens = actual;
     this.#tokensInWindow += delta;

@@ -1,0 +1,54 @@
+import type { Profile } from '../profiles/profile.ts';
+import { addUsage, type FileRecord, isRetryableCode, ZERO_USAGE } from '../state/record.ts';
+import { type Answered, fieldsOf } from './answer-steps.ts';
+import { spentThisRun } from './step-resolver.ts';
+
+/** A file's record: what is known of it, the rest empty, and the time since `started`. */
+export function record(path: string, started: number, { status, ...facts }: Partial<FileRecord> & Pick<FileRecord, 'status'>): FileRecord {
+  return {
+    path,
+    status,
+    sha256: null,
+    bytes: null,
+    pages: null,
+    class: null,
+    confidence: null,
+    fields: null,
+    source: null,
+    cached: false,
+    models: {},
+    usage: ZERO_USAGE,
+    error: null,
+    ...facts,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+/** A failed file's record; `retryable` by its code unless the failure says otherwise. */
+export function failedRecord(path: string, started: number, code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord {
+  return record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
+}
+
+/** The record of a file whose questions were asked (here, or by a queue worker). */
+export function answeredRecord(path: string, started: number, facts: Pick<FileRecord, 'sha256' | 'bytes' | 'pages'>, answer: Answered, profile: Profile): FileRecord {
+  if (!answer.ok) {
+    const guessed = { ...(answer.label ? { class: answer.label } : {}), ...(answer.confidence === undefined ? {} : { confidence: answer.confidence }) };
+    return failedRecord(path, started, answer.code, answer.message, { ...facts, ...guessed, usage: answer.usage }, answer.retryable);
+  }
+  const { first, extracted } = answer;
+  const steps = extracted ? [first, extracted] : [first];
+  const apiError = steps.find((step) => step.apiError)?.apiError;
+  return record(path, started, {
+    ...facts,
+    status: 'done',
+    class: first.result.label ?? 'other',
+    confidence: first.result.confidence ?? null,
+    fields: fieldsOf(profile, first.result, extracted?.result),
+    source: steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
+    cached: steps.every((step) => step.cached),
+    ...(apiError ? { apiError } : {}),
+    models: { classify: first.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
+    passes: answer.passes,
+    usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
+  });
+}

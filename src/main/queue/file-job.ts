@@ -1,0 +1,62 @@
+import type { Answered } from '../pipeline/answer-steps.ts';
+import type { StepResult } from '../state/record.ts';
+import type { PrepareFailureCode } from '../../workers/protocol.ts';
+
+/**
+ * The typed boundary between a queue coordinator and its workers: what a job carries and what it
+ * returns. Nothing in either is secret: each process reads the API key from its own environment.
+ */
+
+/** The BullMQ queue prefix: every key docpool keeps in Redis starts with it. */
+export const REDIS_PREFIX = 'docpool';
+
+/** The queue's name when --queue-name is not given. */
+export const DEFAULT_QUEUE = 'docpool';
+
+/** How long a worker's claim on a job lasts unrenewed (BullMQ's lock): a killed worker's jobs return after about this. */
+export const DEFAULT_LOCK_MS = 30_000;
+
+/** One file to answer. */
+export interface FileJob {
+  /** Where the worker reads it (a mount every machine shares). */
+  readonly path: string;
+  /** What the coordinator hashed; a worker that reads other bytes fails the file as changed. */
+  readonly sha256: string;
+  /** The run's settings in Redis (`settingsKey`): models, profile, passes, pages, tier, quotas. */
+  readonly settings: string;
+  /** Step answers the coordinator already has for this content (by cache key): never asked again. */
+  readonly known: Readonly<Record<string, StepResult>>;
+}
+
+/** How a job ended, for the coordinator to validate, commit and write. */
+export type FileJobResult =
+  | {
+      readonly kind: 'failed';
+      readonly code: PrepareFailureCode | 'FILE_CHANGED';
+      readonly message: string;
+      readonly sha256?: string;
+      readonly bytes?: number;
+    }
+  | {
+      readonly kind: 'answered';
+      readonly sha256: string;
+      readonly bytes: number;
+      readonly pages: number;
+      readonly answer: Answered;
+      /** Answers the worker got from the API for this job (by cache key), for the coordinator's cache. */
+      readonly fresh: Readonly<Record<string, StepResult>>;
+      /** Which worker answered (host:pid). */
+      readonly worker: string;
+    };
+
+/** Where a run's settings live; named by their own hash, so equal settings share one key. */
+export const settingsKey = (queue: string, hash: string) => `${REDIS_PREFIX}:${queue}:settings:${hash}`;
+
+/** The hash every worker writes its heartbeat into. */
+export const workersKey = (queue: string) => `${REDIS_PREFIX}:${queue}:workers`;
+
+/** The shared quota's keys start with this. */
+export const quotaPrefix = (queue: string) => `${REDIS_PREFIX}:${queue}`;
+
+/** A job's id: the same content under the same settings is one job, on every machine. */
+export const jobIdFor = (sha256: string, settingsHash: string) => `${sha256}-${settingsHash}`;

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { Provider } from '../providers/provider.ts';
+import { canonicalJson, resultKey } from '../state/fingerprint.ts';
+import type { StepResult } from '../state/record.ts';
+import type { Store } from '../state/store.ts';
+import { type FileJob, type FileJobResult, jobIdFor, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
+import { connectRedis, type RedisOutages } from './redis-connection.ts';
+import type { WorkerHeartbeat } from './queue-worker.ts';
+
+/** A file's job as the coordinator sees its end: the worker's result, or the job itself failed. */
+export type RemoteOutcome = FileJobResult | { readonly kind: 'job_failed'; readonly code: 'QUEUE_JOB_FAILED' | 'INTERRUPTED'; readonly message: string };
+
+export interface QueueSnapshot {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  /** Jobs handed back after their worker stopped renewing its claim (killed, frozen), since the run began. */
+  readonly stalled: number;
+  readonly workers: readonly WorkerHeartbeat[];
+}
+
+/** Settings stay in Redis this long after a run last started (a worker of a re-run reads them again). */
+const SETTINGS_TTL_S = 30 * 24 * 3600;
+/** A waiter checks its job's state itself this often, in case an event was trimmed from the stream. */
+const RECHECK_MS = 30_000;
+/** Attempts of a job whose worker threw (not a file's failure: those are results). */
+const JOB_ATTEMPTS = 3;
+/** How often the dashboard's view of the queue and its workers is refreshed. */
+const WATCH_MS = 2000;
+/** A worker not heard from for this long is gone (heartbeats come every 2 s). */
+const WORKER_GONE_MS = 10_000;
+
+/**
+ * `docpool run --queue`: puts each file that needs work on the BullMQ queue, one job per content
+ * and settings (so the same document is never worked twice, on any machine), and waits for its
+ * answer. A job is kept after it completes until the coordinator has committed its answers: a
+ * coordinator killed in between re-attaches to it by id on the next run and collects the answer.
+ */
+export class QueueCoordinator {
+  readonly #queue: Queue<FileJob, FileJobResult>;
+  readonly #events: QueueEvents;
+  readonly #redis: Redis;
+  readonly #settings: string;
+  readonly #settingsHash: string;
+  #stalled = 0;
+  #latest: QueueSnapshot | undefined;
+  readonly #watch: NodeJS.Timeout;
+
+  readonly #queueConnection: Redis;
+  readonly #eventsConnection: Redis;
+
+  private constructor(
+    private readonly name: string,
+    { redis, queueConnection, eventsConnection }: { redis: Redis; queueConnection: Redis; eventsConnection: Redis },
+    queue: Queue<FileJob, FileJobResult>,
+    events: QueueEvents,
+    settingsHash: string,
+    private readonly stop: AbortSignal,
+  ) {
+    this.#redis = redis;
+    this.#queueConnection = queueConnection;
+    this.#eventsConnection = eventsConnection;
+    this.#queue = queue;
+    this.#events = events;
+    this.#settingsHash = settingsHash;
+    this.#settings = settingsKey(name, settingsHash);
+    // One waiter per file in flight: thousands of listeners by design.
+    events.setMaxListeners(0);
+    queue.setMaxListeners(0);
+    events.on('stalled', () => this.#stalled++);
+    this.#watch = setInterval(() => void this.snapshot().then((snapshot) => (this.#latest = snapshot), () => {}), WATCH_MS);
+    this.#watch.unref();
+  }
+
+  /** The queue as last seen (every 2 s), for the dashboard and progress lines, which must not wait on Redis. */
+  latest(): QueueSnapshot | undefined {
+    return this.#latest;
+  }
+
+  static async open(options: { url: string; queue: string; config: Config; provider: Provider; profile: Profile; outages: RedisOutages; stop: AbortSignal }): Promise<QueueCoordinator> {
+    const { url, queue: name, config, provider, profile, outages } = options;
+    const redis = connectRedis(url, outages);
+    const hash = settingsHashOf(provider, profile, config);
+    // What workers build their provider from: the coordinator's config (nothing secret is in it).
+    await redis.set(settingsKey(name, hash), JSON.stringify({ ...config, provider: provider.name }), 'EX', SETTINGS_TTL_S);
+    const queueConnection = connectRedis(url, outages);
+    const queue = new Queue<FileJob, FileJobResult>(name, { connection: queueConnection, prefix: REDIS_PREFIX });
+    queue.on('error', () => {});
+    const eventsConnection = connectRedis(url, outages);
+    const events = new QueueEvents(name, { connection: eventsConnection, prefix: REDIS_PREFIX });
+    events.on('error', () => {});
+    await events.waitUntilReady();
+    return new QueueCoordinator(name, { redis, queueConnection, eventsConnection }, queue, events, hash, options.stop);
+  }
+
+  /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
+  async answer(path: string, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome> {
+    const jobId = jobIdFor(sha256, this.#settingsHash);
+    const job = await this.#queue.add('file', { path, sha256, settings: this.#settings, known }, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } });
+    return this.#finished(job, jobId);
+  }
+
+  /** The file's answers are committed: its job can go (a later run finds them in the cache instead). */
+  async settled(sha256: string): Promise<void> {
+    await this.#queue.remove(jobIdFor(sha256, this.#settingsHash)).catch(() => 0);
+  }
+
+  async snapshot(): Promise<QueueSnapshot> {
+    const [counts, beats] = await Promise.all([this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), this.#redis.hgetall(workersKey(this.name))]);
+    const now = Date.now();
+    const workers = Object.values(beats)
+      .map((text) => JSON.parse(text) as WorkerHeartbeat)
+      .filter((beat) => now - beat.at < WORKER_GONE_MS)
+      .sort((a, b) => a.id.localeCompare(b.id));
+    return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0, stalled: this.#stalled, workers };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#watch);
+    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    // BullMQ leaves a connection it was given open: each is closed here, or the process never exits.
+    for (const connection of [this.#redis, this.#queueConnection, this.#eventsConnection]) connection.disconnect();
+  }
+
+  /**
+   * The job's end, by its event, or by asking Redis every RECHECK_MS (the events stream is capped:
+   * under a burst a waiter could miss its event). A hard stop returns INTERRUPTED and leaves the
+   * job in the queue for the next run.
+   */
+  async #finished(job: Job<FileJob, FileJobResult>, jobId: string): Promise<RemoteOutcome> {
+    const interrupted: RemoteOutcome = { kind: 'job_failed', code: 'INTERRUPTED', message: 'stopped before a worker answered (the job stays queued; run again to collect it)' };
+    for (;;) {
+      if (this.stop.aborted) return interrupted;
+      try {
+        return await untilStopped<RemoteOutcome>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, interrupted);
+      } catch (error) {
+        const state = await this.#queue.getJobState(jobId);
+        if (state === 'completed') return (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue ?? { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `job ${jobId} completed without a result` };
+        if (state === 'failed' || state === 'unknown') {
+          const message = state === 'failed' ? ((await Job.fromId(this.#queue, jobId))?.failedReason ?? String(error)) : 'the job vanished from the queue';
+          return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `no worker could answer it after ${JOB_ATTEMPTS} attempts: ${message}` };
+        }
+      }
+    }
+  }
+
+  async #missing(jobId: string): Promise<RemoteOutcome> {
+    return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `job ${jobId} completed without a result` };
+  }
+}
+
+/**
+ * What decides a file's answers: every step's fingerprint, the passes and the fallback. Files of
+ * equal content under equal settings are one job.
+ */
+function settingsHashOf(provider: Provider, profile: Profile, config: Config): string {
+  const extracts = Object.keys(profile.extract)
+    .sort()
+    .map((label) => provider.extractFingerprint(label));
+  const parts = { classify: provider.classifyFingerprint(), onePass: provider.onePassFingerprint(), extracts, passes: config.passes, fallback: config.fallback ?? null };
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, 16);
+}
+
+/** The answers already committed for this content, for every step the settings could ask. */
+export function knownSteps(sha256: string, profile: Profile, provider: Provider, store: Store): Record<string, StepResult> {
+  const keys = [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), resultKey(sha256, 'classify', provider.classifyFingerprint()), ...Object.keys(profile.extract).map((label) => resultKey(sha256, 'extract', provider.extractFingerprint(label)))];
+  const known: Record<string, StepResult> = {};
+  for (const key of keys) {
+    const result = store.getResult(key);
+    if (result) known[key] = result;
+  }
+  return known;
+}
+
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal, value: T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => resolve(value);
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
+}

@@ -1,0 +1,201 @@
+import { hostname } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { admissionWindow, type Config, configFromSettings } from '../config.ts';
+import { UsageError } from '../errors.ts';
+import { askSteps } from '../pipeline/answer-steps.ts';
+import { type PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
+import { StepResolver, type StepCache } from '../pipeline/step-resolver.ts';
+import { loadProfile, type Profile } from '../profiles/profile.ts';
+import { RunStats } from '../progress/run-stats.ts';
+import { chooseProvider } from '../providers/choose-provider.ts';
+import { OfflineProvider } from '../providers/offline-provider.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { StepResult } from '../state/record.ts';
+import { type FileJob, type FileJobResult, quotaPrefix, REDIS_PREFIX, workersKey } from './file-job.ts';
+import { GlobalQuota, sharedQuotaFor } from './global-quota.ts';
+import { connectRedis, type RedisOutages } from './redis-connection.ts';
+
+export interface QueueWorkerOptions {
+  readonly url: string;
+  readonly queue: string;
+  /** The prepare pool the jobs' PDF work runs in (a coordinator's local worker shares its own). */
+  readonly pool: PreparePool;
+  /** Worker threads, for the admission window when the run's settings arrive. */
+  readonly threads: number;
+  /** How long a claim on a job lasts unrenewed: a killed worker's jobs go to another after about this. */
+  readonly lockMs: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly notify: (message: string) => void;
+  readonly outages: RedisOutages;
+  /** Aborts every request in flight (a worker told to stop now). */
+  readonly stop: AbortSignal;
+  /** This worker cannot answer the run's jobs at all (no API key for a Gemini run, say): it stops taking them. */
+  readonly onUnusable: (error: UsageError) => void;
+}
+
+/** What a worker publishes every few seconds for the coordinator's dashboard. */
+export interface WorkerHeartbeat {
+  readonly id: string;
+  readonly inFlight: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly startedAt: number;
+  readonly at: number;
+}
+
+/** A run's settings, read once per worker, and what they build. */
+interface RunContext {
+  readonly config: Config;
+  readonly profile: Profile;
+  readonly provider: Provider;
+  readonly fallback?: Provider;
+  readonly stats: RunStats;
+}
+
+const HEARTBEAT_MS = 2000;
+
+/**
+ * `docpool worker`: takes file jobs from the queue, prepares each in its own Piscina pool, asks
+ * Gemini (through limiters whose quota is shared in Redis with every other worker) and returns the
+ * answers. It commits nothing: the coordinator validates, commits to LMDB and writes each line.
+ */
+export class QueueWorker {
+  readonly id = `${hostname()}:${process.pid}`;
+  readonly #options: QueueWorkerOptions;
+  readonly #redis: Redis;
+  readonly #workerConnection: Redis;
+  readonly #quota: GlobalQuota;
+  readonly #worker: Worker<FileJob, FileJobResult>;
+  readonly #runs = new Map<string, Promise<RunContext>>();
+  readonly #startedAt = Date.now();
+  readonly #heartbeat: NodeJS.Timeout;
+  #inFlight = 0;
+  #done = 0;
+  #failed = 0;
+
+  constructor(options: QueueWorkerOptions) {
+    this.#options = options;
+    this.#redis = connectRedis(options.url, options.outages);
+    this.#quota = new GlobalQuota(this.#redis, quotaPrefix(options.queue));
+    this.#workerConnection = connectRedis(options.url, options.outages);
+    this.#worker = new Worker<FileJob, FileJobResult>(options.queue, (job) => this.#answer(job), {
+      connection: this.#workerConnection,
+      prefix: REDIS_PREFIX,
+      // Recorded on each job it takes (processedBy): which worker held what.
+      name: this.id,
+      concurrency: 64, // until a run's settings say how many files keep its quota busy
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      // A job whose worker died this many times is failed, not handed out for ever.
+      maxStalledCount: 3,
+    });
+    // Connection trouble is said by RedisOutages; a job's own failure is in its result.
+    this.#worker.on('error', () => {});
+    this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+    void this.#beat();
+  }
+
+  stats(): WorkerHeartbeat {
+    return { id: this.id, inFlight: this.#inFlight, done: this.#done, failed: this.#failed, startedAt: this.#startedAt, at: Date.now() };
+  }
+
+  /** Takes no new job and waits for those in hand (their answers are returned), then lets go of Redis. */
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    await this.#worker.close();
+    for (const run of this.#runs.values()) {
+      const context = await run.catch(() => undefined);
+      await context?.provider.close();
+    }
+    await this.#redis.hdel(workersKey(this.#options.queue), this.id).catch(() => {});
+    // BullMQ leaves a connection it was given open (it closes only the blocking one it made from it).
+    this.#redis.disconnect();
+    this.#workerConnection.disconnect();
+  }
+
+  async #answer(job: Job<FileJob, FileJobResult>): Promise<FileJobResult> {
+    this.#inFlight++;
+    try {
+      const result = await this.#work(job.data).catch((error: unknown) => {
+        // Handed back (BullMQ retries it elsewhere), and this worker takes no more.
+        if (error instanceof UsageError) this.#options.onUnusable(error);
+        throw error;
+      });
+      // Stopped now (its requests cancelled): the job goes back for another worker, not failed.
+      if (this.#options.stop.aborted && result.kind === 'answered' && !result.answer.ok && result.answer.code === 'INTERRUPTED') throw new Error(`worker ${this.id} stopped before answering`);
+      if (result.kind === 'failed' || !result.answer.ok) this.#failed++;
+      else this.#done++;
+      return result;
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  async #work(data: FileJob): Promise<FileJobResult> {
+    const run = await this.#runFor(data.settings);
+    const prepared = await this.#options.pool.prepare(prepareTask(run.config, data.path, run.provider.name === 'gemini'));
+    if (prepared.kind === 'failed') {
+      return { kind: 'failed', code: prepared.code, message: prepared.message, ...(prepared.sha256 ? { sha256: prepared.sha256 } : {}), ...(prepared.bytes === undefined ? {} : { bytes: prepared.bytes }) };
+    }
+    if (prepared.sha256 !== data.sha256) {
+      return { kind: 'failed', code: 'FILE_CHANGED', message: 'the file changed between the coordinator reading it and this worker reading it; run again to answer its new content', sha256: prepared.sha256, bytes: prepared.bytes };
+    }
+    const cache = new JobCache(data.known);
+    const resolver = new StepResolver(cache, run.stats, run.provider, run.fallback);
+    const answer = await askSteps(prepared.sha256, prepared, run.config.passes, run.profile, resolver);
+    return { kind: 'answered', sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount, answer, fresh: cache.fresh, worker: this.id };
+  }
+
+  /** The provider for a run's settings, built the first time a job of that run arrives. */
+  #runFor(key: string): Promise<RunContext> {
+    let run = this.#runs.get(key);
+    if (!run) {
+      run = this.#build(key);
+      this.#runs.set(key, run);
+      // Settings that could not be read are read again for the next job (Redis may have been away).
+      run.catch(() => this.#runs.delete(key));
+    }
+    return run;
+  }
+
+  async #build(key: string): Promise<RunContext> {
+    const text = await this.#redis.get(key);
+    if (text === null) throw new Error(`the run's settings (${key}) are not in Redis: was the queue flushed? Start the run again`);
+    const config = configFromSettings(JSON.parse(text), { workers: this.#options.threads });
+    const profile = loadProfile(config.profile);
+    const stats = new RunStats();
+    const { provider } = chooseProvider(config, profile, {
+      env: this.#options.env,
+      notify: this.#options.notify,
+      stopSignal: this.#options.stop,
+      onRetry: () => stats.retried(),
+      onAnswer: (step, model, usage) => stats.answered(step, model, usage),
+      sharedQuota: (quota) => sharedQuotaFor(this.#quota, quota),
+    });
+    // As many files in hand as keep this run's quota busy from this machine.
+    this.#worker.concurrency = admissionWindow(config, provider.name === 'gemini');
+    const fallback = config.fallback === 'offline' && provider.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
+    return { config, profile, provider, stats, ...(fallback ? { fallback } : {}) };
+  }
+
+  async #beat(): Promise<void> {
+    await this.#redis.hset(workersKey(this.#options.queue), this.id, JSON.stringify(this.stats())).catch(() => {});
+  }
+}
+
+/** A job's step cache: the answers the coordinator sent, and those this worker got from the API. */
+class JobCache implements StepCache {
+  readonly fresh: Record<string, StepResult> = {};
+
+  constructor(private readonly known: Readonly<Record<string, StepResult>>) {}
+
+  getResult(key: string): StepResult | undefined {
+    return this.known[key] ?? this.fresh[key];
+  }
+
+  async putResult(key: string, result: StepResult): Promise<void> {
+    this.fresh[key] = result;
+  }
+}

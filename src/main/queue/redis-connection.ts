@@ -1,0 +1,62 @@
+import { Redis } from 'ioredis';
+import { UsageError } from '../errors.ts';
+
+/** Where Redis is, as the user may see it: host and port only, never a password from the URL. */
+export function redisLabel(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+/** `--queue`'s value: a redis:// or rediss:// URL (a password in it stays in this process). */
+export function parseQueueUrl(value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`--queue: "${value}" is not a URL; give redis://host:port (or rediss:// for TLS, with user:password@ if Redis needs one)`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--queue: ${parsed.protocol}// is not Redis; give redis://host:port or rediss://host:port`);
+  return value;
+}
+
+/** Longest wait between reconnection attempts. */
+const MAX_RECONNECT_MS = 5000;
+
+/**
+ * A connection to Redis as docpool makes them all: commands wait through an outage instead of
+ * failing (BullMQ requires `maxRetriesPerRequest: null` for its blocking connections anyway), and
+ * reconnection backs off to a steady 5 s. The user sees one line when Redis goes away and one when
+ * it is back (for all of a process's connections together), never a stack trace per attempt.
+ */
+export function connectRedis(url: string, outages: RedisOutages): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 250, MAX_RECONNECT_MS) });
+  redis.on('error', (error: Error) => outages.down(error));
+  redis.on('ready', () => outages.up());
+  return redis;
+}
+
+/** Whether a process's Redis is reachable, said once per change. */
+export class RedisOutages {
+  #down = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly notify: (message: string) => void,
+  ) {}
+
+  get isDown(): boolean {
+    return this.#down;
+  }
+
+  down(error: Error): void {
+    if (this.#down) return;
+    this.#down = true;
+    this.notify(`docpool: Redis at ${redisLabel(this.url)} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message}); waiting and reconnecting every few seconds, nothing is lost meanwhile\n`);
+  }
+
+  up(): void {
+    if (!this.#down) return;
+    this.#down = false;
+    this.notify(`docpool: Redis at ${redisLabel(this.url)} is back; going on\n`);
+  }
+}

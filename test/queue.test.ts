@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { hostname } from 'node:os';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
+import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
+import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
+import { workersKey } from '../src/main/queue/file-job.ts';
+import type { WorkerHeartbeat } from '../src/main/queue/queue-worker.ts';
+import { runCli, startCli } from './helpers/cli.ts';
+import { hasRedisServer, type RedisServer, startRedis } from './helpers/redis.ts';
+import { readManifest, readRecords, recordsByFile, waitForLines } from './helpers/run-fixture.ts';
+import { tempDir } from './helpers/temp.ts';
+
+const skip = hasRedisServer() ? false : 'redis-server is not installed (Debian package redis-server; .ci/run installs it)';
+const EXTRACTED = new Set(Object.keys(FINANCE_PROFILE.extract));
+const KEY = { GEMINI_API_KEY: 'test-key', GOOGLE_API_KEY: '' };
+const WINDOW_MS = 1000;
+/** The run's quota, per 1 s window: low enough that three workers together would pass it unshared. */
+const QUOTA = { flash: 120, pro: 60 };
+const corpus = tempDir('queue-corpus');
+let manifest: ManifestEntry[];
+let redis: RedisServer;
+
+before(async () => {
+  if (skip) return;
+  await generateCorpus({ dir: corpus, count: 1000, seed: 18, maxPages: 3, damagedRate: 0.03 });
+  manifest = readManifest(corpus);
+  redis = await startRedis();
+});
+after(() => redis?.stop());
+
+/** An emulator holding Google's tier-shaped quota at QUOTA per WINDOW_MS, with answers taking ~100–200 ms. */
+async function quotaEmulator(): Promise<RunningEmulator> {
+  const emulator = await startEmulator({
+    timeScale: WINDOW_MS / 60_000,
+    latency: { 'gemini-2.5-flash': { medianMs: 6000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 12_000, sigma: 0.3 } },
+    quota: { 'gemini-2.5-flash': { rpm: QUOTA.flash }, 'gemini-2.5-pro': { rpm: QUOTA.pro } },
+    acceptedKeys: ['test-key'],
+  });
+  after(() => emulator.close());
+  return emulator;
+}
+
+function coordinatorArgs(emulator: RunningEmulator, work: string, queue: string, extra: string[] = []): string[] {
+  const quota = ['--rpm', `gemini-2.5-flash=${QUOTA.flash},gemini-2.5-pro=${QUOTA.pro}`, '--quota-window-ms', String(WINDOW_MS)];
+  return ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--queue', redis.url, '--queue-name', queue, '--no-local', '--no-tui', ...quota, ...extra];
+}
+
+/**
+ * A worker process with one thread. `lockMs`: how soon a killed worker's jobs go to another; short
+ * for the kill test, but not so short that a live worker on this busy 2-core machine misses renewing
+ * its claim (its jobs would be handed out twice).
+ */
+function startWorker(queue: string, lockMs = 30_000) {
+  return startCli(['worker', '--queue', redis.url, '--queue-name', queue, '--workers', '1', '--lock-ms', String(lockMs)], { env: KEY });
+}
+
+/** Every intact file has its true class and fields; damaged ones their code; one line each. */
+function assertComplete(out: string): void {
+  const byFile = recordsByFile(readRecords(out), corpus);
+  assert.equal(byFile.size, manifest.length, 'one line per file, no duplicate');
+  for (const entry of manifest) {
+    const record = byFile.get(entry.file)!;
+    assert.ok(record, `${entry.file} has a line`);
+    if (entry.damaged) {
+      assert.equal(record.error?.code, entry.damaged, entry.file);
+      continue;
+    }
+    assert.equal(record.status, 'done', `${entry.file}: ${record.error?.code} ${record.error?.message}`);
+    assert.equal(record.class, entry.class, entry.file);
+    if (EXTRACTED.has(entry.class)) assert.deepEqual(record.fields, entry.fields, `${entry.file} fields`);
+  }
+}
+
+/** The most requests any sliding window of the emulator's accepted ticks held. */
+function busiestWindow(ticks: readonly number[], perWindow: number): number {
+  let most = 0;
+  for (let start = 0; start < ticks.length; start++) most = Math.max(most, ticks.slice(start, start + perWindow).reduce((sum, count) => sum + count, 0));
+  return most;
+}
+
+test('three workers on one global quota answer all 1,000 files; one SIGKILLed mid-run loses nothing and repeats no more than it held', { skip, timeout: 240_000 }, async (t) => {
+  const emulator = await quotaEmulator();
+  const work = tempDir('queue-three');
+  const workers = [startWorker('three', 3000), startWorker('three', 3000), startWorker('three', 3000)];
+  const run = startCli(coordinatorArgs(emulator, work, 'three', ['--passes', '1']), { env: KEY });
+  // Kill one worker once it has answered 100 files, and count what it held: the active jobs
+  // BullMQ records as taken by it (they stay so until their claims run out, 3 s later).
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue('three', { connection, prefix: 'docpool' });
+  after(async () => {
+    await queue.close();
+    connection.disconnect();
+  });
+  const victim = `${hostname()}:${workers[0]!.child.pid}`;
+  let heldAtKill = -1;
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline && heldAtKill < 0; ) {
+    const beat = await connection.hget(workersKey('three'), victim);
+    if (beat && (JSON.parse(beat) as WorkerHeartbeat).done >= 100) {
+      workers[0]!.child.kill('SIGKILL');
+      heldAtKill = (await queue.getActive()).filter((job) => job?.processedBy === victim).length;
+    } else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(heldAtKill > 0, `a worker was killed with files in hand (${heldAtKill})`);
+  const result = await run.result;
+  for (const worker of workers.slice(1)) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.result));
+  assert.equal(result.code, 1, `damaged files fail, so exit 1\n${result.stderr}`);
+  assertComplete(join(work, 'out.jsonl'));
+
+  const stats = emulator.stats();
+  const intact = manifest.filter((entry) => !entry.damaged).length;
+  const answered = stats.requests.byStatus['200'] ?? 0;
+  const refused = stats.requests.byStatus['429'] ?? 0;
+  const perWindow = Math.round(WINDOW_MS / stats.tickMs);
+  const busiest = busiestWindow(stats.acceptedPerTick['gemini-2.5-flash'] ?? [], perWindow);
+  t.diagnostic(`answered ${answered} for ${intact} intact files (killed worker held ~${heldAtKill}); 429s ${refused} of ${stats.requests.total}; busiest 1 s window ${busiest} of ${QUOTA.flash}`);
+  assert.ok(busiest <= QUOTA.flash, `a window held ${busiest} accepted requests, quota ${QUOTA.flash}`);
+  assert.ok(refused <= stats.requests.total * 0.01, `429s ${refused} of ${stats.requests.total}`);
+  // One request per file (one pass); the killed worker's files were asked again by another.
+  assert.ok(answered >= intact, 'every intact file was asked');
+  assert.ok(answered - intact <= heldAtKill, `repeated calls ${answered - intact}, held ${heldAtKill}`);
+});
+
+test('the coordinator SIGKILLed mid-run: the same command again re-attaches to the queue, completes the output, and nothing is asked twice', { skip, timeout: 240_000 }, async () => {
+  const emulator = await quotaEmulator();
+  const work = tempDir('queue-coordinator');
+  const workers = [startWorker('again'), startWorker('again')];
+  const out = join(work, 'out.jsonl');
+  const first = startCli(coordinatorArgs(emulator, work, 'again'), { env: KEY });
+  await waitForLines(`${out}.partial`, 200, 120_000);
+  first.child.kill('SIGKILL');
+  await first.result;
+  const second = await runCli(coordinatorArgs(emulator, work, 'again'), { env: KEY });
+  for (const worker of workers) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.result));
+  assert.equal(second.code, 1, `damaged files fail, so exit 1\n${second.stderr}`);
+  assertComplete(out);
+  // Answers that came while no coordinator listened were kept in the queue and collected: each file
+  // was answered once (a request the quota refused, a 429, is not an answer and is counted apart).
+  const intact = manifest.filter((entry) => !entry.damaged);
+  const stats = emulator.stats();
+  const answeredBy = (model: string) => stats.byModelTier[model]?.standard?.requests ?? 0;
+  assert.equal(answeredBy('gemini-2.5-flash'), intact.length, 'one classification per intact file, over both runs');
+  assert.equal(answeredBy('gemini-2.5-pro'), intact.filter((entry) => EXTRACTED.has(entry.class)).length, 'one extraction per extract-class file');
+  assert.ok((stats.requests.byStatus['429'] ?? 0) <= stats.requests.total * 0.01, `429s: ${JSON.stringify(stats.requests.byStatus)}`);
+});
