@@ -1,10 +1,14 @@
-import type { RemoteOutcome } from '../queue/queue-coordinator.ts';
-import type { StepResult } from '../state/record.ts';
-import { failedRecord, answeredRecord } from './file-record.ts';
-import type { PipelineOptions } from './pipeline.ts';
+import type { PreparePool } from './prepare-pool.ts';
+import type { Profile } from '../profiles/profile.ts';
+import type { RunStats } from '../progress/run-stats.ts';
+import type { Provider } from '../providers/provider.ts';
+import type { RemoteOutcome } from '../queue/file-job.ts';
+import { resultKey } from '../state/fingerprint.ts';
+import type { FileRecord, StepResult } from '../state/record.ts';
+import type { Store } from '../state/store.ts';
+import type { PrepareTask } from '../../workers/protocol.ts';
+import { answeredRecord, failedRecord } from './file-record.ts';
 import { inPhase } from './step-resolver.ts';
-import { knownSteps } from '../queue/queue-coordinator.ts';
-import type { FileRecord } from '../state/record.ts';
 
 /** A queue whose workers prepare and answer files for this run (`run --queue`). */
 export interface RemoteFiles {
@@ -14,24 +18,46 @@ export interface RemoteFiles {
   settled(sha256: string): Promise<void>;
 }
 
+/** What of a run a remote answer uses. */
+export interface RemoteContext {
+  readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
+  readonly pool: PreparePool;
+  readonly profile: Profile;
+  readonly provider: Provider;
+  readonly store: Store;
+  readonly stats: RunStats;
+}
+
 /**
  * One file through the queue: hashed here (a worker thread reads it; the job is named by its
  * content), answered by whichever worker takes the job, then committed here exactly as a local
  * answer is: step answers to the cache, the file's facts, and its record.
  */
-export async function askRemote(path: string, stat: { size: number; mtimeMs: number; ino: number }, options: PipelineOptions, remote: RemoteFiles, started: number, halt: AbortSignal): Promise<FileRecord> {
-  options.stats.fileRead();
-  const hashed = await inPhase(options.stats, 'preparing', () => options.pool.hash(options.taskFor(path, false), halt));
+export async function askRemote(path: string, stat: { size: number; mtimeMs: number; ino: number }, run: RemoteContext, remote: RemoteFiles, started: number, halt: AbortSignal): Promise<FileRecord> {
+  run.stats.fileRead();
+  const hashed = await inPhase(run.stats, 'preparing', () => run.pool.hash(run.taskFor(path, false), halt));
   if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
-  const known = knownSteps(hashed.sha256, options.profile, options.provider, options.store);
-  const outcome = await inPhase(options.stats, 'classifying', () => remote.answer(path, hashed.sha256, known));
+  const known = knownSteps(hashed.sha256, run.profile, run.provider, run.store);
+  const outcome = await inPhase(run.stats, 'classifying', () => remote.answer(path, hashed.sha256, known));
   if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes }, true);
   if (outcome.kind === 'failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
   for (const [key, result] of Object.entries(outcome.fresh)) {
-    await options.store.putResult(key, result);
-    options.stats.answered(result.step, result.model, result.usage);
+    await run.store.putResult(key, result);
+    run.stats.answered(result.step, result.model, result.usage);
   }
-  await options.store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
+  await run.store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
   await remote.settled(outcome.sha256);
-  return answeredRecord(path, started, { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages }, outcome.answer, options.profile);
+  return answeredRecord(path, started, { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages }, outcome.answer, run.profile);
 }
+
+/** The answers already committed for this content, for every step the settings could ask. */
+function knownSteps(sha256: string, profile: Profile, provider: Provider, store: Store): Record<string, StepResult> {
+  const keys = [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), resultKey(sha256, 'classify', provider.classifyFingerprint()), ...Object.keys(profile.extract).map((label) => resultKey(sha256, 'extract', provider.extractFingerprint(label)))];
+  const known: Record<string, StepResult> = {};
+  for (const key of keys) {
+    const result = store.getResult(key);
+    if (result) known[key] = result;
+  }
+  return known;
+}
+

@@ -49,6 +49,9 @@ export type FileJobResult =
       readonly worker: string;
     };
 
+/** A file's job as the coordinator sees its end: the worker's result, or the job itself failed. */
+export type RemoteOutcome = FileJobResult | { readonly kind: 'job_failed'; readonly code: 'QUEUE_JOB_FAILED' | 'INTERRUPTED'; readonly message: string };
+
 /** Where a run's settings live; named by their own hash, so equal settings share one key. */
 export const settingsKey = (queue: string, hash: string) => `${REDIS_PREFIX}:${queue}:settings:${hash}`;
 

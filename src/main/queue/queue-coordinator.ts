@@ -4,15 +4,12 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { Provider } from '../providers/provider.ts';
-import { canonicalJson, resultKey } from '../state/fingerprint.ts';
+import { canonicalJson } from '../state/fingerprint.ts';
 import type { StepResult } from '../state/record.ts';
-import type { Store } from '../state/store.ts';
-import { type FileJob, type FileJobResult, jobIdFor, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
+import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
 import { connectRedis, type RedisOutages } from './redis-connection.ts';
 import type { WorkerHeartbeat } from './queue-worker.ts';
 
-/** A file's job as the coordinator sees its end: the worker's result, or the job itself failed. */
-export type RemoteOutcome = FileJobResult | { readonly kind: 'job_failed'; readonly code: 'QUEUE_JOB_FAILED' | 'INTERRUPTED'; readonly message: string };
 
 export interface QueueSnapshot {
   readonly waiting: number;
@@ -47,6 +44,8 @@ export class QueueCoordinator {
   readonly #settings: string;
   readonly #settingsHash: string;
   #stalled = 0;
+  /** Files of equal content met at once in this run wait on one job, whoever put it on the queue. */
+  readonly #pending = new Map<string, Promise<RemoteOutcome>>();
   #latest: QueueSnapshot | undefined;
   readonly #watch: NodeJS.Timeout;
 
@@ -98,15 +97,21 @@ export class QueueCoordinator {
   }
 
   /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
-  async answer(path: string, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome> {
+  answer(path: string, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome> {
     const jobId = jobIdFor(sha256, this.#settingsHash);
-    const job = await this.#queue.add('file', { path, sha256, settings: this.#settings, known }, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } });
-    return this.#finished(job, jobId);
+    let pending = this.#pending.get(jobId);
+    if (!pending) {
+      pending = this.#queue.add('file', { path, sha256, settings: this.#settings, known }, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } }).then((job) => this.#finished(job, jobId));
+      this.#pending.set(jobId, pending);
+    }
+    return pending;
   }
 
   /** The file's answers are committed: its job can go (a later run finds them in the cache instead). */
   async settled(sha256: string): Promise<void> {
-    await this.#queue.remove(jobIdFor(sha256, this.#settingsHash)).catch(() => 0);
+    const jobId = jobIdFor(sha256, this.#settingsHash);
+    this.#pending.delete(jobId);
+    await this.#queue.remove(jobId).catch(() => 0);
   }
 
   async snapshot(): Promise<QueueSnapshot> {
@@ -163,17 +168,6 @@ function settingsHashOf(provider: Provider, profile: Profile, config: Config): s
     .map((label) => provider.extractFingerprint(label));
   const parts = { classify: provider.classifyFingerprint(), onePass: provider.onePassFingerprint(), extracts, passes: config.passes, fallback: config.fallback ?? null };
   return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, 16);
-}
-
-/** The answers already committed for this content, for every step the settings could ask. */
-export function knownSteps(sha256: string, profile: Profile, provider: Provider, store: Store): Record<string, StepResult> {
-  const keys = [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), resultKey(sha256, 'classify', provider.classifyFingerprint()), ...Object.keys(profile.extract).map((label) => resultKey(sha256, 'extract', provider.extractFingerprint(label)))];
-  const known: Record<string, StepResult> = {};
-  for (const key of keys) {
-    const result = store.getResult(key);
-    if (result) known[key] = result;
-  }
-  return known;
 }
 
 function untilStopped<T>(work: Promise<T>, stop: AbortSignal, value: T): Promise<T> {
