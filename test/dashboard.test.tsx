@@ -8,6 +8,7 @@ import type { DashboardSnapshot } from '../src/main/progress/dashboard-feed.ts';
 import type { ModelLimiterStats } from '../src/main/providers/gemini/model-limiter.ts';
 import type { RunSnapshot } from '../src/main/progress/run-stats.ts';
 import { Dashboard } from '../src/tui/dashboard.tsx';
+import { formatProgressLine } from '../src/main/progress/run-summary.ts';
 
 const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({
   model: 'gemini-2.5-flash',
@@ -149,4 +150,24 @@ test('it fits an 80x24 terminal and uses more room when there is more', () => {
 test('pause and stopping are shown, with the key to resume', () => {
   assert.match(frameOf(snapshot({ discovered: 5 }, { paused: true })), /· paused ·[\s\S]*p resume/);
   assert.match(frameOf(snapshot({ discovered: 5 }, { stopping: true })), /· stopping ·/);
+});
+
+test('run --queue: the queue and each worker (files in hand, answered, rate), a silent one marked, and the same in a progress line', () => {
+  const now = Date.now();
+  const queue = {
+    waiting: 1200,
+    active: 96,
+    delayed: 0,
+    stalled: 3,
+    workers: [
+      { id: 'box-a:4101', inFlight: 64, done: 900, failed: 2, startedAt: now - 30_000, at: now - 500 },
+      { id: 'box-b:977', inFlight: 32, done: 450, failed: 0, startedAt: now - 30_000, at: now - 8000 },
+    ],
+  };
+  const frame = frameOf(snapshot({ discovered: 5000 }, { models: [], queue }), 120, 40);
+  assert.match(frame, /queue: 2 workers, 1,200 waiting, 96 active, 3 recovered from a lost worker/);
+  assert.match(frame, /box-a:4101\s+64 in hand · 900 answered · 30\.5 files\/s · 2 failed\n/);
+  assert.match(frame, /box-b:977\s+32 in hand · 450 answered · 20\.5 files\/s · 0 failed · silent/);
+  const line = formatProgressLine(snapshot({ discovered: 5000 }).run, [], queue);
+  assert.match(line, /; queue: 2 workers, 1,200 waiting, 96 active, 3 recovered from a lost worker$/);
 });

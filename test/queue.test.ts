@@ -59,10 +59,10 @@ function startWorker(queue: string, lockMs = 30_000) {
 }
 
 /** Every intact file has its true class and fields; damaged ones their code; one line each. */
-function assertComplete(out: string): void {
+function assertComplete(out: string, entries = manifest): void {
   const byFile = recordsByFile(readRecords(out), corpus);
-  assert.equal(byFile.size, manifest.length, 'one line per file, no duplicate');
-  for (const entry of manifest) {
+  assert.equal(byFile.size, entries.length, 'one line per file, no duplicate');
+  for (const entry of entries) {
     const record = byFile.get(entry.file)!;
     assert.ok(record, `${entry.file} has a line`);
     if (entry.damaged) {
@@ -147,4 +147,26 @@ test('the coordinator SIGKILLed mid-run: the same command again re-attaches to t
   assert.equal(answeredBy('gemini-2.5-flash'), intact.length, 'one classification per intact file, over both runs');
   assert.equal(answeredBy('gemini-2.5-pro'), intact.filter((entry) => EXTRACTED.has(entry.class)).length, 'one extraction per extract-class file');
   assert.ok((stats.requests.byStatus['429'] ?? 0) <= stats.requests.total * 0.01, `429s: ${JSON.stringify(stats.requests.byStatus)}`);
+});
+
+test('Redis killed and restarted mid-run, its queue lost: coordinator and workers say so, reconnect, and every file is answered', { skip, timeout: 240_000 }, async () => {
+  const emulator = await quotaEmulator();
+  const work = tempDir('queue-restart');
+  const workers = [startWorker('restart'), startWorker('restart')];
+  const out = join(work, 'out.jsonl');
+  const folders = ['batch-000', 'batch-001'];
+  const args = coordinatorArgs(emulator, work, 'restart');
+  args.splice(1, 1, ...folders.map((folder) => join(corpus, folder)));
+  const run = startCli(args, { env: KEY });
+  await waitForLines(`${out}.partial`, 20, 120_000);
+  await redis.restart();
+  const result = await run.result;
+  for (const worker of workers) worker.child.kill('SIGTERM');
+  const stopped = await Promise.all(workers.map((worker) => worker.result));
+  assert.ok(result.code === 0 || result.code === 1, `the run ends normally (exit ${result.code})\n${result.stderr}`);
+  assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/, 'the coordinator says Redis went away');
+  assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ is back/, 'and that it came back');
+  assert.doesNotMatch(result.stderr, /internal error|at .+\.ts:\d+/, 'no stack trace');
+  for (const worker of stopped) assert.doesNotMatch(worker.stderr, /internal error|at .+\.ts:\d+/, `a worker printed no stack trace:\n${worker.stderr}`);
+  assertComplete(out, manifest.filter((entry) => folders.some((folder) => entry.file.startsWith(`${folder}/`))));
 });

@@ -23,7 +23,7 @@ export interface QueueSnapshot {
 /** Settings stay in Redis this long after a run last started (a worker of a re-run reads them again). */
 const SETTINGS_TTL_S = 30 * 24 * 3600;
 /** A waiter checks its job's state itself this often, in case an event was trimmed from the stream. */
-const RECHECK_MS = 30_000;
+const RECHECK_MS = 10_000;
 /** Attempts of a job whose worker threw (not a file's failure: those are results). */
 const JOB_ATTEMPTS = 3;
 /** How often the dashboard's view of the queue and its workers is refreshed. */
@@ -43,6 +43,7 @@ export class QueueCoordinator {
   readonly #redis: Redis;
   readonly #settings: string;
   readonly #settingsHash: string;
+  readonly #settingsText: string;
   #stalled = 0;
   /** Files of equal content met at once in this run wait on one job, whoever put it on the queue. */
   readonly #pending = new Map<string, Promise<RemoteOutcome>>();
@@ -57,7 +58,7 @@ export class QueueCoordinator {
     { redis, queueConnection, eventsConnection }: { redis: Redis; queueConnection: Redis; eventsConnection: Redis },
     queue: Queue<FileJob, FileJobResult>,
     events: QueueEvents,
-    settingsHash: string,
+    settings: { hash: string; text: string },
     private readonly stop: AbortSignal,
   ) {
     this.#redis = redis;
@@ -65,8 +66,9 @@ export class QueueCoordinator {
     this.#eventsConnection = eventsConnection;
     this.#queue = queue;
     this.#events = events;
-    this.#settingsHash = settingsHash;
-    this.#settings = settingsKey(name, settingsHash);
+    this.#settingsHash = settings.hash;
+    this.#settings = settingsKey(name, settings.hash);
+    this.#settingsText = settings.text;
     // One waiter per file in flight: thousands of listeners by design.
     events.setMaxListeners(0);
     queue.setMaxListeners(0);
@@ -85,7 +87,8 @@ export class QueueCoordinator {
     const redis = connectRedis(url, outages);
     const hash = settingsHashOf(provider, profile, config);
     // What workers build their provider from: the coordinator's config (nothing secret is in it).
-    await redis.set(settingsKey(name, hash), JSON.stringify({ ...config, provider: provider.name }), 'EX', SETTINGS_TTL_S);
+    const settingsText = JSON.stringify({ ...config, provider: provider.name });
+    await redis.set(settingsKey(name, hash), settingsText, 'EX', SETTINGS_TTL_S);
     const queueConnection = connectRedis(url, outages);
     const queue = new Queue<FileJob, FileJobResult>(name, { connection: queueConnection, prefix: REDIS_PREFIX });
     queue.on('error', () => {});
@@ -93,7 +96,7 @@ export class QueueCoordinator {
     const events = new QueueEvents(name, { connection: eventsConnection, prefix: REDIS_PREFIX });
     events.on('error', () => {});
     await events.waitUntilReady();
-    return new QueueCoordinator(name, { redis, queueConnection, eventsConnection }, queue, events, hash, options.stop);
+    return new QueueCoordinator(name, { redis, queueConnection, eventsConnection }, queue, events, { hash, text: settingsText }, options.stop);
   }
 
   /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
@@ -101,7 +104,7 @@ export class QueueCoordinator {
     const jobId = jobIdFor(sha256, this.#settingsHash);
     let pending = this.#pending.get(jobId);
     if (!pending) {
-      pending = this.#queue.add('file', { path, sha256, settings: this.#settings, known }, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } }).then((job) => this.#finished(job, jobId));
+      pending = this.#finished({ path, sha256, settings: this.#settings, known }, jobId);
       this.#pending.set(jobId, pending);
     }
     return pending;
@@ -132,29 +135,36 @@ export class QueueCoordinator {
   }
 
   /**
-   * The job's end, by its event, or by asking Redis every RECHECK_MS (the events stream is capped:
-   * under a burst a waiter could miss its event). A hard stop returns INTERRUPTED and leaves the
-   * job in the queue for the next run.
+   * Puts the job on the queue and waits for its end, by its event, or by asking Redis every
+   * RECHECK_MS (the events stream is capped: under a burst a waiter could miss its event). A job
+   * that vanished (Redis restarted without persistence, or flushed) is put on the queue again, and
+   * the run's settings with it. A hard stop returns INTERRUPTED and leaves the job queued for the
+   * next run.
    */
-  async #finished(job: Job<FileJob, FileJobResult>, jobId: string): Promise<RemoteOutcome> {
+  async #finished(data: FileJob, jobId: string): Promise<RemoteOutcome> {
     const interrupted: RemoteOutcome = { kind: 'job_failed', code: 'INTERRUPTED', message: 'stopped before a worker answered (the job stays queued; run again to collect it)' };
+    let job = await this.#submit(data, jobId);
     for (;;) {
       if (this.stop.aborted) return interrupted;
       try {
         return await untilStopped<RemoteOutcome>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, interrupted);
-      } catch (error) {
+      } catch {
         const state = await this.#queue.getJobState(jobId);
         if (state === 'completed') return (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue ?? { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `job ${jobId} completed without a result` };
-        if (state === 'failed' || state === 'unknown') {
-          const message = state === 'failed' ? ((await Job.fromId(this.#queue, jobId))?.failedReason ?? String(error)) : 'the job vanished from the queue';
-          return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `no worker could answer it after ${JOB_ATTEMPTS} attempts: ${message}` };
+        if (state === 'failed') {
+          const reason = (await Job.fromId(this.#queue, jobId))?.failedReason ?? 'unknown';
+          return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `no worker could answer it after ${JOB_ATTEMPTS} attempts: ${reason}` };
+        }
+        if (state === 'unknown') {
+          await this.#redis.set(this.#settings, this.#settingsText, 'EX', SETTINGS_TTL_S, 'NX');
+          job = await this.#submit(data, jobId);
         }
       }
     }
   }
 
-  async #missing(jobId: string): Promise<RemoteOutcome> {
-    return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `job ${jobId} completed without a result` };
+  #submit(data: FileJob, jobId: string): Promise<Job<FileJob, FileJobResult>> {
+    return this.#queue.add('file', data, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } });
   }
 }
 
