@@ -31,6 +31,8 @@ const MAX_RECONNECT_MS = 5000;
 export function connectRedis(url: string, outages: RedisOutages): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 250, MAX_RECONNECT_MS) });
   redis.on('error', (error: Error) => outages.down(error));
+  // A restart fast enough that the first reconnection succeeds raises no error: the loss is said anyway.
+  redis.on('reconnecting', () => outages.down(new Error('connection lost')));
   redis.on('ready', () => outages.up());
   return redis;
 }
