@@ -104,12 +104,13 @@ export class QueueWorker {
   /** Takes no new job and waits for those in hand (their answers are returned), then lets go of Redis. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
-    await this.#worker.close();
+    // With Redis away, a graceful close would wait for it: the jobs in hand go back when their claims lapse.
+    await this.#worker.close(this.#options.outages.isDown);
     for (const run of this.#runs.values()) {
       const context = await run.catch(() => undefined);
       await context?.provider.close();
     }
-    await this.#redis.hdel(workersKey(this.#options.queue), this.id).catch(() => {});
+    if (!this.#options.outages.isDown) await this.#redis.hdel(workersKey(this.#options.queue), this.id).catch(() => {});
     // BullMQ leaves a connection it was given open (it closes only the blocking one it made from it).
     this.#redis.disconnect();
     this.#workerConnection.disconnect();
