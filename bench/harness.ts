@@ -10,7 +10,7 @@ const CLI = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
 /** tsx by its full URL, so the CLI starts from any working folder. */
 const TSX = import.meta.resolve('tsx');
 
-export const UNLIMITED = ['--rpm', 'gemini-2.5-flash=1000000,gemini-2.5-pro=1000000', '--tpm', 'gemini-2.5-flash=1000000000,gemini-2.5-pro=1000000000'];
+export const UNLIMITED = ['--rpm', 'gemini-3.5-flash-lite=1000000,gemini-3.8-flash=1000000', '--tpm', 'gemini-3.5-flash-lite=1000000000,gemini-3.8-flash=1000000000'];
 export const KEY_ENV = { GEMINI_API_KEY: 'bench', GOOGLE_API_KEY: '' };
 
 export function scratch(prefix: string): string {

@@ -35,7 +35,7 @@ export async function queueScaling(corpus: string, files: number): Promise<Queue
   const redis = await startRedis();
   const work = scratch('queue');
   const config = join(work, 'emulator.json');
-  writeFileSync(config, JSON.stringify({ quota: { 'gemini-2.5-flash': { rpm: RPM } }, latency: { 'gemini-2.5-flash': { medianMs: 3000, sigma: 0.4 } } }));
+  writeFileSync(config, JSON.stringify({ quota: { 'gemini-3.5-flash-lite': { rpm: RPM } }, latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.4 } } }));
   const rows: QueueRow[] = [];
   try {
     for (const count of [1, 2, 3]) {
@@ -44,12 +44,12 @@ export async function queueScaling(corpus: string, files: number): Promise<Queue
       const workers = Array.from({ length: count }, () => startWorker(redis.url, queue));
       try {
         const before = await redisCounters(redis.url);
-        const run = await docpool(['run', corpus, '-o', join(work, `${count}.jsonl`), '--db', join(work, `db-${count}`), '--base-url', emulator.url, '--queue', redis.url, '--queue-name', queue, '--no-local', '--passes', '1', '--rpm', `gemini-2.5-flash=${RPM}`, '--quota-window-ms', String(WINDOW_MS), '--no-tui']);
+        const run = await docpool(['run', corpus, '-o', join(work, `${count}.jsonl`), '--db', join(work, `db-${count}`), '--base-url', emulator.url, '--queue', redis.url, '--queue-name', queue, '--no-local', '--passes', '1', '--rpm', `gemini-3.5-flash-lite=${RPM}`, '--quota-window-ms', String(WINDOW_MS), '--no-tui']);
         const after = await redisCounters(redis.url);
         const summary = summaryOf(run);
         if (summary.files !== files) throw new Error(`queue bench: ${count} workers finished ${summary.files} of ${files} files\n${run.stderr.slice(-2000)}`);
         const stats = await emulator.stats();
-        const ticks = stats.acceptedPerTick['gemini-2.5-flash'] ?? [];
+        const ticks = stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [];
         const perWindow = Math.round(WINDOW_MS / stats.tickMs);
         let busiest = 0;
         for (let start = 0; start < ticks.length; start++) busiest = Math.max(busiest, ticks.slice(start, start + perWindow).reduce((sum, accepted) => sum + accepted, 0));

@@ -54,8 +54,8 @@ export async function race(corpus: string, designCapMs: number): Promise<RaceRow
   const intact = manifest.filter((entry) => entry.damaged === null);
   const extracted = intact.filter((entry) => FINANCE_PROFILE.extract[entry.class]).length;
   const needs = {
-    twoPass: { 'gemini-2.5-flash': intact.length, 'gemini-2.5-pro': extracted },
-    onePass: { 'gemini-2.5-flash': intact.length },
+    twoPass: { 'gemini-3.5-flash-lite': intact.length, 'gemini-3.8-flash': extracted },
+    onePass: { 'gemini-3.5-flash-lite': intact.length },
   };
   const work = scratch('race');
   const config = join(work, 'emulator.json');
@@ -171,4 +171,4 @@ function billed(stats: EmulatorStats, tier: ServiceTier): number {
 }
 
 /** Files the design had to answer: the flash requests are one per intact file. */
-const intactFiles = (needed: Record<string, number>) => needed['gemini-2.5-flash'] ?? 0;
+const intactFiles = (needed: Record<string, number>) => needed['gemini-3.5-flash-lite'] ?? 0;

@@ -11,12 +11,13 @@ import { Dashboard } from '../src/tui/dashboard.tsx';
 import { formatProgressLine } from '../src/main/progress/run-summary.ts';
 
 const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({
-  model: 'gemini-2.5-flash',
+  model: 'gemini-3.5-flash-lite',
   inFlight: 0,
   concurrency: 32,
   maxConcurrency: 32,
   rpm: 1000,
   tpm: 1_000_000,
+  learned: [],
   requestsInWindow: 0,
   tokensInWindow: 0,
   rateLimited: 0,
@@ -63,7 +64,7 @@ function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> =
     provider: 'gemini',
     paused: false,
     stopping: false,
-    models: [model({}), model({ model: 'gemini-2.5-pro', rpm: 150, tpm: 2_000_000, concurrency: 32 })],
+    models: [model({}), model({ model: 'gemini-3.8-flash', rpm: 150, tpm: 2_000_000, concurrency: 32 })],
     pool: { workers: 2, inPool: 0, completed: 0, timeouts: 0, crashes: 0, utilisation: 0 },
     projectedCostUsd: 0,
     rssBytes: 150 * 1024 * 1024,
@@ -110,7 +111,7 @@ test('mid-run with 429s: rates, stage counts, a paused model with its 429s, spen
       {
         models: [
           model({ inFlight: 16, concurrency: 16, requestsInWindow: 998, tokensInWindow: 640_000, rateLimited: 37, retries: 41, pausedForMs: 11_800, latencyP50: 1820, latencyP95: 5400 }),
-          model({ model: 'gemini-2.5-pro', rpm: 150, tpm: 2_000_000, inFlight: 30, requestsInWindow: 149, latencyP50: 9100, latencyP95: 21000 }),
+          model({ model: 'gemini-3.8-flash', rpm: 150, tpm: 2_000_000, inFlight: 30, requestsInWindow: 149, latencyP50: 9100, latencyP95: 21000 }),
         ],
         projectedCostUsd: 7.13,
       },
@@ -120,8 +121,8 @@ test('mid-run with 429s: rates, stage counts, a paused model with its 429s, spen
   assert.match(frame, /ETA 1:53/);
   assert.match(frame, /files\/s 48\.5 now, 47\.4 avg/);
   assert.match(frame, /classify 20 · extract 8 · done 4,000 · cached 400 · failed 100/);
-  assert.match(frame, /gemini-2\.5-flash\s+16\/16\s+998\/1000\s+640k\/1\.0M\s+37\s+41\s+1820\/5400 \|\|12s/);
-  assert.match(frame, /gemini-2\.5-pro\s+30\/32\s+149\/150/);
+  assert.match(frame, /\n3\.5-flash-lite\s+16\/16\s+998\/1000\s+640k\/1\.0M\s+37\s+41\s+1820\/5400 \|\|12s/);
+  assert.match(frame, /\n3\.8-flash\s+30\/32\s+149\/150/);
   assert.match(frame, /spent \$3\.2100 · projected \$7\.13/);
   assert.match(frame, /classes: vendor_invoice 2,100 · receipt 900 · other 400/);
   assert.match(frame, /PDF_ENCRYPTED\s+\/data\/invoices\/batch-7\/scan-0042\.pdf/);

@@ -38,8 +38,8 @@ const visible = (session: string) => tmux('capture-pane', '-t', session, '-p');
 /** Rows that must each appear exactly once on a clean screen, whatever the frame's moment. */
 const PANEL_ROWS: ReadonlyArray<readonly [string, RegExp]> = [
   ['title', /^docpool run \w+ · gemini · /],
-  ['flash row', /^gemini-2\.5-flash\s+\d+\/\d+/],
-  ['pro row', /^gemini-2\.5-pro\s+\d+\/\d+/],
+  ['classify model row', /^3\.5-flash-lite\s+\d+\/\d+/],
+  ['extract model row', /^3\.8-flash\s+\d+\/\d+/],
   ['spend', /^spent \$/],
   ['footer', /q stop/],
 ];
@@ -53,7 +53,7 @@ after(() => spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
 
 test('docpool demo in a terminal shows the live dashboard, then a summary and a cached second pass', { skip: !hasTmux && 'tmux not installed' }, async () => {
   startDemo('full');
-  const live = await waitFor('full', /files\/s [\d.]+ now[\s\S]*gemini-2\.5-pro[\s\S]*q stop/, 60_000);
+  const live = await waitFor('full', /files\/s [\d.]+ now[\s\S]*3\.8-flash[\s\S]*q stop/, 60_000);
   assert.match(live, /docpool run \w+ · gemini · (running|finished)/);
   assert.match(live, /\d+% [\d,]+\/300 files|\/\d+\+ files/);
   const end = await waitFor('full', /EXIT=\d+/, 120_000);

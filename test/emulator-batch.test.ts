@@ -45,7 +45,7 @@ test('an inline batch goes PENDING → RUNNING → SUCCEEDED through the real SD
   after(() => emulator.close());
   const ai = client(emulator.url);
   const requests = await Promise.all(manifest.slice(0, 4).map(async (entry, index) => ({ ...(await requestFor(entry)), metadata: { key: `k${index}` } })));
-  const created = await ai.batches.create({ model: 'gemini-2.5-flash', src: requests, config: { displayName: 'docpool-test-1' } });
+  const created = await ai.batches.create({ model: 'gemini-3.5-flash-lite', src: requests, config: { displayName: 'docpool-test-1' } });
   assert.equal(created.state, JobState.JOB_STATE_PENDING);
   assert.equal(created.displayName, 'docpool-test-1');
   await until(ai, created.name!, (job) => job.state === JobState.JOB_STATE_RUNNING);
@@ -84,7 +84,7 @@ test('a JSONL input uploaded through the resumable Files API gives a results fil
   const file = await ai.files.upload({ file: input, config: { mimeType: 'application/jsonl', displayName: 'docpool-input' } });
   assert.match(file.name ?? '', /^files\//);
   assert.equal(file.state, 'ACTIVE');
-  const created = await ai.batches.create({ model: 'gemini-2.5-flash', src: file.name!, config: { displayName: 'docpool-file-job' } });
+  const created = await ai.batches.create({ model: 'gemini-3.5-flash-lite', src: file.name!, config: { displayName: 'docpool-file-job' } });
   const done = await until(ai, created.name!, ended);
   assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED);
   assert.match(done.dest?.fileName ?? '', /^files\//);
@@ -103,7 +103,7 @@ test('per-request errors, and the failed, expired and cancelled ends a job can h
   const ai = client(emulator.url);
   const requests = await Promise.all(manifest.map(async (entry, index) => ({ ...(await requestFor(entry)), metadata: { key: `k${index}` } })));
   const jobs = [];
-  for (const name of ['partial', 'failing', 'expiring', 'cancelled-elsewhere']) jobs.push(await ai.batches.create({ model: 'gemini-2.5-flash', src: requests, config: { displayName: name } }));
+  for (const name of ['partial', 'failing', 'expiring', 'cancelled-elsewhere']) jobs.push(await ai.batches.create({ model: 'gemini-3.5-flash-lite', src: requests, config: { displayName: name } }));
   const partial = await until(ai, jobs[0]!.name!, ended);
   const errors = partial.dest!.inlinedResponses!.filter((item) => item.error);
   assert.ok(errors.length > 0 && errors.length < requests.length, `some requests fail, not all (${errors.length})`);
@@ -128,8 +128,8 @@ test('Google\'s refusals: an unknown model, no display name, an inline batch ove
   const ai = client(emulator.url);
   const one = [{ contents: [{ role: 'user', parts: [{ text: 'hello' }] }] }];
   await assert.rejects(ai.batches.create({ model: 'gemini-0-nope', src: one, config: { displayName: 'x' } }), (error) => errorBody(error).error.code === 404);
-  await assert.rejects(ai.batches.create({ model: 'gemini-2.5-flash', src: one }), (error) => errorBody(error).error.status === 'INVALID_ARGUMENT');
+  await assert.rejects(ai.batches.create({ model: 'gemini-3.5-flash-lite', src: one }), (error) => errorBody(error).error.status === 'INVALID_ARGUMENT');
   const big = Array.from({ length: 3 }, () => ({ contents: [{ role: 'user', parts: [{ text: 'x'.repeat(8 * 1024 * 1024) }] }] }));
-  await assert.rejects(ai.batches.create({ model: 'gemini-2.5-flash', src: big, config: { displayName: 'big' } }), (error) => /20971520/.test(errorBody(error).error.message));
+  await assert.rejects(ai.batches.create({ model: 'gemini-3.5-flash-lite', src: big, config: { displayName: 'big' } }), (error) => /20971520/.test(errorBody(error).error.message));
   assert.equal(emulator.stats().batches.created, 0);
 });

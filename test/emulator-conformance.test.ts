@@ -56,7 +56,7 @@ test('a snake_case request (as the Python SDK sends it) with an inline PDF gets 
   const { url } = await emulator();
   // Proto3 JSON accepts both spellings of every field (protobuf.dev/programming-guides/json:
   // "parsers accept both the lowerCamelCase name and the original proto field name").
-  const { status, json } = await post(url, 'gemini-2.5-flash', {
+  const { status, json } = await post(url, 'gemini-2.5-flash-lite', {
     contents: [{ role: 'user', parts: [{ inline_data: { mime_type: 'application/pdf', data: Buffer.from(subset).toString('base64') } }, { text: 'Classify this document.' }] }],
     system_instruction: { parts: [{ text: 'You sort business documents.' }] },
     generation_config: { response_mime_type: 'application/json', response_schema: CLASSIFY_SCHEMA, max_output_tokens: 256, thinking_config: { thinking_budget: 0 } },
@@ -75,44 +75,53 @@ test('unknown fields get Google\'s 400 "Invalid JSON payload received. Unknown n
   const contents = [{ parts: [{ text: 'hi' }] }];
   // Captured bodies: free-claude-code#542 (top level, no "at"), llm-gemini#49 and LibreChat#11761
   // (nested, "at 'generation_config…'", details type.googleapis.com/google.rpc.BadRequest).
-  const top = await post(url, 'gemini-2.5-flash', { contents, google: { thinking_config: {} } });
+  const top = await post(url, 'gemini-3.5-flash-lite', { contents, google: { thinking_config: {} } });
   assert.equal(top.status, 400);
   assert.equal(top.json.error.status, 'INVALID_ARGUMENT');
   assert.equal(top.json.error.message, 'Invalid JSON payload received. Unknown name "google": Cannot find field.');
-  const nested = await post(url, 'gemini-2.5-flash', { contents, generation_config: { max_output_tokens: 10, reasoning_effort: 'high' } });
+  const nested = await post(url, 'gemini-3.5-flash-lite', { contents, generation_config: { max_output_tokens: 10, reasoning_effort: 'high' } });
   assert.equal(nested.json.error.message, `Invalid JSON payload received. Unknown name "reasoning_effort" at 'generation_config': Cannot find field.`);
   assert.deepEqual(nested.json.error.details[0].fieldViolations[0].field, 'generation_config');
   // The Schema message has no additionalProperties (the JS SDK strips it; a raw client is refused).
-  const schema = await post(url, 'gemini-2.5-flash', { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, additionalProperties: false } } });
+  const schema = await post(url, 'gemini-3.5-flash-lite', { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, additionalProperties: false } } });
   assert.match(schema.json.error.message, /Unknown name "additionalProperties" at 'generation_config\.response_schema': Cannot find field\./);
   // An enum value spelt wrong is refused with its proto type (llm-gemini#49's capture).
-  const lower = await post(url, 'gemini-2.5-flash', { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'string' } } });
+  const lower = await post(url, 'gemini-3.5-flash-lite', { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'string' } } });
   assert.equal(lower.json.error.message, `Invalid value at 'generation_config.response_schema.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "string"`);
 });
 
-test('thinking rules: 2.5 Pro refuses budget 0, budgets out of range and thinkingLevel on 2.5 are refused, output above the model limit is refused', async () => {
+test('thinking rules: a model that must think refuses budget 0, budgets out of range and thinkingLevel before Gemini 3 are refused, Gemini 3 takes only its own levels, output above the model limit is refused', async () => {
   const { url } = await emulator();
   const ai = client(url);
   const ask = (model: string, config: Record<string, unknown>) => ai.models.generateContent({ model, contents: 'hi', config });
   // gemini-balance#206 and docker-agent#2051 capture: 400 INVALID_ARGUMENT "Budget 0 is invalid. This model only works in thinking mode."
-  const pro = errorBody(await sdkError(ask('gemini-2.5-pro', { thinkingConfig: { thinkingBudget: 0 } })));
+  const pro = errorBody(await sdkError(ask('gemini-3.1-pro-preview', { thinkingConfig: { thinkingBudget: 0 } })));
   assert.deepEqual([pro.error.code, pro.error.status, pro.error.message], [400, 'INVALID_ARGUMENT', 'Budget 0 is invalid. This model only works in thinking mode.']);
-  // Roo-Code#4399 capture: "The thinking budget (52428) is invalid." (thinking page: Flash 0–24,576, Pro 128–32,768).
-  const tooBig = errorBody(await sdkError(ask('gemini-2.5-flash', { thinkingConfig: { thinkingBudget: 30_000 } })));
+  // Roo-Code#4399 capture: "The thinking budget (52428) is invalid." (thinking page: Flash-Lite 512–24,576, Pro 128–32,768).
+  const tooBig = errorBody(await sdkError(ask('gemini-2.5-flash-lite', { thinkingConfig: { thinkingBudget: 30_000 } })));
   assert.equal(tooBig.error.message, 'The thinking budget (30000) is invalid.');
-  const tooSmall = errorBody(await sdkError(ask('gemini-2.5-pro', { thinkingConfig: { thinkingBudget: 64 } })));
+  const tooSmall = errorBody(await sdkError(ask('gemini-3.1-pro-preview', { thinkingConfig: { thinkingBudget: 64 } })));
   assert.equal(tooSmall.error.message, 'The thinking budget (64) is invalid.');
   // Thinking page: "If you use the thinking_level parameter with a model earlier than Gemini 3, the model returns an error."
-  const level = errorBody(await sdkError(ask('gemini-2.5-flash', { thinkingConfig: { thinkingLevel: 'LOW' } })));
+  const level = errorBody(await sdkError(ask('gemini-2.5-flash-lite', { thinkingConfig: { thinkingLevel: 'LOW' } })));
   assert.equal(level.error.status, 'INVALID_ARGUMENT');
-  // bolt.diy#955 capture of the range message; the 2.5 models' output limit is 65,536 (models page).
-  const output = errorBody(await sdkError(ask('gemini-2.5-flash', { maxOutputTokens: 100_000 })));
+  // 3.8 Flash refuses MINIMAL (video-intel v2.7.1, 2026-09); a level and a budget together are refused (Gemini 3 page).
+  const minimal = errorBody(await sdkError(ask('gemini-3.8-flash', { thinkingConfig: { thinkingLevel: 'MINIMAL' } })));
+  assert.equal(minimal.error.status, 'INVALID_ARGUMENT');
+  const both = errorBody(await sdkError(ask('gemini-3.8-flash', { thinkingConfig: { thinkingLevel: 'LOW', thinkingBudget: 1024 } })));
+  assert.equal(both.error.status, 'INVALID_ARGUMENT');
+  // bolt.diy#955 capture of the range message; the output limit is 65,536 (models page).
+  const output = errorBody(await sdkError(ask('gemini-3.5-flash-lite', { maxOutputTokens: 100_000 })));
   assert.equal(output.error.message, 'Unable to submit request because it has a maxOutputTokens value of 100000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.');
-  // Dynamic (-1) and in-range budgets are accepted; flash at budget 0 does not think.
-  const off = await ask('gemini-2.5-flash', { thinkingConfig: { thinkingBudget: 0 } });
+  // Dynamic (-1) and in-range budgets are accepted; Flash-Lite at budget 0 does not think; told nothing, a
+  // Gemini 3 model thinks at its default level (3.5 Flash-Lite MINIMAL: a little; 3.8 Flash MEDIUM: more).
+  const off = await ask('gemini-2.5-flash-lite', { thinkingConfig: { thinkingBudget: 0 } });
   assert.equal(off.usageMetadata?.thoughtsTokenCount ?? 0, 0);
-  const on = await ask('gemini-2.5-pro', { thinkingConfig: { thinkingBudget: -1 } });
+  const on = await ask('gemini-3.1-pro-preview', { thinkingConfig: { thinkingBudget: -1 } });
   assert.ok((on.usageMetadata?.thoughtsTokenCount ?? 0) > 0);
+  const lite = (await ask('gemini-3.5-flash-lite', {})).usageMetadata?.thoughtsTokenCount ?? 0;
+  const flash = (await ask('gemini-3.8-flash', {})).usageMetadata?.thoughtsTokenCount ?? 0;
+  assert.ok(lite < flash, `MINIMAL thinks less than MEDIUM (${lite} vs ${flash})`);
 });
 
 test('a model that does not serve generateContent, and a payload over the inline limit, get Google\'s refusals', async () => {
@@ -124,10 +133,10 @@ test('a model that does not serve generateContent, and a payload over the inline
   assert.match(embedding.error.message, /models\/gemini-embedding-001 is not found for API version v1beta, or is not supported for generateContent/);
   // gemini-srt-translator#63 capture: 400 "Request payload size exceeds the limit: N bytes."
   running.configure({ maxPayloadBytes: 2000 });
-  const big = errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'x'.repeat(5000) })));
+  const big = errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'x'.repeat(5000) })));
   assert.equal(big.error.message, 'Request payload size exceeds the limit: 2000 bytes.');
   // A response schema needs a JSON response type (Schema docs: "you must also set the response_mime_type to application/json").
-  const noMime = await post(running.url, 'gemini-2.5-flash', { contents: [{ parts: [{ text: 'hi' }] }], generationConfig: { responseSchema: { type: 'STRING' } } });
+  const noMime = await post(running.url, 'gemini-3.5-flash-lite', { contents: [{ parts: [{ text: 'hi' }] }], generationConfig: { responseSchema: { type: 'STRING' } } });
   assert.equal(noMime.status, 400);
 });
 
@@ -136,7 +145,7 @@ test('Google\'s other answers: a 429 without details, run-wide refusals, withhel
   const ai = client(running.url);
   const once = async (fault: string) => {
     running.configure({ scriptedFaults: [{ fault: fault as never, count: 1 }] });
-    return ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Invoice no. 1, total 10 EUR', config: { responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA } });
+    return ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'Invoice no. 1, total 10 EUR', config: { responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA } });
   };
   // python-genai#2065 capture: a 429 with only a message, no QuotaFailure, no RetryInfo.
   const bare = errorBody(await sdkError(once('429_bare')));
@@ -161,7 +170,7 @@ test('Google\'s other answers: a 429 without details, run-wide refusals, withhel
   assert.equal(blocked.promptFeedback?.blockReason, 'OTHER');
   // A refusal that holds for the whole project answers every request the same.
   running.configure({ scriptedFaults: [], refuse: 'location' });
-  for (let index = 0; index < 3; index++) assert.equal(errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-2.5-pro', contents: `q${index}` }))).error.status, 'FAILED_PRECONDITION');
+  for (let index = 0; index < 3; index++) assert.equal(errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-3.8-flash', contents: `q${index}` }))).error.status, 'FAILED_PRECONDITION');
 });
 
 test('an outage lasts: one model answers 503 for its whole duration, then recovers; the other model is unaffected', async () => {
@@ -172,20 +181,20 @@ test('an outage lasts: one model answers 503 for its whole duration, then recove
       () => 200,
       (error: unknown) => (error as ApiError).status,
     );
-  running.configure({ outages: [{ model: 'gemini-2.5-flash', seconds: 60 }] }); // 60 emulated seconds = 600 ms here
-  const during = await Promise.all([ask('gemini-2.5-flash'), ask('gemini-2.5-flash'), ask('gemini-2.5-pro')]);
+  running.configure({ outages: [{ model: 'gemini-3.5-flash-lite', seconds: 60 }] }); // 60 emulated seconds = 600 ms here
+  const during = await Promise.all([ask('gemini-3.5-flash-lite'), ask('gemini-3.5-flash-lite'), ask('gemini-3.8-flash')]);
   assert.deepEqual(during, [503, 503, 200]);
   await new Promise((resolve) => setTimeout(resolve, 700));
-  assert.equal(await ask('gemini-2.5-flash'), 200);
+  assert.equal(await ask('gemini-3.5-flash-lite'), 200);
   assert.equal(running.stats().faults.outage_503, 2);
 });
 
 test('the daily quota resets at midnight Pacific time on the emulated clock, not a rolling day', async () => {
   // Rate-limits page: "Requests per day (RPD) quotas reset at midnight Pacific time."
   // 23:59:50 PST; at time scale 0.005 the 10 s to midnight take 50 ms.
-  const running = await emulator({ timeScale: 0.005, clockStart: '2026-11-24T07:59:50Z', quota: { 'gemini-2.5-flash': { rpd: 2 } } });
+  const running = await emulator({ timeScale: 0.005, clockStart: '2026-11-24T07:59:50Z', quota: { 'gemini-3.5-flash-lite': { rpd: 2 } } });
   const ai = client(running.url);
-  const ask = () => ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { thinkingConfig: { thinkingBudget: 0 } } });
+  const ask = () => ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'hi', config: { thinkingConfig: { thinkingBudget: 0 } } });
   await ask();
   await ask();
   const refused = errorBody(await sdkError(ask()));
@@ -202,6 +211,60 @@ test('usage differs from a chars/4 estimate where a tokenizer would: a table of 
   const { url } = await emulator();
   const ai = client(url);
   const amounts = Array.from({ length: 40 }, (_, index) => `${(index * 1234.56).toFixed(2)} EUR`).join('\n');
-  const counted = await ai.models.countTokens({ model: 'gemini-2.5-flash', contents: amounts });
+  const counted = await ai.models.countTokens({ model: 'gemini-3.5-flash-lite', contents: amounts });
   assert.ok(counted.totalTokens! > 2 * Math.ceil(amounts.length / 4), `${counted.totalTokens} tokens for ${amounts.length} characters`);
+});
+
+test('models.list and models.get answer in Google\'s shape; a model past its shutdown is gone from both and from generateContent', async () => {
+  // Deprecations page: gemini-2.5-pro and gemini-2.5-flash shut down on 2026-12-01; 2.5 Flash-Lite is still served.
+  const running = await emulator({ clockStart: '2026-12-06T12:00:00Z' });
+  const ai = client(running.url);
+  const pager = await ai.models.list({ config: { pageSize: 3 } });
+  const ids: string[] = [];
+  for (let page = pager; ; await page.nextPage()) {
+    ids.push(...page.page.map((model) => model.name!));
+    if (!page.hasNextPage()) break;
+  }
+  assert.ok(ids.includes('models/gemini-3.5-flash-lite') && ids.includes('models/gemini-2.5-flash-lite'), ids.join(', '));
+  assert.ok(!ids.includes('models/gemini-2.5-pro') && !ids.includes('models/gemini-2.5-flash'), 'retired models are not listed');
+  // The Model resource (ai.google.dev/api/models): the SDK maps supportedGenerationMethods to supportedActions.
+  const model = await ai.models.get({ model: 'gemini-3.8-flash' });
+  assert.deepEqual([model.name, model.inputTokenLimit, model.outputTokenLimit], ['models/gemini-3.8-flash', 1_048_576, 65_536]);
+  assert.ok(model.supportedActions?.includes('generateContent') && model.supportedActions.includes('batchGenerateContent'));
+  const gone = errorBody(await sdkError(ai.models.get({ model: 'gemini-2.5-pro' })));
+  assert.deepEqual([gone.error.code, gone.error.status], [404, 'NOT_FOUND']);
+  // adk-python#200 capture: the 404 a model Google does not serve gets.
+  const ask = errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })));
+  assert.equal(ask.error.message, 'models/gemini-2.5-flash is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.');
+  // Before its shutdown, the same model answers.
+  const earlier = await emulator({ clockStart: '2026-11-20T12:00:00Z' });
+  assert.ok((await client(earlier.url).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })).text !== undefined);
+});
+
+test('Gemini 3 bills a PDF page by media resolution (280 low, 560 medium and by default, 1,120 high); 2.x at 258 whatever is asked', async () => {
+  const { url } = await emulator();
+  const ai = client(url);
+  const documentTokens = async (model: string, mediaResolution?: string) => {
+    const answer = await ai.models.generateContent({
+      model,
+      contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'application/pdf', data: Buffer.from(subset).toString('base64') } }, { text: 'Classify.' }] }],
+      config: { ...(mediaResolution ? { mediaResolution: mediaResolution as never } : {}) },
+    });
+    return answer.usageMetadata?.promptTokensDetails?.find((detail) => detail.modality === 'DOCUMENT')?.tokenCount;
+  };
+  assert.deepEqual(
+    [await documentTokens('gemini-3.5-flash-lite', 'MEDIA_RESOLUTION_LOW'), await documentTokens('gemini-3.5-flash-lite'), await documentTokens('gemini-3.5-flash-lite', 'MEDIA_RESOLUTION_HIGH')],
+    [pages * 280, pages * 560, pages * 1120],
+  );
+  assert.equal(await documentTokens('gemini-2.5-flash-lite', 'MEDIA_RESOLUTION_LOW'), pages * 258);
+});
+
+test('a spend cap answers 429 with a billing description and no quota to wait out, once the spend passes it', async () => {
+  const running = await emulator({ spendCap: { usd: 0 } });
+  const refused = errorBody(await sdkError(client(running.url).models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'hi' })));
+  // The monthly-cap message as captured in production logs (2026-05).
+  assert.deepEqual([refused.error.code, refused.error.status], [429, 'RESOURCE_EXHAUSTED']);
+  assert.match(refused.error.message, /^Your billing account has exceeded its monthly spending cap\./);
+  assert.ok(!(refused.error.details ?? []).some((detail) => /QuotaFailure|RetryInfo/.test(String(detail['@type']))), 'nothing to wait out');
+  assert.equal(running.stats().faults.spend_cap, 1);
 });

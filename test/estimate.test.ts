@@ -15,8 +15,11 @@ before(async () => {
   manifest = parseManifest(readFileSync(join(dir, 'manifest.jsonl'), 'utf8'));
 });
 
+/** A project's limits as AI Studio shows them (Google publishes none for these models at tier 1). */
+const PROJECT_LIMITS = ['--rpm', 'gemini-3.5-flash-lite=4000,gemini-3.8-flash=1000', '--tpm', 'gemini-3.5-flash-lite=4000000,gemini-3.8-flash=2000000'];
+
 test('estimate --json counts files, pages and damaged files exactly as the manifest says', async () => {
-  const result = await runCli(['estimate', dir, '--json', '--workers', '2']);
+  const result = await runCli(['estimate', dir, '--json', '--workers', '2', ...PROJECT_LIMITS]);
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout) as EstimateReport;
 
@@ -32,7 +35,9 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
   assert.ok(Object.keys(expectedFailures).length >= 4, 'the corpus should hold several kinds of damage');
 
   assert.equal(report.classify.requests, intact.length);
-  assert.ok(report.classify.inputTokens >= report.windowPages * 258, 'every sent page costs 258 tokens');
+  // Gemini 3 bills a PDF page by media resolution: classification reads at low (280), extraction at medium (560).
+  assert.ok(report.classify.inputTokens >= report.windowPages * 280 && report.classify.inputTokens < report.windowPages * 560, 'classification pages at 280 tokens');
+  assert.ok(report.extract.inputTokens >= report.extract.requests * 560, 'extraction pages at 560 tokens');
   assert.ok(report.classify.costUsd! > 0);
 
   // The ways to run it, compared: one pass needs one request per readable file; Flex halves its price.
@@ -42,12 +47,23 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
   assert.equal(oneBatch!.requests, one!.requests);
   assert.ok(oneBatch!.batch && oneBatch!.minutes === 24 * 60, 'batch time is Google\'s 24 h target, not a quota');
   assert.equal(two!.requests, report.classify.requests + report.extract.requests);
-  assert.equal(two!.bindingModel, 'gemini-2.5-pro', 'two passes at tier 1 are bound by the Pro quota');
+  assert.equal(two!.bindingModel, 'gemini-3.8-flash', 'two passes are bound by the extraction model\'s smaller quota');
   assert.equal(one!.requests, intact.length);
-  assert.equal(one!.bindingModel, 'gemini-2.5-flash');
-  assert.ok(one!.minutes * 2 <= two!.minutes, `one pass at least twice as fast at tier-1 quotas (${one!.minutes} vs ${two!.minutes} min)`);
+  assert.equal(one!.bindingModel, 'gemini-3.5-flash-lite');
+  assert.ok(one!.minutes! < two!.minutes!, `one pass faster (${one!.minutes} vs ${two!.minutes} min)`);
   assert.ok(Math.abs(flex!.costUsd! - one!.costUsd! / 2) < 1e-9);
-  assert.ok(flex!.minutes > one!.minutes, 'Flex pays its answer latency');
+  assert.ok(flex!.minutes! > one!.minutes!, 'Flex pays its answer latency');
+});
+
+test('estimate with no published limit says the time is unknown instead of inventing a quota', async () => {
+  const result = await runCli(['estimate', dir, '--json', '--workers', '2', '--pages', '1']);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as EstimateReport;
+  assert.equal(report.extract.rpm, null, 'tier 1 publishes no limit for gemini-3.8-flash');
+  assert.equal(report.totalMinutes, null);
+  assert.ok(report.totalCostUsd! > 0, 'the cost is known all the same');
+  const text = await runCli(['estimate', dir, '--workers', '2', '--pages', '1']);
+  assert.match(text.stdout, /time unknown: no requests\/min limit is published for gemini-3\.8-flash .*--rpm gemini-3\.8-flash=n/);
 });
 
 test('estimate prints a readable report naming each failure code', async () => {
@@ -64,7 +80,7 @@ test('bad flags and config name the option and exit 2', async () => {
   assert.equal(badPages.code, 2);
   assert.match(badPages.stderr, /--pages: expected a whole number above 0, got "many"/);
 
-  const badRpm = await runCli(['estimate', dir, '--rpm', 'gemini-2.5-flash']);
+  const badRpm = await runCli(['estimate', dir, '--rpm', 'gemini-3.5-flash-lite']);
   assert.equal(badRpm.code, 2);
   assert.match(badRpm.stderr, /--rpm: expected model=n/);
 

@@ -28,7 +28,7 @@ test('--service-tier flex: every file answered though the server sheds, billed a
   const emulator = await startEmulator({ timeScale: 0.005, flex: { medianMs: 300_000, sigma: 0.3, capacity: 8 }, defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
   after(() => emulator.close());
   const result = await runCli(
-    ['run', corpus, '-o', join(work, 'flex.jsonl'), '--db', join(work, 'flex-db'), '--base-url', emulator.url, '--no-tui', '--service-tier', 'flex', '--passes', '1', '--quota-window-ms', '300', '--rpm', 'gemini-2.5-flash=600', '--retry-base-ms', '200'],
+    ['run', corpus, '-o', join(work, 'flex.jsonl'), '--db', join(work, 'flex-db'), '--base-url', emulator.url, '--no-tui', '--service-tier', 'flex', '--passes', '1', '--quota-window-ms', '300', '--rpm', 'gemini-3.5-flash-lite=600', '--retry-base-ms', '200'],
     { env: KEY },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -41,7 +41,7 @@ test('--service-tier flex: every file answered though the server sheds, billed a
 
   // The records' cost is half of what the same tokens cost at the standard tier.
   const { input, output, thinking } = stats.byTier.flex!;
-  const standard = new Pricing({}, 'standard').cost('gemini-2.5-flash', input, output + thinking);
+  const standard = new Pricing({}, 'standard').cost('gemini-3.5-flash-lite', input, output + thinking);
   const recorded = records.reduce((sum, record) => sum + record.usage.costUsd, 0);
   assert.ok(Math.abs(recorded - standard / 2) < 1e-9, `recorded $${recorded}, standard $${standard}`);
 });
@@ -49,7 +49,7 @@ test('--service-tier flex: every file answered though the server sheds, billed a
 test('an unknown service tier is refused by the server as Google refuses it, and by docpool before any work', async () => {
   const emulator = await startEmulator({});
   after(() => emulator.close());
-  const response = await fetch(`${emulator.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+  const response = await fetch(`${emulator.url}/v1beta/models/gemini-3.5-flash-lite:generateContent`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
     body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }], serviceTier: 'cheapest' }),
@@ -65,7 +65,7 @@ test('bytes in flight stay under --max-inflight-mb: a budget smaller than one fi
   const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
   after(() => emulator.close());
   const result = await runCli(
-    ['run', corpus, '-o', join(work, 'tiny.jsonl'), '--db', join(work, 'tiny-db'), '--base-url', emulator.url, '--no-tui', '--passes', '1', '--max-inflight-mb', '0.001', '--rpm', 'gemini-2.5-flash=100000'],
+    ['run', corpus, '-o', join(work, 'tiny.jsonl'), '--db', join(work, 'tiny-db'), '--base-url', emulator.url, '--no-tui', '--passes', '1', '--max-inflight-mb', '0.001', '--rpm', 'gemini-3.5-flash-lite=100000'],
     { env: KEY },
   );
   assert.equal(result.code, 0, result.stderr);

@@ -25,7 +25,7 @@ test('sixty callers on three connections never pass one shared quota, requests o
   after(() => redis.stop());
   const clients = [new Redis(redis.url), new Redis(redis.url), new Redis(redis.url)];
   after(() => clients.forEach((client) => client.disconnect()));
-  const quota: ModelQuota = { model: 'gemini-2.5-pro', rpm: 40, tpm: 20_000, windowMs: 500 };
+  const quota: ModelQuota = { model: 'gemini-3.8-flash', rpm: 40, tpm: 20_000, windowMs: 500 };
   const admitted: Array<{ at: number; tokens: number }> = [];
   const started = Date.now();
   await Promise.all(

@@ -26,6 +26,6 @@ test('the SDK is not cut off by the fetch dispatcher timeouts: the request deadl
   // Plain fetch is cut off by the dispatcher …
   await assert.rejects(fetch(`http://127.0.0.1:${port}/`), (error: Error & { cause?: { code?: string } }) => error.cause?.code === 'UND_ERR_HEADERS_TIMEOUT');
   // … the SDK's request is not.
-  const answer = await client(`http://127.0.0.1:${port}`).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hello' });
+  const answer = await client(`http://127.0.0.1:${port}`).models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'hello' });
   assert.equal(answer.text, '{"ok":true}');
 });

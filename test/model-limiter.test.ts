@@ -10,7 +10,7 @@ const RPM = 10;
 
 function limiter(): ModelLimiter {
   return new ModelLimiter({
-    model: 'gemini-2.5-pro',
+    model: 'gemini-3.8-flash',
     rpm: RPM,
     tpm: 1_000_000,
     concurrency: 4,
@@ -82,12 +82,12 @@ test('requests dequeued after the run stopped give their quota back', async () =
 
 test('the plain progress line names a model that is down or paused, so standing counts say why', async () => {
   const down = limiter();
-  const paused = new ModelLimiter({ model: 'gemini-2.5-flash', rpm: RPM, tpm: 1_000_000, concurrency: 4, windowMs: WINDOW_MS, outage: { threshold: 5, firstProbeDelayMs: 10, maxProbeDelayMs: 100, giveUpAfterMs: 60_000 } });
+  const paused = new ModelLimiter({ model: 'gemini-3.5-flash-lite', rpm: RPM, tpm: 1_000_000, concurrency: 4, windowMs: WINDOW_MS, outage: { threshold: 5, firstProbeDelayMs: 10, maxProbeDelayMs: 100, giveUpAfterMs: 60_000 } });
   try {
     down.outage.failed(false, Date.now());
     paused.onRateLimited(3_000);
     const line = formatProgressLine(new RunStats().snapshot(), [down.stats(), paused.stats()]);
-    assert.match(line, /; gemini-2\.5-pro answering only server errors for \d+ s, probing; gemini-2\.5-flash paused 3 s \(rate limited\)$/);
+    assert.match(line, /; gemini-3\.8-flash answering only server errors for \d+ s, probing; gemini-3\.5-flash-lite paused 3 s \(rate limited\)$/);
     assert.doesNotMatch(formatProgressLine(new RunStats().snapshot(), [limiter().stats()]), /;/, 'nothing added while every model answers');
   } finally {
     await Promise.all([down.stop(), paused.stop()]);

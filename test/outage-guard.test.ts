@@ -11,7 +11,7 @@ import { OutageGuard } from '../src/main/providers/gemini/outage-guard.ts';
  */
 test('a probe woken a millisecond early by its timer still goes out', async () => {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const guard = new OutageGuard({ model: 'gemini-2.5-pro', threshold: 1, firstProbeDelayMs: 1 + (attempt % 7), maxProbeDelayMs: 1_000, giveUpAfterMs: 60_000 });
+    const guard = new OutageGuard({ model: 'gemini-3.8-flash', threshold: 1, firstProbeDelayMs: 1 + (attempt % 7), maxProbeDelayMs: 1_000, giveUpAfterMs: 60_000 });
     const stop = new AbortController();
     try {
       const spinUntil = performance.now() + Math.random() * 2; // a random phase within the millisecond

@@ -24,17 +24,17 @@ test('a 20-second outage of the extraction model mid-run: no file fails, probes 
   await generateCorpus({ dir: corpus, count: 120, seed: 33, maxPages: 3, damagedRate: 0, scannedRate: 0 });
   const emulator = await startEmulator({
     timeScale: TIME_SCALE,
-    latency: { 'gemini-2.5-flash': { medianMs: 800, sigma: 0.2 }, 'gemini-2.5-pro': { medianMs: 1500, sigma: 0.2 } },
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 800, sigma: 0.2 }, 'gemini-3.8-flash': { medianMs: 1500, sigma: 0.2 } },
   });
   after(() => emulator.close());
   const out = join(dir, 'results.jsonl');
   const run = startCli(
-    ['run', corpus, '-o', out, '--db', join(dir, 'db'), '--base-url', emulator.url, '--no-tui', '--quota-window-ms', String(60_000 * TIME_SCALE), '--retry-base-ms', String(RETRY_BASE_MS), '--concurrency', `gemini-2.5-flash=8,gemini-2.5-pro=${PRO_CONCURRENCY}`],
+    ['run', corpus, '-o', out, '--db', join(dir, 'db'), '--base-url', emulator.url, '--no-tui', '--quota-window-ms', String(60_000 * TIME_SCALE), '--retry-base-ms', String(RETRY_BASE_MS), '--concurrency', `gemini-3.5-flash-lite=8,gemini-3.8-flash=${PRO_CONCURRENCY}`],
     { env: { GEMINI_API_KEY: 'test-key' } },
   );
   await waitForLines(`${out}.partial`, 15);
   const before = emulator.stats();
-  emulator.configure({ outages: [{ model: 'gemini-2.5-pro', seconds: OUTAGE_SECONDS }] });
+  emulator.configure({ outages: [{ model: 'gemini-3.8-flash', seconds: OUTAGE_SECONDS }] });
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_SECONDS * TIME_SCALE * 1000));
   const during = emulator.stats();
   const result = await run.result;
@@ -53,10 +53,10 @@ test('a 20-second outage of the extraction model mid-run: no file fails, probes 
   // guard, every in-flight file retries six times on its own (≥ 48) and then fails.
   const refused = during.faults.outage_503 ?? 0;
   const bound = PRO_CONCURRENCY + THRESHOLD + Math.ceil(Math.log2((OUTAGE_SECONDS * TIME_SCALE * 1000) / RETRY_BASE_MS)) + 2;
-  t.diagnostic(`requests to the down model during the outage: ${refused} (bound ${bound}); classify requests meanwhile: ${(during.requests.byModel['gemini-2.5-flash'] ?? 0) - (before.requests.byModel['gemini-2.5-flash'] ?? 0)}`);
+  t.diagnostic(`requests to the down model during the outage: ${refused} (bound ${bound}); classify requests meanwhile: ${(during.requests.byModel['gemini-3.5-flash-lite'] ?? 0) - (before.requests.byModel['gemini-3.5-flash-lite'] ?? 0)}`);
   assert.ok(refused > 0, 'the outage was hit');
   assert.ok(refused <= bound, `${refused} requests to the down model during the outage (bound ${bound})`);
   // The other model kept answering while the extraction model was down.
-  const flashDuring = (during.requests.byModel['gemini-2.5-flash'] ?? 0) - (before.requests.byModel['gemini-2.5-flash'] ?? 0);
+  const flashDuring = (during.requests.byModel['gemini-3.5-flash-lite'] ?? 0) - (before.requests.byModel['gemini-3.5-flash-lite'] ?? 0);
   assert.ok(flashDuring > 0, 'classification went on during the outage');
 });

@@ -45,7 +45,7 @@ test('--passes 1 makes exactly one request per file, with the same answers as tw
   const one = await run(server.url, 'one', '--passes', '1');
   assert.equal(one.code, 0, one.stderr);
   assert.equal(server.stats().requests.total, manifest.length, 'one request per file');
-  assert.deepEqual(server.stats().requests.byModel, { 'gemini-2.5-flash': manifest.length }, 'on the classification model');
+  assert.deepEqual(server.stats().requests.byModel, { 'gemini-3.5-flash-lite': manifest.length }, 'on the classification model');
   const oneRecords = readRecords(join(work, 'one.jsonl'));
   assert.deepEqual(answers(oneRecords), answers(readRecords(join(work, 'two.jsonl'))));
   assert.ok(oneRecords.every((record) => record.passes === 1 && !record.models.extract));
@@ -72,8 +72,8 @@ test('--passes auto asks the secondPass classes again on the extraction model, a
   const records = readRecords(join(work, 'auto.jsonl'));
   const invoices = records.filter((record) => record.class === 'vendor_invoice');
   assert.ok(invoices.length > 0);
-  assert.deepEqual(server.stats().requests.byModel, { 'gemini-2.5-flash': manifest.length, 'gemini-2.5-pro': invoices.length });
-  assert.ok(invoices.every((record) => record.passes === 2 && record.models.extract === 'gemini-2.5-pro'));
+  assert.deepEqual(server.stats().requests.byModel, { 'gemini-3.5-flash-lite': manifest.length, 'gemini-3.8-flash': invoices.length });
+  assert.ok(invoices.every((record) => record.passes === 2 && record.models.extract === 'gemini-3.8-flash'));
   assert.ok(records.filter((record) => record.class !== 'vendor_invoice').every((record) => record.passes === 1));
 
   const bad = join(work, 'bad-second.json');

@@ -36,8 +36,8 @@ after(() => redis?.stop());
 async function quotaEmulator(): Promise<RunningEmulator> {
   const emulator = await startEmulator({
     timeScale: WINDOW_MS / 60_000,
-    latency: { 'gemini-2.5-flash': { medianMs: 6000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 12_000, sigma: 0.3 } },
-    quota: { 'gemini-2.5-flash': { rpm: QUOTA.flash }, 'gemini-2.5-pro': { rpm: QUOTA.pro } },
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 6000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 12_000, sigma: 0.3 } },
+    quota: { 'gemini-3.5-flash-lite': { rpm: QUOTA.flash }, 'gemini-3.8-flash': { rpm: QUOTA.pro } },
     acceptedKeys: ['test-key'],
   });
   after(() => emulator.close());
@@ -46,7 +46,7 @@ async function quotaEmulator(): Promise<RunningEmulator> {
 
 /** The coordinator's command line; `folders`: only these of the corpus's batch folders. */
 function coordinatorArgs(emulator: RunningEmulator, work: string, queue: string, extra: string[] = [], folders?: readonly string[]): string[] {
-  const quota = ['--rpm', `gemini-2.5-flash=${QUOTA.flash},gemini-2.5-pro=${QUOTA.pro}`, '--quota-window-ms', String(WINDOW_MS)];
+  const quota = ['--rpm', `gemini-3.5-flash-lite=${QUOTA.flash},gemini-3.8-flash=${QUOTA.pro}`, '--quota-window-ms', String(WINDOW_MS)];
   const inputs = folders ? folders.map((folder) => join(corpus, folder)) : [corpus];
   return ['run', ...inputs, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--queue', redis.url, '--queue-name', queue, '--no-local', '--no-tui', ...quota, ...extra];
 }
@@ -120,7 +120,7 @@ test('three workers on one global quota answer all 1,000 files; one SIGKILLed mi
   const answered = stats.requests.byStatus['200'] ?? 0;
   const refused = stats.requests.byStatus['429'] ?? 0;
   const perWindow = Math.round(WINDOW_MS / stats.tickMs);
-  const busiest = busiestWindow(stats.acceptedPerTick['gemini-2.5-flash'] ?? [], perWindow);
+  const busiest = busiestWindow(stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [], perWindow);
   t.diagnostic(`answered ${answered} for ${intact} intact files (killed worker held ~${heldAtKill}); 429s ${refused} of ${stats.requests.total}; busiest 1 s window ${busiest} of ${QUOTA.flash}`);
   assert.ok(busiest <= QUOTA.flash, `a window held ${busiest} accepted requests, quota ${QUOTA.flash}`);
   assert.ok(refused <= stats.requests.total * 0.01, `429s ${refused} of ${stats.requests.total}`);
@@ -149,8 +149,8 @@ test('the coordinator SIGKILLed mid-run: the same command again re-attaches to t
   const intact = inFolders(folders).filter((entry) => !entry.damaged);
   const stats = emulator.stats();
   const answeredBy = (model: string) => stats.byModelTier[model]?.standard?.requests ?? 0;
-  assert.equal(answeredBy('gemini-2.5-flash'), intact.length, 'one classification per intact file, over both runs');
-  assert.equal(answeredBy('gemini-2.5-pro'), intact.filter((entry) => EXTRACTED.has(entry.class)).length, 'one extraction per extract-class file');
+  assert.equal(answeredBy('gemini-3.5-flash-lite'), intact.length, 'one classification per intact file, over both runs');
+  assert.equal(answeredBy('gemini-3.8-flash'), intact.filter((entry) => EXTRACTED.has(entry.class)).length, 'one extraction per extract-class file');
   assert.ok((stats.requests.byStatus['429'] ?? 0) <= stats.requests.total * 0.01, `429s: ${JSON.stringify(stats.requests.byStatus)}`);
 });
 

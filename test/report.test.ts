@@ -31,9 +31,9 @@ before(async () => {
 
 test('a real run with 429s, then its cached second attempt, makes a report of both from LMDB alone', async () => {
   // The emulator allows 20 flash requests per 3 s window; docpool is told 40, so it meets 429s.
-  const emulator = await startEmulator({ timeScale: 0.05, quota: { 'gemini-2.5-flash': { rpm: 20 } }, defaultLatency: { medianMs: 50, sigma: 0 }, latency: {} });
+  const emulator = await startEmulator({ timeScale: 0.05, quota: { 'gemini-3.5-flash-lite': { rpm: 20 } }, defaultLatency: { medianMs: 50, sigma: 0 }, latency: {} });
   after(() => emulator.close());
-  const args = ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', db, '--base-url', emulator.url, '--no-tui', '--quota-window-ms', '3000', '--rpm', 'gemini-2.5-flash=40,gemini-2.5-pro=1000', '--tpm', 'gemini-2.5-flash=100000000,gemini-2.5-pro=100000000'];
+  const args = ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', db, '--base-url', emulator.url, '--no-tui', '--quota-window-ms', '3000', '--rpm', 'gemini-3.5-flash-lite=40,gemini-3.8-flash=1000', '--tpm', 'gemini-3.5-flash-lite=100000000,gemini-3.8-flash=100000000'];
   const first = await runCli(args, { env: KEY });
   assert.equal(first.code, 1, first.stderr); // the generated corpus has damaged files on purpose
   assert.match(first.stderr, /report {3}docpool report --db .+ -o report\.html/, 'the summary says how to make a report');
@@ -49,7 +49,7 @@ test('a real run with 429s, then its cached second attempt, makes a report of bo
   assert.doesNotMatch(html, /<script|<link|<img|@import|url\(/i, 'self-contained: no script, stylesheet, image or font to fetch');
   assert.match(html, /2 \(/, 'two attempts');
   const requests = html.slice(html.indexOf('<h2>Requests</h2>'));
-  const flash = /<td><code>gemini-2\.5-flash<\/code><\/td><td>([\d,]+)<\/td><td>([\d,]+)<\/td>/.exec(requests);
+  const flash = /<td><code>gemini-3\.5-flash-lite<\/code><\/td><td>([\d,]+)<\/td><td>([\d,]+)<\/td>/.exec(requests);
   assert.ok(flash, 'a requests row for flash');
   assert.equal(Number(flash[2]!.replace(/,/g, '')), refused, "the report's 429s are the emulator's");
   for (const heading of ['Spend by model and step', 'Files finished per second', 'requests and 429s per 3 s quota window', 'Spend over time', 'Files by class', 'Failures by code', 'Slowest files']) {
@@ -87,7 +87,7 @@ test('the report opens offline in headless Chromium: charts drawn, no console er
     })),
   );
   const labels = charts.map((chart) => chart.label);
-  for (const expected of ['Files finished per second', 'gemini-2.5-flash: requests and 429s', 'gemini-2.5-pro: requests and 429s', 'Spend over time', 'Files by class']) {
+  for (const expected of ['Files finished per second', 'gemini-3.5-flash-lite: requests and 429s', 'gemini-3.8-flash: requests and 429s', 'Spend over time', 'Files by class']) {
     assert.ok(labels.some((label) => label.startsWith(expected)), `${expected} in ${labels.join(' | ')}`);
   }
   for (const chart of charts) {
@@ -123,7 +123,7 @@ test('a 100,000-file run makes a report of aggregates: its size does not grow wi
       fields: null,
       source: failed ? null : 'gemini',
       cached: index % 7 === 0,
-      models: failed ? {} : { classify: 'gemini-2.5-flash' },
+      models: failed ? {} : { classify: 'gemini-3.5-flash-lite' },
       usage: { input: 800, output: 20, thinking: 0, costUsd: 0.0003 },
       error: failed ? { code: 'PDF_TRUNCATED', message: 'the file ends before its %%EOF trailer', retryable: false } : null,
       ms: index === 4242 ? 91_000 : 1_000 + (index % 977),
@@ -141,8 +141,8 @@ test('a 100,000-file run makes a report of aggregates: its size does not grow wi
       cached: (index + 1) * 2,
       failed: index + 1,
       costUsd: (index + 1) * 0.01,
-      models: [{ model: 'gemini-2.5-flash', sent: (index + 1) * 31, rateLimited: Math.floor(index / 10), rpm: 1000 }],
-      spend: [{ step: 'classify', model: 'gemini-2.5-flash', answers: (index + 1) * 31, input: (index + 1) * 24_000, output: (index + 1) * 600, thinking: 0, costUsd: (index + 1) * 0.01 }],
+      models: [{ model: 'gemini-3.5-flash-lite', sent: (index + 1) * 31, rateLimited: Math.floor(index / 10), rpm: 1000 }],
+      spend: [{ step: 'classify', model: 'gemini-3.5-flash-lite', answers: (index + 1) * 31, input: (index + 1) * 24_000, output: (index + 1) * 600, thinking: 0, costUsd: (index + 1) * 0.01 }],
     };
     writes.push(store.putSample(runId, sample));
   }

@@ -23,7 +23,7 @@ before(async () => {
   intact = manifest.filter((entry) => !entry.damaged);
   neededCalls = intact.length + intact.filter((entry) => entry.class in FINANCE_PROFILE.extract).length;
   // Latency makes a run last a few seconds, so a kill lands mid-run.
-  emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-2.5-flash': { medianMs: 2000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 4000, sigma: 0.3 } } });
+  emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 2000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 4000, sigma: 0.3 } } });
 });
 after(() => emulator.close());
 
@@ -134,12 +134,12 @@ test('--max-cost stops admission before the spend passes it, and the next run go
 });
 
 test('a per-day quota 429 stops admission and says how to go on', async () => {
-  const daily = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, quota: { 'gemini-2.5-flash': { rpd: 10 } } });
+  const daily = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, quota: { 'gemini-3.5-flash-lite': { rpd: 10 } } });
   after(() => daily.close());
   const work = tempDir('daily');
   const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', daily.url, '--no-tui', ...UNLIMITED], { env });
   assert.equal(result.code, 4, result.stderr);
-  assert.match(result.stderr, /per-day quota of gemini-2.5-flash is used up/);
+  assert.match(result.stderr, /per-day quota of gemini-3.5-flash-lite is used up/);
   assert.match(result.stderr, /midnight Pacific/);
   assert.ok(readRecords(join(work, 'out.jsonl')).every((record) => record.error?.code !== 'API_DAILY_QUOTA'), 'no file is failed for the quota');
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
@@ -56,8 +56,8 @@ test('1,000 files through the real SDK and emulator: true labels and fields, dam
   assertCorrect(out, 'gemini');
   const intact = manifest.filter((entry) => !entry.damaged);
   const extractions = intact.filter((entry) => EXTRACTED.has(entry.class)).length;
-  assert.equal(emulator.stats().requests.byModel['gemini-2.5-flash'], intact.length, 'one classification per intact file');
-  assert.equal(emulator.stats().requests.byModel['gemini-2.5-pro'], extractions, 'one extraction per extract-class file');
+  assert.equal(emulator.stats().requests.byModel['gemini-3.5-flash-lite'], intact.length, 'one classification per intact file');
+  assert.equal(emulator.stats().requests.byModel['gemini-3.8-flash'], extractions, 'one extraction per extract-class file');
   assert.match(first.stderr, /1,000 files in/);
 
   emulator.resetStats();
@@ -89,8 +89,8 @@ test('the cache is keyed by content and fingerprint: a copy under a new name hit
   writeFileSync(profilePath, JSON.stringify(profile));
   emulator.resetStats();
   await run([small, '-o', join(work, 'c.jsonl'), '--db', db, '--profile', profilePath]);
-  assert.equal(emulator.stats().requests.byModel['gemini-2.5-flash'], 1, 'a changed prompt invalidates classification (asked once for both copies)');
-  assert.equal(emulator.stats().requests.byModel['gemini-2.5-pro'], undefined, 'the unchanged extraction stays cached');
+  assert.equal(emulator.stats().requests.byModel['gemini-3.5-flash-lite'], 1, 'a changed prompt invalidates classification (asked once for both copies)');
+  assert.equal(emulator.stats().requests.byModel['gemini-3.8-flash'], undefined, 'the unchanged extraction stays cached');
 });
 
 test('an emulator quota of R per window is never exceeded, and injected faults lose or duplicate no file', async () => {
@@ -101,19 +101,19 @@ test('an emulator quota of R per window is never exceeded, and injected faults l
   const windowMs = 1000;
   const quota = await startEmulator({
     timeScale: windowMs / 60_000,
-    latency: { 'gemini-2.5-flash': { medianMs: 3000, sigma: 0.5 }, 'gemini-2.5-pro': { medianMs: 6000, sigma: 0.5 } },
-    quota: { 'gemini-2.5-flash': { rpm: 40 }, 'gemini-2.5-pro': { rpm: 20 } },
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.5 }, 'gemini-3.8-flash': { medianMs: 6000, sigma: 0.5 } },
+    quota: { 'gemini-3.5-flash-lite': { rpm: 40 }, 'gemini-3.8-flash': { rpm: 20 } },
     faultRates: { '503': 0.05, '500': 0.03, '504': 0.02, reset: 0.02, stall: 0.02 },
   });
   after(() => quota.close());
   const out = join(work, 'out.jsonl');
   const result = await runCli(
-    ['run', subset, '-o', out, '--db', join(work, 'db'), '--base-url', quota.url, '--quota-window-ms', String(windowMs), '--rpm', 'gemini-2.5-flash=40,gemini-2.5-pro=20', '--request-timeout-ms', '1500', '--retry-base-ms', '50', '--max-attempts', '8', '--no-tui'],
+    ['run', subset, '-o', out, '--db', join(work, 'db'), '--base-url', quota.url, '--quota-window-ms', String(windowMs), '--rpm', 'gemini-3.5-flash-lite=40,gemini-3.8-flash=20', '--request-timeout-ms', '1500', '--retry-base-ms', '50', '--max-attempts', '8', '--no-tui'],
     { env: { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' } },
   );
   assert.equal(result.code, 0, result.stderr);
   const stats = quota.stats();
-  for (const [model, limit] of [['gemini-2.5-flash', 40], ['gemini-2.5-pro', 20]] as const) {
+  for (const [model, limit] of [['gemini-3.5-flash-lite', 40], ['gemini-3.8-flash', 20]] as const) {
     const windows = stats.acceptedPerWindow[model] ?? [];
     assert.ok(windows.length > 2, `${model} ran over several windows`);
     assert.ok(Math.max(...windows) <= limit, `${model} windows ${JSON.stringify(windows)} exceed ${limit}`);
@@ -145,9 +145,9 @@ test('an invalid key stops the run within a second with a clear message, nothing
   assert.match(result.stderr, /the API key was refused \(API key not valid.*\); set GEMINI_API_KEY/);
   assert.match(result.stderr, /nothing was marked failed/);
   assert.doesNotMatch(result.stderr + result.stdout, /not-a-valid-key/, 'the key itself is never printed');
-  const records = readRecords(out);
-  assert.ok(records.every((record) => record.error?.code !== 'API_AUTH'), 'no file is failed for a run-level problem');
-  assert.ok(records.length < manifest.length);
+  // The key is refused by the models check before any file is read: no file is touched, no results file made.
+  assert.match(result.stderr, /before reading any file/);
+  assert.equal(existsSync(out), false, 'no results file written for a run that never started');
   // The process also starts tsx, the pool and MuPDF; the stop itself must come within a second of the first refusal.
   assert.ok(elapsed < 8000, `took ${elapsed} ms`);
 });

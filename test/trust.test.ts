@@ -41,16 +41,16 @@ test('1. a setting that changes an answer never gets a cached answer made under 
 
   // Another extraction model: every extraction is asked again, and the records name the new model.
   first.resetStats();
-  const flash = await runCli(runArgs(first.url, work, '--extract-model', 'gemini-2.5-flash'), { env: KEY });
+  const flash = await runCli(runArgs(first.url, work, '--extract-model', 'gemini-3.5-flash-lite'), { env: KEY });
   assert.equal(flash.code, 0, flash.stderr);
-  assert.equal(first.stats().requests.byModel['gemini-2.5-flash'], extracted.length, 'one new extraction per extracted file (classification stays cached)');
-  assert.ok(readRecords(join(work, 'out.jsonl')).every((record) => !record.models.extract || record.models.extract === 'gemini-2.5-flash'));
+  assert.equal(first.stats().requests.byModel['gemini-3.5-flash-lite'], extracted.length, 'one new extraction per extracted file (classification stays cached)');
+  assert.ok(readRecords(join(work, 'out.jsonl')).every((record) => !record.models.extract || record.models.extract === 'gemini-3.5-flash-lite'));
 
   // Another endpoint with the same state folder: its answers are not the first server's.
   const second = await emulator();
   const moved = await runCli(runArgs(second.url, work), { env: KEY });
   assert.equal(moved.code, 0, moved.stderr);
-  assert.equal(second.stats().requests.byModel['gemini-2.5-flash'], intact, 'the second server is asked about every file');
+  assert.equal(second.stats().requests.byModel['gemini-3.5-flash-lite'], intact, 'the second server is asked about every file');
 
   // An offline fallback answer is never served later as a Gemini answer: a healthy run asks again.
   const down = await emulator({ faultRates: { '503': 1 } });
@@ -60,7 +60,7 @@ test('1. a setting that changes an answer never gets a cached answer made under 
   down.configure({ faultRates: {} });
   down.resetStats();
   await runCli([...runArgs(down.url, fallbackWork, '--fallback', 'offline'), '--max-attempts', '1'], { env: KEY });
-  assert.equal(down.stats().requests.byModel['gemini-2.5-flash'], intact, 'every fallback answer is asked of Gemini again');
+  assert.equal(down.stats().requests.byModel['gemini-3.5-flash-lite'], intact, 'every fallback answer is asked of Gemini again');
   const healed = readRecords(join(fallbackWork, 'out.jsonl'));
   assert.ok(healed.every((record) => record.source === 'gemini' && record.cached === false));
 });
@@ -104,7 +104,7 @@ test('3. a results file is never shorter than what is committed: a re-run stoppe
   const out = join(work, 'out.jsonl');
   assert.equal(readRecords(out).length, intact);
   // Stop the re-run as soon as it writes anything: the published file still holds all 60 records.
-  const slow = await emulator({ latency: { 'gemini-2.5-flash': { medianMs: 400, sigma: 0 } } });
+  const slow = await emulator({ latency: { 'gemini-3.5-flash-lite': { medianMs: 400, sigma: 0 } } });
   const { child, result } = startCli([...runArgs(slow.url, work, '--retry-failed'), '--pages', '2'], { env: KEY });
   await waitForLines(`${out}.partial`, 1, 30_000);
   child.kill('SIGINT');
@@ -118,7 +118,7 @@ test('3. a results file is never shorter than what is committed: a re-run stoppe
 test('4. a stop keeps its deadline, even with requests waiting in a limiter for quota', async () => {
   const work = tempDir('trust-stop');
   const running = await emulator();
-  const { child, result } = startCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--rpm', 'gemini-2.5-flash=5,gemini-2.5-pro=100', '--drain-timeout-ms', '2000'], { env: KEY });
+  const { child, result } = startCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--rpm', 'gemini-3.5-flash-lite=5,gemini-3.8-flash=100', '--drain-timeout-ms', '2000'], { env: KEY });
   await waitForLines(join(work, 'out.jsonl.partial'), 3, 30_000);
   const stoppedAt = Date.now();
   child.kill('SIGINT');
@@ -131,7 +131,7 @@ test('4. a stop keeps its deadline, even with requests waiting in a limiter for 
 test('5. a thinking model works in every role: 2.5 Pro classifies without running out of output', async () => {
   const work = tempDir('trust-thinking');
   const running = await emulator();
-  const pro = await runCli(runArgs(running.url, work, '--classify-model', 'gemini-2.5-pro'), { env: KEY });
+  const pro = await runCli(runArgs(running.url, work, '--classify-model', 'gemini-3.8-flash'), { env: KEY });
   assert.equal(pro.code, 0, pro.stderr);
   const records = readRecords(join(work, 'out.jsonl'));
   assert.deepEqual(records.filter((record) => record.status !== 'done').map((record) => record.error?.code), []);
@@ -144,8 +144,8 @@ test('6. the token limiter never passes the quota when estimates are 4× too hig
   // 64 tokens a page on the server against docpool's 258: every estimate is ~4× the real cost.
   // The quota binds for many windows, and answers take a third of a window: time enough for
   // tokens given back early to be spent twice.
-  const running = await emulator({ timeScale: 0.05, quota: { 'gemini-2.5-flash': { tpm: 3000 } }, pdfPageTokens: { 'gemini-2.5-flash': 64 }, latency: { 'gemini-2.5-flash': { medianMs: 20_000, sigma: 0 } } });
-  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--quota-window-ms', '3000', '--tpm', 'gemini-2.5-flash=3000,gemini-2.5-pro=100000000', '--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000'], { env: KEY });
+  const running = await emulator({ timeScale: 0.05, quota: { 'gemini-3.5-flash-lite': { tpm: 3000 } }, pdfPageTokens: { 'gemini-3.5-flash-lite': 64 }, latency: { 'gemini-3.5-flash-lite': { medianMs: 20_000, sigma: 0 } } });
+  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--quota-window-ms', '3000', '--tpm', 'gemini-3.5-flash-lite=3000,gemini-3.8-flash=100000000', '--rpm', 'gemini-3.5-flash-lite=100000,gemini-3.8-flash=100000'], { env: KEY });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(running.stats().requests.byStatus['429'] ?? 0, 0, 'the server never refused a request for its token quota');
 });
@@ -176,9 +176,9 @@ test('8. output that cannot be written is a clear error before any work, and lea
 
 test('9. one run per state folder: a second is refused naming the first; a stale lock is taken over', async () => {
   const work = tempDir('trust-lock');
-  const running = await emulator({ latency: { 'gemini-2.5-flash': { medianMs: 3000, sigma: 0 } } });
+  const running = await emulator({ latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0 } } });
   // Twenty at a time, three seconds each: the first run is still going when the second starts.
-  const first = startCli([...runArgs(running.url, work), '--concurrency', 'gemini-2.5-flash=20'], { env: KEY });
+  const first = startCli([...runArgs(running.url, work), '--concurrency', 'gemini-3.5-flash-lite=20'], { env: KEY });
   await waitForLines(join(work, 'out.jsonl.partial'), 1, 30_000);
   const second = await runCli([...runArgs(running.url, work), '-o', join(work, 'second.jsonl')], { env: KEY });
   assert.equal(second.code, 75, second.stderr);

@@ -31,9 +31,9 @@ export async function naiveProcess(path: string, context: NaiveContext): Promise
     return undefined;
   }
   const part = { inlineData: { mimeType: 'application/pdf', data: subset } };
-  const label = ((await ask(context, 'gemini-2.5-flash', part, classifyInstruction(profile), profile.classifySchema, 0)) as { label?: string } | undefined)?.label;
+  const label = ((await ask(context, 'gemini-3.5-flash-lite', part, classifyInstruction(profile), profile.classifySchema, 0)) as { label?: string } | undefined)?.label;
   const extract = label ? profile.extract[label] : undefined;
-  if (extract) await ask(context, 'gemini-2.5-pro', part, extract.prompt, extract.schema, 1024);
+  if (extract) await ask(context, 'gemini-3.8-flash', part, extract.prompt, extract.schema, 1024);
   context.counters.files++;
   return label;
 }

@@ -25,7 +25,7 @@ export async function killLoop(kills: number): Promise<ScenarioReport> {
   await generateCorpus({ dir: corpus, count: 1600, seed: 21, maxPages: 3, damagedRate: 0.03 });
   const manifest = readManifest(corpus);
   // ~150 ms classifications and ~300 ms extractions: a run takes long enough for kills to land mid-work.
-  const emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-2.5-flash': { medianMs: 3000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 6000, sigma: 0.3 } } });
+  const emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 6000, sigma: 0.3 } } });
   const db = join(work, 'db');
   const out = join(work, 'out.jsonl');
   const args = ['run', corpus, '-o', out, '--db', db, '--base-url', emulator.url, '--window', String(WINDOW), '--no-tui', ...UNLIMITED];

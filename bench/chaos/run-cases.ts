@@ -12,7 +12,7 @@ import { type CaseContext, type CaseResult, countCodes, endedCleanly, goodFiles,
 import { describe, sound, verify } from './verify.ts';
 
 const ZERO_LATENCY = { defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} };
-const slowLatency = { timeScale: 0.05, latency: { 'gemini-2.5-flash': { medianMs: 4000, sigma: 0.3 }, 'gemini-2.5-pro': { medianMs: 8000, sigma: 0.3 } } };
+const slowLatency = { timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 4000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 8000, sigma: 0.3 } } };
 const gemini = (emulator: RunningEmulator, ...extra: string[]) => ['--base-url', emulator.url, '--no-tui', ...UNLIMITED, ...extra];
 
 /** Runs one case against its own emulator, closed whatever happens. */
@@ -56,7 +56,7 @@ export async function unknownModel(context: CaseContext): Promise<CaseResult> {
 }
 
 export async function budgets(context: CaseContext): Promise<CaseResult> {
-  return withEmulator({ ...ZERO_LATENCY, quota: { 'gemini-2.5-flash': { rpd: 6 } } }, async (emulator) => {
+  return withEmulator({ ...ZERO_LATENCY, quota: { 'gemini-3.5-flash-lite': { rpd: 6 } } }, async (emulator) => {
     const dir = context.folder('budgets');
     goodFiles(context, dir, 12);
     const daily = await runOver([dir], context.folder('daily-run'), gemini(emulator), KEY_ENV);
@@ -70,7 +70,7 @@ export async function budgets(context: CaseContext): Promise<CaseResult> {
       `quota: ${countCodes(daily.records)}; cost: ${countCodes(costly.records)}, spent $${spent}`,
       [
         endedCleanly(daily.run, 4),
-        /per-day quota of gemini-2.5-flash is used up/.test(daily.run.stderr) ? undefined : 'no per-day quota message',
+        /per-day quota of gemini-3.5-flash-lite is used up/.test(daily.run.stderr) ? undefined : 'no per-day quota message',
         daily.records.some((record) => record.error?.code === 'API_DAILY_QUOTA') ? 'a file was failed for the quota' : undefined,
         endedCleanly(costly.run, 4),
         /--max-cost/.test(costly.run.stderr) ? undefined : 'no --max-cost message',

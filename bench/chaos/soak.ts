@@ -72,7 +72,7 @@ export async function scaleSoak(files: number): Promise<ScenarioReport> {
       onSpawn: (child) => {
         sampler = setInterval(() => {
           const memory = memoryOf(child.pid ?? 0);
-          const answered = emulator.stats().requests.byModel['gemini-2.5-flash'] ?? 0;
+          const answered = emulator.stats().requests.byModel['gemini-3.5-flash-lite'] ?? 0;
           if (memory) samples.push({ seconds: (performance.now() - runStarted) / 1000, answered, ...memory });
         }, 1000);
       },

@@ -59,10 +59,11 @@ export const emulatorConfigSchema = z
     timeScale: z.number().positive().default(1),
     /** Latency per model; models not listed use `defaultLatency`. */
     latency: z.record(z.string(), latencySchema).default({
-      // Flash decodes ~275 tokens/s, Pro roughly half that (third-party measurements).
-      'gemini-2.5-flash': { medianMs: 1800, sigma: 0.45, perKiloTokenMs: 60, perThinkingTokenMs: 3.6 },
+      // 3.5 Flash-Lite answers in "roughly two seconds" with no thinking (model card); the Flash
+      // models decode ~275 tokens/s, a thinking request seconds longer (third-party measurements).
+      'gemini-3.5-flash-lite': { medianMs: 1200, sigma: 0.4, perKiloTokenMs: 30, perThinkingTokenMs: 2 },
+      'gemini-3.8-flash': { medianMs: 3500, sigma: 0.5, perKiloTokenMs: 60, perThinkingTokenMs: 3.6 },
       'gemini-2.5-flash-lite': { medianMs: 900, sigma: 0.4, perKiloTokenMs: 30, perThinkingTokenMs: 2 },
-      'gemini-2.5-pro': { medianMs: 9000, sigma: 0.5, perKiloTokenMs: 150, perThinkingTokenMs: 7 },
     }),
     defaultLatency: latencySchema.default({ medianMs: 1500, sigma: 0.5, perKiloTokenMs: 50, perThinkingTokenMs: 4 }),
     /**
@@ -115,9 +116,16 @@ export const emulatorConfigSchema = z
      * at LOW media resolution, 560 at MEDIUM): clients that estimate a fixed rate are off by as much.
      */
     pdfPageTokens: z.record(z.string(), z.number().int().positive()).default({}),
+    /**
+     * A spend cap the project passes after this many USD (priced at the emulator's own price
+     * table): every later request gets Google's spend-cap 429. `kind` picks the wording: the
+     * billing account's monthly cap (captured 2026-05), a project spend cap, or an empty prepaid
+     * balance. Since 2026 every billing tier has such caps (billing page).
+     */
+    spendCap: z.object({ usd: z.number().nonnegative(), kind: z.enum(['billing-account', 'project', 'prepay']).default('billing-account') }).strict().optional(),
     /** Keys accepted; empty accepts any non-empty key. */
     acceptedKeys: z.array(z.string()).default([]),
-    /** Models served besides the catalogue's, with 2.5 Flash's rules (a tuned model, a new release). */
+    /** Models served besides the catalogue's, with 2.5 Flash-Lite's rules (a tuned model, a new release). */
     extraModels: z.array(z.string()).default([]),
     /** Largest request body accepted, bytes (the inline limit). Default 100 MB, Google's limit since 2026-01-12. */
     maxPayloadBytes: z.number().int().positive().default(INLINE_PAYLOAD_LIMIT_BYTES),
@@ -148,9 +156,23 @@ export function quotaFor(config: EmulatorConfig, model: string): QuotaLimits {
   return config.quota[model] ?? {};
 }
 
-/** The rules a served model follows; undefined for a model the server does not know. */
+/** The rules a served model follows; undefined for a model the server does not know or no longer serves (past its shutdown). */
 export function rulesFor(config: EmulatorConfig, model: string): EmulatedModel | undefined {
-  const rules = CATALOGUE[model] ?? (config.extraModels.includes(model) ? CATALOGUE['gemini-2.5-flash'] : undefined);
+  const rules = CATALOGUE[model] ?? (config.extraModels.includes(model) ? CATALOGUE['gemini-2.5-flash-lite'] : undefined);
+  if (!rules || (rules.shutdown !== undefined && rules.shutdown <= today(config))) return undefined;
   const pageTokens = config.pdfPageTokens[model];
-  return rules && pageTokens !== undefined ? { ...rules, tokensPerPdfPage: pageTokens } : rules;
+  return pageTokens !== undefined ? { ...rules, pdfPageTokens: pageTokens } : rules;
+}
+
+/** Every model served today, by id (models.list). */
+export function servedModels(config: EmulatorConfig): Array<[string, EmulatedModel]> {
+  return [...Object.keys(CATALOGUE), ...config.extraModels].flatMap((id) => {
+    const rules = rulesFor(config, id);
+    return rules ? [[id, rules] as [string, EmulatedModel]] : [];
+  });
+}
+
+/** The emulated day (UTC) a shutdown date is compared with: the configured clock start, else today. */
+function today(config: EmulatorConfig): string {
+  return new Date(config.clockStart ? Date.parse(config.clockStart) : Date.now()).toISOString().slice(0, 10);
 }

@@ -11,7 +11,7 @@ interface ActiveOutage {
 /**
  * Decides which fault, if any, a request gets: an outage in force for its model first (it holds
  * for its whole duration, like a real one), then scripted faults ("the next 20 requests to
- * gemini-2.5-pro get 503"), then independent draws at the configured rates from a seeded PRNG.
+ * gemini-3.8-flash get 503"), then independent draws at the configured rates from a seeded PRNG.
  */
 export class FaultPlan {
   #prng: Prng;

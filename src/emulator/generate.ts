@@ -154,8 +154,10 @@ function thinkingFor(rule: ThinkingRule | undefined, thinking: NonNullable<Gener
   const level = thinking?.thinkingLevel;
   if (budget === 0) return 0;
   const explicit = budget !== undefined && budget !== -1;
-  if (!explicit && level === undefined && !rule.onByDefault) return 0;
-  const cap = explicit ? budget : level !== undefined ? (LEVEL_CAPS[level] ?? DYNAMIC_CAP) : DYNAMIC_CAP;
+  // Told nothing, a Gemini 3 model thinks at its default level; a 2.5 model dynamically, unless off by default.
+  const effectiveLevel = level ?? (explicit ? undefined : rule.defaultLevel);
+  if (!explicit && effectiveLevel === undefined && !rule.onByDefault) return 0;
+  const cap = explicit ? budget : effectiveLevel !== undefined ? (LEVEL_CAPS[effectiveLevel] ?? DYNAMIC_CAP) : DYNAMIC_CAP;
   const drawn = 200 + (Number.parseInt(digest.slice(0, 6), 16) % 1200);
   return Math.max(Math.min(drawn, cap), explicit ? Math.min(rule.minBudget, cap) : 0);
 }

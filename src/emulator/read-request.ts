@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as mupdf from 'mupdf';
-import type { EmulatedModel } from './catalogue.ts';
+import { type EmulatedModel, pageTokensAt } from './catalogue.ts';
 import { type DocumentTruth, readDocumentTruth } from './document-truth.ts';
 import { readText } from './read-text.ts';
 import { countTextTokens } from './tokenizer.ts';
@@ -15,6 +15,8 @@ export interface GenerateRequest {
     readonly responseSchema?: unknown;
     readonly responseJsonSchema?: unknown;
     readonly thinkingConfig?: { readonly thinkingBudget?: number; readonly thinkingLevel?: string; readonly includeThoughts?: boolean };
+    /** `MEDIA_RESOLUTION_LOW` | `_MEDIUM` | `_HIGH`: how finely Gemini 3 reads media (and what a page costs). */
+    readonly mediaResolution?: string;
   };
   readonly serviceTier?: string;
 }
@@ -22,6 +24,8 @@ export interface GenerateRequest {
 interface Part {
   readonly text?: string;
   readonly inlineData?: { readonly mimeType?: string; readonly data?: string };
+  /** Gemini 3's per-part media resolution (it overrides the request's). */
+  readonly mediaResolution?: { readonly level?: string };
 }
 
 /**
@@ -86,7 +90,8 @@ export function readRequest(body: GenerateRequest, model: EmulatedModel): Reques
       if (mimeType === 'application/pdf') {
         const pdf = readPdf(part.inlineData.data);
         pdfs.push(pdf);
-        tokens.DOCUMENT += pdf.pages * model.tokensPerPdfPage;
+        // Gemini 3 reads a page at the part's media resolution, else the request's (MEDIUM for PDFs when neither says).
+        tokens.DOCUMENT += pdf.pages * pageTokensAt(model.pdfPageTokens, part.mediaResolution?.level ?? body.generationConfig?.mediaResolution);
       } else if (mimeType.startsWith('image/')) {
         tokens.IMAGE += TOKENS_PER_IMAGE;
       } else {

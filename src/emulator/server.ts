@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { EmulatedClock } from './clock.ts';
-import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig, quotaFor, rulesFor } from './config.ts';
+import { modelResource } from './catalogue.ts';
+import { type EmulatorConfig, type EmulatorConfigInput, parseEmulatorConfig, quotaFor, rulesFor, servedModels } from './config.ts';
 import { FaultPlan } from './faults.ts';
 import { BatchStore } from './batch-api.ts';
 import { FileStore } from './files-api.ts';
@@ -44,6 +45,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const flexInFlight = new Map<string, number>();
   const stats = new StatsRecorder(MINUTE_MS * config.timeScale);
   let quotas = new Map<string, SlidingQuota>();
+  /** USD of the answers given so far, at the catalogue's prices: what a spend cap is checked against. */
+  let spentUsd = 0;
   const sockets = new Set<Socket>();
   const stalled = new Set<ServerResponse>();
   const files = new FileStore(() => config.timeScale);
@@ -78,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if ('clockStart' in patch || 'timeScale' in patch) clock = clockOf(config);
     stats.setWindow(MINUTE_MS * config.timeScale);
     quotas = new Map(); // new limits start from an empty window
+    if ('spendCap' in patch) spentUsd = 0;
   };
 
   const handleApi = async (request: IncomingMessage, model: string, method: string, raw: string, response: ServerResponse): Promise<void> => {
@@ -111,6 +115,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const { key } = caller;
     const refusal = config.refuse && runWideRefusal(config.refuse);
     if (refusal) return respond(refusal);
+    if (config.spendCap && spentUsd >= config.spendCap.usd) {
+      stats.fault('spend_cap');
+      return respond(wire.spendCapExceeded(config.spendCap.kind));
+    }
     const rules = rulesFor(config, model);
     if (!rules || !rules.methods.includes(method)) return respond(wire.modelNotFound(model, method));
     const parsed = parseBody(raw, method);
@@ -169,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         const result = answer(model, rules, parsed.body, reading, fault);
         stats.accepted(model, now);
         stats.usage(model, reading.promptTokens, result.outputTokens, result.thinkingTokens, tier);
+        spentUsd += ((reading.promptTokens * rules.price.input + (result.outputTokens + result.thinkingTokens) * rules.price.output) / 1e6) * (flex ? 0.5 : 1);
         const delayMs = timeFor(result.thinkingTokens);
         if (flex) {
           flexInFlight.set(model, (flexInFlight.get(model) ?? 0) + 1);
@@ -194,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           stats.reset();
           return sendJson(response, 200, { ok: true });
         }
+        if (request.method === 'GET' && serveModels(request, path, url.searchParams, response)) return;
         const route = ROUTE.exec(path);
         if (!route || request.method !== 'POST') {
           const served = serveResources(request, url, bytes, response);
@@ -211,6 +221,36 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         sendJson(response, 500, wire.internal().body);
       });
   });
+  /**
+   * models.list and models.get (ai.google.dev/api/models): the models served today, in the
+   * resource's shape; a model not served (unknown, or past its shutdown) is Google's 404. False
+   * for any other path.
+   */
+  const serveModels = (request: IncomingMessage, path: string, query: URLSearchParams, response: ServerResponse): boolean => {
+    const one = /^\/v1beta\/models\/([^/:]+)$/.exec(path);
+    if (path !== '/v1beta/models' && !one) return false;
+    const caller = callerOf(request);
+    if (!caller.ok) {
+      sendJson(response, caller.refusal.status, caller.refusal.body);
+      return true;
+    }
+    if (one) {
+      const id = decodeURIComponent(one[1]!);
+      const rules = rulesFor(config, id);
+      // The method word for a Model lookup is not in any captured body: "get" follows the generateContent template.
+      const reply = rules ? { status: 200, body: modelResource(id, rules) } : wire.modelNotFound(id, 'get');
+      sendJson(response, reply.status, reply.body);
+      return true;
+    }
+    const pageSize = Math.min(1000, Number(query.get('pageSize') ?? 50) || 50);
+    const offset = Number(query.get('pageToken') ? Buffer.from(query.get('pageToken')!, 'base64url').toString() : 0) || 0;
+    const served = servedModels(config);
+    const page = served.slice(offset, offset + pageSize).map(([id, rules]) => modelResource(id, rules));
+    const next = offset + pageSize < served.length ? { nextPageToken: Buffer.from(String(offset + pageSize)).toString('base64url') } : {};
+    sendJson(response, 200, { models: page, ...next });
+    return true;
+  };
+
   /**
    * The Batch and Files APIs (../shared/reference/gemini-wire.md §8, §9); false for any other
    * path. They answer at once: a batch's time passes in its state, not in the request.

@@ -68,6 +68,23 @@ export const noCapacity = () =>
     { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'MODEL_CAPACITY_EXHAUSTED', domain: 'googleapis.com' },
   ]);
 
+/**
+ * The 429 of a spend cap, not a rate: the billing account's monthly cap (the message captured in
+ * production logs, 2026-05), a project spend cap (GA 2026-06-26) and an empty prepaid balance
+ * (worded on the captured one: Google's own texts for these two were not found).
+ */
+export function spendCapExceeded(kind: 'billing-account' | 'project' | 'prepay'): WireError {
+  const what =
+    kind === 'billing-account'
+      ? 'Your billing account has exceeded its monthly spending cap. Please go to AI Studio at https://aistudio.google.com to manage your billing.'
+      : kind === 'project'
+        ? 'Your project has exceeded its monthly spending cap. Please go to AI Studio at https://aistudio.google.com to manage your project spend cap.'
+        : 'Your prepayment credits are depleted. Please go to AI Studio at https://aistudio.google.com to add funds.';
+  return wireError(429, 'RESOURCE_EXHAUSTED', `${what} Learn more at https://ai.google.dev/gemini-api/docs/billing.`, [
+    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API billing', url: 'https://ai.google.dev/gemini-api/docs/billing' }] },
+  ]);
+}
+
 export const deadlineExceeded = () => wireError(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.');
 
 export type QuotaMetric = 'rpm' | 'tpm' | 'rpd';

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { type ConfigInput, loadConfig, parseModelNumbers, parsePort, parsePrices, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
+import { type ConfigInput, DEFAULT_CLASSIFY_MODEL, DEFAULT_EXTRACT_MODEL, loadConfig, parseMediaResolutions, parseModelNumbers, parsePort, parsePrices, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
 import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
@@ -11,7 +11,8 @@ import { runCommand } from './commands/run.ts';
 import { formatStatus, readStateStatus } from './commands/status.ts';
 import { openExistingStore } from './commands/existing-state.ts';
 import { writeReport } from './commands/report.ts';
-import { TIERS } from './models/catalogue.ts';
+import { type Tier, TIERS } from './models/catalogue.ts';
+import { formatModels, listModels } from './commands/models.ts';
 import { runWorker } from './commands/worker.ts';
 import { DEFAULT_LOCK_MS, DEFAULT_QUEUE } from './queue/file-job.ts';
 import { parseQueueUrl } from './queue/redis-connection.ts';
@@ -30,8 +31,11 @@ function withPdfOptions(command: Command): Command {
     .option('--max-file-mb <n>', 'files above this size fail with FILE_TOO_LARGE (default 100)', (value) => parseWholeNumber('--max-file-mb', value))
     .option('--include <glob...>', 'file globs under each folder (default: **/*.pdf)')
     .addOption(new Option('--tier <tier>', 'published rate-limit tier used for defaults (default 1)').choices(TIERS as string[]))
-    .option('--classify-model <model>', 'classification model (default gemini-2.5-flash)')
-    .option('--extract-model <model>', 'extraction model (default gemini-2.5-pro)')
+    .option('--classify-model <model>', `classification model (default ${DEFAULT_CLASSIFY_MODEL}; see docpool models)`)
+    .option('--extract-model <model>', `extraction model (default ${DEFAULT_EXTRACT_MODEL})`)
+    .option('--media-resolution <step=res,...>', 'how finely Gemini 3 reads each step\'s pages: low (280 tokens a page), medium (560), high (1120) (default classify=low,extract=medium,one-pass=medium)', (value) =>
+      parseMediaResolutions('--media-resolution', value),
+    )
     .option('--rpm <model=n,...>', 'per-model requests-per-minute overrides', (value) => parseModelNumbers('--rpm', value))
     .option('--tpm <model=n,...>', 'per-model input-tokens-per-minute overrides', (value) => parseModelNumbers('--tpm', value))
     .option('--price <model=in/out,...>', 'per-model prices, USD per 1M input/output tokens (for a model docpool has no price for)', (value) => parsePrices('--price', value));
@@ -117,6 +121,17 @@ program
   .option('--lock-ms <ms>', 'how long this worker\'s claim on a job lasts unrenewed (default 30000)', (value) => parseWholeNumber('--lock-ms', value))
   .action(async (flags: QueueFlags & { queue: string; workers?: number }) => {
     process.exitCode = await runWorker({ url: flags.queue, name: flags.queueName ?? DEFAULT_QUEUE, lockMs: flags.lockMs ?? DEFAULT_LOCK_MS, ...(flags.workers ? { threads: flags.workers } : {}) }, { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
+  });
+
+program
+  .command('models')
+  .description('the models your key can use (asked of Google) with docpool\'s facts: prices at standard, Flex and Batch, PDF page tokens, thinking control, shutdown dates, published limits')
+  .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
+  .addOption(new Option('--tier <tier>', 'published rate-limit tier to show (default 1)').choices(TIERS as string[]))
+  .option('--json', 'print one JSON object')
+  .action(async (flags: { baseUrl?: string; tier?: Tier; json?: boolean }) => {
+    const listing = await listModels({ env: process.env, ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), tier: flags.tier ?? '1' });
+    process.stdout.write(flags.json ? `${JSON.stringify(listing)}\n` : `${formatModels(listing)}\n`);
   });
 
 program

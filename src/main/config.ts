@@ -3,8 +3,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { invalidOption, UsageError } from './errors.ts';
-import { MODELS, TIERS, type Tier } from './models/catalogue.ts';
+import { MEDIA_RESOLUTIONS, type MediaResolution, MODELS, TIERS, type Tier } from './models/catalogue.ts';
+import type { StepResolutions } from './models/request-budget.ts';
 import { type BillingTier, Pricing } from './models/pricing.ts';
+
+export const DEFAULT_CLASSIFY_MODEL = 'gemini-3.5-flash-lite';
+export const DEFAULT_EXTRACT_MODEL = 'gemini-3.8-flash';
 
 /** The default config file looked for in the working directory. */
 export const CONFIG_FILE = 'docpool.config.json';
@@ -26,10 +30,26 @@ const configSchema = z
     include: z.array(z.string().min(1)).min(1).default(['**/*.pdf']),
     /** Rate-limit tier whose published limits are the defaults. Default "1". */
     tier: z.enum(TIERS as [Tier, ...Tier[]]).default('1'),
-    /** Model for classification. Default gemini-2.5-flash. */
-    classifyModel: z.string().min(1).default('gemini-2.5-flash'),
-    /** Model for field extraction. Default gemini-2.5-pro. */
-    extractModel: z.string().min(1).default('gemini-2.5-pro'),
+    /**
+     * Model for classification (and for both answers with --passes 1). Default gemini-3.5-flash-lite:
+     * Google's replacement for 2.5 Flash, the cheapest current model with no shutdown date, and it
+     * thinks at MINIMAL by default (a label needs no thought).
+     */
+    classifyModel: z.string().min(1).default(DEFAULT_CLASSIFY_MODEL),
+    /**
+     * Model for field extraction. Default gemini-3.8-flash: Google's replacement for 2.5 Pro, at a
+     * quarter of 3.5 Flash's output price until 2026-12-31 (half after), thinking at LOW.
+     */
+    extractModel: z.string().min(1).default(DEFAULT_EXTRACT_MODEL),
+    /**
+     * How finely each step reads its pages on Gemini 3 (tokens a PDF page costs: low 280, medium 560,
+     * high 1,120). Default classify low (a label needs the layout and the headings, not the digits),
+     * extract and one-pass medium (amounts and dates must be read exactly). 2.x models ignore it.
+     */
+    mediaResolution: z
+      .object({ classify: z.enum(MEDIA_RESOLUTIONS).default('low'), extract: z.enum(MEDIA_RESOLUTIONS).default('medium'), 'one-pass': z.enum(MEDIA_RESOLUTIONS).default('medium') })
+      .strict()
+      .default({ classify: 'low', extract: 'medium', 'one-pass': 'medium' }),
     /** Per-model requests-per-minute overrides. */
     rpm: z.record(z.string(), positiveInt).default({}),
     /** Per-model input-tokens-per-minute overrides. */
@@ -127,11 +147,6 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
     const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], merged);
     throw new UsageError(`${option}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`);
   }
-  for (const model of [parsed.data.classifyModel, parsed.data.extractModel]) {
-    if (!MODELS[model] && parsed.data.rpm[model] === undefined) {
-      throw invalidOption('model', `one of ${Object.keys(MODELS).join(', ')} (or give its limits with --rpm/--tpm ${model}=n)`, model);
-    }
-  }
   if (parsed.data.cancel && !parsed.data.batch) throw new UsageError('--cancel: cancels batch jobs; use it with --batch');
   if (parsed.data.batch && parsed.data.serviceTier !== 'standard') {
     throw new UsageError(`--batch: the Batch API has no service tier; drop --service-tier ${parsed.data.serviceTier}`);
@@ -143,8 +158,7 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
       throw new UsageError(`--max-cost: no price is known for ${unpriced.join(', ')}; give it with --price ${unpriced[0]}=INPUT/OUTPUT (USD per 1M tokens)`);
     }
   }
-  const flex = parsed.data.serviceTier === 'flex';
-  return Object.freeze({ ...parsed.data, requestTimeoutMs: parsed.data.requestTimeoutMs ?? (flex ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
+  return frozen(parsed.data);
 }
 
 /**
@@ -154,7 +168,12 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
 export function configFromSettings(settings: unknown, own: Pick<ConfigInput, 'workers'>): Config {
   const parsed = configSchema.safeParse({ ...(settings as object), ...definedOnly(own) });
   if (!parsed.success) throw new UsageError(`the run's settings in Redis: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message} (is this worker the same docpool version as the coordinator?)`);
-  return Object.freeze({ ...parsed.data, requestTimeoutMs: parsed.data.requestTimeoutMs ?? (parsed.data.serviceTier === 'flex' ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
+  return frozen(parsed.data);
+}
+
+/** The validated options with the defaults that depend on others (the request deadline follows the tier). */
+function frozen(data: z.infer<typeof configSchema>): Config {
+  return Object.freeze({ ...data, requestTimeoutMs: data.requestTimeoutMs ?? (data.serviceTier === 'flex' ? FLEX_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS) });
 }
 
 /** What the run's calls are billed at: the Batch API's price in batch mode, else the service tier's. */
@@ -229,6 +248,19 @@ export function parseModelNumbers(option: string, text: string): Record<string, 
   return result;
 }
 
+/** Parses `step=resolution[,…]` as used by --media-resolution, e.g. `classify=low,extract=medium`. */
+export function parseMediaResolutions(option: string, text: string): Partial<Record<keyof StepResolutions, MediaResolution>> {
+  const result: Partial<Record<keyof StepResolutions, MediaResolution>> = {};
+  for (const pair of text.split(',')) {
+    const [step, value, extra] = pair.split('=').map((part) => part.trim().toLowerCase());
+    if (!step || !value || extra !== undefined || !['classify', 'extract', 'one-pass'].includes(step) || !(MEDIA_RESOLUTIONS as readonly string[]).includes(value)) {
+      throw invalidOption(option, `step=resolution[,…] with steps classify, extract, one-pass and resolutions ${MEDIA_RESOLUTIONS.join(', ')}, e.g. classify=low,extract=medium`, text);
+    }
+    result[step as keyof StepResolutions] = value as MediaResolution;
+  }
+  return result;
+}
+
 /** Parses a number flag above 0, naming the flag when it is not one. */
 export function parsePositiveNumber(option: string, text: string): number {
   const number = Number(text);
@@ -255,13 +287,42 @@ export function mebibytes(mb: number): number {
   return mb * 1024 * 1024;
 }
 
-/** The effective requests/tokens per minute for a model: an override, else the tier's published figure. */
-export function limitsFor(config: Config, model: string): { rpm: number; tpm: number; rpd?: number; concurrency: number } {
+/**
+ * What a model is paced against: an override, else the tier's published figure, else nothing
+ * (undefined): Google publishes no paid-tier limits for most current models, so the limiter finds
+ * them (slow start, then the figure Google's first 429 states in QuotaFailure.quotaValue).
+ */
+export interface ModelQuotaPlan {
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly rpd?: number;
+  /** Ceiling on requests in flight. */
+  readonly concurrency: number;
+  /** The ceiling for a limit learned at run time; undefined when --concurrency fixed it. */
+  readonly concurrencyFor?: (rpm: number) => number;
+}
+
+export function limitsFor(config: Config, model: string): ModelQuotaPlan {
   const published = MODELS[model]?.limits[config.tier];
-  const rpm = config.rpm[model] ?? published?.rpm ?? 60;
-  const tpm = config.tpm[model] ?? published?.tpm ?? 1_000_000;
-  const concurrency = config.concurrency[model] ?? defaultConcurrency(config, rpm);
-  return published?.rpd === undefined ? { rpm, tpm, concurrency } : { rpm, tpm, rpd: published.rpd, concurrency };
+  const rpm = config.rpm[model] ?? published?.rpm;
+  const tpm = config.tpm[model] ?? published?.tpm;
+  const given = config.concurrency[model];
+  const concurrencyFor = (limit: number) => defaultConcurrency(config, limit);
+  return {
+    ...(rpm === undefined ? {} : { rpm }),
+    ...(tpm === undefined ? {} : { tpm }),
+    ...(published?.rpd === undefined ? {} : { rpd: published.rpd }),
+    concurrency: given ?? (rpm === undefined ? UNKNOWN_QUOTA_CONCURRENCY : concurrencyFor(rpm)),
+    ...(given === undefined ? { concurrencyFor } : {}),
+  };
+}
+
+/** Ceiling while a model's quota is unknown: the limiter starts far below it and grows (slow start). */
+const UNKNOWN_QUOTA_CONCURRENCY = 256;
+
+/** Each step's media resolution (one-pass reads fields, so it has its own setting, default medium). */
+export function stepResolutions(config: Pick<Config, 'mediaResolution'>): StepResolutions {
+  return config.mediaResolution;
 }
 
 /**

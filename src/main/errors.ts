@@ -12,6 +12,14 @@ export class StateBusy extends UsageError {
   override readonly exitCode = 75;
 }
 
+/**
+ * The run cannot start as asked: a model Google shut down or does not serve, a key it refuses.
+ * Found before any file is read, so nothing was marked or sent (exit 3, like a run stopped at once).
+ */
+export class RunRefused extends UsageError {
+  override readonly exitCode = 3;
+}
+
 /** Names the option, what was expected and what came in, as every config message should. */
 export function invalidOption(option: string, expected: string, given: unknown): UsageError {
   return new UsageError(`${option}: expected ${expected}, got ${JSON.stringify(given)}`);

@@ -81,10 +81,12 @@ function modelLine(model: ModelLimiterStats, width: number, paint: ChalkInstance
   // Fits 79 columns with a pause note: 16 + 7 + 11 + 11 + 5 + 6 + 11, six spaces, " ||12s".
   const note = model.outage.held ? ` DOWN ${Math.ceil(model.outage.heldForMs / 1000)}s` : model.pausedForMs > 0 ? ` ||${Math.ceil(model.pausedForMs / 1000)}s` : '';
   const line = [
-    truncate(model.model, 16).padEnd(16),
+    // Every Gemini model shares the prefix: "3.5-flash-lite" fits where "gemini-3.5-flash-lite" would be cut.
+    truncate(model.model.replace(/^gemini-/, ''), 16).padEnd(16),
     `${model.inFlight}/${model.concurrency}`.padStart(7),
-    `${compact(model.requestsInWindow)}/${compact(model.rpm)}`.padStart(11),
-    `${compact(model.tokensInWindow)}/${compact(model.tpm)}`.padStart(11),
+    // "?" while Google has not yet said the limit (unpublished, found from its first 429).
+    `${compact(model.requestsInWindow)}/${model.rpm === undefined ? '?' : compact(model.rpm)}`.padStart(11),
+    `${compact(model.tokensInWindow)}/${model.tpm === undefined ? '?' : compact(model.tpm)}`.padStart(11),
     String(model.rateLimited).padStart(5),
     String(model.retries).padStart(6),
     latency.padStart(11),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readPdfWindow } from './pdf-window.ts';
-import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareResult, type PrepareTask } from './protocol.ts';
-import { readCandidate } from './read-file.ts';
+import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareFailed, type PrepareResult, type PrepareTask } from './protocol.ts';
+import { readCandidate, type ReadOutcome } from './read-file.ts';
 
 /** Fewer visible characters than this per page means the window has no usable text layer. */
 const MIN_TEXT_CHARS_PER_PAGE = 20;
@@ -16,9 +16,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
 
   const read = readCandidate(task.path, task.maxFileBytes);
-  if (!read.ok) {
-    return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms: elapsed() };
-  }
+  if (!read.ok) return readFailed(read, elapsed());
   const data = read.data;
   const sha256 = createHash('sha256').update(data).digest('hex');
 
@@ -52,6 +50,10 @@ export function hashFile(task: PrepareTask): HashResult {
   const started = performance.now();
   const read = readCandidate(task.path, task.maxFileBytes);
   const ms = Math.round((performance.now() - started) * 10) / 10;
-  if (!read.ok) return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms };
+  if (!read.ok) return readFailed(read, ms);
   return { kind: 'hashed', sha256: createHash('sha256').update(read.data).digest('hex'), bytes: read.data.length, ms };
+}
+
+function readFailed(read: Extract<ReadOutcome, { ok: false }>, ms: number): PrepareFailed {
+  return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms };
 }

@@ -6,7 +6,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/main/cli.ts', import.meta.url));
 
 /** Quota far above any test corpus, for tests that check answers; pacing has tests of its own. */
-export const UNLIMITED = ['--rpm', 'gemini-2.5-flash=100000,gemini-2.5-pro=100000', '--tpm', 'gemini-2.5-flash=100000000,gemini-2.5-pro=100000000'];
+export const UNLIMITED = ['--rpm', 'gemini-3.5-flash-lite=100000,gemini-3.8-flash=100000', '--tpm', 'gemini-3.5-flash-lite=100000000,gemini-3.8-flash=100000000'];
 
 export interface CliResult {
   readonly code: number | null;

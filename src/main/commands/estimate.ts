@@ -1,6 +1,6 @@
 import type { PrepareResult } from '../../workers/protocol.ts';
 import { forEachBounded } from '../intake/bounded.ts';
-import { type Config, limitsFor } from '../config.ts';
+import { type Config, limitsFor, stepResolutions } from '../config.ts';
 import { discover } from '../intake/discover.ts';
 import { pdfTokens, PRICES_AS_OF } from '../models/catalogue.ts';
 import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';
@@ -18,10 +18,11 @@ export interface StepEstimate {
   readonly outputTokens: number;
   /** Null when no price is known for the model (give one with --price): never guessed as $0. */
   readonly costUsd: number | null;
-  readonly rpm: number;
-  readonly tpm: number;
-  /** Minutes the quota needs: the slower of the request and token budgets. */
-  readonly minutes: number;
+  /** The limits paced against; null where none is given or published (Google states it in its first 429 of a run). */
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  /** Minutes the quota needs: the slower of the request and token budgets; null while the requests-per-minute limit is unknown. */
+  readonly minutes: number | null;
 }
 
 /** One way to run the folder: passes and service tier. */
@@ -31,8 +32,8 @@ export interface ModeEstimate {
   readonly requests: number;
   /** Null when a model has no known price. */
   readonly costUsd: number | null;
-  /** Quota minutes of the binding model, plus the answer latency where it is minutes (Flex); for batch, Google's target (24 h a stage). */
-  readonly minutes: number;
+  /** Quota minutes of the binding model, plus the answer latency where it is minutes (Flex); for batch, Google's target (24 h a stage). Null when a quota is unknown. */
+  readonly minutes: number | null;
   /** Batch mode: `minutes` is Google's turnaround target, not the quota's (jobs have a quota of their own). */
   readonly batch?: true;
   /** The model whose quota decides the time. */
@@ -58,8 +59,8 @@ export interface EstimateReport {
   readonly extract: StepEstimate & { readonly predictedByClass: Readonly<Record<string, number>> };
   /** Null when either model has no known price. */
   readonly totalCostUsd: number | null;
-  /** Minutes the slower of the two models' quotas needs; the models run in parallel. */
-  readonly totalMinutes: number;
+  /** Minutes the slower of the two models' quotas needs; the models run in parallel. Null when a quota is unknown. */
+  readonly totalMinutes: number | null;
   /** The ways to run this folder, each with its requests, cost, time and the model whose quota binds it. */
   readonly modes: readonly ModeEstimate[];
   readonly pricesAsOf: string;
@@ -87,6 +88,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let onePassInputTokens = 0;
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
+  const resolutions = stepResolutions(config);
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
     await forEachBounded(
@@ -100,13 +102,13 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         prepared++;
         pages += result.pageCount;
         windowPages += result.windowPages;
-        inputTokens += pdfTokens(config.classifyModel, result.windowPages) + REQUEST_SIZES.classify.promptTokens;
-        onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages) + REQUEST_SIZES['one-pass'].promptTokens;
+        inputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
+        onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
         const predicted = result.hasTextLayer ? readByRules(result.text).label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
           extractRequests++;
-          extractInputTokens += pdfTokens(config.extractModel, result.windowPages) + REQUEST_SIZES.extract.promptTokens;
+          extractInputTokens += pdfTokens(config.extractModel, result.windowPages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
         }
       },
     );
@@ -130,7 +132,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     classify,
     extract: { ...extract, predictedByClass },
     totalCostUsd: classify.costUsd === null || extract.costUsd === null ? null : classify.costUsd + extract.costUsd,
-    totalMinutes: Math.max(classify.minutes, extract.minutes),
+    totalMinutes: slower(classify, extract).minutes,
     modes,
     pricesAsOf: PRICES_AS_OF,
     tier: config.tier,
@@ -146,7 +148,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
  */
 function compareModes(classify: StepEstimate, extract: StepEstimate, onePass: StepEstimate): ModeEstimate[] {
   const sum = (...costs: Array<number | null>) => (costs.some((cost) => cost === null) ? null : costs.reduce<number>((total, cost) => total + cost!, 0));
-  const twoPassBinding = extract.minutes > classify.minutes ? extract : classify;
+  const twoPassBinding = slower(classify, extract);
   return [
     { mode: 'two-pass standard', flags: '--passes 2', requests: classify.requests + extract.requests, costUsd: sum(classify.costUsd, extract.costUsd), minutes: twoPassBinding.minutes, bindingModel: twoPassBinding.model },
     { mode: 'one-pass standard', flags: '--passes 1', requests: onePass.requests, costUsd: onePass.costUsd, minutes: onePass.minutes, bindingModel: onePass.model },
@@ -155,7 +157,7 @@ function compareModes(classify: StepEstimate, extract: StepEstimate, onePass: St
       flags: '--passes 1 --service-tier flex',
       requests: onePass.requests,
       costUsd: onePass.costUsd === null ? null : onePass.costUsd * TIER_PRICE_FACTOR.flex,
-      minutes: onePass.minutes + FLEX_TYPICAL_MINUTES,
+      minutes: onePass.minutes === null ? null : onePass.minutes + FLEX_TYPICAL_MINUTES,
       bindingModel: onePass.model,
     },
     { mode: 'one-pass batch', flags: '--passes 1 --batch', requests: onePass.requests, costUsd: half(onePass.costUsd, 'batch'), minutes: BATCH_TARGET_MINUTES, bindingModel: onePass.model, batch: true },
@@ -172,6 +174,12 @@ function compareModes(classify: StepEstimate, extract: StepEstimate, onePass: St
   ];
 }
 
+/** The step whose quota binds two steps run side by side; an unknown quota binds (its time is unknown). */
+function slower(a: StepEstimate, b: StepEstimate): StepEstimate {
+  if (a.minutes === null || b.minutes === null) return a.minutes === null ? a : b;
+  return b.minutes > a.minutes ? b : a;
+}
+
 const half = (cost: number | null, tier: 'batch') => (cost === null ? null : cost * TIER_PRICE_FACTOR[tier]);
 
 /** The Batch API's turnaround target is 24 hours ("in most cases much quicker"). */
@@ -185,7 +193,8 @@ function stepEstimate(config: Config, model: string, requests: number, inputToke
   // The steps are priced at the standard tier; the comparison prices the other tiers.
   const pricing = new Pricing(config.price);
   const costUsd = pricing.known(model) ? pricing.cost(model, inputTokens, outputTokens) : null;
-  return { model, requests, inputTokens, outputTokens, costUsd, rpm, tpm, minutes: Math.max(requests / rpm, inputTokens / tpm) };
+  const minutes = rpm === undefined ? null : Math.max(requests / rpm, tpm === undefined ? 0 : inputTokens / tpm);
+  return { model, requests, inputTokens, outputTokens, costUsd, rpm: rpm ?? null, tpm: tpm ?? null, minutes };
 }
 
 /** The human-readable report printed by `docpool estimate`. */
@@ -199,23 +208,33 @@ export function formatEstimate(report: EstimateReport): string {
   }
   for (const [name, step] of [['classify', report.classify], ['extract', report.extract]] as const) {
     lines.push(
-      `${name.padEnd(11)} ${step.model}: ${count(step.requests)} requests, ~${count(step.inputTokens)} input + ${count(step.outputTokens)} output tokens, ${usd(step.costUsd)}, ~${formatMinutes(step.minutes)} at ${count(step.rpm)} requests/min and ${count(step.tpm)} tokens/min`,
+      `${name.padEnd(11)} ${step.model}: ${count(step.requests)} requests, ~${count(step.inputTokens)} input + ${count(step.outputTokens)} output tokens, ${usd(step.costUsd)}, ${quotaTime(step)}`,
     );
   }
   lines.push(
-    `total       ${usd(report.totalCostUsd)} at prices of ${report.pricesAsOf}; ~${formatMinutes(report.totalMinutes)} at tier ${report.tier} (the two models run side by side)`,
+    `total       ${usd(report.totalCostUsd)} at prices of ${report.pricesAsOf}; ${report.totalMinutes === null ? 'time unknown' : `~${formatMinutes(report.totalMinutes)}`} at tier ${report.tier} (the two models run side by side)`,
     '',
     'ways to run it (same files, your quota):',
     ...report.modes.map(
       (mode) =>
         `  ${mode.mode.padEnd(18)} ${count(mode.requests).padStart(9)} requests  ${usd(mode.costUsd).padStart(9)}  ${
-          mode.batch ? `within ${formatMinutes(mode.minutes).padEnd(7)} Google's target, often much sooner; no per-minute quota` : `~${formatMinutes(mode.minutes).padEnd(9)} bound by ${mode.bindingModel}'s quota`
+          mode.batch
+            ? `within ${formatMinutes(mode.minutes ?? 0).padEnd(7)} Google's target, often much sooner; no per-minute quota`
+            : mode.minutes === null
+              ? `time unknown: ${mode.bindingModel}'s quota is not published`
+              : `~${formatMinutes(mode.minutes).padEnd(9)} bound by ${mode.bindingModel}'s quota`
         }   ${mode.flags}`,
     ),
     '',
     `prepared in ${(report.elapsedMs / 1000).toFixed(1)} s (${count(report.preparePagesPerSecond)} pages/s); no API call was made`,
   );
   return lines.join('\n');
+}
+
+/** "~4.2 min at 1,000 requests/min and 1,000,000 tokens/min", or why the time is not known. */
+function quotaTime(step: StepEstimate): string {
+  if (step.minutes === null) return `time unknown: no requests/min limit is published for ${step.model} at this tier (a run learns it from Google's first 429; give --rpm ${step.model}=n to estimate)`;
+  return `~${formatMinutes(step.minutes)} at ${count(step.rpm ?? 0)} requests/min${step.tpm === null ? '' : ` and ${count(step.tpm)} tokens/min`}`;
 }
 
 function usd(value: number | null): string {

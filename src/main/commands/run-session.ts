@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { admissionWindow, billingTier, type Config, mebibytes } from '../config.ts';
+import { admissionWindow, billingTier, type Config, mebibytes, stepResolutions } from '../config.ts';
 import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
 import { EXIT, RunAborted, UsageError } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
@@ -20,6 +20,7 @@ import { RunStats } from '../progress/run-stats.ts';
 import { formatRunSummary } from '../progress/run-summary.ts';
 import { chooseProvider } from '../providers/choose-provider.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
+import { preflightModels } from '../providers/gemini/preflight.ts';
 import { OfflineProvider } from '../providers/offline-provider.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { FileRecord } from '../state/record.ts';
@@ -124,6 +125,14 @@ export class RunSession {
     });
     this.#provider = chosen.provider;
     this.#batch = chosen.batch;
+    // Before any file is read: a retired or unserved model stops here, with nothing sent but models.get.
+    if (this.#provider instanceof GeminiProvider && coordinatorEnv(io) === io.env && !config.cancel) {
+      const roles = [
+        { model: config.classifyModel, flag: '--classify-model' },
+        { model: config.extractModel, flag: '--extract-model' },
+      ];
+      this.#provider.adoptServedModels(await preflightModels(this.#provider.client, roles, config.batch ? 'batchGenerateContent' : 'generateContent', today(), (message) => io.stderr.write(message)));
+    }
     if (this.#batch && !config.cancel) {
       const attached = await this.#batch.recover();
       if (attached > 0) io.stderr.write(`docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`);
@@ -231,7 +240,7 @@ export class RunSession {
       ...(this.#coordinator ? { remote: this.#coordinator } : {}),
       ...(config.maxCost === undefined
         ? {}
-        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages) }),
+        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages, stepResolutions(config)) }),
     });
   }
 
@@ -305,6 +314,11 @@ export class RunSession {
 }
 
 const BATCH_DRAIN_MS = 3000;
+
+/** Today as Google's pages date things (UTC). */
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
 
 /**
  * The environment the run's own provider is chosen from. A coordinator that takes no jobs itself

@@ -1,5 +1,5 @@
 import type { Step } from '../state/record.ts';
-import { modelInfo, pdfTokens } from './catalogue.ts';
+import { type MediaResolution, modelInfo, pdfTokens, type ThinkingLevel } from './catalogue.ts';
 import type { Pricing } from './pricing.ts';
 
 /**
@@ -19,35 +19,53 @@ export const REQUEST_SIZES: Readonly<Record<Step, { readonly promptTokens: numbe
 const REQUIRED_THINKING_TOKENS = 1024;
 /** Room left for the thought of a model docpool has no facts for (it thinks by its own default). */
 const UNKNOWN_MODEL_THINKING_TOKENS = 8192;
+/**
+ * Room, and the cautious expectation, for a thinking level. Google publishes no token figure for a
+ * level: MINIMAL "matches no thinking for most queries" but may think a little; LOW "uses fewer
+ * thinking tokens". The room keeps a thoughtful answer from being cut off (MAX_TOKENS).
+ */
+const LEVEL_THINKING_TOKENS: Readonly<Record<ThinkingLevel, number>> = { MINIMAL: 128, LOW: 1024, MEDIUM: 4096, HIGH: 8192 };
+
+/** `thinkingConfig` as sent: a budget (2.5) or a level (Gemini 3), never both (Google answers 400). */
+export type ThinkingSetting = { readonly thinkingBudget: number } | { readonly thinkingLevel: ThinkingLevel };
 
 export interface OutputBudget {
-  /** `thinkingConfig.thinkingBudget`, or undefined to leave the model's default (an unknown model). */
-  readonly thinkingBudget: number | undefined;
-  /** Thinking counts against maxOutputTokens, so this is the answer's room plus the thinking budget. */
+  /** The request's `thinkingConfig`, or undefined to leave the model's default (an unknown model). */
+  readonly thinking: ThinkingSetting | undefined;
+  /** Thinking counts against maxOutputTokens, so this is the answer's room plus the thinking's. */
   readonly maxOutputTokens: number;
+  /** Thinking tokens expected to be billed (the cautious side). */
+  readonly expectedThinkingTokens: number;
 }
 
 /**
- * docpool's questions need no thought, so thinking is off where the model allows it; a model that
- * must think (2.5 Pro) gets a budget within its range, and the output limit grows by that much.
+ * docpool's questions need no thought, so each model thinks as little as it allows: thinking off
+ * where a budget of 0 is accepted, a budget within range where it is not (2.5 Pro), and the lowest
+ * level a Gemini 3 model accepts (MINIMAL, or LOW where MINIMAL is refused).
  */
 export function outputBudget(model: string, answerTokens: number): OutputBudget {
-  const facts = modelInfo(model)?.thinking;
-  if (!facts) return { thinkingBudget: undefined, maxOutputTokens: answerTokens + UNKNOWN_MODEL_THINKING_TOKENS };
-  const thinkingBudget = facts.canDisable ? 0 : Math.min(facts.maxBudget, Math.max(facts.minBudget, REQUIRED_THINKING_TOKENS));
-  return { thinkingBudget, maxOutputTokens: answerTokens + thinkingBudget };
+  const control = modelInfo(model)?.thinking;
+  if (!control) return { thinking: undefined, maxOutputTokens: answerTokens + UNKNOWN_MODEL_THINKING_TOKENS, expectedThinkingTokens: UNKNOWN_MODEL_THINKING_TOKENS };
+  if (control.by === 'level') {
+    const level = control.levels[0]!;
+    return { thinking: { thinkingLevel: level }, maxOutputTokens: answerTokens + LEVEL_THINKING_TOKENS[level], expectedThinkingTokens: LEVEL_THINKING_TOKENS[level] };
+  }
+  const thinkingBudget = control.canDisable ? 0 : Math.min(control.maxBudget, Math.max(control.minBudget, REQUIRED_THINKING_TOKENS));
+  return { thinking: { thinkingBudget }, maxOutputTokens: answerTokens + thinkingBudget, expectedThinkingTokens: thinkingBudget };
 }
 
-/** Output tokens a step is expected to bill: the typical answer plus the whole thinking budget (the cautious side). */
+/** Output tokens a step is expected to bill: the typical answer plus the expected thinking (the cautious side). */
 export function expectedOutputTokens(model: string, step: Step): number {
-  const { thinkingBudget, maxOutputTokens } = outputBudget(model, REQUEST_SIZES[step].typicalAnswerTokens);
-  return thinkingBudget === undefined ? maxOutputTokens : REQUEST_SIZES[step].typicalAnswerTokens + thinkingBudget;
+  return REQUEST_SIZES[step].typicalAnswerTokens + outputBudget(model, REQUEST_SIZES[step].typicalAnswerTokens).expectedThinkingTokens;
 }
+
+/** The media resolution each step reads its pages at (Gemini 3 models; 2.x ignore it). */
+export type StepResolutions = Readonly<Record<Step, MediaResolution>>;
 
 /** One file of `pages` pages classified and extracted: the cautious prior of `--max-cost`. */
-export function worstCaseCostPerFile(pricing: Pricing, classifyModel: string, extractModel: string, pages: number): number {
+export function worstCaseCostPerFile(pricing: Pricing, classifyModel: string, extractModel: string, pages: number, resolutions: StepResolutions): number {
   return (
-    pricing.cost(classifyModel, pdfTokens(classifyModel, pages) + REQUEST_SIZES.classify.promptTokens, expectedOutputTokens(classifyModel, 'classify')) +
-    pricing.cost(extractModel, pdfTokens(extractModel, pages) + REQUEST_SIZES.extract.promptTokens, expectedOutputTokens(extractModel, 'extract'))
+    pricing.cost(classifyModel, pdfTokens(classifyModel, pages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens, expectedOutputTokens(classifyModel, 'classify')) +
+    pricing.cost(extractModel, pdfTokens(extractModel, pages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens, expectedOutputTokens(extractModel, 'extract'))
   );
 }

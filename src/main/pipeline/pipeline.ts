@@ -3,13 +3,13 @@ import { type Discovered, discover } from '../intake/discover.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { addUsage, type FileRecord, isRetryableCode, ZERO_USAGE } from '../state/record.ts';
+import type { FileRecord } from '../state/record.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import { projectedCost } from '../progress/spend-projection.ts';
 import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
-import { inPhase, spentThisRun, StepResolver } from './step-resolver.ts';
+import { inPhase, StepResolver } from './step-resolver.ts';
 import { askSteps, cachedSteps, fieldsOf, type Passes } from './answer-steps.ts';
 import { answeredRecord, failedRecord, record } from './file-record.ts';
 import { askRemote, type RemoteFiles } from './remote-answer.ts';
@@ -154,8 +154,7 @@ function overBudget(stats: RunStats, maxCostUsd: number, priorCostPerFile: numbe
 
 async function processFile(item: Discovered, options: PipelineOptions, runner: StepResolver, halt: AbortSignal): Promise<Finished> {
   if (item.kind === 'error') {
-    const error = { code: item.code, message: item.message, retryable: isRetryableCode(item.code) };
-    return { record: record(item.path, performance.now(), { status: 'failed', error }), stat: null, carriedOver: false };
+    return { record: failedRecord(item.path, performance.now(), item.code, item.message), stat: null, carriedOver: false };
   }
   const stat = { size: item.size, mtimeMs: item.mtimeMs, ino: item.ino };
   const prior = options.store.getRunFile(options.runId, item.path);

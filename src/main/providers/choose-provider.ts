@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { billingTier, type Config, limitsFor } from '../config.ts';
+import { billingTier, type Config, limitsFor, stepResolutions } from '../config.ts';
 import type { Store } from '../state/store.ts';
 import { callBatch } from './batch/batch-call.ts';
 import { BatchJobs } from './batch/batch-jobs.ts';
@@ -9,7 +9,7 @@ import type { Profile } from '../profiles/profile.ts';
 import { GeminiProvider, type GeminiProviderOptions } from './gemini/gemini-provider.ts';
 import { OfflineProvider } from './offline-provider.ts';
 import type { GeminiCall } from './gemini/gemini-call.ts';
-import { pacedWindowMs, type SharedQuota } from './gemini/model-limiter.ts';
+import { pacedWindowMs, type SharedQuota, UNPACED } from './gemini/model-limiter.ts';
 import type { ModelQuota } from '../queue/global-quota.ts';
 import type { Provider, StepOutcome } from './provider.ts';
 
@@ -66,11 +66,13 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     extractModel: config.extractModel,
     pageWindow: config.pages,
     inputMode: config.inputMode,
+    resolutions: stepResolutions(config),
     limits: (model) => {
       const limits = limitsFor(config, model);
       // Paced like the local limiter: a request admitted now may reach Google a little later.
-      const shared = context.sharedQuota?.({ model, rpm: limits.rpm, tpm: limits.tpm, windowMs: pacedWindowMs(config.quotaWindowMs) });
-      return { rpm: limits.rpm, tpm: limits.tpm, concurrency: limits.concurrency, windowMs: config.quotaWindowMs, outage: outagePolicy(config), ...(shared ? { shared } : {}) };
+      // An unknown limit is not paced across machines; a 429 still pauses every worker (see GlobalQuota).
+      const shared = context.sharedQuota?.({ model, rpm: limits.rpm ?? UNPACED, tpm: limits.tpm ?? UNPACED, windowMs: pacedWindowMs(config.quotaWindowMs) });
+      return { ...limits, windowMs: config.quotaWindowMs, outage: outagePolicy(config), ...(shared ? { shared } : {}) };
     },
     maxInlineBytes: config.maxInlineMb * 1_000_000,
     pricing,

@@ -45,8 +45,6 @@ export type FileJobResult =
       readonly answer: Answered;
       /** Answers the worker got from the API for this job (by cache key), for the coordinator's cache. */
       readonly fresh: Readonly<Record<string, StepResult>>;
-      /** Which worker answered (host:pid). */
-      readonly worker: string;
     };
 
 /** A file's job as the coordinator sees its end: the worker's result, or the job itself failed. */

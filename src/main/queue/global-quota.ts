@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { sleep } from '../providers/gemini/gemini-call.ts';
 import type { SharedQuota } from '../providers/gemini/model-limiter.ts';
 
 const ACQUIRE = `
@@ -143,18 +144,6 @@ export class GlobalQuota {
     const base = `${this.prefix}:quota:${model}`;
     return [`${base}:log`, `${base}:tokens`, `${base}:pause`];
   }
-}
-
-function sleep(ms: number, stop?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      stop?.removeEventListener('abort', done);
-      resolve();
-    }
-    stop?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** One model's share of a GlobalQuota, as a ModelLimiter uses it (errors are the limiter's to ignore). */

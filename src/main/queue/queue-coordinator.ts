@@ -10,7 +10,6 @@ import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_P
 import { connectRedis, type RedisOutages } from './redis-connection.ts';
 import type { WorkerHeartbeat } from './queue-worker.ts';
 
-
 export interface QueueSnapshot {
   readonly waiting: number;
   readonly active: number;
@@ -49,20 +48,18 @@ export class QueueCoordinator {
   readonly #pending = new Map<string, Promise<RemoteOutcome>>();
   #latest: QueueSnapshot | undefined;
   readonly #watch: NodeJS.Timeout;
-
-  readonly #queueConnection: Redis;
+  /** QueueEvents' own: it blocks reading the events stream. */
   readonly #eventsConnection: Redis;
 
   private constructor(
     private readonly name: string,
-    { redis, queueConnection, eventsConnection }: { redis: Redis; queueConnection: Redis; eventsConnection: Redis },
+    { redis, eventsConnection }: { redis: Redis; eventsConnection: Redis },
     queue: Queue<FileJob, FileJobResult>,
     events: QueueEvents,
     settings: { hash: string; text: string },
     private readonly stop: AbortSignal,
   ) {
     this.#redis = redis;
-    this.#queueConnection = queueConnection;
     this.#eventsConnection = eventsConnection;
     this.#queue = queue;
     this.#events = events;
@@ -89,14 +86,14 @@ export class QueueCoordinator {
     // What workers build their provider from: the coordinator's config (nothing secret is in it).
     const settingsText = JSON.stringify({ ...config, provider: provider.name });
     await redis.set(settingsKey(name, hash), settingsText, 'EX', SETTINGS_TTL_S);
-    const queueConnection = connectRedis(url, outages);
-    const queue = new Queue<FileJob, FileJobResult>(name, { connection: queueConnection, prefix: REDIS_PREFIX });
+    // The queue's commands, the settings and the workers' heartbeats share one connection.
+    const queue = new Queue<FileJob, FileJobResult>(name, { connection: redis, prefix: REDIS_PREFIX });
     queue.on('error', () => {});
     const eventsConnection = connectRedis(url, outages);
     const events = new QueueEvents(name, { connection: eventsConnection, prefix: REDIS_PREFIX });
     events.on('error', () => {});
     await events.waitUntilReady();
-    return new QueueCoordinator(name, { redis, queueConnection, eventsConnection }, queue, events, { hash, text: settingsText }, options.stop);
+    return new QueueCoordinator(name, { redis, eventsConnection }, queue, events, { hash, text: settingsText }, options.stop);
   }
 
   /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
@@ -131,7 +128,7 @@ export class QueueCoordinator {
     clearInterval(this.#watch);
     await Promise.allSettled([this.#events.close(), this.#queue.close()]);
     // BullMQ leaves a connection it was given open: each is closed here, or the process never exits.
-    for (const connection of [this.#redis, this.#queueConnection, this.#eventsConnection]) connection.disconnect();
+    for (const connection of [this.#redis, this.#eventsConnection]) connection.disconnect();
   }
 
   /**

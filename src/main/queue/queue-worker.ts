@@ -64,7 +64,6 @@ export class QueueWorker {
   readonly id = `${hostname()}:${process.pid}`;
   readonly #options: QueueWorkerOptions;
   readonly #redis: Redis;
-  readonly #workerConnection: Redis;
   readonly #quota: GlobalQuota;
   readonly #worker: Worker<FileJob, FileJobResult>;
   readonly #runs = new Map<string, Promise<RunContext>>();
@@ -78,9 +77,9 @@ export class QueueWorker {
     this.#options = options;
     this.#redis = connectRedis(options.url, options.outages);
     this.#quota = new GlobalQuota(this.#redis, quotaPrefix(options.queue));
-    this.#workerConnection = connectRedis(options.url, options.outages);
     this.#worker = new Worker<FileJob, FileJobResult>(options.queue, (job) => this.#answer(job), {
-      connection: this.#workerConnection,
+      // The shared quota, the heartbeats and BullMQ's own commands share one connection (BullMQ makes its blocking one from it).
+      connection: this.#redis,
       prefix: REDIS_PREFIX,
       // Recorded on each job it takes (processedBy): which worker held what.
       name: this.id,
@@ -113,7 +112,6 @@ export class QueueWorker {
     if (!this.#options.outages.isDown) await this.#redis.hdel(workersKey(this.#options.queue), this.id).catch(() => {});
     // BullMQ leaves a connection it was given open (it closes only the blocking one it made from it).
     this.#redis.disconnect();
-    this.#workerConnection.disconnect();
   }
 
   async #answer(job: Job<FileJob, FileJobResult>): Promise<FileJobResult> {
@@ -146,7 +144,7 @@ export class QueueWorker {
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.stats, run.provider, run.fallback);
     const answer = await askSteps(prepared.sha256, prepared, run.config.passes, run.profile, resolver);
-    return { kind: 'answered', sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount, answer, fresh: cache.fresh, worker: this.id };
+    return { kind: 'answered', sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount, answer, fresh: cache.fresh };
   }
 
   /** The provider for a run's settings, built the first time a job of that run arrives. */

@@ -72,7 +72,7 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
         ? '<p class="muted">no API request in this run</p>'
         : table(
             ['model', 'requests sent', '429s', 'quota per window'],
-            data.requests.map((model) => [`<code>${escapeHtml(model.model)}</code>`, count(model.sent), count(model.rateLimited), count(model.rpm)]),
+            data.requests.map((model) => [`<code>${escapeHtml(model.model)}</code>`, count(model.sent), count(model.rateLimited), model.rpm === undefined ? 'not known' : count(model.rpm)]),
           ),
     ]),
     section('Failures by code', [

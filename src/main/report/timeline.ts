@@ -19,7 +19,7 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
   const markers: number[] = [];
   const files: Array<[number, number]> = [];
   const spend: Array<[number, number]> = [[0, 0]];
-  const models = new Map<string, { requests: Array<[number, number]>; refused: Array<[number, number]>; rpm: number }>();
+  const models = new Map<string, { requests: Array<[number, number]>; refused: Array<[number, number]>; rpm: number | undefined }>();
   let offset = 0;
   let spentBefore = 0;
   for (const [index, attempt] of attempts.entries()) {
@@ -35,6 +35,8 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
       for (const model of sample.models) {
         const before = previous?.models.find((entry) => entry.model === model.model);
         const line = models.get(model.model) ?? { requests: [], refused: [], rpm: model.rpm };
+        // The quota line shows the last limit paced against (a learned one comes in a later sample).
+        if (model.rpm !== undefined) line.rpm = model.rpm;
         const perWindow = quotaWindowMs / 1000 / seconds;
         step(line.requests, at(from), at(sample.at), (model.sent - (before?.sent ?? 0)) * perWindow);
         step(line.refused, at(from), at(sample.at), (model.rateLimited - (before?.rateLimited ?? 0)) * perWindow);
@@ -54,7 +56,9 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
       series: [
         { name: 'requests sent', points: line.requests, color: COLORS.requests },
         { name: '429s', points: line.refused, color: COLORS.refused },
-        { name: `quota paced against (${line.rpm.toLocaleString('en-US')} per window)`, points: [[0, line.rpm], [offset, line.rpm]], color: COLORS.quota, dashed: true },
+        ...(line.rpm === undefined
+          ? []
+          : [{ name: `quota paced against (${line.rpm.toLocaleString('en-US')} per window)`, points: [[0, line.rpm], [offset, line.rpm]] as Array<[number, number]>, color: COLORS.quota, dashed: true }]),
       ],
     })),
   };

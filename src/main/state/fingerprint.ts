@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { MediaResolution } from '../models/catalogue.ts';
+import type { ThinkingSetting } from '../models/request-budget.ts';
 import type { Step } from './record.ts';
 
 /** Everything that changes a step's answer. A change to any of them must miss the cache. */
@@ -9,7 +11,9 @@ export interface FingerprintParts {
   readonly endpoint: string;
   readonly model: string;
   /** Thinking changes answers; undefined where the model's default applies. */
-  readonly thinkingBudget?: number;
+  readonly thinking?: ThinkingSetting;
+  /** How finely the pages are read (Gemini 3); undefined for a model that reads them one way. */
+  readonly mediaResolution?: MediaResolution;
   readonly instruction: string;
   readonly schema: unknown;
   readonly pageWindow: number;

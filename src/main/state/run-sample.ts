@@ -20,8 +20,8 @@ export interface ModelSample {
   readonly model: string;
   readonly sent: number;
   readonly rateLimited: number;
-  /** Requests allowed per quota window. */
-  readonly rpm: number;
+  /** Requests allowed per quota window; absent while it was not known (learned from Google's first 429). */
+  readonly rpm?: number;
 }
 
 /**

@@ -1,10 +1,15 @@
+import type { StatedQuota } from './model-limiter.ts';
+
 /**
  * Sorts what the @google/genai client throws into what docpool does about it (DESIGN §4).
  * SDK 2.x keeps the server's error body only inside ApiError.message as a JSON string, so the
  * body is parsed from there; `instanceof` is avoided so errors from any copy of the SDK work.
  */
 export type ApiFailure =
-  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | undefined; readonly perDay: boolean; readonly message: string }
+  /** A quota 429: the limits it states per minute (QuotaFailure.quotaValue) are what the model is paced by from then on. */
+  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | undefined; readonly perDay: boolean; readonly stated: readonly StatedQuota[]; readonly message: string }
+  /** A 429 for money, not rate: a spend cap or an empty prepaid balance. Waiting a minute does not help; `fix` says what does. */
+  | { readonly kind: 'spend_cap'; readonly fix: string; readonly message: string }
   /** A 429 for want of server capacity (ErrorInfo MODEL_CAPACITY_EXHAUSTED), not quota: how a best-effort Flex request is shed. */
   | { readonly kind: 'shed'; readonly message: string }
   | { readonly kind: 'retryable'; readonly code: 'API_UNAVAILABLE' | 'API_INTERNAL' | 'API_TIMEOUT' | 'API_NETWORK'; readonly message: string }
@@ -32,15 +37,17 @@ function fromStatus(status: number, body: ErrorBody): ApiFailure {
     return { kind: 'shed', message: firstLine(serverMessage) };
   }
   if (status === 429) {
-    const retryInfo = details.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'));
-    const quotaIds = details
+    const retryAfterMs = parseDuration(details.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'))?.retryDelay);
+    const spend = spendCapFix(serverMessage, retryAfterMs);
+    if (spend) return { kind: 'spend_cap', fix: spend, message: firstLine(serverMessage) };
+    const violations = details
       .filter((detail) => String(detail['@type']).endsWith('google.rpc.QuotaFailure'))
-      .flatMap((detail) => (detail.violations as Array<{ quotaId?: string }> | undefined) ?? [])
-      .map((violation) => violation.quotaId ?? '');
+      .flatMap((detail) => (detail.violations as QuotaViolation[] | undefined) ?? []);
     return {
       kind: 'rate_limited',
-      retryAfterMs: parseDuration(retryInfo?.retryDelay),
-      perDay: quotaIds.some((id) => /PerDay/i.test(id)),
+      retryAfterMs,
+      perDay: violations.some((violation) => /PerDay/i.test(violation.quotaId ?? '')),
+      stated: violations.flatMap(statedQuota),
       message: firstLine(serverMessage),
     };
   }
@@ -64,6 +71,47 @@ function fromStatus(status: number, body: ErrorBody): ApiFailure {
   if (status === 500) return { kind: 'retryable', code: 'API_INTERNAL', message: firstLine(serverMessage) };
   if (status === 408 || status === 502 || status === 503 || status === 504) return { kind: 'retryable', code: 'API_UNAVAILABLE', message: firstLine(serverMessage) };
   return { kind: 'permanent', code: 'API_BAD_REQUEST', message: firstLine(serverMessage) };
+}
+
+interface QuotaViolation {
+  readonly quotaMetric?: string;
+  readonly quotaId?: string;
+  readonly quotaValue?: string;
+}
+
+/**
+ * A per-minute limit a violation states: `quotaId` names the window (…PerMinute…) and what is
+ * counted (requests, or input tokens as in GenerateContentInputTokensPerModelPerMinute), and
+ * `quotaValue` the limit, a decimal string (rate-limits page; captured bodies in gemini-wire.md §5).
+ * Per-day limits stop admission instead; a value of 0 (no quota on this tier) is not a pace.
+ */
+function statedQuota(violation: QuotaViolation): StatedQuota[] {
+  const id = violation.quotaId ?? '';
+  const value = Number(violation.quotaValue);
+  if (!/PerMinute/i.test(id) || !Number.isInteger(value) || value <= 0) return [];
+  const tokens = /Token/i.test(id) || /token_count/i.test(violation.quotaMetric ?? '');
+  return [{ metric: tokens ? 'tpm' : 'rpm', value }];
+}
+
+/**
+ * What to do about a 429 that is about money. Since 2026 every billing account has a tier's
+ * monthly cap and may set a project spend cap ("Your billing account has exceeded its monthly
+ * spending cap. Please go to AI Studio …", captured 2026-05); spend-based rate limits count spend
+ * over a rolling 10-minute window (rate-limits page, 2026-06); a prepay account with no balance
+ * is refused until topped up (Google staff on the developer forum, 2026). Undefined for any other 429.
+ */
+function spendCapFix(message: string, retryAfterMs: number | undefined): string | undefined {
+  if (/prepa(y|id|yment)|credit balance|credits? (are|is|have been) (depleted|exhausted)/i.test(message)) {
+    return 'top up the prepaid balance in Google AI Studio (Billing), then run the same command again';
+  }
+  if (/spend(ing)?[- ]based|rolling/i.test(message) && /spend/i.test(message)) {
+    const when = retryAfterMs === undefined ? 'in about 10 minutes' : `after ${new Date(Date.now() + retryAfterMs).toISOString().slice(11, 16)} UTC`;
+    return `spend is counted over a rolling 10-minute window: run the same command again ${when}, or move up a usage tier in Google AI Studio`;
+  }
+  if (/spend(ing)? (cap|limit)/i.test(message)) {
+    return 'raise the spend cap in Google AI Studio (Billing > Spend caps), or run the same command again after the cap resets on the 1st of next month';
+  }
+  return undefined;
 }
 
 function parseBody(message: string): ErrorBody {

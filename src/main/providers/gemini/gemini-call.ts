@@ -1,4 +1,4 @@
-import type { GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import { type GenerateContentResponse, type GoogleGenAI, MediaResolution as WireResolution, type ThinkingConfig } from '@google/genai';
 import type { z } from 'zod';
 import { AdmissionStopped, RunAborted } from '../../errors.ts';
 import type { Step, StepResult, TokenUsage } from '../../state/record.ts';
@@ -8,6 +8,8 @@ import type { ModelLimiter, SentRequest } from './model-limiter.ts';
 import { ModelHeld } from './outage-guard.ts';
 import type { RefusalJudge } from './refusal-judge.ts';
 import type { Pricing, ServiceTier } from '../../models/pricing.ts';
+import type { MediaResolution } from '../../models/catalogue.ts';
+import type { ThinkingSetting } from '../../models/request-budget.ts';
 
 /** A 429 asking to wait longer than this is a quota for the day, not for the minute. */
 const LONG_QUOTA_DELAY_MS = 10 * 60_000;
@@ -33,9 +35,15 @@ export interface CallPolicy {
   readonly rideOutOutages: boolean;
 }
 
+/** The billing account every model's requests are charged to: a spend cap stops all of them at once. */
+export interface BillingAccount {
+  close(reason: AdmissionStopped): void;
+}
+
 export interface GeminiCall {
   readonly ai: GoogleGenAI;
   readonly limiter: ModelLimiter;
+  readonly account: BillingAccount;
   readonly pricing: Pricing;
   /** Decides whether a 400 is about this file or about the whole run. */
   readonly refusals: RefusalJudge;
@@ -45,8 +53,10 @@ export interface GeminiCall {
   readonly systemInstruction: string;
   readonly responseSchema: unknown;
   readonly maxOutputTokens: number;
-  /** Undefined leaves the model's own default (a model docpool has no thinking facts for). */
-  readonly thinkingBudget: number | undefined;
+  /** A budget or a level; undefined leaves the model's own default (a model docpool has no thinking facts for). */
+  readonly thinking: ThinkingSetting | undefined;
+  /** How finely Gemini 3 reads the pages; undefined for a text request or a model that reads them one way. */
+  readonly mediaResolution?: MediaResolution;
   readonly validate: z.ZodType;
   /** Turns the validated answer into the step result's label/confidence/fields. */
   readonly toResult: (answer: unknown) => Pick<StepResult, 'label' | 'confidence' | 'fields'>;
@@ -95,6 +105,8 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       );
     } catch (error) {
       if (error instanceof ModelHeld) continue; // never sent: back to the outage gate
+      // Never sent either: the model's (or the account's) requests were stopped for good meanwhile.
+      if (error instanceof AdmissionStopped) throw error;
       if (policy.stopSignal.aborted) return interrupted();
       const failure = classifyApiFailure(error);
       if (failure.kind !== 'retryable') call.limiter.outage.answered(probe, sentAt);
@@ -115,13 +127,23 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         await sleep(fullJitter(shedAttempts, policy), policy.stopSignal);
         continue;
       }
+      if (failure.kind === 'spend_cap') {
+        // Money, not rate: every model of the account is refused alike, and no pause clears it.
+        // Nothing more is sent on any model (requests waiting for their turn are turned back
+        // unsent); what is in flight finishes, and the files not answered stay pending.
+        const stopped = new AdmissionStopped('API_SPEND_CAP', `Google refused the request for spend, not rate (${failure.message}); ${failure.fix}`);
+        call.account.close(stopped);
+        throw stopped;
+      }
       if (failure.kind === 'rate_limited') {
         // A daily quota, or a delay of hours (a tier with no quota for the model), is not worth
         // waiting out in-process: stop admitting, let the rest finish, say how to go on.
         if (failure.perDay || (failure.retryAfterMs ?? 0) > LONG_QUOTA_DELAY_MS) {
-          throw new AdmissionStopped('API_DAILY_QUOTA', `the per-day quota of ${call.model} is used up: ${failure.message}`);
+          const stopped = new AdmissionStopped('API_DAILY_QUOTA', `the per-day quota of ${call.model} is used up: ${failure.message}`);
+          call.limiter.close(stopped);
+          throw stopped;
         }
-        call.limiter.onRateLimited(failure.retryAfterMs);
+        call.limiter.onRateLimited(failure.retryAfterMs, failure.stated);
         if (++rateLimitedAttempts >= policy.maxRateLimitedAttempts) {
           return { ok: false, code: 'API_RATE_LIMITED', message: `still rate limited after ${rateLimitedAttempts} attempts`, retryable: true, usage: spent() };
         }
@@ -194,16 +216,23 @@ export function judgeAnswer(
 }
 
 /** The request's settings, the same online and in a batch job (so the same request, the same answer). */
-export function requestConfig(call: Pick<GeminiCall, 'systemInstruction' | 'responseSchema' | 'thinkingBudget'>, maxOutputTokens: number) {
+export function requestConfig(call: Pick<GeminiCall, 'systemInstruction' | 'responseSchema' | 'thinking' | 'mediaResolution'>, maxOutputTokens: number) {
   return {
     systemInstruction: call.systemInstruction,
     responseMimeType: 'application/json',
     responseSchema: call.responseSchema,
     temperature: 0,
     maxOutputTokens,
-    ...(call.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: call.thinkingBudget } }),
+    ...(call.thinking === undefined ? {} : { thinkingConfig: call.thinking as ThinkingConfig }),
+    ...(call.mediaResolution === undefined ? {} : { mediaResolution: WIRE_RESOLUTION[call.mediaResolution] }),
   };
 }
+
+const WIRE_RESOLUTION: Readonly<Record<MediaResolution, WireResolution>> = {
+  low: WireResolution.MEDIA_RESOLUTION_LOW,
+  medium: WireResolution.MEDIA_RESOLUTION_MEDIUM,
+  high: WireResolution.MEDIA_RESOLUTION_HIGH,
+};
 
 /** One request under its deadline; what it really cost replaces its estimate in the token window at once. */
 async function sendRequest(call: GeminiCall, policy: CallPolicy, maxOutputTokens: number, sent: SentRequest): Promise<GenerateContentResponse> {
@@ -278,13 +307,13 @@ function fullJitter(attempt: number, policy: CallPolicy): number {
 }
 
 /** A backoff that ends early when the run must stop now (the next attempt then sees the stop). */
-export function sleep(ms: number, stop: AbortSignal): Promise<void> {
+export function sleep(ms: number, stop?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
-    stop.addEventListener('abort', done, { once: true });
+    stop?.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(timer);
-      stop.removeEventListener('abort', done);
+      stop?.removeEventListener('abort', done);
       resolve();
     }
   });

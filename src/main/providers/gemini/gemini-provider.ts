@@ -1,15 +1,17 @@
 import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
-import { pdfTokens } from '../../models/catalogue.ts';
+import { pdfTokens, takesMediaResolution } from '../../models/catalogue.ts';
 import type { Pricing } from '../../models/pricing.ts';
-import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
+import { outputBudget, REQUEST_SIZES, type StepResolutions } from '../../models/request-budget.ts';
 import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
 import type { Step } from '../../state/record.ts';
 import { classifyInstruction, type OnePassAnswer, onePassInstruction, type Profile } from '../../profiles/profile.ts';
 import type { Provider, StepInput, StepOutcome } from '../provider.ts';
-import { type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
+import type { AdmissionStopped } from '../../errors.ts';
+import { type BillingAccount, type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
 import { RefusalJudge } from './refusal-judge.ts';
+import type { ServedModel } from './model-directory.ts';
 
 export type InputMode = 'pdf' | 'text' | 'auto';
 
@@ -21,6 +23,8 @@ export interface GeminiProviderOptions {
   readonly extractModel: string;
   readonly pageWindow: number;
   readonly inputMode: InputMode;
+  /** How finely each step's pages are read (Gemini 3 models). */
+  readonly resolutions: StepResolutions;
   /** Limits per model (each model gets one limiter set, shared by every call to it). */
   readonly limits: (model: string) => Omit<ModelLimiterOptions, 'model'>;
   /** Inline requests above this many bytes fail with PDF_TOO_LARGE_INLINE (the Files API comes later). */
@@ -57,6 +61,16 @@ export class GeminiProvider implements Provider {
   /** The origin answering (Google's, or an emulator's or proxy's): part of every cache key. */
   readonly #endpoint: string;
   readonly #fingerprints = new Map<string, string>();
+  /** One billing account behind every model: a spend cap closes every limiter, now and any made later. */
+  #spendStop: AdmissionStopped | undefined;
+  readonly #account: BillingAccount = {
+    close: (reason) => {
+      this.#spendStop ??= reason;
+      for (const limiter of this.#limiters.values()) limiter.close(reason);
+    },
+  };
+  /** What Google said of each model before the run (models.get): its output token limit caps each request's. */
+  #served = new Map<string, ServedModel>();
 
   /** The client, for the Batch and Files APIs (batch mode shares it). */
   get client(): GoogleGenAI {
@@ -71,10 +85,15 @@ export class GeminiProvider implements Provider {
     this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
   }
 
+  adoptServedModels(served: Map<string, ServedModel>): void {
+    this.#served = served;
+  }
+
   limiter(model: string): ModelLimiter {
     let limiter = this.#limiters.get(model);
     if (!limiter) {
       limiter = new ModelLimiter({ model, ...this.#options.limits(model) });
+      if (this.#spendStop) limiter.close(this.#spendStop);
       this.#limiters.set(model, limiter);
     }
     return limiter;
@@ -172,17 +191,22 @@ export class GeminiProvider implements Provider {
       };
     }
     const promptTokens = Math.ceil((step.instruction.length + step.question.length) / CHARS_PER_TOKEN);
+    const resolution = this.#options.resolutions[step.step];
+    const budget = outputBudget(step.model, REQUEST_SIZES[step.step].maxAnswerTokens);
     const call: GeminiCall = {
       ai: this.#ai,
       limiter: this.limiter(step.model),
+      account: this.#account,
       refusals: this.#refusals,
       pricing: this.#options.pricing,
       model: step.model,
-      estimatedTokens: promptTokens + (asText ? input.tokens.text : pdfTokens(step.model, input.windowPages)),
+      estimatedTokens: promptTokens + (asText ? input.tokens.text : pdfTokens(step.model, input.windowPages, resolution)),
       contents: [{ role: 'user', parts: [documentPart, { text: step.question }] }],
       systemInstruction: step.instruction,
       responseSchema: step.responseSchema,
-      ...outputBudget(step.model, REQUEST_SIZES[step.step].maxAnswerTokens),
+      thinking: budget.thinking,
+      maxOutputTokens: Math.min(budget.maxOutputTokens, this.#served.get(step.model)?.outputTokenLimit ?? Number.POSITIVE_INFINITY),
+      ...(takesMediaResolution(step.model) && !asText ? { mediaResolution: resolution } : {}),
       validate: step.validate,
       toResult: step.toResult,
       step: step.step,
@@ -204,8 +228,9 @@ export class GeminiProvider implements Provider {
   }
 
   #fingerprint(step: Step, model: string, instruction: string, schema: unknown): string {
-    const { profile, pageWindow, inputMode } = this.#options;
-    const { thinkingBudget } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
-    return fingerprint({ step, provider: 'gemini', endpoint: this.#endpoint, model, thinkingBudget, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
+    const { profile, pageWindow, inputMode, resolutions } = this.#options;
+    const { thinking } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
+    const mediaResolution = takesMediaResolution(model) ? resolutions[step] : undefined;
+    return fingerprint({ step, provider: 'gemini', endpoint: this.#endpoint, model, thinking, mediaResolution, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
   }
 }

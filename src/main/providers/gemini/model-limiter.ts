@@ -3,12 +3,14 @@ import { ModelHeld, OutageGuard, type OutageGuardOptions, type OutageState } fro
 
 export interface ModelLimiterOptions {
   readonly model: string;
-  /** Requests per quota window. */
-  readonly rpm: number;
-  /** Input tokens per quota window. */
-  readonly tpm: number;
+  /** Requests per quota window; undefined when unknown (found at run time: slow start, then Google's 429 states it). */
+  readonly rpm?: number;
+  /** Input tokens per quota window; undefined when unknown, likewise. */
+  readonly tpm?: number;
   /** Upper bound on requests in flight; AIMD moves below it. */
   readonly concurrency: number;
+  /** The ceiling to adopt once a requests-per-window limit is learned; absent when --concurrency fixed it. */
+  readonly concurrencyFor?: (rpm: number) => number;
   /** Length of the quota window: 60 000 ms against Google, shorter against a time-scaled emulator. */
   readonly windowMs: number;
   /** How a model-wide outage is recognised and ridden out (see OutageGuard). */
@@ -39,8 +41,11 @@ export interface ModelLimiterStats {
   readonly inFlight: number;
   readonly concurrency: number;
   readonly maxConcurrency: number;
-  readonly rpm: number;
-  readonly tpm: number;
+  /** The limits paced against; undefined while not known (not given, not published, not yet stated by a 429). */
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
+  /** Limits taken from Google's 429s during this run (QuotaFailure.quotaValue). */
+  readonly learned: readonly QuotaMetric[];
   /** Requests and estimated tokens sent in the last window. */
   readonly requestsInWindow: number;
   readonly tokensInWindow: number;
@@ -66,6 +71,21 @@ export interface SentRequest {
   /** Its place in a shared quota, when there is one. */
   ticket?: SharedTicket;
 }
+
+/** The per-window limits a 429 can state. */
+export type QuotaMetric = 'rpm' | 'tpm';
+
+/** A limit Google stated in a 429 (QuotaFailure violation: its quotaId's window and quotaValue). */
+export interface StatedQuota {
+  readonly metric: QuotaMetric;
+  readonly value: number;
+}
+
+/** A reservoir that never binds: the limit is not known, so only concurrency (and the server's 429s) pace. */
+export const UNPACED = 1e12;
+
+/** Requests in flight while a quota is unknown, before the first round of answers: a safe start that doubles per round (slow start). */
+const SLOW_START_CONCURRENCY = 8;
 
 /** Attempts kept for the latency percentiles. */
 const LATENCY_SAMPLES = 256;
@@ -104,6 +124,13 @@ export class ModelLimiter {
   readonly #releases = new Set<NodeJS.Timeout>();
   #concurrency: number;
   #maxConcurrency: number;
+  #rpm: number | undefined;
+  #tpm: number | undefined;
+  readonly #learned = new Set<QuotaMetric>();
+  /** Doubling per round of answers until the first 429 (while a limit is unknown); additive after. */
+  #slowStart: boolean;
+  /** Set when requests must stop for good (a spend cap, a day's quota): nothing more is sent. */
+  #closedBy: Error | undefined;
   #successesSinceChange = 0;
   #lastDecrease = 0;
   #pausedUntil = 0;
@@ -122,11 +149,14 @@ export class ModelLimiter {
     this.model = options.model;
     this.#options = options;
     this.outage = new OutageGuard({ model: options.model, ...options.outage });
+    this.#rpm = options.rpm;
+    this.#tpm = options.tpm;
+    this.#slowStart = options.rpm === undefined || options.tpm === undefined;
     this.#maxConcurrency = options.concurrency;
-    this.#concurrency = options.concurrency;
+    this.#concurrency = this.#slowStart ? Math.min(SLOW_START_CONCURRENCY, options.concurrency) : options.concurrency;
     this.#marginMs = pacedWindowMs(options.windowMs) - options.windowMs;
-    this.#tokens = new Bottleneck({ reservoir: options.tpm, maxConcurrent: null });
-    this.#requests = new Bottleneck({ reservoir: options.rpm, maxConcurrent: options.concurrency });
+    this.#tokens = new Bottleneck({ reservoir: options.tpm ?? UNPACED, maxConcurrent: null });
+    this.#requests = new Bottleneck({ reservoir: options.rpm ?? UNPACED, maxConcurrent: this.#concurrency });
   }
 
   /**
@@ -140,7 +170,8 @@ export class ModelLimiter {
     attempt: (sent: SentRequest) => Promise<T>,
     { probe = false, holdable = true, stop }: { probe?: boolean; holdable?: boolean; stop?: AbortSignal } = {},
   ): Promise<T> {
-    const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#options.tpm));
+    if (this.#closedBy) throw this.#closedBy;
+    const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#tpm ?? UNPACED));
     await untilAborted(this.#waitWhilePaused(), stop);
     const queued = this.#tokens.schedule({ weight }, () =>
       this.#requests.schedule({ weight: 1 }, async () => {
@@ -149,7 +180,8 @@ export class ModelLimiter {
         // the probe may go out now): never sent. Bottleneck has taken its units from both
         // reservoirs on dequeue; nothing would give them back, so every outage would shrink the
         // quota for the rest of the run, and enough of them would leave none at all.
-        const unsent = stop?.aborted ? (stop.reason ?? new DOMException('stopped', 'AbortError')) : this.outage.held && !probe && holdable ? new ModelHeld() : undefined;
+        const unsent =
+          this.#closedBy ?? (stop?.aborted ? (stop.reason ?? new DOMException('stopped', 'AbortError')) : this.outage.held && !probe && holdable ? new ModelHeld() : undefined);
         if (unsent) {
           void this.#requests.incrementReservoir(1);
           void this.#tokens.incrementReservoir(weight);
@@ -173,16 +205,52 @@ export class ModelLimiter {
     return untilAborted(queued, stop);
   }
 
-  /** A 429: pause the model for the server's delay instead of letting every caller hammer it, and halve concurrency. */
-  onRateLimited(retryAfterMs: number | undefined): void {
+  /**
+   * A 429: pause the model for the server's delay instead of letting every caller hammer it. When
+   * it states a limit docpool did not know (or knew wrong), pace by that from now on: the one 429
+   * was the price of learning it. Otherwise the pacing was off: widen the margin, halve concurrency.
+   */
+  onRateLimited(retryAfterMs: number | undefined, stated: readonly StatedQuota[] = []): void {
     this.#rateLimited++;
-    // A refusal while pacing means requests reach the server later than assumed: widen the margin.
-    this.#marginMs = Math.min(this.#options.windowMs * MAX_MARGIN, this.#marginMs * 1.5);
+    this.#slowStart = false;
+    const learned = stated.filter((quota) => this.#adopt(quota)).length > 0;
     const now = Date.now();
     const pause = retryAfterMs ?? this.#options.windowMs / 12;
     this.#pausedUntil = Math.max(this.#pausedUntil, now + pause);
     this.#options.shared?.pause(pause);
+    if (learned) {
+      if (this.#rpm !== undefined && this.#options.concurrencyFor) this.#maxConcurrency = this.#options.concurrencyFor(this.#rpm);
+      this.#setConcurrency(this.#maxConcurrency);
+      return;
+    }
+    // A refusal while pacing means requests reach the server later than assumed: widen the margin.
+    this.#marginMs = Math.min(this.#options.windowMs * MAX_MARGIN, this.#marginMs * 1.5);
     this.#decrease(now);
+  }
+
+  /**
+   * Nothing more is sent, ever: a spend cap or a day's quota. Requests waiting in the queue are
+   * turned back unsent with `reason` (their reservoir units given back), as are any scheduled later.
+   */
+  close(reason: Error): void {
+    this.#closedBy ??= reason;
+  }
+
+  /** Paces by a stated limit from now on; true when it changed what docpool paced against. */
+  #adopt({ metric, value }: StatedQuota): boolean {
+    const current = metric === 'rpm' ? this.#rpm : this.#tpm;
+    if (current === value || value <= 0) return false;
+    // The reservoir holds the limit less what the window has used: move it by the change in the limit.
+    const delta = value - (current ?? UNPACED);
+    if (metric === 'rpm') {
+      this.#rpm = value;
+      void this.#requests.incrementReservoir(delta);
+    } else {
+      this.#tpm = value;
+      void this.#tokens.incrementReservoir(delta);
+    }
+    this.#learned.add(metric);
+    return true;
   }
 
   /** Multiplicative decrease, at most once per half window: one burst of 429s is one signal. */
@@ -218,11 +286,11 @@ export class ModelLimiter {
     this.#retries++;
   }
 
-  /** Additive increase: one more slot after a full round of successes at the current level. */
+  /** After a full round of successes at the current level: one more slot (additive), or twice as many in slow start. */
   onSuccess(): void {
     if (this.#concurrency >= this.#maxConcurrency) return;
     this.#successesSinceChange++;
-    if (this.#successesSinceChange >= this.#concurrency) this.#setConcurrency(this.#concurrency + 1);
+    if (this.#successesSinceChange >= this.#concurrency) this.#setConcurrency(Math.min(this.#maxConcurrency, this.#slowStart ? this.#concurrency * 2 : this.#concurrency + 1));
   }
 
   /**
@@ -232,7 +300,7 @@ export class ModelLimiter {
    * any factor, either way, never let a sliding window hold more than the quota.
    */
   reconcile(sent: SentRequest, actualTokens: number): void {
-    const actual = Math.min(Math.max(0, Math.ceil(actualTokens)), this.#options.tpm);
+    const actual = Math.min(Math.max(0, Math.ceil(actualTokens)), this.#tpm ?? UNPACED);
     const delta = actual - sent.tokens;
     if (sent.ticket) this.#options.shared?.reconcile(sent.ticket, actual);
     if (delta === 0 || sent.released) return;
@@ -253,8 +321,9 @@ export class ModelLimiter {
       inFlight: this.#inFlight,
       concurrency: this.#concurrency,
       maxConcurrency: this.#maxConcurrency,
-      rpm: this.#options.rpm,
-      tpm: this.#options.tpm,
+      rpm: this.#rpm,
+      tpm: this.#tpm,
+      learned: [...this.#learned],
       requestsInWindow: this.#requestsInWindow,
       tokensInWindow: this.#tokensInWindow,
       rateLimited: this.#rateLimited,
