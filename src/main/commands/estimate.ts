@@ -117,7 +117,9 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   }
   const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * expectedOutputTokens(config.classifyModel, 'classify'));
   const extract = stepEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * expectedOutputTokens(config.extractModel, 'extract'));
-  const onePass = stepEstimate(config, config.classifyModel, prepared, onePassInputTokens, prepared * expectedOutputTokens(config.classifyModel, 'one-pass'));
+  // One pass answers a record only for an extract class; for the rest its answer is a label (the fields null).
+  const onePassOutput = extractRequests * expectedOutputTokens(config.classifyModel, 'one-pass') + (prepared - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
+  const onePass = stepEstimate(config, config.classifyModel, prepared, onePassInputTokens, onePassOutput);
   const modes = compareModes(classify, extract, onePass);
   const elapsedMs = performance.now() - started;
   const byCode = failures.entries();

@@ -20,11 +20,13 @@ const REQUIRED_THINKING_TOKENS = 1024;
 /** Room left for the thought of a model docpool has no facts for (it thinks by its own default). */
 const UNKNOWN_MODEL_THINKING_TOKENS = 8192;
 /**
- * Room, and the cautious expectation, for a thinking level. Google publishes no token figure for a
- * level: MINIMAL "matches no thinking for most queries" but may think a little; LOW "uses fewer
- * thinking tokens". The room keeps a thoughtful answer from being cut off (MAX_TOKENS).
+ * Room for a thinking level's thought, and what it is expected to bill. Google publishes no token
+ * figure for a level: MINIMAL "matches no thinking for most queries" but may think a little; LOW
+ * "uses fewer thinking tokens". The room keeps a thoughtful answer from being cut off
+ * (MAX_TOKENS); the expectation is docpool's assumption, half the room, and every run's summary
+ * shows what was really billed.
  */
-const LEVEL_THINKING_TOKENS: Readonly<Record<ThinkingLevel, number>> = { MINIMAL: 128, LOW: 1024, MEDIUM: 4096, HIGH: 8192 };
+const LEVEL_ROOM_TOKENS: Readonly<Record<ThinkingLevel, number>> = { MINIMAL: 256, LOW: 1024, MEDIUM: 4096, HIGH: 8192 };
 
 /** `thinkingConfig` as sent: a budget (2.5) or a level (Gemini 3), never both (Google answers 400). */
 export type ThinkingSetting = { readonly thinkingBudget: number } | { readonly thinkingLevel: ThinkingLevel };
@@ -48,7 +50,7 @@ export function outputBudget(model: string, answerTokens: number): OutputBudget 
   if (!control) return { thinking: undefined, maxOutputTokens: answerTokens + UNKNOWN_MODEL_THINKING_TOKENS, expectedThinkingTokens: UNKNOWN_MODEL_THINKING_TOKENS };
   if (control.by === 'level') {
     const level = control.levels[0]!;
-    return { thinking: { thinkingLevel: level }, maxOutputTokens: answerTokens + LEVEL_THINKING_TOKENS[level], expectedThinkingTokens: LEVEL_THINKING_TOKENS[level] };
+    return { thinking: { thinkingLevel: level }, maxOutputTokens: answerTokens + LEVEL_ROOM_TOKENS[level], expectedThinkingTokens: LEVEL_ROOM_TOKENS[level] / 2 };
   }
   const thinkingBudget = control.canDisable ? 0 : Math.min(control.maxBudget, Math.max(control.minBudget, REQUIRED_THINKING_TOKENS));
   return { thinking: { thinkingBudget }, maxOutputTokens: answerTokens + thinkingBudget, expectedThinkingTokens: thinkingBudget };
