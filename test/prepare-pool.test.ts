@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as mupdf from 'mupdf';
@@ -68,8 +69,8 @@ test('a crashing worker becomes one failed file, never a failed run', async () =
   assert.deepEqual(results.slice(1).map((result) => result.kind), Array(6).fill('prepared'));
 });
 
-test('submission is bounded: the pool never holds more than a small multiple of its threads', async () => {
-  const pool = new PreparePool({ workers: 2, queuePerWorker: 2 });
+test('submission is bounded: the pool holds one task per thread, the rest wait outside it', async () => {
+  const pool = new PreparePool({ workers: 2 });
   after(() => pool.close());
   let peak = 0;
   const all = intact.map(async (entry) => {
@@ -80,5 +81,25 @@ test('submission is bounded: the pool never holds more than a small multiple of 
   const results = await Promise.all(all);
   assert.equal(results.length, intact.length);
   assert.ok(results.every((result) => result.kind === 'prepared'));
-  assert.ok(peak <= 6, `peak in pool was ${peak}, capacity is 2 threads × (1 + 2)`);
+  assert.ok(peak <= 2, `peak in pool was ${peak}, capacity is one task per thread`);
+});
+
+test('a task\'s deadline runs from when a thread is free for it: a quick file queued behind two hung ones is prepared', async () => {
+  const pool = new PreparePool({ workers: 2, taskTimeoutMs: 3000 });
+  after(() => pool.close());
+  const path = join(dir, intact[0]!.file);
+  const [first, second, quick] = await Promise.all([pool.prepare(task(path, { fault: 'hang' })), pool.prepare(task(path, { fault: 'hang' })), pool.prepare(task(path))]);
+  assert.deepEqual([first.kind === 'failed' && first.code, second.kind === 'failed' && second.code], ['PDF_TIMEOUT', 'PDF_TIMEOUT']);
+  assert.equal(quick.kind, 'prepared', quick.kind === 'failed' ? quick.message : '');
+});
+
+test('a named pipe swapped in for a file is refused at once, never left blocking its thread in open()', async () => {
+  const fifo = join(dir, 'swapped.pdf');
+  execFileSync('mkfifo', [fifo]);
+  const pool = new PreparePool({ workers: 1, taskTimeoutMs: 20_000 });
+  after(() => pool.close());
+  const started = performance.now();
+  const result = await pool.prepare(task(fifo));
+  assert.deepEqual([result.kind, result.kind === 'failed' && result.code], ['failed', 'FILE_UNREADABLE']);
+  assert.ok(performance.now() - started < 10_000, 'refused, not timed out');
 });

@@ -155,7 +155,7 @@ test('a state folder from another tool, a damaged one, or a missing one gives a 
   writeFileSync(join(damaged, 'data.mdb'), 'garbage that is not an LMDB file'.repeat(200));
   const broken = await runCli(['status', '--db', damaged]);
   assert.equal(broken.code, 2);
-  assert.match(broken.stderr, /data.mdb is not an LMDB file/);
+  assert.match(broken.stderr, /data.mdb cannot be opened safely: its first page is not an LMDB meta page/);
 
   // A folder name with a dot is still a folder (lmdb-js would take it for a file name).
   const dotted = join(tempDir('dotted'), 'my.state');

@@ -3,7 +3,7 @@ import type { EmulatedModel, ThinkingRule } from './catalogue.ts';
 import type { FaultKind } from './config.ts';
 import { fillSchema } from './fill-schema.ts';
 import { COUNT_TOKENS_REQUEST, GENERATE_CONTENT_REQUEST, readProtoJson } from './proto-json.ts';
-import { type GenerateRequest, readRequest, type RequestReading, UnreadablePdfError } from './read-request.ts';
+import { EngineRestarting, type GenerateRequest, readRequest, type RequestReading, UnreadablePdfError } from './read-request.ts';
 import { refusalOf } from './request-rules.ts';
 import { countTextTokens } from './tokenizer.ts';
 import * as wire from './wire-errors.ts';
@@ -48,6 +48,7 @@ export function readOrReject(body: GenerateRequest, model: EmulatedModel, method
     return { ok: true, reading };
   } catch (error) {
     if (error instanceof UnreadablePdfError) return { ok: false, outcome: respond(wire.invalidArgument(error.message)) };
+    if (error instanceof EngineRestarting) return { ok: false, outcome: respond(wire.internal()) };
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import * as mupdf from 'mupdf';
+import type * as mupdf from 'mupdf';
+import { isEngineFault, pdfEngine, replaceEngine } from './pdf-engine.ts';
 import { type EmulatedModel, pageTokensAt } from './catalogue.ts';
 import { type DocumentTruth, readDocumentTruth } from './document-truth.ts';
 import { readText } from './read-text.ts';
@@ -51,6 +52,9 @@ export interface RequestReading {
 
 export class UnreadablePdfError extends Error {}
 
+/** The PDF engine is being replaced after a trap: Google's answer for such a moment is a 500, retried by clients. */
+export class EngineRestarting extends Error {}
+
 interface PdfReading {
   readonly pages: number;
   readonly text: string;
@@ -61,7 +65,6 @@ interface PdfReading {
 const TOKENS_PER_IMAGE = 258;
 
 // The emulator reads whatever it is sent, damaged or not; MuPDF's repair chatter is noise here.
-mupdf.setLog({ error: () => {}, warning: () => {} });
 
 /** Parsing a PDF is the costly part; a retried request repeats the same bytes. */
 const pdfCache = new Map<string, PdfReading>();
@@ -119,9 +122,11 @@ function readPdf(base64: string): PdfReading {
   const key = createHash('sha256').update(base64).digest('hex');
   const cached = pdfCache.get(key);
   if (cached) return cached;
+  const engine = pdfEngine();
+  if (!engine) throw new EngineRestarting('the PDF engine is being replaced');
   let doc: mupdf.PDFDocument | undefined;
   try {
-    doc = new mupdf.PDFDocument(Buffer.from(base64, 'base64'));
+    doc = new engine.PDFDocument(Buffer.from(base64, 'base64'));
     if (doc.needsPassword()) throw new UnreadablePdfError('The document is password protected.');
     const pages = doc.countPages();
     if (pages === 0) throw new UnreadablePdfError('The document has no pages.');
@@ -141,6 +146,11 @@ function readPdf(base64: string): PdfReading {
     return reading;
   } catch (error) {
     if (error instanceof UnreadablePdfError) throw error;
+    if (isEngineFault(error)) {
+      // Nothing more may run on this instance, not even the document's destroy().
+      doc = undefined;
+      replaceEngine();
+    }
     throw new UnreadablePdfError('Unable to process input document: the PDF could not be parsed.');
   } finally {
     doc?.destroy();

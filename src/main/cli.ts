@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { type ConfigInput, DEFAULT_CLASSIFY_MODEL, DEFAULT_EXTRACT_MODEL, loadConfig, parseMediaResolutions, parseModelNumbers, parsePort, parsePrices, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
+import { type ConfigInput, DEFAULT_CLASSIFY_MODEL, DEFAULT_EXTRACT_MODEL, loadConfig, parseMediaResolutions, parseMilliseconds, parseModelNumbers, parsePort, parsePrices, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
 import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
@@ -76,28 +76,28 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .addOption(new Option('--input-mode <mode>', 'send the first pages as pdf (default), as text, or auto').choices(['pdf', 'text', 'auto']))
   .addOption(new Option('--passes <n>', 'requests per file: 2 = classify then extract (default), 1 = both in one request, auto = one, then a second for the profile\'s secondPass classes').choices(['1', '2', 'auto']))
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
-  .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) => parseWholeNumber('--quota-window-ms', value))
-  .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseWholeNumber('--request-timeout-ms', value))
+  .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) => parseMilliseconds('--quota-window-ms', value))
+  .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseMilliseconds('--request-timeout-ms', value))
   .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
-  .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseWholeNumber('--retry-base-ms', value))
+  .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseMilliseconds('--retry-base-ms', value))
   .addOption(new Option('--service-tier <tier>', 'standard (default), flex (half price, minutes of latency, may be shed) or priority').choices(['standard', 'flex', 'priority']))
   .option('--max-inflight-mb <n>', 'MB of PDF pages held for requests in flight, the bound on memory (default 512)', (value) => parsePositiveNumber('--max-inflight-mb', value))
   .option('--max-inline-mb <n>', 'largest inline request, MB (default 100, the API limit since 2026-01-12)', (value) => parsePositiveNumber('--max-inline-mb', value))
   .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
   .option('--retry-failed', 'also redo files that failed permanently last time')
   .option('--max-cost <usd>', 'stop admitting files before the projected spend passes this', (value) => parsePositiveNumber('--max-cost', value))
-  .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) => parseWholeNumber('--drain-timeout-ms', value))
+  .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) => parseMilliseconds('--drain-timeout-ms', value))
   .option('--batch', 'answer through the Batch API: half price, within 24 h; a stopped run leaves its jobs running and the same command collects them')
   .addOption(new Option('--batch-fallback <mode>', 'ask online (standard price) for a request that failed in --batch-attempts jobs').choices(['online']))
   .option('--batch-attempts <n>', 'batch jobs one request may go through (default 3)', (value) => parseWholeNumber('--batch-attempts', value))
   .option('--batch-size <n>', 'requests per batch job at most (default 1000)', (value) => parseWholeNumber('--batch-size', value))
-  .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) => parseWholeNumber('--batch-poll-ms', value))
-  .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) => parseWholeNumber('--batch-linger-ms', value))
+  .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) => parseMilliseconds('--batch-poll-ms', value))
+  .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) => parseMilliseconds('--batch-linger-ms', value))
   .option('--cancel', 'with --batch: cancel the batch jobs this state folder still has running, then stop')
   .option('--queue <url>', 'coordinate workers on any machine through this Redis (redis://host:port, rediss:// for TLS); see docpool worker', parseQueueUrl)
   .option('--queue-name <name>', `the queue's name in Redis, for several runs on one Redis (default ${DEFAULT_QUEUE})`)
   .option('--no-local', 'with --queue: take no jobs in this process, only coordinate')
-  .option('--lock-ms <ms>', 'with --queue: how long a worker\'s claim on a job lasts unrenewed; a killed worker\'s jobs go to another after about this (default 30000)', (value) => parseWholeNumber('--lock-ms', value))
+  .option('--lock-ms <ms>', 'with --queue: how long a worker\'s claim on a job lasts unrenewed; a killed worker\'s jobs go to another after about this (default 30000)', (value) => parseMilliseconds('--lock-ms', value))
   .option('--no-tui', 'plain progress lines instead of the dashboard')
   .action(async (paths: string[], flags: PdfFlags & { tui?: boolean } & QueueFlags & { local?: boolean }) => {
     const { tui, queue, queueName, local, lockMs, ...rest } = flags;
@@ -118,7 +118,7 @@ program
   .requiredOption('--queue <url>', 'the run\'s Redis, redis://host:port (rediss:// for TLS)', parseQueueUrl)
   .option('--queue-name <name>', `the queue's name in Redis (default ${DEFAULT_QUEUE})`)
   .option('--workers <n>', 'worker threads (default: available cores)', (value) => parseWholeNumber('--workers', value))
-  .option('--lock-ms <ms>', 'how long this worker\'s claim on a job lasts unrenewed (default 30000)', (value) => parseWholeNumber('--lock-ms', value))
+  .option('--lock-ms <ms>', 'how long this worker\'s claim on a job lasts unrenewed (default 30000)', (value) => parseMilliseconds('--lock-ms', value))
   .action(async (flags: QueueFlags & { queue: string; workers?: number }) => {
     process.exitCode = await runWorker({ url: flags.queue, name: flags.queueName ?? DEFAULT_QUEUE, lockMs: flags.lockMs ?? DEFAULT_LOCK_MS, ...(flags.workers ? { threads: flags.workers } : {}) }, { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
   });
@@ -201,6 +201,8 @@ program
   .option('--time-scale <f>', 'shrink latencies and quota windows together (0.1 = ten times faster)', (value) => parsePositiveNumber('--time-scale', value))
   .option('--quota <tier>', 'published quota preset: free, 1, 2, 3 or none')
   .action(async (flags: { host: string; port?: number; config?: string; timeScale?: number; quota?: string }) => {
+    // An empty host makes Node listen on every interface: the emulator is for this machine unless asked otherwise.
+    if (flags.host.trim() === '') throw new UsageError('--host: give an address (default 127.0.0.1); an empty one would listen on every interface');
     const fromFile = flags.config ? readJsonFile('--config', flags.config) : {};
     const emulator = await startEmulator({
       ...fromFile,
@@ -242,4 +244,23 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// A closed stdout or stderr (`docpool … 2>&1 | head -1`, a log shipper that died) must not crash a
+// run: what it prints is best effort; the results file and the state folder are what count.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
+const code = await main();
+// A worker thread stuck in a system call (a file on a stalled network mount) cannot be stopped and
+// would keep the process alive after its summary: once the output is flushed, the process ends.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}

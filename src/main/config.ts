@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { invalidOption, UsageError } from './errors.ts';
+import { invalidOption, UsageError, withoutCredentials } from './errors.ts';
 import { MEDIA_RESOLUTIONS, type MediaResolution, MODELS, TIERS, type Tier } from './models/catalogue.ts';
 import type { StepResolutions } from './models/request-budget.ts';
 import { type BillingTier, Pricing } from './models/pricing.ts';
@@ -14,6 +14,12 @@ export const DEFAULT_EXTRACT_MODEL = 'gemini-3.8-flash';
 export const CONFIG_FILE = 'docpool.config.json';
 
 const positiveInt = z.number().int().positive();
+/**
+ * Node's timers hold at most 2^31 - 1 ms (~24.8 days); a larger delay fires after 1 ms, which would
+ * time out every request at once. Refused with the bound named.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const milliseconds = positiveInt.max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer Node keeps`);
 
 /** Every option with its default. Validated once; the result is frozen. */
 const configSchema = z
@@ -25,7 +31,7 @@ const configSchema = z
     /** Files above this size fail with FILE_TOO_LARGE without being read. Default 100 MiB. */
     maxFileMb: z.number().positive().default(100),
     /** Per-file deadline for preparation in ms. Default 30 000. */
-    taskTimeoutMs: positiveInt.default(30_000),
+    taskTimeoutMs: milliseconds.default(30_000),
     /** File globs, relative to each folder given. Default: every .pdf, any case. */
     include: z.array(z.string().min(1)).min(1).default(['**/*.pdf']),
     /** Rate-limit tier whose published limits are the defaults. Default "1". */
@@ -60,7 +66,7 @@ const configSchema = z
      * Length of a quota window in ms. Google counts per minute (60 000); against an emulator run
      * at --time-scale f, set this to 60 000 × f so docpool paces itself on the same clock.
      */
-    quotaWindowMs: positiveInt.default(60_000),
+    quotaWindowMs: milliseconds.default(60_000),
     /** Where answers come from. Default: gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else offline. */
     provider: z.enum(['gemini', 'offline']).optional(),
     /** Answer a file whose API calls failed for good with the offline rules (records keep the API error). */
@@ -87,13 +93,13 @@ const configSchema = z
      */
     serviceTier: z.enum(['standard', 'flex', 'priority']).default('standard'),
     /** Per-request deadline in ms. Default 120 000; 1 200 000 with Flex (Google targets 1–15 minutes). */
-    requestTimeoutMs: positiveInt.optional(),
+    requestTimeoutMs: milliseconds.optional(),
     /** Bytes of PDF pages held for requests in flight, MB: the bound on memory however wide the window. Default 512. */
     maxInflightMb: z.number().positive().default(512),
     /** Attempts per request for 5xx, timeouts and resets. Default 6. */
     maxAttempts: positiveInt.max(50).default(6),
     /** First backoff step in ms (full jitter, doubling, capped at 60 s). Default 1 000. */
-    retryBaseMs: positiveInt.default(1000),
+    retryBaseMs: milliseconds.default(1000),
     /**
      * Largest inline request in MB (base64 included). Default 100: Google raised the inline limit
      * from 20 MB to 100 MB on 2026-01-12 (blog.google, "Gemini API: new file limits").
@@ -106,7 +112,7 @@ const configSchema = z
     /** Stop admitting files before the projected spend passes this many USD. */
     maxCost: z.number().positive().optional(),
     /** On a graceful stop, how long in-flight files may take to finish before their requests are cancelled. Default 30 000. */
-    drainTimeoutMs: positiveInt.default(30_000),
+    drainTimeoutMs: milliseconds.default(30_000),
     /** Files admitted but not finished. Default: enough to keep every worker and API slot busy (every file in batch mode). */
     window: positiveInt.optional(),
     /**
@@ -122,9 +128,9 @@ const configSchema = z
     /** Requests per batch job at most. Default 1 000. */
     batchSize: positiveInt.max(100_000).default(1000),
     /** A job is submitted once no request joined it for this long, ms. Default 5 000. */
-    batchLingerMs: positiveInt.default(5000),
+    batchLingerMs: milliseconds.default(5000),
     /** First poll of a job after this many ms; then ×1.5 per poll, up to 5 minutes. Default 30 000. */
-    batchPollMs: positiveInt.default(30_000),
+    batchPollMs: milliseconds.default(30_000),
     /** Cancel this state folder's batch jobs that are still running, and stop. */
     cancel: z.boolean().default(false),
   })
@@ -145,7 +151,13 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
     const issue = parsed.error.issues[0]!;
     const option = optionName(issue.path, fromFile, flags, configPath);
     const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], merged);
-    throw new UsageError(`${option}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`);
+    const shown = typeof given === 'string' ? withoutCredentials(given) : given;
+    throw new UsageError(`${option}: ${issue.message}${shown === undefined ? '' : ` (got ${JSON.stringify(shown)})`}`);
+  }
+  const base = parsed.data.baseUrl === undefined ? undefined : new URL(parsed.data.baseUrl);
+  if (base && (base.username || base.password)) {
+    // The Gemini client refuses a URL with credentials (and blamed the network for it); the key comes from the environment.
+    throw new UsageError(`--base-url: ${withoutCredentials(parsed.data.baseUrl!)} carries a user or password, which the Gemini client does not send; remove it (the API key is read from GEMINI_API_KEY)`);
   }
   if (parsed.data.cancel && !parsed.data.batch) throw new UsageError('--cancel: cancels batch jobs; use it with --batch');
   if (parsed.data.batch && parsed.data.serviceTier !== 'standard') {
@@ -265,6 +277,13 @@ export function parseMediaResolutions(option: string, text: string): Partial<Rec
 export function parsePositiveNumber(option: string, text: string): number {
   const number = Number(text);
   if (!Number.isFinite(number) || number <= 0) throw invalidOption(option, 'a number above 0', text);
+  return number;
+}
+
+/** Parses a duration flag in ms: a whole number above 0 that a timer can hold. */
+export function parseMilliseconds(option: string, text: string): number {
+  const number = parseWholeNumber(option, text);
+  if (number > MAX_TIMER_MS) throw invalidOption(option, `at most ${MAX_TIMER_MS} ms (about 24.8 days), the longest timer Node keeps`, text);
   return number;
 }
 

@@ -20,6 +20,11 @@ export class RunRefused extends UsageError {
   override readonly exitCode = 3;
 }
 
+/** A URL-like text with whatever stands between "//" and the last "@" masked: safe to print even when it does not parse. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\/\/.*@/, '//***@');
+}
+
 /** Names the option, what was expected and what came in, as every config message should. */
 export function invalidOption(option: string, expected: string, given: unknown): UsageError {
   return new UsageError(`${option}: expected ${expected}, got ${JSON.stringify(given)}`);

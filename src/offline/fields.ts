@@ -2,6 +2,10 @@
  * Invoice fields from document text by labelled values. Real invoices put a value on the label's
  * line, on the next line, or (in tables laid out column by column) on the line before, so each
  * label looks at all three, nearest first.
+ *
+ * Every pattern is linear in its input: no quantifier that can be retried over an unbounded run
+ * (a 1.6 KB PDF whose one line is "invoice " and a million letters made the old number label
+ * backtrack for hours). Repetitions are bounded by what a real value can be.
  */
 import { detectLanguage, type TextLanguage } from './language.ts';
 import { parseAmount, parseDate } from './values.ts';
@@ -23,11 +27,11 @@ const NUMBER_LABELS: readonly Label[] = [
   [/rechnungs?\s*-?\s*(?:nummer|nr\.?)\s*:?/i, 3],
   [/(?:n[°ºo]\.?\s*(?:de\s+)?facture|facture\s*n[°ºo]\.?)\s*:?/i, 3],
   [/factuurnummer\s*:?/i, 3],
-  [/^(?:invoice|rechnung|facture|factuur)\s+(?=[#A-Z]*[A-Z0-9/_.-]*\d)/i, 2],
+  [/^(?:invoice|rechnung|facture|factuur)\s+(?=[#A-Z0-9/_.-]{0,63}\d)/i, 2],
   [/\b(?:handels)?rechnung\s+nr\.?\s*/i, 2],
   [/\bnr\.\s*(?=\d)/i, 1],
 ];
-const NUMBER_VALUE = /^#?\s?([A-Z0-9][A-Z0-9/_.-]*\d[A-Z0-9/_.-]*)/i;
+const NUMBER_VALUE = /^#?\s?([A-Z0-9][A-Z0-9/_.-]{0,62}\d[A-Z0-9/_.-]{0,62})/i;
 
 const DATE_LABELS: readonly Label[] = [
   [/invoice\s*date\s*:?/i, 3],
@@ -35,7 +39,7 @@ const DATE_LABELS: readonly Label[] = [
   [/date\s+de\s+(?:la\s+)?facture\s*:?/i, 3],
   [/factuur\s*datum\s*:?/i, 3],
   [/belegdatum\s*:?/i, 2],
-  [/rechnung\s+nr\.?\s*\S+\s+vom\s*/i, 2],
+  [/rechnung\s{1,5}nr\.?\s{0,5}\S{1,40}\s{1,5}vom\s*/i, 2],
   [/\bdate\s*:/i, 1],
   [/\bdatum\s*:/i, 1],
   [/\bvom\b\s*:?/i, 1],
@@ -51,9 +55,9 @@ const TOTAL_LABELS: readonly Label[] = [
 ];
 /** A line holding only a value: digits, separators, a currency sign or code. */
 const VALUE_LINE = /^[^A-Za-zÀ-ÿ]*(?:(?:EUR|USD|GBP|CHF|INR)[^A-Za-zÀ-ÿ]*)?$/;
-const AMOUNT = /(?:[$€£]\s?)?-?\d{1,3}(?:[.,'\u00a0 ]\d{3})*[.,]\d{2}(?!\d)|-?\d+[.,]\d{2}(?!\d)/;
+const AMOUNT = /(?:[$€£]\s?)?-?\d{1,3}(?:[.,'\u00a0 ]\d{3}){0,6}[.,]\d{2}(?!\d)|-?\d{1,18}[.,]\d{2}(?!\d)/;
 
-const TAX_ID = /\b(?:(?:VAT|USt|TVA|BTW)[\s.-]*(?:ID|IdNr|Id\.-Nr|n°|nr)?\.?\s*:?\s*)?((?:DE|FR|GB|NL|AT|BE|IT|ES)\s?\d[\d\s]{7,12}\d)\b/;
+const TAX_ID = /\b(?:(?:VAT|USt|TVA|BTW)[\s.-]{0,5}(?:ID|IdNr|Id\.-Nr|n°|nr)?\.?\s{0,5}:?\s{0,5})?((?:DE|FR|GB|NL|AT|BE|IT|ES)\s?\d[\d\s]{7,12}\d)\b/;
 
 export function extractInvoiceFields(text: string): InvoiceFields {
   const lines = text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
@@ -106,11 +110,12 @@ function labelled(
   return undefined;
 }
 
+/** Month names are at most 10 letters ("septembre"), so no shape needs an unbounded run (which backtracks quadratically on a hostile line). */
 const DATE_SHAPES = [
   /\d{4}-\d{2}-\d{2}/,
   /\d{1,2}[./-]\d{1,2}[./-]\d{2,4}/,
-  /[A-Za-zÀ-ÿ]+\.?\s+\d{1,2}\s*,\s*\d{4}/,
-  /\d{1,2}\.?\s+[A-Za-zÀ-ÿ]+\.?\s+\d{4}/,
+  /(?<![A-Za-zÀ-ÿ])[A-Za-zÀ-ÿ]{3,10}\.?\s{1,3}\d{1,2}\s{0,3},\s{0,3}\d{4}/,
+  /\d{1,2}\.?\s{1,3}[A-Za-zÀ-ÿ]{3,10}\.?\s{1,3}\d{4}/,
 ];
 
 function firstDate(text: string, language: TextLanguage): string | undefined {

@@ -24,7 +24,26 @@ const CUES: ReadonlyArray<readonly [FinanceLabel, RegExp]> = [
   ['vendor_invoice', /\binvoice\b|rechnung|facture|invoice (no|number|date)|rechnungsnummer|n° de facture|due date|fällig|échéance|\bVAT\b|mwst|ust-idnr|tva|bill to|total due|gesamtbetrag|total ttc/gi],
 ];
 
-export function readByRules(text: string): RuleReading {
+/** The text the rules read at most: more than the first pages of any real document hold. */
+const MAX_TEXT_CHARS = 200_000;
+/** A longer line is read in pieces: no label sits this far from its value. */
+const MAX_LINE_CHARS = 1_000;
+
+/**
+ * The text cut to what the rules need: bounded in length, and in line length, so that their
+ * cost is bounded whatever a document holds (they also run under the prepare task's deadline).
+ */
+export function boundedText(text: string): string {
+  const head = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
+  if (!head.split('\n').some((line) => line.length > MAX_LINE_CHARS)) return head;
+  return head
+    .split('\n')
+    .flatMap((line) => (line.length <= MAX_LINE_CHARS ? [line] : (line.match(new RegExp(`[^]{1,${MAX_LINE_CHARS}}`, 'g')) ?? [])))
+    .join('\n');
+}
+
+export function readByRules(fullText: string): RuleReading {
+  const text = boundedText(fullText);
   const visible = text.replace(/\s+/g, ' ').trim();
   if (visible.length < 20) return { label: 'other', confidence: 0, fields: {}, reason: 'no text layer to read (image-only or blank)' };
   const head = visible.slice(0, 400);

@@ -1,5 +1,6 @@
 import type { QueueSnapshot } from '../main/queue/queue-coordinator.ts';
 import { queueLine } from '../main/progress/run-summary.ts';
+import { printable } from '../main/progress/printable.ts';
 import chalk, { Chalk, type ChalkInstance } from 'chalk';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
 import type { ModelLimiterStats } from '../main/providers/gemini/model-limiter.ts';
@@ -68,7 +69,7 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
   const errorRows = Math.max(1, frameHeight - top.length - bottom.length);
   const errors = run.recentErrors
     .slice(-errorRows)
-    .map((error) => paint.red(fit(`  ${error.code.padEnd(15)} ${shortPath(error.path, Math.max(20, Math.floor(usable / 2)))}  ${error.message}`)));
+    .map((error) => paint.red(fit(`  ${error.code.padEnd(15)} ${shortPath(printable(error.path), Math.max(20, Math.floor(usable / 2)))}  ${printable(error.message)}`)));
   const errorLines = errors.length === 0 ? [paint.dim('  none')] : errors;
   while (errorLines.length < errorRows) errorLines.push('');
   // On a terminal too short for every panel, the top panels keep their place and the rest is cut.

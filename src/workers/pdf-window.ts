@@ -19,6 +19,19 @@ export type WindowOutcome =
 // (and the dashboard). Each result's code already says what went wrong.
 mupdf.setLog({ error: () => {}, warning: () => {} });
 
+// mupdf.js frees an object through its class's `_drop`, from destroy() or from a
+// FinalizationRegistry when the object is collected; after a trap that would run on the broken
+// heap and throw, uncaught, before the thread retires. Wrapped before any object exists (the
+// registries are made from `_drop` on first use), each release is skipped once the engine broke.
+for (const value of Object.values(mupdf)) {
+  const owner = value as { _drop?: (pointer: number) => void };
+  if (typeof value !== 'function' || !Object.hasOwn(value, '_drop') || typeof owner._drop !== 'function') continue;
+  const drop = owner._drop;
+  owner._drop = (pointer) => {
+    if (engineFault === undefined) drop(pointer);
+  };
+}
+
 const HEADER_SEARCH_BYTES = 1024; // readers accept a `%PDF-` header anywhere in the first 1 KiB
 const TRAILER_SEARCH_BYTES = 2048; // room for the junk some producers append after %%EOF
 /** The smallest page object is a few dozen bytes; a count far beyond that is a lie in the file. */
@@ -30,6 +43,51 @@ const MIN_BYTES_PER_PAGE = 16;
  * explicitly and given its own code rather than trusting that no exception means success.
  */
 export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean): WindowOutcome {
+  if (engineFault) return { ok: false, code: 'PDF_ENGINE_FAULT', message: `this thread's PDF engine was broken by an earlier file (${engineFault}); it is being replaced` };
+  try {
+    return readWindow(data, pageWindow, buildSubset);
+  } catch (error) {
+    if (!isEngineFault(error)) throw error;
+    // A trap leaves MuPDF's WASM memory in an unknown state: nothing more may run on it.
+    engineFault = messageOf(error);
+    return { ok: false, code: 'PDF_ENGINE_FAULT', message: `the PDF broke the PDF engine (${engineFault}): deeply nested or looping content; its worker thread was replaced` };
+  }
+}
+
+/** Set once a document trapped MuPDF's WASM (stack overflow, out-of-bounds access): the thread must be replaced. */
+let engineFault: string | undefined;
+
+/** Whether this thread's MuPDF was broken by a document (the worker entry then retires the thread). */
+export function engineBroken(): boolean {
+  return engineFault !== undefined;
+}
+
+/**
+ * Bytes of WASM memory MuPDF holds: a WebAssembly heap grows and never shrinks, so one document
+ * that inflated a stream to hundreds of MB would keep its thread that large for the rest of the
+ * run. Read through a buffer view (MuPDF's own heap is not exported).
+ */
+export function engineHeapBytes(): number {
+  const probe = new mupdf.Buffer();
+  try {
+    return probe.asUint8Array().buffer.byteLength;
+  } finally {
+    probe.destroy();
+  }
+}
+
+/**
+ * A WebAssembly trap, or the JS stack running out in MuPDF's glue: the engine, not the document's
+ * structure, failed, and the WASM instance cannot be trusted with another file.
+ */
+function isEngineFault(error: unknown): boolean {
+  return (WasmRuntimeError !== undefined && error instanceof WasmRuntimeError) || (error instanceof RangeError && /call stack/i.test(error.message));
+}
+
+/** WebAssembly.RuntimeError (the project's TypeScript lib has no WebAssembly types). */
+const WasmRuntimeError = (globalThis as { WebAssembly?: { RuntimeError?: new () => Error } }).WebAssembly?.RuntimeError;
+
+function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean): WindowOutcome {
   if (!hasPdfHeader(data)) {
     return { ok: false, code: 'NOT_A_PDF', message: `no %PDF- header in the first ${HEADER_SEARCH_BYTES} bytes (starts with ${describeStart(data)})` };
   }
@@ -48,6 +106,7 @@ export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset:
       doc = opened.asPDF() ?? undefined;
       if (!doc) return broken('not a PDF document structure');
     } catch (error) {
+      if (isEngineFault(error)) throw error;
       return broken(messageOf(error));
     }
     if (doc.needsPassword()) {
@@ -57,6 +116,7 @@ export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset:
     try {
       pageCount = doc.countPages();
     } catch (error) {
+      if (isEngineFault(error)) throw error;
       return broken(messageOf(error));
     }
     if (pageCount === 0) return { ok: false, code: 'PDF_NO_PAGES', message: 'the PDF parses but contains no pages' };
@@ -86,7 +146,8 @@ export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset:
       },
     };
   } finally {
-    doc?.destroy();
+    // After a trap, freeing the document would run on the broken heap; the thread is replaced instead.
+    if (!engineFault) doc?.destroy();
   }
 }
 
@@ -97,7 +158,8 @@ function readPageText(doc: mupdf.PDFDocument, index: number): string | undefined
     page = doc.loadPage(index);
     stext = page.toStructuredText('preserve-whitespace');
     return stext.asText();
-  } catch {
+  } catch (error) {
+    if (isEngineFault(error)) throw error;
     return undefined;
   } finally {
     stext?.destroy();

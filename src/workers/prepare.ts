@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readByRules } from '../offline/rules.ts';
 import { readPdfWindow } from './pdf-window.ts';
 import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareFailed, type PrepareResult, type PrepareTask } from './protocol.ts';
 import { readCandidate, type ReadOutcome } from './read-file.ts';
@@ -40,6 +41,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
       pdf: window.windowPages * PDF_TOKENS_PER_PAGE,
       text: Math.ceil(window.text.length / CHARS_PER_TOKEN),
     },
+    ...(task.readRules ? { rules: readByRules(window.text) } : {}),
     warnings: window.warnings,
     ms: elapsed(),
   };

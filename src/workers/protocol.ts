@@ -2,6 +2,7 @@
  * The typed boundary between the main thread and the prepare workers.
  * Both sides import these types; nothing crosses a thread untyped.
  */
+import type { RuleReading } from '../offline/rules.ts';
 
 /** Why a file could not be prepared. Each damaged-file symptom has its own code (DESIGN §3). */
 export type PrepareFailureCode =
@@ -15,6 +16,7 @@ export type PrepareFailureCode =
   | 'PDF_ENCRYPTED' // a user password is needed to read it
   | 'PDF_NO_PAGES' // parses, but holds zero pages
   | 'PDF_TIMEOUT' // the task exceeded its deadline; the worker was replaced
+  | 'PDF_ENGINE_FAULT' // the document trapped MuPDF's WASM (stack overflow, out-of-bounds access); the worker was replaced
   | 'WORKER_CRASHED'; // the worker thread died while on this file
 
 export interface PrepareTask {
@@ -25,6 +27,11 @@ export interface PrepareTask {
   readonly maxFileBytes: number;
   /** Skip building the subset PDF (estimate needs counts and text only). */
   readonly buildSubset: boolean;
+  /**
+   * Read the window's text with the offline rules here, under the task's deadline, instead of on
+   * the main thread (the offline provider, `--fallback offline` and `estimate` need them).
+   */
+  readonly readRules?: boolean;
   /**
    * Test-only fault injection, honoured only when DOCPOOL_FAULT_INJECTION=1 is set in the
    * environment, so the timeout and crash paths can be exercised with the real pool. A file
@@ -56,6 +63,8 @@ export interface PreparedFile {
   readonly metadata: PdfMetadata;
   /** Input-token estimates for sending the window as a PDF or as text. */
   readonly tokens: { readonly pdf: number; readonly text: number };
+  /** The offline rules' reading of the text, when the task asked for it. */
+  readonly rules?: RuleReading;
   /** Non-fatal oddities, e.g. pages inside the window that could not be read. */
   readonly warnings: readonly string[];
   readonly ms: number;

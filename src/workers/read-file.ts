@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { PrepareFailureCode } from './protocol.ts';
 
 export type ReadOutcome =
@@ -16,7 +16,9 @@ export type ReadOutcome =
 export function readCandidate(path: string, maxFileBytes: number): ReadOutcome {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking open: a named pipe swapped in for the file after discovery would otherwise block
+    // this thread in open() for ever (no deadline can stop a system call); fstat then refuses it.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const info = fstatSync(fd);
     if (!info.isFile()) return { ok: false, code: 'FILE_UNREADABLE', message: 'not a regular file' };
     if (info.size === 0) return { ok: false, ...EMPTY };

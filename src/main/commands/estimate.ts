@@ -8,7 +8,6 @@ import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
 import { loadProfile } from '../profiles/profile.ts';
-import { readByRules } from '../../offline/rules.ts';
 import { count } from '../progress/numbers.ts';
 
 export interface StepEstimate {
@@ -94,7 +93,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     await forEachBounded(
       discover(paths, { include: config.include }),
       config.workers * 3,
-      async (item): Promise<PrepareResult | undefined> => (item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, false)) : undefined),
+      async (item): Promise<PrepareResult | undefined> => (item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, { subset: false, rules: true })) : undefined),
       (result, item) => {
         files++;
         if (item.kind === 'error') return failures.add(item.code, item.path, item.message);
@@ -104,7 +103,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         windowPages += result.windowPages;
         inputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
         onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
-        const predicted = result.hasTextLayer ? readByRules(result.text).label : 'unreadable without a model';
+        const predicted = result.hasTextLayer && result.rules ? result.rules.label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
           extractRequests++;

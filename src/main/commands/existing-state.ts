@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { type RunInfo, Store } from '../state/store.ts';
 
-/** Opens an existing state folder; `status`, `export` and `report` never create one. */
+/** Opens an existing state folder read-only; `status`, `export` and `report` never create or write one. */
 export function openExistingStore(db: string): Store {
-  const folder = resolve(db);
-  if (!existsSync(join(folder, 'data.mdb'))) throw new UsageError(`--db: no docpool state folder at ${folder}; run \`docpool run\` first (or point --db at one)`);
-  return Store.open(folder);
+  return Store.openReadOnly(resolve(db));
 }
 
 /** The run a command reads: the one whose id starts with `--run`, or the most recently updated. */

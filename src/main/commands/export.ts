@@ -1,20 +1,33 @@
+import { renameSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadProfile } from '../profiles/profile.ts';
 import { sinkFor } from '../output/open-sink.ts';
 import type { Store } from '../state/store.ts';
 import { chooseRun } from './existing-state.ts';
 
-/** `docpool export`: rebuilds a run's results file from LMDB alone, one line per file. Returns the count. */
+/**
+ * `docpool export`: rebuilds a run's results file from LMDB alone, one line per file. Returns the
+ * count. Written beside the target and renamed over it, like a run's results file: an existing
+ * file is replaced whole or not at all, and a link at the working path is never followed.
+ */
 export async function exportRun(store: Store, out: string, runId: string | undefined, profileName: string): Promise<{ runId: string; records: number }> {
   const run = chooseRun(store, runId);
-  const sink = sinkFor(out, () => loadProfile(profileName))();
+  const openAt = sinkFor(out, () => loadProfile(profileName));
+  const temporary = `${resolve(out)}.tmp`;
+  rmSync(temporary, { force: true });
+  const sink = openAt(temporary);
   let records = 0;
   try {
     for (const { record } of store.runFiles(run.id)) {
       await sink.write(record);
       records++;
     }
-  } finally {
     await sink.close();
+    renameSync(temporary, out);
+  } catch (error) {
+    await sink.close().catch(() => {});
+    rmSync(temporary, { force: true });
+    throw error;
   }
   return { runId: run.id, records };
 }

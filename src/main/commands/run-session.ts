@@ -110,9 +110,9 @@ export class RunSession {
   async #open(): Promise<void> {
     const { config, io, profile, paths } = this;
     // The output is checked before anything else happens: a bad -o costs nothing and marks no run.
-    this.#results = ResultsFile.open(config.out, () => profile);
+    this.#results = ResultsFile.open(config.out, () => profile, paths);
     this.#store = Store.open(resolve(config.db));
-    this.#lock = RunLock.acquire(resolve(config.db));
+    this.#lock = RunLock.acquire(resolve(config.db), (message) => io.stderr.write(message));
     if (io.queue && config.batch) throw new UsageError('--queue: batch mode runs from one machine; drop --batch or --queue');
     const chosen = chooseProvider(config, profile, {
       env: coordinatorEnv(io),
@@ -221,7 +221,8 @@ export class RunSession {
     return runPipeline({
       paths,
       include: config.include,
-      taskFor: (path, buildSubset) => prepareTask(config, path, buildSubset),
+      // The rules read the text in the worker, under its deadline, whenever they may answer.
+      taskFor: (path, buildSubset) => prepareTask(config, path, { subset: buildSubset, rules: provider.name === 'offline' || this.#fallback !== undefined }),
       window: admissionWindow(config, provider.name === 'gemini'),
       profile,
       provider,

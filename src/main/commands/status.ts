@@ -1,3 +1,4 @@
+import { printable } from '../progress/printable.ts';
 import { resolve } from 'node:path';
 import { type BatchJobRecord, LIVE_BATCH_STATES } from '../state/batch-job.ts';
 import type { RunInfo, Store } from '../state/store.ts';
@@ -110,5 +111,6 @@ export function formatStatus(status: StateStatus): string {
       lines.push(`  ${code} × ${count(entry.count)}${entry.retryable ? ' (retried next run)' : ''}`, ...entry.examples.map((example) => `    ${example}`));
     }
   }
-  return lines.join('\n');
+  // Paths, inputs and messages come from file names and servers: nothing reaches the terminal raw.
+  return lines.map(printable).join('\n');
 }

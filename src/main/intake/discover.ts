@@ -3,10 +3,10 @@ import { opendir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
-export type DiscoveryErrorCode = 'PATH_NOT_FOUND' | 'PATH_UNREADABLE' | 'SYMLINK_LOOP' | 'NOT_A_FILE';
+export type DiscoveryErrorCode = 'PATH_NOT_FOUND' | 'PATH_UNREADABLE' | 'SYMLINK_LOOP' | 'NOT_A_FILE' | 'PATH_NOT_UTF8';
 
 export type Discovered =
-  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly mtimeMs: number; readonly ino: number }
+  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number; readonly ino: number }
   | { readonly kind: 'error'; readonly path: string; readonly code: DiscoveryErrorCode; readonly message: string };
 
 export interface DiscoverOptions {
@@ -132,7 +132,16 @@ async function* walk(
         await frame.dir.close().catch(() => {});
         continue;
       }
-      const path = join(frame.path, entry.name);
+      // Names are read as bytes: one that is not UTF-8 (Latin-1 from a Windows share or an archive)
+      // would come back lossily decoded, fail to stat, and vanish as "deleted since listed".
+      const rawName = entry.name as unknown as Buffer;
+      const name = utf8(rawName);
+      if (name === undefined) {
+        const unnamed = await notUtf8(frame.path, rawName, matches);
+        if (unnamed) yield unnamed;
+        continue;
+      }
+      const path = join(frame.path, name);
       let info: Stats;
       try {
         info = await stat(path); // follows symlinks
@@ -170,10 +179,41 @@ function notAFile(path: string, info: Stats): Discovered {
 
 async function openFrame(path: string, info: Stats): Promise<{ frame: Frame } | { error: Discovered }> {
   try {
-    return { frame: { dir: await opendir(path, { bufferSize: 64 }), path, identity: identityOf(info) } };
+    return { frame: { dir: await opendir(path, { bufferSize: 64, encoding: 'buffer' as BufferEncoding }), path, identity: identityOf(info) } };
   } catch (error) {
     return { error: errorEntry(path, error) };
   }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(name: Buffer): string | undefined {
+  try {
+    return STRICT_UTF8.decode(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A file or folder whose name is not valid UTF-8: reported by name (its bytes read as Latin-1,
+ * the usual culprit), never skipped in silence. Node opens paths by their UTF-8 text, so docpool
+ * cannot read it under that name; the message says how to rename it. A non-matching file is not
+ * reported (it would not have been read anyway).
+ */
+async function notUtf8(folder: string, rawName: Buffer, matches: (path: string) => boolean): Promise<Discovered | undefined> {
+  const shown = join(folder, rawName.toString('latin1'));
+  const hex = [...rawName].map((byte) => (byte < 0x80 ? String.fromCharCode(byte) : `\\x${byte.toString(16)}`)).join('');
+  let info: Stats;
+  try {
+    info = await stat(Buffer.concat([Buffer.from(folder + sep), rawName]));
+  } catch (error) {
+    return isMissing(error) ? undefined : errorEntry(shown, error);
+  }
+  const fix = `rename it to UTF-8 (e.g. convmv -f latin1 -t utf8 --notest) and run again`;
+  if (info.isDirectory()) return { kind: 'error', path: shown, code: 'PATH_NOT_UTF8', message: `a folder whose name is not valid UTF-8 ("${hex}"); nothing in it was read: ${fix}` };
+  if (!matches(shown)) return undefined;
+  return { kind: 'error', path: shown, code: 'PATH_NOT_UTF8', message: `the file name is not valid UTF-8 ("${hex}"), so it cannot be opened by name: ${fix}` };
 }
 
 function identityOf(info: Stats): string {
@@ -181,7 +221,7 @@ function identityOf(info: Stats): string {
 }
 
 function fileEntry(path: string, info: Stats): Discovered {
-  return { kind: 'file', path, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+  return { kind: 'file', path, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
 }
 
 function isMissing(error: unknown): boolean {

@@ -14,7 +14,8 @@ export class FileWriter {
   #error: Error | undefined;
 
   constructor(path: string) {
-    this.#stream = createWriteStream(path, { flags: 'w' });
+    // Created exclusively: a link planted at the path after it was cleared fails the open, never redirects the write.
+    this.#stream = createWriteStream(path, { flags: 'wx' });
     this.#failed = new Promise<never>((_, reject) =>
       this.#stream.once('error', (error) => {
         this.#error = error;

@@ -1,6 +1,6 @@
-import { renameSync, rmSync } from 'node:fs';
+import { lstatSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RunAborted } from '../errors.ts';
+import { RunAborted, UsageError } from '../errors.ts';
 import { checkOutputPath } from './output-path.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { FileRecord } from '../state/record.ts';
@@ -21,14 +21,21 @@ export class ResultsFile {
     readonly out: string,
     private readonly openAt: (path: string) => Sink,
   ) {
-    this.#partial = openAt(`${out}.partial`);
+    this.#partial = openAt(fresh(`${out}.partial`));
   }
 
-  /** Checks the output before any work starts: its kind, and a folder docpool can write in. */
-  static open(out: string, profile: () => Profile): ResultsFile {
+  /**
+   * Checks the output before any work starts: its kind, a folder docpool can write in, not one of
+   * the inputs, and no folder in the way of its working files.
+   */
+  static open(out: string, profile: () => Profile, inputs: readonly string[] = []): ResultsFile {
     const openAt = sinkFor(out, profile);
     const path = resolve(out);
     checkOutputPath(path, out, 'a file name ending in .jsonl or .csv');
+    refuseInputAsOutput(path, inputs);
+    for (const working of [`${path}.partial`, `${path}.tmp`]) {
+      if (isFolder(working)) throw new UsageError(`--out: ${working} is a folder in the way of the results file's working copy; remove it or choose another -o`);
+    }
     return new ResultsFile(path, openAt);
   }
 
@@ -44,7 +51,7 @@ export class ResultsFile {
   /** Writes the complete file from the run's committed records and puts it in place; returns the count. */
   async publish(records: Iterable<FileRecord>): Promise<number> {
     await this.#partial.close().catch(() => {});
-    const temporary = `${this.out}.tmp`;
+    const temporary = fresh(`${this.out}.tmp`);
     const sink = this.openAt(temporary);
     let count = 0;
     try {
@@ -66,6 +73,37 @@ export class ResultsFile {
   async close(): Promise<void> {
     await this.#partial.close().catch(() => {});
   }
+}
+
+/**
+ * A working file's path, cleared: a leftover file or a link planted there is removed (a link is
+ * removed itself, never followed), and the sinks create it exclusively (flags 'wx').
+ */
+function fresh(path: string): string {
+  rmSync(path, { force: true });
+  return path;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `-o` naming a file that is also an input would overwrite a document with results. */
+function refuseInputAsOutput(out: string, inputs: readonly string[]): void {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  const target = real(out);
+  const clash = inputs.find((input) => real(input) === target);
+  if (clash) throw new UsageError(`--out: ${out} is one of the inputs (${clash}); writing results there would overwrite it: choose another -o`);
 }
 
 /** Nothing is lost when the results file cannot be written: every answer is in the state folder. */

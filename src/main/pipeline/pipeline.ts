@@ -53,7 +53,7 @@ export interface PipelineOptions {
   readonly remote?: RemoteFiles;
 }
 
-type Stat = { readonly size: number; readonly mtimeMs: number; readonly ino: number };
+type Stat = { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number; readonly ino: number };
 
 /** A finished file: its record, the stat it was processed under, and whether it was carried over unchanged. */
 interface Finished {
@@ -156,7 +156,7 @@ async function processFile(item: Discovered, options: PipelineOptions, runner: S
   if (item.kind === 'error') {
     return { record: failedRecord(item.path, performance.now(), item.code, item.message), stat: null, carriedOver: false };
   }
-  const stat = { size: item.size, mtimeMs: item.mtimeMs, ino: item.ino };
+  const stat = { size: item.size, mtimeMs: item.mtimeMs, ctimeMs: item.ctimeMs, ino: item.ino };
   const prior = options.store.getRunFile(options.runId, item.path);
   if (prior && sameStat(prior.stat, stat) && carriesOver(prior.record, options.retryFailed)) {
     options.stats.resumedFile();
@@ -196,13 +196,13 @@ async function readAndAsk(path: string, stat: Stat, options: PipelineOptions, ru
 }
 
 /**
- * An unchanged file (same size, mtime and inode as when it was hashed, and hashed well after its
- * last change) whose answers are all cached needs no reading at all: a 10,000-file re-run is
+ * An unchanged file (same size, mtime, ctime and inode as when it was hashed, and hashed well
+ * after its last change) whose answers are all cached needs no reading at all: a 10,000-file re-run is
  * then bound by stat and LMDB reads, not by hashing.
  */
 function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions, started: number): FileRecord | undefined {
   const facts = options.store.getFile(path);
-  if (!facts || !sameStat(facts, stat) || facts.hashedAt - facts.mtimeMs < RACY_MS) return undefined;
+  if (!facts || !sameStat(facts, stat) || facts.hashedAt - Math.max(facts.mtimeMs, facts.ctimeMs ?? 0) < RACY_MS) return undefined;
   const cached = cachedSteps(facts.sha256, options.passes, options.profile, options.provider, options.store);
   if (!cached) return undefined;
   const { first, extracted } = cached;
@@ -232,6 +232,7 @@ function carriesOver(record: FileRecord, retryFailed: boolean): boolean {
   return !record.error?.retryable && !retryFailed;
 }
 
-function sameStat(a: Stat | null | undefined, b: Stat): boolean {
-  return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+/** What git compares: a file rewritten in place with its mtime put back still has a new ctime. */
+function sameStat(a: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs?: number; readonly ino: number } | null | undefined, b: Stat): boolean {
+  return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }

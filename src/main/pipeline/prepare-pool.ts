@@ -6,10 +6,8 @@ import { type Config, mebibytes } from '../config.ts';
 export interface PreparePoolOptions {
   /** Worker threads. Default: available cores. */
   readonly workers?: number;
-  /** Deadline per task, from submission; a task past it has its worker terminated. Default 30 000 ms. */
+  /** Deadline per task, from when a thread is free for it; a task past it has its worker terminated. Default 30 000 ms. */
   readonly taskTimeoutMs?: number;
-  /** Tasks allowed to wait in the pool's queue beyond one per thread. Default: 2 × workers. */
-  readonly queuePerWorker?: number;
 }
 
 export interface PreparePoolStats {
@@ -25,7 +23,9 @@ export interface PreparePoolStats {
 /**
  * The Piscina pool that runs prepare tasks. `prepare()` never rejects: a hung task becomes
  * PDF_TIMEOUT (Piscina terminates and replaces the worker when a running task is aborted) and a
- * dead worker becomes WORKER_CRASHED, so one bad file can never end a run.
+ * dead worker becomes WORKER_CRASHED, so one bad file can never end a run. A task whose thread
+ * died under it (killed by its own file, or retired because another file broke its PDF engine) is
+ * prepared once more on a fresh thread, so a bystander never fails for another file.
  */
 export class PreparePool {
   readonly #pool: Piscina;
@@ -49,9 +49,10 @@ export class PreparePool {
     const workers = options.workers ?? availableParallelism();
     this.#workers = workers;
     this.#timeoutMs = options.taskTimeoutMs ?? 30_000;
-    // Bounded submission: at most one running task per thread plus a short queue, so the pool
-    // never holds more than a small multiple of its threads however fast paths are discovered.
-    this.#capacity = workers * (1 + (options.queuePerWorker ?? 2));
+    // A task is handed to Piscina only when a thread is free for it, so its deadline runs from when
+    // it can start: a quick file queued behind two slow ones is not timed out before it ran. Callers
+    // wait here (a resolver each), bounded by their own in-flight window.
+    this.#capacity = workers;
     this.#pool = new Piscina({
       filename: workerEntryUrl().href,
       // Threads start on demand: a re-run where every file is unchanged never pays for booting
@@ -82,9 +83,14 @@ export class PreparePool {
     this.#inPool++;
     const started = performance.now();
     try {
-      return (await this.#pool.run(task, { name, signal: AbortSignal.timeout(this.#timeoutMs) })) as T;
-    } catch (error) {
-      return this.#failure(error, performance.now() - started) as T;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await this.#pool.run(task, { name, signal: AbortSignal.timeout(this.#timeoutMs) })) as T;
+        } catch (error) {
+          const failure = this.#failure(error, performance.now() - started);
+          if (failure.code !== 'WORKER_CRASHED' || attempt > 1) return failure as T;
+        }
+      }
     } finally {
       // Submission-to-result time: close to busy time because the queue is kept short.
       this.#busyMs += performance.now() - started;
@@ -131,9 +137,12 @@ export class PreparePool {
   }
 }
 
-/** The prepare task for one file under a config: `run` builds the page subset to send, `estimate` does not. */
-export function prepareTask(config: Pick<Config, 'pages' | 'maxFileMb'>, path: string, buildSubset: boolean): PrepareTask {
-  return { path, pageWindow: config.pages, maxFileBytes: mebibytes(config.maxFileMb), buildSubset };
+/**
+ * The prepare task for one file under a config: `run` builds the page subset to send, `estimate`
+ * does not; the offline rules read the text in the worker when the answer (or the estimate) needs them.
+ */
+export function prepareTask(config: Pick<Config, 'pages' | 'maxFileMb'>, path: string, needs: { readonly subset: boolean; readonly rules: boolean }): PrepareTask {
+  return { path, pageWindow: config.pages, maxFileBytes: mebibytes(config.maxFileMb), buildSubset: needs.subset, readRules: needs.rules };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
 import type { PipelineEnd } from '../pipeline/pipeline.ts';
 import type { RunSnapshot } from './run-stats.ts';
 import { count } from './numbers.ts';
+import { printable } from './printable.ts';
 
 /** The end-of-run summary printed on stderr (and after the dashboard closes). */
 export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files: { readonly out: string; readonly db: string }): string {
@@ -29,7 +30,8 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
     if (end.code === 'BUDGET_REACHED') lines.push('  (raise --max-cost, or leave it out, to go further)');
     if (end.code === 'API_DAILY_QUOTA') lines.push('  (per-day quotas reset at midnight Pacific time)');
   }
-  return lines.join('\n');
+  // Paths and messages come from file names, documents and servers: nothing reaches the terminal raw.
+  return lines.map(printable).join('\n');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readByRules } from '../../offline/rules.ts';
+import { readByRules, type RuleReading } from '../../offline/rules.ts';
 import { fingerprint, rememberedFingerprint } from '../state/fingerprint.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { type Step, ZERO_USAGE } from '../state/record.ts';
@@ -29,7 +29,7 @@ export class OfflineProvider implements Provider {
   }
 
   async classify(input: StepInput): Promise<StepOutcome> {
-    const reading = readByRules(input.text);
+    const reading = readingOf(input);
     const known = this.profile.classes.some((entry) => entry.name === reading.label);
     const label = known ? reading.label : this.#fallbackLabel();
     return {
@@ -39,7 +39,7 @@ export class OfflineProvider implements Provider {
   }
 
   async extract(input: StepInput, label: string): Promise<StepOutcome> {
-    const reading = readByRules(input.text);
+    const reading = readingOf(input);
     const wanted = Object.keys(this.profile.extract[label]?.schema.properties ?? {});
     // Only the fields the profile asks for; the rest of the schema is null (not on the page, as far as rules can tell).
     const fields = Object.fromEntries(wanted.map((name) => [name, reading.fields[name] ?? null]));
@@ -80,4 +80,13 @@ export class OfflineProvider implements Provider {
       profileVersion: this.profile.version,
     });
   }
+}
+
+/**
+ * The worker's reading, made under the prepare deadline. A file prepared without one (a task that
+ * did not ask) is read here: the rules are linear in their bounded input, so this cannot freeze
+ * the main thread, only cost it a few milliseconds.
+ */
+function readingOf(input: StepInput): RuleReading {
+  return input.rules ?? readByRules(input.text);
 }

@@ -7,7 +7,7 @@ export type StepOutcome =
   | { readonly ok: false; readonly code: string; readonly message: string; readonly retryable: boolean; readonly usage?: StepResult['usage'] };
 
 /** What a provider needs from a prepared file. */
-export type StepInput = Pick<PreparedFile, 'subset' | 'text' | 'hasTextLayer' | 'tokens' | 'windowPages'>;
+export type StepInput = Pick<PreparedFile, 'subset' | 'text' | 'hasTextLayer' | 'tokens' | 'windowPages' | 'rules'>;
 
 /** A source of answers: Gemini through the limiters, or the offline rules. */
 export interface Provider {

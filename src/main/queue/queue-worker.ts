@@ -134,7 +134,7 @@ export class QueueWorker {
 
   async #work(data: FileJob): Promise<FileJobResult> {
     const run = await this.#runFor(data.settings);
-    const prepared = await this.#options.pool.prepare(prepareTask(run.config, data.path, run.provider.name === 'gemini'));
+    const prepared = await this.#options.pool.prepare(prepareTask(run.config, data.path, { subset: run.provider.name === 'gemini', rules: run.provider.name === 'offline' || run.config.fallback === 'offline' }));
     if (prepared.kind === 'failed') {
       return { kind: 'failed', code: prepared.code, message: prepared.message, ...(prepared.sha256 ? { sha256: prepared.sha256 } : {}), ...(prepared.bytes === undefined ? {} : { bytes: prepared.bytes }) };
     }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { UsageError } from '../errors.ts';
+import { UsageError, withoutCredentials } from '../errors.ts';
 
 /** Where Redis is, as the user may see it: host and port only, never a password from the URL. */
 export function redisLabel(url: string): string {
@@ -13,7 +13,8 @@ export function parseQueueUrl(value: string): string {
   try {
     parsed = new URL(value);
   } catch {
-    throw new UsageError(`--queue: "${value}" is not a URL; give redis://host:port (or rediss:// for TLS, with user:password@ if Redis needs one)`);
+    // The value may hold a password: it is never echoed (a '#', '/' or '?' in a password breaks the URL).
+    throw new UsageError(`--queue: "${withoutCredentials(value)}" is not a URL; give redis://host:port (or rediss:// for TLS, with user:password@ if Redis needs one; percent-encode #, / and ? in a password)`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--queue: ${parsed.protocol}// is not Redis; give redis://host:port or rediss://host:port`);
   return value;

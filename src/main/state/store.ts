@@ -1,4 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { UsageError } from '../errors.ts';
@@ -15,6 +16,12 @@ const STORE_TAG = 'docpool-state';
 export interface FileFacts {
   readonly size: number;
   readonly mtimeMs: number;
+  /**
+   * Change time: updated by every write and no tool can set it back, unlike mtime (`cp -p`,
+   * `rsync --inplace -t`, `touch -r`). Absent in facts saved before docpool compared it: such a
+   * file is read once more.
+   */
+  readonly ctimeMs?: number;
   readonly ino: number;
   readonly sha256: string;
   readonly pages: number;
@@ -43,7 +50,7 @@ export interface RunInfo {
 /** One file's state in a run: its output record and the stat it had, to tell if it changed since. */
 export interface RunFileState {
   readonly record: FileRecord;
-  readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ino: number } | null;
+  readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs?: number; readonly ino: number } | null;
   /** When the record was committed (ms since the epoch): tells this attempt's records from older ones. */
   readonly committedAt?: number;
 }
@@ -72,10 +79,44 @@ export class Store {
     this.#batchJobs = root.openDB<BatchJobRecord, string>({ name: 'batch-jobs' });
   }
 
-  static open(dir: string): Store {
+  /**
+   * For `status`, `export` and `report`: the folder opened read-only, so reading it never writes
+   * (a folder docpool made before one of its databases existed is opened as `open` does).
+   */
+  static openReadOnly(dir: string): Store {
+    Store.#refuseUnusable(dir);
+    if (!existsSync(join(dir, 'data.mdb'))) throw new UsageError(`--db: no docpool state folder at ${dir}; run \`docpool run\` first (or point --db at one)`);
+    refuseForeign(dir);
+    const root = open({ path: dir, noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
+    const names = new Set(rootKeys(root));
+    if (!names.has('meta')) {
+      root.close();
+      throw new UsageError(`--db: ${dir} is not a docpool state folder (it holds ${describeKeys([...names])}); point --db at a folder docpool made`);
+    }
+    const layout = root.openDB<{ tag: string; layout: number }, string>({ name: 'meta' }).get('layout');
+    if (layout?.tag !== STORE_TAG || layout.layout !== STORE_LAYOUT) {
+      root.close();
+      throw new UsageError(`--db: ${dir} holds state layout ${JSON.stringify(layout)}, this docpool reads layout ${STORE_LAYOUT}; use another --db folder`);
+    }
+    if (DATABASES.every((name) => names.has(name))) return new Store(root);
+    root.close();
+    return Store.open(dir);
+  }
+
+  /** Checks that need no LMDB: a file where a folder should be, a data.mdb that is not LMDB (opening one crashes the process). */
+  static #refuseUnusable(dir: string): void {
     if (existsSync(dir) && !statSync(dir).isDirectory()) {
       throw new UsageError(`--db: ${dir} is a file; point --db at a folder (new or used by docpool before)`);
     }
+    const dataFile = join(dir, 'data.mdb');
+    const problem = existsSync(dataFile) ? lmdbFileProblem(dataFile) : undefined;
+    if (problem) {
+      throw new UsageError(`--db: ${dir}/data.mdb cannot be opened safely: ${problem} (damaged, or from another tool); move the folder aside (docpool export cannot read it either) and run again with a new --db`);
+    }
+  }
+
+  static open(dir: string): Store {
+    Store.#refuseUnusable(dir);
     if (existsSync(dir) && !existsSync(join(dir, 'data.mdb')) && readdirSync(dir).length > 0) {
       throw new UsageError(`--db: ${dir} exists and is not a docpool state folder (no data.mdb); point --db at an empty or new folder`);
     }
@@ -84,10 +125,7 @@ export class Store {
     } catch (error) {
       throw new UsageError(`--db: cannot create the state folder ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
-    const dataFile = join(dir, 'data.mdb');
-    if (existsSync(dataFile) && !hasLmdbMagic(dataFile)) {
-      throw new UsageError(`--db: ${dir}/data.mdb is not an LMDB file (damaged, or from another tool); move the folder aside and run again`);
-    }
+    refuseForeign(dir);
     let root: RootDatabase;
     let layout: { tag: string; layout: number } | undefined;
     let meta: Database<{ tag: string; layout: number }, string>;
@@ -118,11 +156,11 @@ export class Store {
   }
 
   getFile(path: string): FileFacts | undefined {
-    return this.#files.get(path);
+    return this.#files.get(pathKey(path));
   }
 
   putFile(path: string, facts: FileFacts): Promise<void> {
-    return this.#write(this.#files.put(path, facts));
+    return this.#write(this.#files.put(pathKey(path), facts));
   }
 
   getRun(id: string): RunInfo | undefined {
@@ -192,23 +230,77 @@ export class Store {
 }
 
 /**
- * LMDB's first meta page carries the magic 0xBEEFC0DE at byte 24 (16-byte page header, then the
- * meta's 8-byte-aligned start; checked against files lmdb-js 3.5 writes). Opening a file without
- * it makes the native library crash the process, so it is checked first.
+ * Why an LMDB data file cannot be opened safely, or undefined when it can. LMDB maps the file and
+ * trusts it: a truncated file makes the process die of SIGBUS, garbage in a meta page of SIGSEGV,
+ * with no message. So the two meta pages are read first (the layout of lmdb-js 3.5's MDB_meta:
+ * the magic 0xBEEFC0DE at byte 24 after the 16-byte page header, the page size in the free
+ * database's first word at 48, the last page number at 144, the transaction id at 152; checked
+ * against files it writes): both must carry the magic, and the newer one's last page must lie
+ * inside the file.
  */
-function hasLmdbMagic(file: string): boolean {
-  const header = Buffer.alloc(LMDB_MAGIC_OFFSET + 4);
+function lmdbFileProblem(file: string): string | undefined {
+  const size = statSync(file).size;
+  const head = Buffer.alloc(Math.min(size, 2 * MAX_PAGE_SIZE));
   const fd = openSync(file, 'r');
   try {
-    if (readSync(fd, header, 0, header.length, 0) < header.length) return false;
+    readSync(fd, head, 0, head.length, 0);
   } finally {
     closeSync(fd);
   }
-  return header.readUInt32LE(LMDB_MAGIC_OFFSET) === LMDB_MAGIC;
+  const meta = (offset: number) =>
+    offset + META_TXNID + 8 <= head.length && head.readUInt32LE(offset + META_MAGIC) === LMDB_MAGIC
+      ? { pageSize: head.readUInt32LE(offset + META_PAGE_SIZE), lastPage: head.readBigUInt64LE(offset + META_LAST_PAGE), txnid: head.readBigUInt64LE(offset + META_TXNID) }
+      : undefined;
+  const first = meta(0);
+  if (!first) return 'its first page is not an LMDB meta page';
+  const second = meta(first.pageSize);
+  if (first.pageSize < 512 || first.pageSize > MAX_PAGE_SIZE || !second) return 'its meta pages are damaged';
+  const current = second.txnid > first.txnid ? second : first;
+  if ((current.lastPage + 1n) * BigInt(first.pageSize) > BigInt(size)) return `it is cut short (${size} bytes, its last page ends at ${(current.lastPage + 1n) * BigInt(first.pageSize)})`;
+  return undefined;
+}
+
+/** The named databases docpool keeps (each is a key of the environment's main database). */
+const DATABASES = ['meta', 'results', 'files', 'runs', 'run-files', 'run-samples', 'batch-jobs'];
+
+/**
+ * An existing LMDB environment that docpool did not make is never written to: opening even one
+ * named database would add it to the other application's data. Its main database is read
+ * read-only first: docpool's holds only its own database names (`meta` among them).
+ */
+function refuseForeign(dir: string): void {
+  if (!existsSync(join(dir, 'data.mdb'))) return;
+  let keys: string[];
+  try {
+    const probe = open({ path: dir, noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
+    try {
+      keys = rootKeys(probe);
+    } finally {
+      void probe.close();
+    }
+  } catch (error) {
+    throw new UsageError(`--db: ${dir} cannot be opened as a docpool state folder (${(error as Error).message}); it may be damaged or from another tool — move it aside and run again`);
+  }
+  if (keys.length > 0 && !keys.includes('meta')) {
+    throw new UsageError(`--db: ${dir} is another application's LMDB environment (it holds ${describeKeys(keys)}); docpool never writes into it: point --db at an empty or new folder`);
+  }
+}
+
+/** The first keys of an environment's main database, as text. */
+function rootKeys(root: RootDatabase): string[] {
+  return [...root.getKeys({ limit: 64 })].map((key) => String(key));
+}
+
+function describeKeys(keys: readonly string[]): string {
+  return keys.length === 0 ? 'nothing' : `keys such as ${keys.slice(0, 3).map((key) => JSON.stringify(key)).join(', ')}`;
 }
 
 const LMDB_MAGIC = 0xbeefc0de;
-const LMDB_MAGIC_OFFSET = 24;
+const META_MAGIC = 24;
+const META_PAGE_SIZE = 48;
+const META_LAST_PAGE = 144;
+const META_TXNID = 152;
+const MAX_PAGE_SIZE = 65_536;
 
 /** [run id, when taken]. */
 type SampleKey = [string, number];
@@ -217,5 +309,17 @@ type SampleKey = [string, number];
 type RunFileKey = [string, string];
 
 function runFileKey(runId: string, path: string): RunFileKey {
-  return [runId, path];
+  return [runId, pathKey(path)];
 }
+
+/**
+ * LMDB keys hold at most 1,978 bytes (lmdb-js's default), and a compound key holds the run id
+ * too: a longer path (deep shares reach that) is keyed by its hash instead, behind a NUL that no
+ * real path contains. Records keep the path itself in their value; short keys are unchanged, so
+ * existing state folders read the same.
+ */
+function pathKey(path: string): string {
+  return Buffer.byteLength(path) <= MAX_PATH_KEY_BYTES ? path : `\u0000sha256:${createHash('sha256').update(path).digest('hex')}`;
+}
+
+const MAX_PATH_KEY_BYTES = 900;

@@ -82,6 +82,13 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
   let shedAttempts = 0;
   const spent = () => ({ ...usage, costUsd: call.pricing.cost(call.model, usage.input, usage.output + usage.thinking) });
   const interrupted = (): StepOutcome => ({ ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() });
+  // A request larger than the whole per-minute token limit can never be admitted (Google refuses
+  // it for ever; the limiter would wait for ever): say so at once instead.
+  const tpm = call.limiter.tokensPerWindow;
+  if (tpm !== undefined && call.estimatedTokens > tpm) {
+    const message = `this request needs ~${Math.ceil(call.estimatedTokens)} input tokens, more than the ${tpm} a minute ${call.model} is limited to (--tpm, or the limit Google stated): it can never be sent; raise the limit, or send fewer --pages or a lower --media-resolution`;
+    return { ok: false, code: 'API_QUOTA_TOO_SMALL', message, retryable: false, usage: spent() };
+  }
 
   for (;;) {
     let response: GenerateContentResponse;

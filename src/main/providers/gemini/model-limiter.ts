@@ -236,6 +236,11 @@ export class ModelLimiter {
     this.#closedBy ??= reason;
   }
 
+  /** Input tokens per window paced against; undefined while not known. */
+  get tokensPerWindow(): number | undefined {
+    return this.#tpm;
+  }
+
   /** Paces by a stated limit from now on; true when it changed what docpool paced against. */
   #adopt({ metric, value }: StatedQuota): boolean {
     const current = metric === 'rpm' ? this.#rpm : this.#tpm;
