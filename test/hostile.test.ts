@@ -113,11 +113,12 @@ test('the emulator survives a PDF that traps its MuPDF: it refuses that document
 
 test('a prepare deadline runs from when a thread is free: good files queued behind hung ones are answered', async () => {
   const dir = folderWith('deadline', 6, {});
-  copyFileSync(join(good, manifest[0]!.file), join(dir, 'hung-1.docpool-fault-hang.pdf'));
-  copyFileSync(join(good, manifest[0]!.file), join(dir, 'hung-2.docpool-fault-hang.pdf'));
+  // The hung files are named first on the command line (inputs are walked in the order given), so the good ones queue behind them.
+  const hung = [join(work, 'hung-1.docpool-fault-hang.pdf'), join(work, 'hung-2.docpool-fault-hang.pdf')];
+  for (const path of hung) copyFileSync(join(good, manifest[0]!.file), path);
   const config = join(work, 'deadline.json');
   writeFileSync(config, JSON.stringify({ taskTimeoutMs: 3000 }));
-  const run = await boundedRun(['run', dir, '-o', join(work, 'deadline.jsonl'), '--db', join(work, 'deadline-db'), '--no-tui', '--workers', '2', '--config', config], 90_000, {
+  const run = await boundedRun(['run', ...hung, dir, '-o', join(work, 'deadline.jsonl'), '--db', join(work, 'deadline-db'), '--no-tui', '--workers', '2', '--config', config], 90_000, {
     ...OFFLINE,
     DOCPOOL_FAULT_INJECTION: '1',
   });
