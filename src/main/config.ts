@@ -331,13 +331,19 @@ export function limitsFor(config: Config, model: string): ModelQuotaPlan {
     ...(rpm === undefined ? {} : { rpm }),
     ...(tpm === undefined ? {} : { tpm }),
     ...(published?.rpd === undefined ? {} : { rpd: published.rpd }),
-    concurrency: given ?? (rpm === undefined ? UNKNOWN_QUOTA_CONCURRENCY : concurrencyFor(rpm)),
+    concurrency: given ?? (rpm === undefined ? unknownQuotaCeiling(config) : concurrencyFor(rpm)),
     ...(given === undefined ? { concurrencyFor } : {}),
   };
 }
 
-/** Ceiling while a model's quota is unknown: the limiter starts far below it and grows (slow start). */
-const UNKNOWN_QUOTA_CONCURRENCY = 256;
+/**
+ * Ceiling while a model's quota is unknown: as high as any published quota needs (the limiter
+ * starts far below it and grows until Google's first 429 says where the limit is). Flex keeps
+ * each request for minutes, so it needs many windows' worth in flight.
+ */
+function unknownQuotaCeiling(config: Pick<Config, 'serviceTier'>): number {
+  return config.serviceTier === 'flex' ? MAX_FLEX_CONCURRENCY : MAX_STANDARD_CONCURRENCY;
+}
 
 /** Each step's media resolution (one-pass reads fields, so it has its own setting, default medium). */
 export function stepResolutions(config: Pick<Config, 'mediaResolution'>): StepResolutions {

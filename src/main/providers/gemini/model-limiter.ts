@@ -86,6 +86,12 @@ export const UNPACED = 1e12;
 
 /** Requests in flight while a quota is unknown, before the first round of answers: a safe start that doubles per round (slow start). */
 const SLOW_START_CONCURRENCY = 8;
+/**
+ * Slow start also doubles on time, every this share of a window while every slot is busy: a Flex
+ * answer takes minutes, so rounds of answers alone would take an hour to find the quota. A quota
+ * 429 comes back at once, so the step past the limit is seen within a round trip.
+ */
+const SLOW_START_STEP = 1 / 6;
 
 /** Attempts kept for the latency percentiles. */
 const LATENCY_SAMPLES = 256;
@@ -131,6 +137,8 @@ export class ModelLimiter {
   #slowStart: boolean;
   /** Set when requests must stop for good (a spend cap, a day's quota): nothing more is sent. */
   #closedBy: Error | undefined;
+  /** Slow start's clock: doubles a saturated model's concurrency each step until the first 429. */
+  readonly #growth: NodeJS.Timeout | undefined;
   #successesSinceChange = 0;
   #lastDecrease = 0;
   #pausedUntil = 0;
@@ -157,6 +165,13 @@ export class ModelLimiter {
     this.#marginMs = pacedWindowMs(options.windowMs) - options.windowMs;
     this.#tokens = new Bottleneck({ reservoir: options.tpm ?? UNPACED, maxConcurrent: null });
     this.#requests = new Bottleneck({ reservoir: options.rpm ?? UNPACED, maxConcurrent: this.#concurrency });
+    if (this.#slowStart) {
+      this.#growth = setInterval(() => {
+        if (!this.#slowStart) return clearInterval(this.#growth);
+        if (this.#inFlight >= this.#concurrency && this.#concurrency < this.#maxConcurrency) this.#setConcurrency(Math.min(this.#maxConcurrency, this.#concurrency * 2));
+      }, options.windowMs * SLOW_START_STEP);
+      this.#growth.unref();
+    }
   }
 
   /**
@@ -343,6 +358,7 @@ export class ModelLimiter {
 
   /** Stops the release timers; pending jobs are dropped (used when a run ends). */
   async stop(): Promise<void> {
+    clearInterval(this.#growth);
     this.outage.stop();
     for (const timer of this.#releases) clearTimeout(timer);
     this.#releases.clear();
