@@ -157,4 +157,5 @@ test('a quota docpool is not told is learned from Google\'s first 429: few 429s,
   assert.ok(share <= 0.02, `429 share ${(share * 100).toFixed(2)} % (${refused} of ${stats.requests.total})`);
   assert.ok(busy >= 0.9, `quota busy ${busy.toFixed(2)} over ${full.length} windows: ${full.join(', ')}`);
   assert.ok(Math.max(...windows) <= quota, 'no window passed the quota');
+  assert.match(result.stderr, /Google's 429s stated gemini-3\.5-flash-lite's limit: 120 requests a minute for this project; --rpm gemini-3\.5-flash-lite=120 starts there next time/);
 });

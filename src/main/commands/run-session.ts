@@ -17,7 +17,7 @@ import { loadProfile, type Profile } from '../profiles/profile.ts';
 import { LiveView } from '../progress/live-view.ts';
 import { RunSampler } from '../progress/run-sampler.ts';
 import { RunStats } from '../progress/run-stats.ts';
-import { formatRunSummary } from '../progress/run-summary.ts';
+import { formatLearnedLimits, formatRunSummary } from '../progress/run-summary.ts';
 import { chooseProvider } from '../providers/choose-provider.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { preflightModels } from '../providers/gemini/preflight.ts';
@@ -261,6 +261,8 @@ export class RunSession {
     if (end.kind === 'complete') await this.#batch?.settle();
     await this.#view?.close();
     this.io.stderr.write(`${formatRunSummary(snapshot, end, { out: this.config.out, db: this.config.db })}\n`);
+    const limiters = this.#provider instanceof GeminiProvider && !this.#coordinator ? this.#provider.limiters().map((limiter) => limiter.stats()) : [];
+    for (const line of formatLearnedLimits(limiters)) this.io.stderr.write(`${line}\n`);
     if (this.#view) this.io.stderr.write(`${this.#view.healthLine()}\n`);
     const running = this.#batch?.running() ?? [];
     if (running.length > 0) {

@@ -35,6 +35,20 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
 }
 
 /**
+ * The limits Google's 429s stated during the run, for models whose limits were not given or
+ * published: where to start next time instead of finding them again.
+ */
+export function formatLearnedLimits(models: readonly ModelLimiterStats[]): string[] {
+  return models
+    .filter((model) => model.learned.length > 0)
+    .map((model) => {
+      const flags = model.learned.map((metric) => `--${metric} ${model.model}=${metric === 'rpm' ? model.rpm : model.tpm}`).join(' ');
+      const stated = model.learned.map((metric) => (metric === 'rpm' ? `${count(model.rpm ?? 0)} requests` : `${count(model.tpm ?? 0)} input tokens`)).join(' and ');
+      return `docpool: Google's 429s stated ${model.model}'s limit: ${stated} a minute for this project; ${flags} starts there next time`;
+    });
+}
+
+/**
  * One plain progress line, for pipes, CI and --no-tui; a model that is down or paused is named,
  * so a line whose counts stand still says why.
  */
