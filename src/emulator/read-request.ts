@@ -146,11 +146,7 @@ function readPdf(base64: string): PdfReading {
     return reading;
   } catch (error) {
     if (error instanceof UnreadablePdfError) throw error;
-    if (isEngineFault(error)) {
-      // Nothing more may run on this instance, not even the document's destroy().
-      doc = undefined;
-      replaceEngine();
-    }
+    if (isEngineFault(error)) replaceEngine();
     throw new UnreadablePdfError('Unable to process input document: the PDF could not be parsed.');
   } finally {
     doc?.destroy();

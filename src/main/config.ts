@@ -345,11 +345,6 @@ function unknownQuotaCeiling(config: Pick<Config, 'serviceTier'>): number {
   return config.serviceTier === 'flex' ? MAX_FLEX_CONCURRENCY : MAX_STANDARD_CONCURRENCY;
 }
 
-/** Each step's media resolution (one-pass reads fields, so it has its own setting, default medium). */
-export function stepResolutions(config: Pick<Config, 'mediaResolution'>): StepResolutions {
-  return config.mediaResolution;
-}
-
 /**
  * Requests in flight a model needs to keep its quota busy (Little's law: rate × latency). Standard
  * answers in seconds to half a minute (Pro thinking over five pages: ~18 s): half the RPM in

@@ -28,6 +28,7 @@ const CUES: ReadonlyArray<readonly [FinanceLabel, RegExp]> = [
 const MAX_TEXT_CHARS = 200_000;
 /** A longer line is read in pieces: no label sits this far from its value. */
 const MAX_LINE_CHARS = 1_000;
+const LINE_PIECE = new RegExp(`[^]{1,${MAX_LINE_CHARS}}`, 'g');
 
 /**
  * The text cut to what the rules need: bounded in length, and in line length, so that their
@@ -35,11 +36,9 @@ const MAX_LINE_CHARS = 1_000;
  */
 export function boundedText(text: string): string {
   const head = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
-  if (!head.split('\n').some((line) => line.length > MAX_LINE_CHARS)) return head;
-  return head
-    .split('\n')
-    .flatMap((line) => (line.length <= MAX_LINE_CHARS ? [line] : (line.match(new RegExp(`[^]{1,${MAX_LINE_CHARS}}`, 'g')) ?? [])))
-    .join('\n');
+  const lines = head.split('\n');
+  if (lines.every((line) => line.length <= MAX_LINE_CHARS)) return head;
+  return lines.flatMap((line) => (line.length <= MAX_LINE_CHARS ? [line] : (line.match(LINE_PIECE) ?? []))).join('\n');
 }
 
 export function readByRules(fullText: string): RuleReading {

@@ -146,8 +146,7 @@ function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean):
       },
     };
   } finally {
-    // After a trap, freeing the document would run on the broken heap; the thread is replaced instead.
-    if (!engineFault) doc?.destroy();
+    doc?.destroy();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { PrepareResult } from '../../workers/protocol.ts';
 import { forEachBounded } from '../intake/bounded.ts';
-import { type Config, limitsFor, stepResolutions } from '../config.ts';
+import { type Config, limitsFor } from '../config.ts';
 import { discover } from '../intake/discover.ts';
 import { pdfTokens, PRICES_AS_OF } from '../models/catalogue.ts';
 import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';
@@ -87,7 +87,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let onePassInputTokens = 0;
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
-  const resolutions = stepResolutions(config);
+  const resolutions = config.mediaResolution;
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
     await forEachBounded(

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { admissionWindow, billingTier, type Config, mebibytes, stepResolutions } from '../config.ts';
+import { admissionWindow, billingTier, type Config, mebibytes } from '../config.ts';
 import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
 import { EXIT, RunAborted, UsageError } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
@@ -21,6 +21,7 @@ import { formatLearnedLimits, formatRunSummary } from '../progress/run-summary.t
 import { chooseProvider } from '../providers/choose-provider.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { preflightModels } from '../providers/gemini/preflight.ts';
+import type { ModelLimiter } from '../providers/gemini/model-limiter.ts';
 import { OfflineProvider } from '../providers/offline-provider.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { FileRecord } from '../state/record.ts';
@@ -65,6 +66,8 @@ export class RunSession {
   readonly #hardStop = new AbortController();
   readonly #pool: PreparePool;
   #provider: Provider | undefined;
+  /** This process's model limiters (none offline, or when the queue's workers send the requests). */
+  #limiters: readonly ModelLimiter[] = [];
   /** Batch mode's jobs (--batch). */
   #batch: BatchJobs | undefined;
   /** Answers a step whose API calls failed for good (--fallback offline). */
@@ -153,7 +156,7 @@ export class RunSession {
       if (!this.#view?.drawing) io.stderr.write(message);
     });
     // With --queue the requests are the workers': this process's own limiters stay idle, not shown.
-    const limiters = this.#provider instanceof GeminiProvider && !this.#coordinator ? this.#provider.limiters() : [];
+    const limiters = (this.#limiters = this.#provider instanceof GeminiProvider && !this.#coordinator ? this.#provider.limiters() : []);
     this.#sampler = new RunSampler({ store: this.#store, runId: this.#runId, attemptStartedAt: this.#attemptStartedAt, stats: this.#stats, limiters: () => limiters.map((limiter) => limiter.stats()) });
     this.#view = LiveView.start(
       {
@@ -241,7 +244,7 @@ export class RunSession {
       ...(this.#coordinator ? { remote: this.#coordinator } : {}),
       ...(config.maxCost === undefined
         ? {}
-        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages, stepResolutions(config)) }),
+        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages, config.mediaResolution) }),
     });
   }
 
@@ -261,8 +264,7 @@ export class RunSession {
     if (end.kind === 'complete') await this.#batch?.settle();
     await this.#view?.close();
     this.io.stderr.write(`${formatRunSummary(snapshot, end, { out: this.config.out, db: this.config.db })}\n`);
-    const limiters = this.#provider instanceof GeminiProvider && !this.#coordinator ? this.#provider.limiters().map((limiter) => limiter.stats()) : [];
-    for (const line of formatLearnedLimits(limiters)) this.io.stderr.write(`${line}\n`);
+    for (const line of formatLearnedLimits(this.#limiters.map((limiter) => limiter.stats()))) this.io.stderr.write(`${line}\n`);
     if (this.#view) this.io.stderr.write(`${this.#view.healthLine()}\n`);
     const running = this.#batch?.running() ?? [];
     if (running.length > 0) {

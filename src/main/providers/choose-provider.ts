@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { billingTier, type Config, limitsFor, stepResolutions } from '../config.ts';
+import { billingTier, type Config, limitsFor } from '../config.ts';
 import type { Store } from '../state/store.ts';
 import { callBatch } from './batch/batch-call.ts';
 import { BatchJobs } from './batch/batch-jobs.ts';
@@ -66,7 +66,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     extractModel: config.extractModel,
     pageWindow: config.pages,
     inputMode: config.inputMode,
-    resolutions: stepResolutions(config),
+    resolutions: config.mediaResolution,
     limits: (model) => {
       const limits = limitsFor(config, model);
       // Paced like the local limiter: a request admitted now may reach Google a little later.

@@ -86,12 +86,12 @@ export class Store {
   static openReadOnly(dir: string): Store {
     Store.#refuseUnusable(dir);
     if (!existsSync(join(dir, 'data.mdb'))) throw new UsageError(`--db: no docpool state folder at ${dir}; run \`docpool run\` first (or point --db at one)`);
-    refuseForeign(dir);
-    const root = open({ path: dir, noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
-    const names = new Set(rootKeys(root));
+    const root = openReadOnlyRoot(dir);
+    const keys = rootKeys(root);
+    const names = new Set(keys);
     if (!names.has('meta')) {
-      root.close();
-      throw new UsageError(`--db: ${dir} is not a docpool state folder (it holds ${describeKeys([...names])}); point --db at a folder docpool made`);
+      void root.close();
+      throw foreignRefusal(dir, keys) ?? new UsageError(`--db: ${dir} is not a docpool state folder (it holds nothing); point --db at a folder docpool made`);
     }
     const layout = root.openDB<{ tag: string; layout: number }, string>({ name: 'meta' }).get('layout');
     if (layout?.tag !== STORE_TAG || layout.layout !== STORE_LAYOUT) {
@@ -270,19 +270,28 @@ const DATABASES = ['meta', 'results', 'files', 'runs', 'run-files', 'run-samples
  */
 function refuseForeign(dir: string): void {
   if (!existsSync(join(dir, 'data.mdb'))) return;
+  const probe = openReadOnlyRoot(dir);
   let keys: string[];
   try {
-    const probe = open({ path: dir, noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
-    try {
-      keys = rootKeys(probe);
-    } finally {
-      void probe.close();
-    }
+    keys = rootKeys(probe);
+  } finally {
+    void probe.close();
+  }
+  const refusal = foreignRefusal(dir, keys);
+  if (refusal) throw refusal;
+}
+
+/** The refusal for an environment whose main database holds keys but not docpool's `meta`. */
+function foreignRefusal(dir: string, keys: readonly string[]): UsageError | undefined {
+  if (keys.length === 0 || keys.includes('meta')) return undefined;
+  return new UsageError(`--db: ${dir} is another application's LMDB environment (it holds ${describeKeys(keys)}); docpool never writes into it: point --db at an empty or new folder`);
+}
+
+function openReadOnlyRoot(dir: string): RootDatabase {
+  try {
+    return open({ path: dir, noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
   } catch (error) {
     throw new UsageError(`--db: ${dir} cannot be opened as a docpool state folder (${(error as Error).message}); it may be damaged or from another tool — move it aside and run again`);
-  }
-  if (keys.length > 0 && !keys.includes('meta')) {
-    throw new UsageError(`--db: ${dir} is another application's LMDB environment (it holds ${describeKeys(keys)}); docpool never writes into it: point --db at an empty or new folder`);
   }
 }
 
