@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,7 +13,7 @@ import { csvCell } from '../src/main/output/csv-sink.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 import { client, errorBody, pdfPart } from './helpers/genai.ts';
 import { nestedFormsPdf, textPdf } from './helpers/hostile-pdf.ts';
-import { readManifest, readRecords } from './helpers/run-fixture.ts';
+import { readManifest, readRecords, waitForLines } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**
@@ -360,4 +360,90 @@ test('a truncated data.mdb, or garbage in its meta page, gets a message and exit
       assert.match(result.stderr, /data\.mdb cannot be opened safely: .*move the folder aside/);
     }
   }
+});
+
+/** A tmpfs of `size` mounted for the test (root only: CI runs as root here); undefined where mount is refused. */
+function smallDisk(name: string, size: string): string | undefined {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  if (mounted.status !== 0) return undefined;
+  after(() => spawnSync('umount', ['-l', dir]));
+  return dir;
+}
+
+/** Writes zeros into `file` until the disk refuses one more byte. */
+function fillDisk(file: string): void {
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const ROOT_ONLY = process.getuid?.() === 0 ? false : 'mounting a small disk (tmpfs) needs root';
+
+test('a disk full before the run, or filling during it, stops it with STATE_WRITE_FAILED and exit 3, no stack trace; freed, the same command finishes', { skip: ROOT_ONLY }, async () => {
+  const full = smallDisk('full-disk', '1m');
+  assert.ok(full, 'mount a tmpfs');
+  fillDisk(join(full, 'filler'));
+  const dir = folderWith('disk-full', 40, {});
+  const atStart = await boundedRun(['run', dir, '-o', join(work, 'disk-full-start.jsonl'), '--db', join(full, 'state'), '--no-tui'], 60_000);
+  assert.equal(atStart.code, 3, atStart.stderr);
+  assert.match(atStart.stderr, /the disk under .*state is full .*STATE_WRITE_FAILED/);
+  assert.equal(existsSync(join(work, 'disk-full-start.jsonl.partial')), false, 'a refused run leaves no working file');
+
+  const filling = smallDisk('filling-disk', '8m')!;
+  const emulator = await startEmulator({ defaultLatency: { medianMs: 150, sigma: 0 }, latency: {} });
+  after(() => emulator.close());
+  const out = join(work, 'disk-filling.jsonl');
+  const args = ['run', dir, '-o', out, '--db', join(filling, 'state'), '--no-tui', '--base-url', emulator.url, '--passes', '1', '--concurrency', 'gemini-3.5-flash-lite=2'];
+  const { child, result } = startCli(args, { env: { GEMINI_API_KEY: 'test-key' } });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  await waitForLines(`${out}.partial`, 3);
+  fillDisk(join(filling, 'filler'));
+  const stopped = await result;
+  clearTimeout(killer);
+  assert.equal(stopped.code, 3, stopped.stderr);
+  assert.match(stopped.stderr, /run stopped: cannot write to the state folder \(.+\); is the disk full\?/);
+  assert.doesNotMatch(stopped.stderr, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+  const kept = readRecords(out).length;
+  assert.ok(kept >= 3 && kept < 40, `${kept} records published`);
+  rmSync(join(filling, 'filler'));
+  const again = await boundedRun(args, 120_000, { GEMINI_API_KEY: 'test-key' });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(readRecords(out).length, 40);
+});
+
+test('a cached answer edited in the state folder (a class the profile lacks) is asked again, never served', async () => {
+  const dir = folderWith('edited-cache', 20, {});
+  const db = join(work, 'edited-cache-db');
+  const first = await boundedRun(['run', dir, '-o', join(work, 'edited-1.jsonl'), '--db', db, '--no-tui'], 60_000);
+  assert.equal(first.code, 0, first.stderr);
+  const answered = readRecords(join(work, 'edited-1.jsonl'));
+  assert.ok(answered.some((record) => record.class === 'vendor_invoice'), 'the folder holds invoices');
+  const env = openLmdb({ path: db, noSubdir: false, maxDbs: 8, compression: false });
+  const results = env.openDB<{ label?: string }, string>({ name: 'results' });
+  let edited = 0;
+  for (const { key, value } of results.getRange({})) {
+    if (value.label === 'vendor_invoice') {
+      await results.put(key, { ...value, label: 'vendor_invoicZ' });
+      edited++;
+    }
+  }
+  await env.close();
+  assert.ok(edited > 0);
+  // The same files in another folder: another run, whose answers can only come from the results cache.
+  const copy = folderWith('edited-cache-copy', 20, {});
+  const second = await boundedRun(['run', copy, '-o', join(work, 'edited-2.jsonl'), '--db', db, '--no-tui'], 60_000);
+  assert.equal(second.code, 0, second.stderr);
+  const again = readRecords(join(work, 'edited-2.jsonl'));
+  assert.equal(again.filter((record) => record.class === 'vendor_invoicZ').length, 0, 'the edited class is never served');
+  const classOf = (records: typeof answered) => Object.fromEntries(records.map((record) => [record.sha256, record.class]));
+  assert.deepEqual(classOf(again), classOf(answered));
+  assert.equal(again.filter((record) => record.class === 'vendor_invoice' && record.cached).length, 0, 'each edited answer was asked again');
 });

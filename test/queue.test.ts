@@ -173,3 +173,23 @@ test('Redis killed and restarted mid-run, its queue lost: coordinator and worker
   for (const worker of stopped) assert.doesNotMatch(worker.stderr, /internal error|at .+\.ts:\d+/, `a worker printed no stack trace:\n${worker.stderr}`);
   assertComplete(out, inFolders(folders));
 });
+
+test('a Redis that refuses the password stops run --queue and docpool worker at once with exit 3, naming no password', { skip, timeout: 60_000 }, async () => {
+  const guarded = await startRedis(['--requirepass', 'right-pw']);
+  after(() => guarded.stop());
+  const wrong = guarded.url.replace('redis://', 'redis://:wr0ng-pw@');
+  const missing = guarded.url;
+  const limit = (started: ReturnType<typeof startCli>) => {
+    const timer = setTimeout(() => started.child.kill('SIGKILL'), 30_000);
+    return started.result.finally(() => clearTimeout(timer));
+  };
+  const run = await limit(startCli(['run', corpus, '-o', join(corpus, '..', 'refused.jsonl'), '--db', join(corpus, '..', 'refused-db'), '--no-tui', '--queue', wrong], { env: KEY }));
+  assert.equal(run.code, 3, run.stderr);
+  assert.match(run.stderr, /--queue: Redis at redis:\/\/127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS\): check the user and password/);
+  for (const url of [wrong, missing]) {
+    const worker = await limit(startCli(['worker', '--queue', url], { env: KEY }));
+    assert.equal(worker.code, 3, worker.stderr);
+    assert.match(worker.stderr, /refused the credentials \((WRONGPASS|NOAUTH)\)/);
+    assert.doesNotMatch(worker.stderr + run.stderr, /wr0ng-pw|internal error/);
+  }
+});

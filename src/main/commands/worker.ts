@@ -36,6 +36,13 @@ export async function runWorker(options: WorkerOptions, io: WorkerIo): Promise<n
   let exitCode: number = EXIT.ok;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
+  const outages = new RedisOutages(options.url, notify);
+  // A refused password stops the worker at once: no job can be taken with it.
+  outages.refusal.addEventListener('abort', () => {
+    notify(`docpool worker: ${(outages.refusal.reason as Error).message}\n`);
+    exitCode = EXIT.aborted;
+    finish();
+  });
   const worker = new QueueWorker({
     url: options.url,
     queue: options.name,
@@ -44,7 +51,7 @@ export async function runWorker(options: WorkerOptions, io: WorkerIo): Promise<n
     lockMs: options.lockMs,
     env: io.env,
     notify,
-    outages: new RedisOutages(options.url, notify),
+    outages,
     stop: stop.signal,
     onUnusable: (error) => {
       notify(`docpool worker: cannot answer this run's files: ${error.message}\n`);

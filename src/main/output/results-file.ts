@@ -16,6 +16,7 @@ import type { Sink } from './sink.ts';
  */
 export class ResultsFile {
   readonly #partial: Sink;
+  #written = 0;
 
   private constructor(
     readonly out: string,
@@ -43,6 +44,7 @@ export class ResultsFile {
   async write(record: FileRecord): Promise<void> {
     try {
       await this.#partial.write(record);
+      this.#written++;
     } catch (error) {
       throw writeFailed(`${this.out}.partial`, error);
     }
@@ -69,9 +71,13 @@ export class ResultsFile {
     return count;
   }
 
-  /** Closes the partial stream without publishing (when set-up failed before any work); safe after publish. */
+  /**
+   * Closes the partial stream without publishing (when set-up failed before any work); safe after
+   * publish. A partial file with no line in it salvages nothing and goes.
+   */
   async close(): Promise<void> {
     await this.#partial.close().catch(() => {});
+    if (this.#written === 0) rmSync(`${this.out}.partial`, { force: true });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Profile } from '../profiles/profile.ts';
+import { servableAnswer } from '../profiles/stored-answer.ts';
 import type { Provider, StepInput } from '../providers/provider.ts';
 import { resultKey } from '../state/fingerprint.ts';
 import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
@@ -24,7 +25,7 @@ export type Answered =
 export async function askSteps(sha256: string, input: StepInput, passes: Passes, profile: Profile, runner: StepResolver): Promise<Answered> {
   let spentBefore = ZERO_USAGE;
   if (passes !== '2') {
-    const first = await runner.withFallback((provider) => runner.resolve('classifying', resultKey(sha256, 'one-pass', provider.onePassFingerprint()), () => provider.onePass(input)));
+    const first = await runner.withFallback((provider) => runner.resolve('classifying', resultKey(sha256, 'one-pass', provider.onePassFingerprint()), { step: 'one-pass' }, () => provider.onePass(input)));
     if (first.ok) {
       const label = first.result.label ?? 'other';
       if (passes === '1' || !profile.secondPass?.includes(label)) return { ok: true, first, passes: 1, spentBefore };
@@ -34,7 +35,7 @@ export async function askSteps(sha256: string, input: StepInput, passes: Passes,
     if (passes === '1' || first.code !== 'MODEL_OUTPUT_INVALID') return { ...first, usage: first.usage ?? ZERO_USAGE };
     spentBefore = first.usage ?? ZERO_USAGE;
   }
-  const classified = await runner.withFallback((provider) => runner.resolve('classifying', resultKey(sha256, 'classify', provider.classifyFingerprint()), () => provider.classify(input)));
+  const classified = await runner.withFallback((provider) => runner.resolve('classifying', resultKey(sha256, 'classify', provider.classifyFingerprint()), { step: 'classify' }, () => provider.classify(input)));
   if (!classified.ok) return { ...classified, usage: addUsage(spentBefore, classified.usage ?? ZERO_USAGE) };
   return extractAfter(classified, sha256, input, profile, runner, spentBefore);
 }
@@ -42,7 +43,7 @@ export async function askSteps(sha256: string, input: StepInput, passes: Passes,
 async function extractAfter(first: Answer, sha256: string, input: StepInput, profile: Profile, runner: StepResolver, spentBefore: TokenUsage): Promise<Answered> {
   const label = first.result.label ?? 'other';
   if (!profile.extract[label]) return { ok: true, first, passes: 2, spentBefore };
-  const extracted = await runner.withFallback((provider) => runner.resolve('extracting', resultKey(sha256, 'extract', provider.extractFingerprint(label)), () => provider.extract(input, label)));
+  const extracted = await runner.withFallback((provider) => runner.resolve('extracting', resultKey(sha256, 'extract', provider.extractFingerprint(label)), { step: 'extract', label }, () => provider.extract(input, label)));
   if (extracted.ok) return { ok: true, first, extracted, passes: 2, spentBefore };
   const usage = [spentBefore, spentThisRun(first), extracted.usage ?? ZERO_USAGE].reduce(addUsage);
   return { ...extracted, label, ...(first.result.confidence === undefined ? {} : { confidence: first.result.confidence }), usage };
@@ -53,15 +54,15 @@ export function cachedSteps(sha256: string, passes: Passes, profile: Profile, pr
   const extractOf = (first: StepResult): { first: StepResult; extracted?: StepResult; passes: 1 | 2 } | undefined => {
     const label = first.label ?? 'other';
     if (!profile.extract[label]) return { first, passes: 2 };
-    const extracted = store.getResult(resultKey(sha256, 'extract', provider.extractFingerprint(label)));
+    const extracted = servableAnswer(profile, { step: 'extract', label }, store.getResult(resultKey(sha256, 'extract', provider.extractFingerprint(label))));
     return extracted ? { first, extracted, passes: 2 } : undefined;
   };
   if (passes !== '2') {
-    const one = store.getResult(resultKey(sha256, 'one-pass', provider.onePassFingerprint()));
+    const one = servableAnswer(profile, { step: 'one-pass' }, store.getResult(resultKey(sha256, 'one-pass', provider.onePassFingerprint())));
     if (one) return passes === '1' || !profile.secondPass?.includes(one.label ?? 'other') ? { first: one, passes: 1 } : extractOf(one);
     if (passes === '1') return undefined;
   }
-  const classified = store.getResult(resultKey(sha256, 'classify', provider.classifyFingerprint()));
+  const classified = servableAnswer(profile, { step: 'classify' }, store.getResult(resultKey(sha256, 'classify', provider.classifyFingerprint())));
   return classified ? extractOf(classified) : undefined;
 }
 

@@ -89,7 +89,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     return true;
   };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
-  const runner = new StepResolver(options.store, options.stats, options.provider, options.fallback);
+  const runner = new StepResolver(options.store, options.profile, options.stats, options.provider, options.fallback);
   // Aborted with the run's RunAborted: files admitted but not yet read are not read at all.
   const halt = new AbortController();
   const abort = (error: RunAborted) => {

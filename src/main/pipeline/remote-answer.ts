@@ -1,5 +1,6 @@
 import type { PreparePool } from './prepare-pool.ts';
 import type { Profile } from '../profiles/profile.ts';
+import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { RemoteOutcome } from '../queue/file-job.ts';
@@ -52,10 +53,14 @@ export async function askRemote(path: string, stat: { size: number; mtimeMs: num
 
 /** The answers already committed for this content, for every step the settings could ask. */
 function knownSteps(sha256: string, profile: Profile, provider: Provider, store: Store): Record<string, StepResult> {
-  const keys = [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), resultKey(sha256, 'classify', provider.classifyFingerprint()), ...Object.keys(profile.extract).map((label) => resultKey(sha256, 'extract', provider.extractFingerprint(label)))];
+  const steps: [string, ExpectedAnswer][] = [
+    [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), { step: 'one-pass' }],
+    [resultKey(sha256, 'classify', provider.classifyFingerprint()), { step: 'classify' }],
+    ...Object.keys(profile.extract).map((label): [string, ExpectedAnswer] => [resultKey(sha256, 'extract', provider.extractFingerprint(label)), { step: 'extract', label }]),
+  ];
   const known: Record<string, StepResult> = {};
-  for (const key of keys) {
-    const result = store.getResult(key);
+  for (const [key, expected] of steps) {
+    const result = servableAnswer(profile, expected, store.getResult(key));
     if (result) known[key] = result;
   }
   return known;

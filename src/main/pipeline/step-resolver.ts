@@ -1,3 +1,5 @@
+import type { Profile } from '../profiles/profile.ts';
+import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
 import type { FilePhase, RunStats } from '../progress/run-stats.ts';
 import type { Provider, StepOutcome } from '../providers/provider.ts';
 import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
@@ -27,6 +29,7 @@ export class StepResolver {
 
   constructor(
     private readonly store: StepCache,
+    private readonly profile: Profile,
     private readonly stats: RunStats,
     private readonly provider: Provider,
     private readonly fallback: Provider | undefined,
@@ -44,9 +47,12 @@ export class StepResolver {
     return { ...fallback, apiError: { code: primary.code, message: primary.message }, ...(primary.usage ? { spentBefore: primary.usage } : {}) };
   }
 
-  /** A step from the cache if its key is there, else from the provider, committed before returning. */
-  async resolve(phase: FilePhase, key: string, ask: () => Promise<StepOutcome>): Promise<Resolved> {
-    const hit = this.store.getResult(key);
+  /**
+   * A step from the cache if its key holds an answer this profile can serve, else from the
+   * provider (replacing a stored answer that failed its check), committed before returning.
+   */
+  async resolve(phase: FilePhase, key: string, expected: ExpectedAnswer, ask: () => Promise<StepOutcome>): Promise<Resolved> {
+    const hit = servableAnswer(this.profile, expected, this.store.getResult(key));
     if (hit) return { ok: true, result: hit, cached: true };
     const pending = this.#asking.get(key);
     if (pending) {

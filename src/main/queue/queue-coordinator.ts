@@ -7,7 +7,7 @@ import type { Provider } from '../providers/provider.ts';
 import { canonicalJson } from '../state/fingerprint.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
-import { connectRedis, type RedisOutages } from './redis-connection.ts';
+import { connectRedis, type RedisOutages, unlessRefused } from './redis-connection.ts';
 import type { WorkerHeartbeat } from './queue-worker.ts';
 
 export interface QueueSnapshot {
@@ -79,7 +79,11 @@ export class QueueCoordinator {
     return this.#latest;
   }
 
-  static async open(options: { url: string; queue: string; config: Config; provider: Provider; profile: Profile; outages: RedisOutages; stop: AbortSignal }): Promise<QueueCoordinator> {
+  static open(options: { url: string; queue: string; config: Config; provider: Provider; profile: Profile; outages: RedisOutages; stop: AbortSignal }): Promise<QueueCoordinator> {
+    return unlessRefused(QueueCoordinator.#connect(options), options.outages);
+  }
+
+  static async #connect(options: { url: string; queue: string; config: Config; provider: Provider; profile: Profile; outages: RedisOutages; stop: AbortSignal }): Promise<QueueCoordinator> {
     const { url, queue: name, config, provider, profile, outages } = options;
     const redis = connectRedis(url, outages);
     const hash = settingsHashOf(provider, profile, config);

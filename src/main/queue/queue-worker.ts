@@ -142,7 +142,7 @@ export class QueueWorker {
       return { kind: 'failed', code: 'FILE_CHANGED', message: 'the file changed between the coordinator reading it and this worker reading it; run again to answer its new content', sha256: prepared.sha256, bytes: prepared.bytes };
     }
     const cache = new JobCache(data.known);
-    const resolver = new StepResolver(cache, run.stats, run.provider, run.fallback);
+    const resolver = new StepResolver(cache, run.profile, run.stats, run.provider, run.fallback);
     const answer = await askSteps(prepared.sha256, prepared, run.config.passes, run.profile, resolver);
     return { kind: 'answered', sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount, answer, fresh: cache.fresh };
   }

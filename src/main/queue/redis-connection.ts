@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { UsageError, withoutCredentials } from '../errors.ts';
+import { RunRefused, UsageError, withoutCredentials } from '../errors.ts';
 
 /** Where Redis is, as the user may see it: host and port only, never a password from the URL. */
 export function redisLabel(url: string): string {
@@ -31,16 +31,31 @@ const MAX_RECONNECT_MS = 5000;
  */
 export function connectRedis(url: string, outages: RedisOutages): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 250, MAX_RECONNECT_MS) });
-  redis.on('error', (error: Error) => outages.down(error));
+  redis.on('error', (error: Error) => {
+    // A refused password is refused again on every reconnection: waiting for it would wait for ever.
+    if (isCredentialRefusal(error)) {
+      outages.refuse(error);
+      redis.disconnect();
+    } else outages.down(error);
+  });
   // A restart fast enough that the first reconnection succeeds raises no error: the loss is said anyway.
   redis.on('reconnecting', () => outages.down(new Error('connection lost')));
   redis.on('ready', () => outages.up());
   return redis;
 }
 
-/** Whether a process's Redis is reachable, said once per change. */
+/**
+ * Redis's answers to a wrong or missing password (WRONGPASS since Redis 6, "invalid password"
+ * before it, NOAUTH when the URL has none and the server wants one).
+ */
+function isCredentialRefusal(error: Error): boolean {
+  return /^(WRONGPASS|NOAUTH)\b|^ERR (invalid password|AUTH <password> called without any password configured)/.test(error.message);
+}
+
+/** Whether a process's Redis is reachable, said once per change; and whether it refused the credentials, which ends the process's use of it. */
 export class RedisOutages {
   #down = false;
+  readonly #refused = new AbortController();
 
   constructor(
     private readonly url: string,
@@ -48,7 +63,18 @@ export class RedisOutages {
   ) {}
 
   get isDown(): boolean {
-    return this.#down;
+    return this.#down || this.#refused.signal.aborted;
+  }
+
+  /** Aborted, with a RunRefused that says what to fix, when Redis refuses the credentials in the URL. */
+  get refusal(): AbortSignal {
+    return this.#refused.signal;
+  }
+
+  refuse(error: Error): void {
+    if (this.#refused.signal.aborted) return;
+    const reason = error.message.split(/[ .]/)[0];
+    this.#refused.abort(new RunRefused(`--queue: Redis at ${redisLabel(this.url)} refused the credentials (${reason}): check the user and password in the URL (percent-encode #, / and ? in a password)`));
   }
 
   down(error: Error): void {
@@ -62,4 +88,15 @@ export class RedisOutages {
     this.#down = false;
     this.notify(`docpool: Redis at ${redisLabel(this.url)} is back; going on\n`);
   }
+}
+
+/** `work`, or the refusal's RunRefused as soon as Redis refuses the credentials (then nothing it waits for would come). */
+export function unlessRefused<T>(work: Promise<T>, outages: RedisOutages): Promise<T> {
+  const refusal = outages.refusal;
+  if (refusal.aborted) return Promise.reject(refusal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onRefused = () => reject(refusal.reason as Error);
+    refusal.addEventListener('abort', onRefused, { once: true });
+    work.then(resolve, reject).finally(() => refusal.removeEventListener('abort', onRefused));
+  });
 }

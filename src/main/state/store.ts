@@ -1,9 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statfsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { UsageError } from '../errors.ts';
-import { RunAborted } from '../errors.ts';
+import { RunAborted, RunRefused, UsageError } from '../errors.ts';
+import { quietLmdbCommitFailures } from './lmdb-commit-failures.ts';
 import type { BatchJobRecord } from './batch-job.ts';
 import type { FileRecord, StepResult } from './record.ts';
 import type { RunSample, RunSettings } from './run-sample.ts';
@@ -126,6 +126,8 @@ export class Store {
       throw new UsageError(`--db: cannot create the state folder ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
     refuseForeign(dir);
+    refuseFullDisk(dir);
+    quietLmdbCommitFailures();
     let root: RootDatabase;
     let layout: { tag: string; layout: number } | undefined;
     let meta: Database<{ tag: string; layout: number }, string>;
@@ -216,7 +218,7 @@ export class Store {
     try {
       await pending;
     } catch (error) {
-      throw new RunAborted('STATE_WRITE_FAILED', `cannot write to the state folder (${(error as Error).message}); is the disk full?`);
+      throw new RunAborted('STATE_WRITE_FAILED', `cannot write to the state folder (${await commitFailure(error)}); is the disk full?`);
     }
   }
 
@@ -230,6 +232,19 @@ export class Store {
 }
 
 /**
+ * The reason under lmdb-js's "Commit failed": it rejects a second promise, `commitError`, with
+ * the system's error (ENOSPC, EIO), and nothing else would ever handle that one.
+ */
+async function commitFailure(error: unknown): Promise<string> {
+  const underlying = (error as { commitError?: Promise<never> }).commitError;
+  if (!underlying) return (error as Error).message;
+  return underlying.then(
+    () => (error as Error).message,
+    (cause: unknown) => (cause as Error).message,
+  );
+}
+
+/**
  * Why an LMDB data file cannot be opened safely, or undefined when it can. LMDB maps the file and
  * trusts it: a truncated file makes the process die of SIGBUS, garbage in a meta page of SIGSEGV,
  * with no message. So the two meta pages are read first (the layout of lmdb-js 3.5's MDB_meta:
@@ -240,6 +255,8 @@ export class Store {
  */
 function lmdbFileProblem(file: string): string | undefined {
   const size = statSync(file).size;
+  // An empty file is one LMDB created and never wrote (the disk was full): LMDB starts it afresh.
+  if (size === 0) return undefined;
   const head = Buffer.alloc(Math.min(size, 2 * MAX_PAGE_SIZE));
   const fd = openSync(file, 'r');
   try {
@@ -259,6 +276,22 @@ function lmdbFileProblem(file: string): string | undefined {
   if ((current.lastPage + 1n) * BigInt(first.pageSize) > BigInt(size)) return `it is cut short (${size} bytes, its last page ends at ${(current.lastPage + 1n) * BigInt(first.pageSize)})`;
   return undefined;
 }
+
+/**
+ * A state folder on a full disk is refused before LMDB touches it: LMDB creates its data file,
+ * cannot write the first pages, then maps and reads them, and the process dies of SIGBUS (exit
+ * 135) with no message. What a run needs to start is a few pages; the margin is a first batch of
+ * records. The disk filling later is a failed commit, which stops the run as STATE_WRITE_FAILED.
+ */
+function refuseFullDisk(dir: string): void {
+  const { bavail, bsize } = statfsSync(dir);
+  const free = bavail * bsize;
+  if (free < MIN_FREE_BYTES) {
+    throw new RunRefused(`--db: the disk under ${dir} is full (${Math.floor(free / 1024)} KB free, docpool needs ${MIN_FREE_BYTES / 1024 / 1024} MB to start; STATE_WRITE_FAILED): free some space or point --db at another disk`);
+  }
+}
+
+const MIN_FREE_BYTES = 4 * 1024 * 1024;
 
 /** The named databases docpool keeps (each is a key of the environment's main database). */
 const DATABASES = ['meta', 'results', 'files', 'runs', 'run-files', 'run-samples', 'batch-jobs'];
