@@ -12,7 +12,7 @@ import type { EstimateReport } from '../src/main/commands/estimate.ts';
 import { csvCell } from '../src/main/output/csv-sink.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 import { client, errorBody, pdfPart } from './helpers/genai.ts';
-import { nestedFormsPdf, textPdf } from './helpers/hostile-pdf.ts';
+import { doubleFlatePdf, nestedFormsPdf, textPdf } from './helpers/hostile-pdf.ts';
 import { readManifest, readRecords, waitForLines } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -446,4 +446,20 @@ test('a cached answer edited in the state folder (a class the profile lacks) is 
   const classOf = (records: typeof answered) => Object.fromEntries(records.map((record) => [record.sha256, record.class]));
   assert.deepEqual(classOf(again), classOf(answered));
   assert.equal(again.filter((record) => record.class === 'vendor_invoice' && record.cached).length, 0, 'each edited answer was asked again');
+});
+
+test('a 1.8 KB file whose stream inflates to 300 MB gets PDF_DECOMPRESSION_BOMB; two at once keep the run within 1.5× the memory of good files alone', async () => {
+  const bomb = await doubleFlatePdf(300);
+  assert.ok(bomb.length < 4000, `${bomb.length} bytes`);
+  const goodOnly = folderWith('bomb-good', 30, {});
+  const mixed = folderWith('bomb-mixed', 30, { 'bomb-1.pdf': bomb, 'bomb-2.pdf': bomb });
+  const peakRss = (stderr: string) => Number(/peak RSS (\d+) MB/.exec(stderr)?.[1]);
+  const run = (dir: string, name: string) => boundedRun(['run', dir, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--no-tui', '--workers', '2'], 120_000);
+  const baseline = await run(goodOnly, 'bomb-good');
+  const withBombs = await run(mixed, 'bomb-mixed');
+  const records = readRecords(join(work, 'bomb-mixed.jsonl'));
+  assert.deepEqual(records.filter((record) => /\/bomb-\d\.pdf$/.test(record.path)).map((record) => record.error?.code), ['PDF_DECOMPRESSION_BOMB', 'PDF_DECOMPRESSION_BOMB']);
+  assert.equal(records.filter((record) => record.status === 'done').length, readRecords(join(work, 'bomb-good.jsonl')).filter((record) => record.status === 'done').length);
+  const [base, mix] = [peakRss(baseline.stderr), peakRss(withBombs.stderr)];
+  assert.ok(mix <= 1.5 * base, `peak RSS ${mix} MB with the bombs, ${base} MB without`);
 });

@@ -6,6 +6,7 @@ import { scratch } from '../harness.ts';
 import { DESIGN_ROWS, removeScratch, type ScenarioReport } from './checks.ts';
 import { generatedDamage, hugeFile, manyEmptyFiles, oddKinds, realDamage, symlinkLoops, unreadablePaths, workerCrashAndHang } from './file-cases.ts';
 import { badFlagsAndConfigs } from './flag-cases.ts';
+import { hostileMix } from './hostile-mix.ts';
 import type { CaseContext, CaseResult } from './matrix.ts';
 import { budgets, changedMidRun, refusedKey, signals, unknownModel } from './run-cases.ts';
 
@@ -34,6 +35,7 @@ export async function badInputMatrix(emptyFiles: number): Promise<BadInputReport
     (each) => manyEmptyFiles(each, emptyFiles),
     oddKinds,
     workerCrashAndHang,
+    hostileMix,
     refusedKey,
     unknownModel,
     budgets,

@@ -1,4 +1,5 @@
 import * as mupdf from 'mupdf';
+import { inflationProblem } from './inflation-budget.ts';
 import type { PdfMetadata, PrepareFailureCode } from './protocol.ts';
 
 /** What MuPDF gave us for the first pages of a document that opened and passed the checks. */
@@ -125,6 +126,8 @@ function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean):
     }
 
     const wanted = Math.min(pageCount, pageWindow);
+    const bomb = inflationProblem(doc, wanted);
+    if (bomb) return { ok: false, code: 'PDF_DECOMPRESSION_BOMB', message: bomb };
     const texts: string[] = [];
     for (let index = 0; index < wanted; index++) {
       const pageText = readPageText(doc, index);

@@ -16,6 +16,7 @@ export type PrepareFailureCode =
   | 'PDF_ENCRYPTED' // a user password is needed to read it
   | 'PDF_NO_PAGES' // parses, but holds zero pages
   | 'PDF_TIMEOUT' // the task exceeded its deadline; the worker was replaced
+  | 'PDF_DECOMPRESSION_BOMB' // the first pages' streams would inflate past the per-document budget
   | 'PDF_ENGINE_FAULT' // the document trapped MuPDF's WASM (stack overflow, out-of-bounds access); the worker was replaced
   | 'WORKER_CRASHED'; // the worker thread died while on this file
 

@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { constants, createDeflate, deflateSync } from 'node:zlib';
 
 /**
  * Hostile PDFs built byte by byte, as an attacker or an unlucky producer would write them: small
@@ -9,6 +9,8 @@ import { deflateSync } from 'node:zlib';
 export interface PdfObject {
   readonly dict: string;
   readonly stream?: Buffer;
+  /** The stream as it is stored, already encoded with these filters (the stream is then not compressed again). */
+  readonly encoded?: { readonly data: Buffer; readonly filters: readonly string[] };
 }
 
 /** A PDF of these objects (object 1 must be the catalog), with a correct xref table and trailer. */
@@ -22,12 +24,13 @@ export function buildPdf(objects: readonly PdfObject[]): Buffer {
   };
   objects.forEach((object, index) => {
     offsets.push(length);
-    if (!object.stream) {
+    if (!object.stream && !object.encoded) {
       push(Buffer.from(`${index + 1} 0 obj\n${object.dict}\nendobj\n`, 'latin1'));
       return;
     }
-    const data = deflateSync(object.stream, { level: 9 });
-    const dict = object.dict.replace(/>>\s*$/, ` /Filter /FlateDecode /Length ${data.length} >>`);
+    const data = object.encoded?.data ?? deflateSync(object.stream!, { level: 9 });
+    const filters = object.encoded?.filters ?? ['FlateDecode'];
+    const dict = object.dict.replace(/>>\s*$/, ` /Filter [${filters.map((name) => `/${name}`).join(' ')}] /Length ${data.length} >>`);
     push(Buffer.from(`${index + 1} 0 obj\n${dict}\nstream\n`, 'latin1'));
     push(data);
     push(Buffer.from('\nendstream\nendobj\n', 'latin1'));
@@ -73,4 +76,40 @@ export function nestedFormsPdf(depth: number): Buffer {
     ...forms,
     { dict: '<< >>', stream: Buffer.from('BT /F1 12 Tf 72 700 Td (Invoice 42 total 10.00 EUR) Tj ET /X Do', 'latin1') },
   ]);
+}
+
+/**
+ * One page whose content stream shows a string of `megabytes` MB of one letter, Flate-compressed
+ * twice: a kilobyte or two on disk (a decompression bomb). Compressed a megabyte at a time, so
+ * building it never holds the string.
+ */
+export async function doubleFlatePdf(megabytes: number): Promise<Buffer> {
+  const once = await deflateChunks(function* () {
+    yield Buffer.from('BT /F1 0.0001 Tf 10 400 Td (', 'latin1');
+    const block = Buffer.alloc(1024 * 1024, 'a');
+    for (let index = 0; index < megabytes; index++) yield block;
+    yield Buffer.from(') Tj ET', 'latin1');
+  });
+  const twice = deflateSync(once, { level: 9 });
+  return buildPdf([
+    CATALOG,
+    PAGES,
+    { dict: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>' },
+    HELVETICA,
+    // The outer encoding is listed first: a reader undoes the filters in order.
+    { dict: '<< >>', encoded: { data: twice, filters: ['FlateDecode', 'FlateDecode'] } },
+  ]);
+}
+
+async function deflateChunks(chunks: () => Generator<Buffer>): Promise<Buffer> {
+  const deflate = createDeflate({ level: 9, strategy: constants.Z_DEFAULT_STRATEGY });
+  const out: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => out.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => deflate.on('end', resolve).on('error', reject));
+  for (const chunk of chunks()) {
+    if (!deflate.write(chunk)) await new Promise((resolve) => deflate.once('drain', resolve));
+  }
+  deflate.end();
+  await ended;
+  return Buffer.concat(out);
 }

@@ -1,0 +1,130 @@
+import { inflateSync } from 'node:zlib';
+import type * as mupdf from 'mupdf';
+
+/**
+ * What the streams a window's text is read from may inflate to, together. MuPDF decodes a content
+ * stream whole into its WASM heap, and that heap never shrinks: a 1.8 KB file whose stream is
+ * Flate-compressed twice inflates to 600 MB and grows its thread past 1 GB, every thread at once
+ * on a folder of them. An invoice's first pages take a few MB (a large embedded CJK font ~20 MB).
+ */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/** Objects looked at before the walk gives up checking (a window's pages reach a few hundred). */
+const MAX_OBJECTS = 20_000;
+
+/**
+ * Keys that lead away from what a page draws: up the page tree, to other pages (links,
+ * destinations, threads), or to the structure tree. Following them would walk the whole document.
+ */
+const SKIPPED_KEYS = new Set(['Parent', 'P', 'Dest', 'D', 'A', 'AA', 'B', 'Popup', 'IRT', 'StructParents', 'Metadata', 'Thumb']);
+
+/**
+ * Why reading the first `pages` pages' text would inflate past the budget, or undefined. Every
+ * stream those pages reach (contents, forms, patterns, fonts, annotation appearances) is measured
+ * before MuPDF decodes it: Flate chains are inflated here by zlib with a ceiling on its output, so
+ * a bomb costs this thread at most the budget, in JS memory that is given back. Images are skipped
+ * (text extraction does not decode them); chains with other filters (LZW, RunLength) count at
+ * their stored size: they are not bounded here.
+ */
+export function inflationProblem(doc: mupdf.PDFDocument, pages: number): string | undefined {
+  const walk = new InflationWalk();
+  try {
+    for (let index = 0; index < pages && walk.problem === undefined; index++) walk.visit(doc.findPage(index));
+    return walk.problem;
+  } finally {
+    walk.release();
+  }
+}
+
+class InflationWalk {
+  problem: string | undefined;
+  #inflated = 0;
+  #objects = 0;
+  readonly #seen = new Set<number>();
+  readonly #handles: mupdf.PDFObject[] = [];
+
+  visit(object: mupdf.PDFObject): void {
+    this.#handles.push(object);
+    if (this.problem !== undefined || ++this.#objects > MAX_OBJECTS) return;
+    const number = object.asIndirect();
+    if (number !== 0) {
+      if (this.#seen.has(number)) return;
+      this.#seen.add(number);
+    }
+    if (object.isStream()) {
+      if (isImage(object)) return;
+      this.#measure(object);
+    }
+    if (object.isDictionary() || object.isArray()) {
+      object.forEach((value, key) => {
+        if (typeof key === 'string' && SKIPPED_KEYS.has(key)) this.#handles.push(value);
+        else this.visit(value);
+      });
+    }
+  }
+
+  release(): void {
+    for (const handle of this.#handles) handle.destroy();
+  }
+
+  #measure(stream: mupdf.PDFObject): void {
+    const filters = filtersOf(stream);
+    const raw = stream.readRawStream();
+    let size: number;
+    try {
+      size = filters.every(isFlate) ? this.#inflatedSize(raw.asUint8Array(), filters.length) : raw.getLength();
+    } finally {
+      raw.destroy();
+    }
+    this.#inflated += size;
+    if (this.#inflated > MAX_INFLATED_BYTES) {
+      this.problem = `its first pages' streams inflate past ${MAX_INFLATED_BYTES / 1024 / 1024} MB (a decompression bomb, or content no document of this kind needs)`;
+    }
+  }
+
+  /** The stream's size once its `layers` Flate filters are undone, stopping at the budget left. */
+  #inflatedSize(stored: Uint8Array, layers: number): number {
+    let data: Uint8Array = stored;
+    const room = MAX_INFLATED_BYTES - this.#inflated + 1;
+    for (let layer = 0; layer < layers; layer++) {
+      try {
+        // Z_SYNC_FLUSH: a stream cut short inflates to what it holds, as MuPDF reads it.
+        data = inflateSync(data, { maxOutputLength: room, finishFlush: 2 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return room;
+        // Damaged data: MuPDF reads what it can of it, and that is no more than was stored.
+        return data.byteLength;
+      }
+    }
+    return data.byteLength;
+  }
+}
+
+function filtersOf(stream: mupdf.PDFObject): string[] {
+  const filter = stream.get('Filter');
+  try {
+    if (filter.isName()) return [filter.asName()];
+    if (!filter.isArray()) return [];
+    const names: string[] = [];
+    filter.forEach((entry) => {
+      if (entry.isName()) names.push(entry.asName());
+      entry.destroy();
+    });
+    return names;
+  } finally {
+    filter.destroy();
+  }
+}
+
+function isFlate(name: string): boolean {
+  return name === 'FlateDecode' || name === 'Fl';
+}
+
+function isImage(stream: mupdf.PDFObject): boolean {
+  const subtype = stream.get('Subtype');
+  try {
+    return subtype.isName() && subtype.asName() === 'Image';
+  } finally {
+    subtype.destroy();
+  }
+}
