@@ -244,6 +244,13 @@ async function main(): Promise<number> {
   }
 }
 
+// Exit 1 means "done, some files failed" and nothing else: an error nothing caught (Node would exit
+// 1 with its stack) is a bug, reported as the main path reports one, exit 70.
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`docpool: internal error, please report it:\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(EXIT.bug);
+});
+
 // A closed stdout or stderr (`docpool … 2>&1 | head -1`, a log shipper that died) must not crash a
 // run: what it prints is best effort; the results file and the state folder are what count.
 for (const stream of [process.stdout, process.stderr]) {
