@@ -11,8 +11,16 @@ import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import { docpool, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
 
 const QUOTA_SETUPS = [
-  { name: 'quota known to docpool', flags: (rpm: number) => ['--rpm', `gemini-3.5-flash-lite=${rpm}`, '--concurrency', `gemini-3.5-flash-lite=${rpm}`], goal: '>= 0.95, <= 1% 429s' },
-  { name: 'quota opened wide (a made-up limit; 429s and AIMD only)', flags: (rpm: number) => [...UNLIMITED, '--concurrency', `gemini-3.5-flash-lite=${rpm}`], goal: 'for comparison' },
+  {
+    name: 'quota known to docpool',
+    flags: (rpm: number) => ['--rpm', `gemini-3.5-flash-lite=${rpm}`, '--concurrency', `gemini-3.5-flash-lite=${rpm}`],
+    goal: '>= 0.95, <= 1% 429s',
+  },
+  {
+    name: 'quota opened wide (a made-up limit; 429s and AIMD only)',
+    flags: (rpm: number) => [...UNLIMITED, '--concurrency', `gemini-3.5-flash-lite=${rpm}`],
+    goal: 'for comparison',
+  },
   { name: 'quota unpublished: learned from the first 429', flags: () => [], goal: '>= 0.9, <= 2% 429s' },
 ] as const;
 
@@ -49,10 +57,29 @@ export async function quotaUtilisation(corpus: string, rpm: number): Promise<Quo
   const profile = classifyOnlyProfile(work);
   try {
     for (const setup of QUOTA_SETUPS) {
-      const emulator = await startEmulator({ timeScale, quota: { 'gemini-3.5-flash-lite': { rpm } }, latency: { 'gemini-3.5-flash-lite': { medianMs: 1800, sigma: 0.45 } } });
+      const emulator = await startEmulator({
+        timeScale,
+        quota: { 'gemini-3.5-flash-lite': { rpm } },
+        latency: { 'gemini-3.5-flash-lite': { medianMs: 1800, sigma: 0.45 } },
+      });
       try {
         const limits = setup.flags(rpm);
-        await docpool(['run', corpus, '-o', join(work, `q-${setup.name}.jsonl`), '--db', join(work, `q-${setup.name}`), '--profile', profile, '--base-url', emulator.url, '--quota-window-ms', String(windowMs), '--no-tui', ...limits]);
+        await docpool([
+          'run',
+          corpus,
+          '-o',
+          join(work, `q-${setup.name}.jsonl`),
+          '--db',
+          join(work, `q-${setup.name}`),
+          '--profile',
+          profile,
+          '--base-url',
+          emulator.url,
+          '--quota-window-ms',
+          String(windowMs),
+          '--no-tui',
+          ...limits,
+        ]);
         const stats = emulator.stats();
         const windows = (stats.acceptedPerWindow['gemini-3.5-flash-lite'] ?? []).slice(1, -1);
         const steady = windows.length > 0 ? windows.reduce((sum, count) => sum + count, 0) / windows.length : 0;
@@ -87,7 +114,22 @@ export async function latencyBound(corpus: string, concurrency: number, latencyM
   const work = scratch('latency');
   const emulator = await startEmulator({ latency: { 'gemini-3.5-flash-lite': { medianMs: latencyMs, sigma: 0, perKiloTokenMs: 0 } } });
   try {
-    const run = await docpool(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--profile', classifyOnlyProfile(work), '--base-url', emulator.url, '--concurrency', `gemini-3.5-flash-lite=${concurrency}`, '--no-tui', ...UNLIMITED]);
+    const run = await docpool([
+      'run',
+      corpus,
+      '-o',
+      join(work, 'out.jsonl'),
+      '--db',
+      join(work, 'db'),
+      '--profile',
+      classifyOnlyProfile(work),
+      '--base-url',
+      emulator.url,
+      '--concurrency',
+      `gemini-3.5-flash-lite=${concurrency}`,
+      '--no-tui',
+      ...UNLIMITED,
+    ]);
     const files = summaryOf(run);
     const ideal = concurrency / (latencyMs / 1000);
     return { concurrency, latencyMs, filesPerSecond: round(files.filesPerSecond, 1), ratio: round(files.filesPerSecond / ideal) };
@@ -107,9 +149,25 @@ export interface KillRow {
 /** SIGKILL mid-run, then re-run: API calls repeated ÷ the in-flight window. */
 export async function killAndResume(corpus: string, window: number): Promise<KillRow> {
   const work = scratch('kill');
-  const emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 2000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 4000, sigma: 0.3 } } });
+  const emulator = await startEmulator({
+    timeScale: 0.05,
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 2000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 4000, sigma: 0.3 } },
+  });
   try {
-    const args = ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--window', String(window), '--no-tui', ...UNLIMITED];
+    const args = [
+      'run',
+      corpus,
+      '-o',
+      join(work, 'out.jsonl'),
+      '--db',
+      join(work, 'db'),
+      '--base-url',
+      emulator.url,
+      '--window',
+      String(window),
+      '--no-tui',
+      ...UNLIMITED,
+    ];
     await docpool(args, undefined, { killAfterMs: 3000 });
     await docpool(args);
     const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')).filter((entry) => entry.damaged === null);

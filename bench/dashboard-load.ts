@@ -30,10 +30,23 @@ export async function dashboardLoad(source: string, files: number, repetitions: 
     for (let repetition = 0; repetition < repetitions; repetition++) {
       for (const dashboard of ['on', 'off'] as const) {
         const db = join(work, `db-${dashboard}-${repetition}`);
-        const args = ['run', tree, '-o', join(work, 'out.jsonl'), '--db', db, '--base-url', emulator.url, '--quota-window-ms', String(60_000 * TIME_SCALE), ...UNLIMITED];
+        const args = [
+          'run',
+          tree,
+          '-o',
+          join(work, 'out.jsonl'),
+          '--db',
+          db,
+          '--base-url',
+          emulator.url,
+          '--quota-window-ms',
+          String(60_000 * TIME_SCALE),
+          ...UNLIMITED,
+        ];
         const run = await docpool(dashboard === 'on' ? args : [...args, '--no-tui'], undefined, { terminal: TERMINAL });
         const summary = summaryOf(run);
-        if (summary.files !== files) throw new Error(`dashboard load: the run finished ${summary.files} of ${files} files (exit ${run.code})\n${run.stderr.slice(-2000)}`);
+        if (summary.files !== files)
+          throw new Error(`dashboard load: the run finished ${summary.files} of ${files} files (exit ${run.code})\n${run.stderr.slice(-2000)}`);
         results[dashboard].push({ p99: summary.eventLoopP99Ms, filesPerSecond: summary.filesPerSecond });
         rmSync(db, { recursive: true, force: true });
       }

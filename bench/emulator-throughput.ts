@@ -39,7 +39,9 @@ export async function emulatorThroughput(seconds = 5, concurrency = 64): Promise
   const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
   try {
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, emulator.url, String(seconds), String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, emulator.url, String(seconds), String(concurrency)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
       child.on('error', reject);

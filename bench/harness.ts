@@ -10,7 +10,12 @@ const CLI = fileURLToPath(new URL('../src/main/cli.ts', import.meta.url));
 /** tsx by its full URL, so the CLI starts from any working folder. */
 const TSX = import.meta.resolve('tsx');
 
-export const UNLIMITED = ['--rpm', 'gemini-3.5-flash-lite=1000000,gemini-3.8-flash=1000000', '--tpm', 'gemini-3.5-flash-lite=1000000000,gemini-3.8-flash=1000000000'];
+export const UNLIMITED = [
+  '--rpm',
+  'gemini-3.5-flash-lite=1000000,gemini-3.8-flash=1000000',
+  '--tpm',
+  'gemini-3.5-flash-lite=1000000000,gemini-3.8-flash=1000000000',
+];
 export const KEY_ENV = { GEMINI_API_KEY: 'bench', GOOGLE_API_KEY: '' };
 
 export function scratch(prefix: string): string {
@@ -48,7 +53,9 @@ export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_EN
   const { killAfterMs, uid, gid, cwd, onSpawn, terminal } = options;
   const started = performance.now();
   const command = [process.execPath, '--import', TSX, CLI, ...args];
-  const [file, ...argv] = terminal ? ['script', '-qec', `stty cols ${terminal.columns} rows ${terminal.rows}; exec ${command.map(shellQuote).join(' ')}`, '/dev/null'] : command;
+  const [file, ...argv] = terminal
+    ? ['script', '-qec', `stty cols ${terminal.columns} rows ${terminal.rows}; exec ${command.map(shellQuote).join(' ')}`, '/dev/null']
+    : command;
   return new Promise((resolve, reject) => {
     const child = spawn(file!, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], uid, gid, cwd });
     let stdout = '';
@@ -67,7 +74,14 @@ export function docpool(args: readonly string[], env: NodeJS.ProcessEnv = KEY_EN
 }
 
 /** The figures the run summary prints. */
-export function summaryOf(run: CliRun): { files: number; seconds: number; filesPerSecond: number; filesRead: number; eventLoopP99Ms: number; peakRssMb: number } {
+export function summaryOf(run: CliRun): {
+  files: number;
+  seconds: number;
+  filesPerSecond: number;
+  filesRead: number;
+  eventLoopP99Ms: number;
+  peakRssMb: number;
+} {
   const number = (pattern: RegExp) => Number((pattern.exec(run.stderr)?.[1] ?? 'NaN').replace(/,/g, ''));
   return {
     files: number(/docpool: ([\d,]+) files in/),

@@ -34,7 +34,10 @@ async function textOf(path: string): Promise<string | undefined> {
 
 export async function realCorpusAccuracy(corpus: string): Promise<RealCorpusAccuracy> {
   const truth = loadInvoiceTruth(corpus);
-  const rates = { invoiceLike: [0, 0], invoiceNumber: [0, 0], invoiceDate: [0, 0], total: [0, 0] } as Record<keyof Omit<RealCorpusAccuracy, 'filesRead'>, [number, number]>;
+  const rates = { invoiceLike: [0, 0], invoiceNumber: [0, 0], invoiceDate: [0, 0], total: [0, 0] } as Record<
+    keyof Omit<RealCorpusAccuracy, 'filesRead'>,
+    [number, number]
+  >;
   const score = (name: keyof typeof rates, ok: boolean) => {
     rates[name][0] += ok ? 1 : 0;
     rates[name][1] += 1;
@@ -58,7 +61,13 @@ export async function realCorpusAccuracy(corpus: string): Promise<RealCorpusAccu
     }
   }
   const rate = ([correct, total]: [number, number]): Rate => ({ correct, total });
-  return { invoiceLike: rate(rates.invoiceLike), invoiceNumber: rate(rates.invoiceNumber), invoiceDate: rate(rates.invoiceDate), total: rate(rates.total), filesRead };
+  return {
+    invoiceLike: rate(rates.invoiceLike),
+    invoiceNumber: rate(rates.invoiceNumber),
+    invoiceDate: rate(rates.invoiceDate),
+    total: rate(rates.total),
+    filesRead,
+  };
 }
 
 export interface GeneratedAccuracy {
@@ -72,7 +81,10 @@ export interface GeneratedAccuracy {
 }
 
 export async function generatedAccuracy(corpus: string, manifest: readonly ManifestEntry[]): Promise<GeneratedAccuracy> {
-  const counts = { label: [0, 0], scannedHonest: [0, 0], invoiceNumber: [0, 0], invoiceDate: [0, 0], total: [0, 0] } as Record<keyof GeneratedAccuracy, [number, number]>;
+  const counts = { label: [0, 0], scannedHonest: [0, 0], invoiceNumber: [0, 0], invoiceDate: [0, 0], total: [0, 0] } as Record<
+    keyof GeneratedAccuracy,
+    [number, number]
+  >;
   const score = (name: keyof GeneratedAccuracy, ok: boolean) => {
     counts[name][0] += ok ? 1 : 0;
     counts[name][1] += 1;
@@ -94,7 +106,13 @@ export async function generatedAccuracy(corpus: string, manifest: readonly Manif
     }
   }
   const rate = ([correct, total]: [number, number]): Rate => ({ correct, total });
-  return { label: rate(counts.label), scannedHonest: rate(counts.scannedHonest), invoiceNumber: rate(counts.invoiceNumber), invoiceDate: rate(counts.invoiceDate), total: rate(counts.total) };
+  return {
+    label: rate(counts.label),
+    scannedHonest: rate(counts.scannedHonest),
+    invoiceNumber: rate(counts.invoiceNumber),
+    invoiceDate: rate(counts.invoiceDate),
+    total: rate(counts.total),
+  };
 }
 
 export function percent(rate: Rate): string {

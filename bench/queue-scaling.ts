@@ -35,7 +35,10 @@ export async function queueScaling(corpus: string, files: number): Promise<Queue
   const redis = await startRedis();
   const work = scratch('queue');
   const config = join(work, 'emulator.json');
-  writeFileSync(config, JSON.stringify({ quota: { 'gemini-3.5-flash-lite': { rpm: RPM } }, latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.4 } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ quota: { 'gemini-3.5-flash-lite': { rpm: RPM } }, latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.4 } } }),
+  );
   const rows: QueueRow[] = [];
   try {
     for (const count of [1, 2, 3]) {
@@ -44,7 +47,28 @@ export async function queueScaling(corpus: string, files: number): Promise<Queue
       const workers = Array.from({ length: count }, () => startWorker(redis.url, queue));
       try {
         const before = await redisCounters(redis.url);
-        const run = await docpool(['run', corpus, '-o', join(work, `${count}.jsonl`), '--db', join(work, `db-${count}`), '--base-url', emulator.url, '--queue', redis.url, '--queue-name', queue, '--no-local', '--passes', '1', '--rpm', `gemini-3.5-flash-lite=${RPM}`, '--quota-window-ms', String(WINDOW_MS), '--no-tui']);
+        const run = await docpool([
+          'run',
+          corpus,
+          '-o',
+          join(work, `${count}.jsonl`),
+          '--db',
+          join(work, `db-${count}`),
+          '--base-url',
+          emulator.url,
+          '--queue',
+          redis.url,
+          '--queue-name',
+          queue,
+          '--no-local',
+          '--passes',
+          '1',
+          '--rpm',
+          `gemini-3.5-flash-lite=${RPM}`,
+          '--quota-window-ms',
+          String(WINDOW_MS),
+          '--no-tui',
+        ]);
         const after = await redisCounters(redis.url);
         const summary = summaryOf(run);
         if (summary.files !== files) throw new Error(`queue bench: ${count} workers finished ${summary.files} of ${files} files\n${run.stderr.slice(-2000)}`);
@@ -52,7 +76,11 @@ export async function queueScaling(corpus: string, files: number): Promise<Queue
         const ticks = stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [];
         const perWindow = Math.round(WINDOW_MS / stats.tickMs);
         let busiest = 0;
-        for (let start = 0; start < ticks.length; start++) busiest = Math.max(busiest, ticks.slice(start, start + perWindow).reduce((sum, accepted) => sum + accepted, 0));
+        for (let start = 0; start < ticks.length; start++)
+          busiest = Math.max(
+            busiest,
+            ticks.slice(start, start + perWindow).reduce((sum, accepted) => sum + accepted, 0),
+          );
         rows.push({
           workers: count,
           files,
@@ -76,7 +104,10 @@ export async function queueScaling(corpus: string, files: number): Promise<Queue
 }
 
 function startWorker(url: string, queue: string): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, CLI, 'worker', '--queue', url, '--queue-name', queue, '--workers', '1'], { env: { ...process.env, ...KEY_ENV }, stdio: 'ignore' });
+  return spawn(process.execPath, ['--import', TSX, CLI, 'worker', '--queue', url, '--queue-name', queue, '--workers', '1'], {
+    env: { ...process.env, ...KEY_ENV },
+    stdio: 'ignore',
+  });
 }
 
 function stopWorker(child: ChildProcess): Promise<void> {

@@ -71,11 +71,28 @@ export async function race(corpus: string, designCapMs: number): Promise<RaceRow
       const emulator = await emulatorProcess(['--config', config, '--time-scale', String(TIME_SCALE)]);
       try {
         const db = join(work, 'db');
-        const run = await docpool(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', db, '--base-url', emulator.url, '--quota-window-ms', String(WINDOW_MS), '--no-tui', ...flags]);
+        const run = await docpool([
+          'run',
+          corpus,
+          '-o',
+          join(work, 'out.jsonl'),
+          '--db',
+          db,
+          '--base-url',
+          emulator.url,
+          '--quota-window-ms',
+          String(WINDOW_MS),
+          '--no-tui',
+          ...flags,
+        ]);
         rmSync(db, { recursive: true, force: true });
         const summary = summaryOf(run);
-        if (summary.files !== files.length) throw new Error(`race: ${design} finished ${summary.files} of ${files.length} files (exit ${run.code})\n${run.stderr.slice(-2000)}`);
-        rows.push({ ...row(design, files.length, summary.seconds, run.wallSeconds - summary.seconds, await emulator.stats(), needed, tier, false), peakRssMb: summary.peakRssMb });
+        if (summary.files !== files.length)
+          throw new Error(`race: ${design} finished ${summary.files} of ${files.length} files (exit ${run.code})\n${run.stderr.slice(-2000)}`);
+        rows.push({
+          ...row(design, files.length, summary.seconds, run.wallSeconds - summary.seconds, await emulator.stats(), needed, tier, false),
+          peakRssMb: summary.peakRssMb,
+        });
       } finally {
         emulator.stop();
       }
@@ -98,7 +115,16 @@ export async function race(corpus: string, designCapMs: number): Promise<RaceRow
   return rows;
 }
 
-function row(design: string, files: number, runSeconds: number, startupSeconds: number | null, stats: EmulatorStats, needed: Record<string, number>, tier: ServiceTier, capped: boolean): RaceRow {
+function row(
+  design: string,
+  files: number,
+  runSeconds: number,
+  startupSeconds: number | null,
+  stats: EmulatorStats,
+  needed: Record<string, number>,
+  tier: ServiceTier,
+  capped: boolean,
+): RaceRow {
   const { seconds: limit, binding } = quotaLimit(needed, stats);
   const answered = stats.requests.byStatus['200'] ?? 0;
   const refused = stats.requests.byStatus['429'] ?? 0;
@@ -136,7 +162,10 @@ function quotaLimit(needed: Record<string, number>, stats: EmulatorStats): { sec
   let binding = '';
   for (const [model, requests] of Object.entries(needed)) {
     const limits = CATALOGUE[model]!.limits['1'];
-    const used = Object.values(stats.byModelTier[model] ?? {}).reduce((sum, usage) => ({ requests: sum.requests + usage.requests, input: sum.input + usage.input }), { requests: 0, input: 0 });
+    const used = Object.values(stats.byModelTier[model] ?? {}).reduce(
+      (sum, usage) => ({ requests: sum.requests + usage.requests, input: sum.input + usage.input }),
+      { requests: 0, input: 0 },
+    );
     const tokensNeeded = used.requests === 0 ? 0 : (used.input / used.requests) * requests;
     const modelWindows = Math.max(requests / limits.rpm!, tokensNeeded / limits.tpm!);
     if (modelWindows > windows) [windows, binding] = [modelWindows, model];
@@ -155,7 +184,8 @@ function quotaBusy(model: string, stats: EmulatorStats): number {
   if (first < 0) return 0;
   const perWindow = Math.round(stats.windowMs / stats.tickMs);
   const windows: number[] = [];
-  for (let start = first; start + perWindow < ticks.length; start += perWindow) windows.push(ticks.slice(start, start + perWindow).reduce((sum, accepted) => sum + accepted, 0));
+  for (let start = first; start + perWindow < ticks.length; start += perWindow)
+    windows.push(ticks.slice(start, start + perWindow).reduce((sum, accepted) => sum + accepted, 0));
   // A run shorter than one window: its rate over what it had.
   if (windows.length === 0) windows.push((ticks.slice(first).reduce((sum, accepted) => sum + accepted, 0) * perWindow) / (ticks.length - first));
   return windows.reduce((sum, accepted) => sum + accepted, 0) / windows.length / CATALOGUE[model]!.limits['1'].rpm!;

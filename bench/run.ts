@@ -71,7 +71,10 @@ try {
     '',
     '| design | files | run s | start-up s | files/s | requests sent | answered | 429s | 429 share | cost $ | quota limit s | ÷ limit | binding quota busy | peak RSS MB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...raced.map((row) => `| ${row.design}${row.capped ? ` (first ${sizes.raceCapMs / 1000} s)` : ''} | ${row.files} | ${row.runSeconds} | ${row.startupSeconds ?? '-'} | ${row.filesPerSecond} | ${row.requestsSent} | ${row.answered} | ${row.refused} | ${row.refusedShare} | ${row.costUsd} | ${row.quotaLimitSeconds} | ${row.ofQuotaLimit} | ${row.quotaBusy} | ${row.peakRssMb ?? '-'} |`),
+    ...raced.map(
+      (row) =>
+        `| ${row.design}${row.capped ? ` (first ${sizes.raceCapMs / 1000} s)` : ''} | ${row.files} | ${row.runSeconds} | ${row.startupSeconds ?? '-'} | ${row.filesPerSecond} | ${row.requestsSent} | ${row.answered} | ${row.refused} | ${row.refusedShare} | ${row.costUsd} | ${row.quotaLimitSeconds} | ${row.ofQuotaLimit} | ${row.quotaBusy} | ${row.peakRssMb ?? '-'} |`,
+    ),
     '',
     '**2. Quota utilisation**: classification only, RPM 100 per 3 s window, steady windows.',
     '',
@@ -102,7 +105,10 @@ try {
     '',
     '| dashboard | files/s | event loop p99 ms, each run | median | goal |',
     '|---|---:|---:|---:|---|',
-    ...dashboard.map((row) => `| ${row.dashboard} | ${row.filesPerSecond} | ${row.eventLoopP99Ms.join(', ')} | ${row.medianP99Ms} | ${row.dashboard === 'on' ? '<= 20 ms' : ''} |`),
+    ...dashboard.map(
+      (row) =>
+        `| ${row.dashboard} | ${row.filesPerSecond} | ${row.eventLoopP99Ms.join(', ')} | ${row.medianP99Ms} | ${row.dashboard === 'on' ? '<= 20 ms' : ''} |`,
+    ),
     '',
     '| **8. Kill and resume** | in-flight window | calls needed | calls made | repeated ÷ window | goal |',
     '|---|---:|---:|---:|---:|---|',
@@ -112,18 +118,29 @@ try {
     '',
     '| worker processes | files/s | busiest window ÷ quota | 429 share | Redis commands per file | Redis bytes per file | goal |',
     '|---:|---:|---:|---:|---:|---:|---|',
-    ...queued.map((row) => `| ${row.workers} | ${row.filesPerSecond} | ${row.busiestOfQuota} | ${row.refusedShare} | ${row.redisCommandsPerFile} | ${count(row.redisBytesPerFile)} | ${row.workers === 1 ? '<= 1.0 busiest, <= 1% 429s' : ''} |`),
+    ...queued.map(
+      (row) =>
+        `| ${row.workers} | ${row.filesPerSecond} | ${row.busiestOfQuota} | ${row.refusedShare} | ${row.redisCommandsPerFile} | ${count(row.redisBytesPerFile)} | ${row.workers === 1 ? '<= 1.0 busiest, <= 1% 429s' : ''} |`,
+    ),
     '',
     '| **Emulator** | requests/s | failed | goal |',
     '|---|---:|---:|---|',
     `| small requests, zero latency, 64 connections from a second process | ${throughput.requestsPerSecond} | ${throughput.failed} | >= 2000 |`,
     ...(accuracy
-      ? ['', '| **Offline provider** on the real-PDF set | invoice-like | invoice number | date | total |', '|---|---|---|---|---|', `| exact match | ${percent(accuracy.invoiceLike)} | ${percent(accuracy.invoiceNumber)} | ${percent(accuracy.invoiceDate)} | ${percent(accuracy.total)} |`]
+      ? [
+          '',
+          '| **Offline provider** on the real-PDF set | invoice-like | invoice number | date | total |',
+          '|---|---|---|---|---|',
+          `| exact match | ${percent(accuracy.invoiceLike)} | ${percent(accuracy.invoiceNumber)} | ${percent(accuracy.invoiceDate)} | ${percent(accuracy.total)} |`,
+        ]
       : []),
   ].join('\n');
   const results = new URL('./results/', import.meta.url);
   mkdirSync(results, { recursive: true });
-  writeFileSync(new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results), `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, throughput, accuracy }, null, 2)}\n`);
+  writeFileSync(
+    new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results),
+    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, throughput, accuracy }, null, 2)}\n`,
+  );
   writeFileSync(new URL('latest.md', results), `${tables}\n`);
   process.stdout.write(`${tables}\n`);
 } finally {

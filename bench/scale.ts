@@ -19,7 +19,10 @@ export async function scaleRun(source: string, files: number): Promise<ScaleRow>
   const work = scratch('scale');
   try {
     const tree = hardLinkTree(source, files, join(work, 'tree'));
-    const run = await docpool(['run', tree, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--provider', 'offline', '--no-tui'], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' });
+    const run = await docpool(['run', tree, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--provider', 'offline', '--no-tui'], {
+      GEMINI_API_KEY: '',
+      GOOGLE_API_KEY: '',
+    });
     const summary = summaryOf(run);
     return { files, filesPerSecond: Math.round(summary.filesPerSecond), peakRssMb: summary.peakRssMb, eventLoopP99Ms: summary.eventLoopP99Ms };
   } finally {

@@ -34,9 +34,22 @@ async function emulator(config: EmulatorConfigInput = {}) {
   return running;
 }
 
-const args = (url: string, name: string, ...extra: string[]) => ['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--base-url', url, '--no-tui', ...UNLIMITED, ...extra];
+const args = (url: string, name: string, ...extra: string[]) => [
+  'run',
+  corpus,
+  '-o',
+  join(work, `${name}.jsonl`),
+  '--db',
+  join(work, `${name}-db`),
+  '--base-url',
+  url,
+  '--no-tui',
+  ...UNLIMITED,
+  ...extra,
+];
 const run = (url: string, name: string, ...extra: string[]) => runCli(args(url, name, ...extra), { env: KEY });
-const answers = (records: FileRecord[]) => new Map(records.map((record) => [record.path, JSON.stringify({ status: record.status, class: record.class, fields: record.fields })]));
+const answers = (records: FileRecord[]) =>
+  new Map(records.map((record) => [record.path, JSON.stringify({ status: record.status, class: record.class, fields: record.fields })]));
 const cost = (records: FileRecord[]) => records.reduce((sum, record) => sum + record.usage.costUsd, 0);
 const tokens = (records: FileRecord[]) => records.reduce((sum, record) => sum + record.usage.input + record.usage.output + record.usage.thinking, 0);
 
@@ -55,7 +68,7 @@ function assertTruth(records: FileRecord[]): void {
   assert.equal(records.length, manifest.length, 'one line per file, none twice');
 }
 
-test('1,000 files through --batch: the online run\'s answers, every intact file right, no online call, half the cost for the same tokens', async () => {
+test("1,000 files through --batch: the online run's answers, every intact file right, no online call, half the cost for the same tokens", async () => {
   const server = await emulator();
   const online = await run(server.url, 'online');
   assert.equal(online.code, 1, 'the damaged files fail (exit 1), the rest answer');
@@ -77,9 +90,11 @@ test('1,000 files through --batch: the online run\'s answers, every intact file 
 
 test('ten SIGKILLs during submission and polling, then a re-run: complete, right, and no request ever in two jobs', async () => {
   const server = await emulator({ batch: { queueMs: 150_000 } });
-  const needed = manifest.filter((entry) => entry.damaged === null).length + manifest.filter((entry) => entry.damaged === null && FINANCE_PROFILE.extract[entry.class]).length;
+  const needed =
+    manifest.filter((entry) => entry.damaged === null).length +
+    manifest.filter((entry) => entry.damaged === null && FINANCE_PROFILE.extract[entry.class]).length;
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const phases = { submitting: 0, polling: 0 };
   for (let kill = 0; kill < 10; kill++) {
     const { child, result } = startCli(args(server.url, 'killed', ...BATCH), { env: KEY });
@@ -100,7 +115,9 @@ test('ten SIGKILLs during submission and polling, then a re-run: complete, right
   assert.equal(stats.requests.byMethod.generateContent, undefined);
   assert.equal(stats.batches.requests, needed, `every request submitted once (${stats.batches.created} jobs for ${needed} requests)`);
   assert.equal(stats.batches.succeeded, stats.batches.created, 'every job created was collected');
-  const listed = await fetch(`${server.url}/v1beta/batches?pageSize=1000`, { headers: { 'x-goog-api-key': 'k' } }).then((response) => response.json() as Promise<{ operations: Array<{ metadata: { displayName: string } }> }>);
+  const listed = await fetch(`${server.url}/v1beta/batches?pageSize=1000`, { headers: { 'x-goog-api-key': 'k' } }).then(
+    (response) => response.json() as Promise<{ operations: Array<{ metadata: { displayName: string } }> }>,
+  );
   const names = listed.operations.map((operation) => operation.metadata.displayName);
   assert.equal(new Set(names).size, names.length, 'no display name created twice');
 });
@@ -111,18 +128,41 @@ test('failed requests, a failed, an expired and a cancelled job: every file answ
   // 48 h is under a second at this scale; jobs 1–3 end failed, expired, cancelled; a fifth of requests fail.
   const server = await emulator({ timeScale: 0.000005, batch: { requestErrorRate: 0.2, outcomes: { '1': 'failed', '2': 'expired', '3': 'cancelled' } } });
   const flags = ['--batch', '--batch-poll-ms', '50', '--batch-linger-ms', '200', '--batch-size', '30', '--passes', '1'];
-  const strict = await runCli(['run', small, '-o', join(work, 'strict.jsonl'), '--db', join(work, 'strict-db'), '--base-url', server.url, '--no-tui', ...UNLIMITED, ...flags], { env: KEY });
+  const strict = await runCli(
+    ['run', small, '-o', join(work, 'strict.jsonl'), '--db', join(work, 'strict-db'), '--base-url', server.url, '--no-tui', ...UNLIMITED, ...flags],
+    { env: KEY },
+  );
   const records = readRecords(join(work, 'strict.jsonl'));
   assert.equal(records.length, 80, 'every file has its line');
   const failed = records.filter((record) => record.status === 'failed');
-  assert.ok(failed.every((record) => record.error?.code.startsWith('API_BATCH') && record.error.retryable && /after 3 batch jobs/.test(record.error.message)), JSON.stringify(failed.map((record) => record.error)));
+  assert.ok(
+    failed.every((record) => record.error?.code.startsWith('API_BATCH') && record.error.retryable && /after 3 batch jobs/.test(record.error.message)),
+    JSON.stringify(failed.map((record) => record.error)),
+  );
   assert.equal(strict.code, failed.length > 0 ? 1 : 0);
   const { batches } = server.stats();
   assert.deepEqual([batches.failed, batches.expired, batches.cancelled], [1, 1, 1]);
   assert.ok(records.filter((record) => record.status === 'done').length >= 60, 'the jobs that ended badly were submitted again');
 
   server.resetStats();
-  const rescued = await runCli(['run', small, '-o', join(work, 'rescued.jsonl'), '--db', join(work, 'rescued-db'), '--base-url', server.url, '--no-tui', ...UNLIMITED, ...flags, '--batch-fallback', 'online'], { env: KEY });
+  const rescued = await runCli(
+    [
+      'run',
+      small,
+      '-o',
+      join(work, 'rescued.jsonl'),
+      '--db',
+      join(work, 'rescued-db'),
+      '--base-url',
+      server.url,
+      '--no-tui',
+      ...UNLIMITED,
+      ...flags,
+      '--batch-fallback',
+      'online',
+    ],
+    { env: KEY },
+  );
   assert.equal(rescued.code, 0, rescued.stderr.slice(-2000));
   const rescuedRecords = readRecords(join(work, 'rescued.jsonl'));
   assert.ok(rescuedRecords.every((record) => record.status === 'done'));
@@ -134,7 +174,25 @@ test('a stopped run leaves its jobs running and says so; the same command collec
   const server = await emulator({ batch: { queueMs: 600_000 } });
   const small = join(work, 'stop-corpus');
   await generateCorpus({ dir: small, count: 40, seed: 4, maxPages: 2, damagedRate: 0 });
-  const flags = ['run', small, '-o', join(work, 'stopped.jsonl'), '--db', join(work, 'stopped-db'), '--base-url', server.url, '--no-tui', ...UNLIMITED, '--batch', '--batch-poll-ms', '100', '--batch-linger-ms', '200', '--passes', '1'];
+  const flags = [
+    'run',
+    small,
+    '-o',
+    join(work, 'stopped.jsonl'),
+    '--db',
+    join(work, 'stopped-db'),
+    '--base-url',
+    server.url,
+    '--no-tui',
+    ...UNLIMITED,
+    '--batch',
+    '--batch-poll-ms',
+    '100',
+    '--batch-linger-ms',
+    '200',
+    '--passes',
+    '1',
+  ];
   const { child, result } = startCli(flags, { env: KEY });
   while (server.stats().batches.created === 0) await new Promise((resolve) => setTimeout(resolve, 50));
   child.kill('SIGINT');
@@ -150,5 +208,5 @@ test('a stopped run leaves its jobs running and says so; the same command collec
   const again = await runCli(flags, { env: KEY });
   assert.equal(again.code, 0, again.stderr.slice(-2000));
   assert.equal(readRecords(join(work, 'stopped.jsonl')).filter((record) => record.status === 'done').length, 40);
-  assert.equal(server.stats().batches.created, 2, 'the cancelled job\'s requests went into one new job');
+  assert.equal(server.stats().batches.created, 2, "the cancelled job's requests went into one new job");
 });

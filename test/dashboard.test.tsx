@@ -106,11 +106,23 @@ test('mid-run with 429s: rates, stage counts, a paused model with its 429s, spen
         etaSeconds: 113,
         byClass: { vendor_invoice: 2100, receipt: 900, other: 400 },
         costUsd: 3.21,
-        recentErrors: [{ path: '/data/invoices/batch-7/scan-0042.pdf', code: 'PDF_ENCRYPTED', message: 'the PDF is encrypted and needs a user password to open' }],
+        recentErrors: [
+          { path: '/data/invoices/batch-7/scan-0042.pdf', code: 'PDF_ENCRYPTED', message: 'the PDF is encrypted and needs a user password to open' },
+        ],
       },
       {
         models: [
-          model({ inFlight: 16, concurrency: 16, requestsInWindow: 998, tokensInWindow: 640_000, rateLimited: 37, retries: 41, pausedForMs: 11_800, latencyP50: 1820, latencyP95: 5400 }),
+          model({
+            inFlight: 16,
+            concurrency: 16,
+            requestsInWindow: 998,
+            tokensInWindow: 640_000,
+            rateLimited: 37,
+            retries: 41,
+            pausedForMs: 11_800,
+            latencyP50: 1820,
+            latencyP95: 5400,
+          }),
           model({ model: 'gemini-3.8-flash', rpm: 150, tpm: 2_000_000, inFlight: 30, requestsInWindow: 149, latencyP50: 9100, latencyP95: 21000 }),
         ],
         projectedCostUsd: 7.13,
@@ -137,11 +149,18 @@ test('a finished run reads finished at 100%', () => {
 test('it fits an 80x24 terminal and uses more room when there is more', () => {
   const busy = snapshot({
     discovered: 50,
-    recentErrors: Array.from({ length: 10 }, (_, index) => ({ path: `/a/very/long/path/to/some/folder/file-${index}.pdf`, code: 'PDF_CORRUPT', message: 'MuPDF cannot read the document: '.repeat(4) })),
+    recentErrors: Array.from({ length: 10 }, (_, index) => ({
+      path: `/a/very/long/path/to/some/folder/file-${index}.pdf`,
+      code: 'PDF_CORRUPT',
+      message: 'MuPDF cannot read the document: '.repeat(4),
+    })),
   });
   const small = frameOf(busy, 80, 24).split('\n');
   assert.ok(small.length <= 24, `${small.length} lines`);
-  assert.ok(small.every((line) => line.length <= 80), `widest line ${Math.max(...small.map((line) => line.length))}`);
+  assert.ok(
+    small.every((line) => line.length <= 80),
+    `widest line ${Math.max(...small.map((line) => line.length))}`,
+  );
   const large = frameOf(busy, 160, 40).split('\n');
   assert.ok(Math.max(...large.map((line) => line.length)) > 80, 'a wide terminal gets wider lines');
   const errorLines = (lines: string[]) => lines.filter((line) => line.includes('PDF_CORRUPT')).length;

@@ -24,7 +24,10 @@ async function waitFor(session: string, pattern: RegExp, timeoutMs: number): Pro
 }
 
 /** Starts `docpool demo` in a real pseudo-terminal (a tmux pane, 100×30 unless given) in its own folder. */
-function startDemo(session: string, { width = 100, height = 30, args = '', cwd = tempDir(`demo-${session}`) }: { width?: number; height?: number; args?: string; cwd?: string } = {}): string {
+function startDemo(
+  session: string,
+  { width = 100, height = 30, args = '', cwd = tempDir(`demo-${session}`) }: { width?: number; height?: number; args?: string; cwd?: string } = {},
+): string {
   // The pane stands for a user's terminal: CI's variables would put Ink in its non-interactive
   // CI mode (last frame only, no keys), so they are left out.
   const command = `env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} --import ${TSX} ${CLI} demo ${args}; echo "EXIT=$?"; sleep 60`;
@@ -73,41 +76,56 @@ test('q stops the demo gracefully: in-flight files finish, the summary says how 
   assert.match(end, /EXIT=130/);
 });
 
-test('every frame replaces the last in a real terminal: each panel row once per screen at several sizes and after a resize', { skip: !hasTmux && 'tmux not installed' }, async () => {
-  for (const [width, height] of [[120, 40], [80, 24]] as const) {
-    const session = `frames-${width}x${height}`;
-    startDemo(session, { width, height, args: '--files 150 --time-scale 0.1' });
-    await waitFor(session, /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
-    const screens: string[] = [];
-    for (let capture = 0; capture < 8; capture++) {
-      if (capture === 5) {
-        tmux('resize-window', '-t', session, '-x', String(width - 17), '-y', String(height - 5));
-        // Until the program has its SIGWINCH, the screen is tmux's own rewrap of the old frame.
+test(
+  'every frame replaces the last in a real terminal: each panel row once per screen at several sizes and after a resize',
+  { skip: !hasTmux && 'tmux not installed' },
+  async () => {
+    for (const [width, height] of [
+      [120, 40],
+      [80, 24],
+    ] as const) {
+      const session = `frames-${width}x${height}`;
+      startDemo(session, { width, height, args: '--files 150 --time-scale 0.1' });
+      await waitFor(session, /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
+      const screens: string[] = [];
+      for (let capture = 0; capture < 8; capture++) {
+        if (capture === 5) {
+          tmux('resize-window', '-t', session, '-x', String(width - 17), '-y', String(height - 5));
+          // Until the program has its SIGWINCH, the screen is tmux's own rewrap of the old frame.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        screens.push(visible(session));
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
-      screens.push(visible(session));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const [index, screenText] of screens.entries()) {
+        // A screen caught between the first pass and the summary shows no panel; else each row once.
+        if (!/q stop/.test(screenText)) continue;
+        assert.deepEqual(
+          rowCounts(screenText),
+          Object.fromEntries(PANEL_ROWS.map(([name]) => [name, 1])),
+          `${width}×${height}, capture ${index + 1}:\n${screenText}`,
+        );
+      }
+      const titles = screens.map((screenText) => screenText.split('\n').find((line) => line.startsWith('docpool run ')) ?? '');
+      assert.ok(new Set(titles.filter(Boolean)).size > 1, `the numbers move between captures:\n${titles.join('\n')}`);
+      const end = await waitFor(session, /EXIT=\d+/, 120_000);
+      assert.match(end, /EXIT=0/);
     }
-    for (const [index, screenText] of screens.entries()) {
-      // A screen caught between the first pass and the summary shows no panel; else each row once.
-      if (!/q stop/.test(screenText)) continue;
-      assert.deepEqual(rowCounts(screenText), Object.fromEntries(PANEL_ROWS.map(([name]) => [name, 1])), `${width}×${height}, capture ${index + 1}:\n${screenText}`);
-    }
-    const titles = screens.map((screenText) => screenText.split('\n').find((line) => line.startsWith('docpool run ')) ?? '');
-    assert.ok(new Set(titles.filter(Boolean)).size > 1, `the numbers move between captures:\n${titles.join('\n')}`);
-    const end = await waitFor(session, /EXIT=\d+/, 120_000);
-    assert.match(end, /EXIT=0/);
-  }
-});
+  },
+);
 
-test('a second demo in the same folder demonstrates again: a live first pass with the dashboard, then the cache', { skip: !hasTmux && 'tmux not installed' }, async () => {
-  const cwd = startDemo('again-1', { args: '--files 60 --time-scale 0.05' });
-  assert.match(await waitFor('again-1', /EXIT=\d+/, 120_000), /EXIT=0/);
-  startDemo('again-2', { args: '--files 60 --time-scale 0.05', cwd });
-  // The kept corpus is reused, but the state starts empty: the first pass is live work again.
-  const live = await waitFor('again-2', /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
-  assert.match(live, /using the sample corpus in/);
-  const end = await waitFor('again-2', /EXIT=\d+/, 120_000);
-  assert.match(end, /60 files in [\d.]+ s \([\d.]+ files\/s\): [1-9][\d,]* answered/);
-  assert.match(end, /the second pass made 0 API calls/);
-});
+test(
+  'a second demo in the same folder demonstrates again: a live first pass with the dashboard, then the cache',
+  { skip: !hasTmux && 'tmux not installed' },
+  async () => {
+    const cwd = startDemo('again-1', { args: '--files 60 --time-scale 0.05' });
+    assert.match(await waitFor('again-1', /EXIT=\d+/, 120_000), /EXIT=0/);
+    startDemo('again-2', { args: '--files 60 --time-scale 0.05', cwd });
+    // The kept corpus is reused, but the state starts empty: the first pass is live work again.
+    const live = await waitFor('again-2', /files\/s [\d.]+ now[\s\S]*q stop/, 60_000);
+    assert.match(live, /using the sample corpus in/);
+    const end = await waitFor('again-2', /EXIT=\d+/, 120_000);
+    assert.match(end, /60 files in [\d.]+ s \([\d.]+ files\/s\): [1-9][\d,]* answered/);
+    assert.match(end, /the second pass made 0 API calls/);
+  },
+);

@@ -21,7 +21,10 @@ test('walks folders recursively, matches .pdf in any case, and yields named file
   writeFileSync(join(root, 'a/notes.txt'), 'x');
   const named = join(root, 'a/notes.txt');
   const found = await collect([root, named]);
-  const files = found.filter((item) => item.kind === 'file').map((item) => item.path.slice(root.length + 1)).sort();
+  const files = found
+    .filter((item) => item.kind === 'file')
+    .map((item) => item.path.slice(root.length + 1))
+    .sort();
   assert.deepEqual(files, ['a/b/c/three.pdf', 'a/notes.txt', 'a/two.PDF', 'one.pdf']);
   assert.equal(found.filter((item) => item.kind === 'error').length, 0);
 });
@@ -44,10 +47,7 @@ test('missing paths and dangling links are reported, and the walk goes on', asyn
   writeFileSync(join(root, 'ok.pdf'), '%PDF-');
   symlinkSync(join(root, 'gone.pdf'), join(root, 'dangling.pdf'));
   const found = await collect([join(root, 'nope'), root]);
-  assert.deepEqual(
-    found.map((item) => (item.kind === 'file' ? 'file' : item.code)).sort(),
-    ['PATH_NOT_FOUND', 'PATH_NOT_FOUND', 'file'],
-  );
+  assert.deepEqual(found.map((item) => (item.kind === 'file' ? 'file' : item.code)).sort(), ['PATH_NOT_FOUND', 'PATH_NOT_FOUND', 'file']);
 });
 
 test('custom include globs replace the default', async () => {
@@ -56,7 +56,10 @@ test('custom include globs replace the default', async () => {
   writeFileSync(join(root, 'in/a.pdf'), '%PDF-');
   writeFileSync(join(root, 'b.pdf'), '%PDF-');
   const found = await collect([root], ['in/**']);
-  assert.deepEqual(found.map((item) => item.path.slice(root.length + 1)), ['in/a.pdf']);
+  assert.deepEqual(
+    found.map((item) => item.path.slice(root.length + 1)),
+    ['in/a.pdf'],
+  );
 });
 
 test('discovery streams: the first file arrives before a large tree is listed', async () => {
@@ -81,9 +84,15 @@ test('a named pipe with a .pdf name is reported as NOT_A_FILE and never opened (
   // Found by the walk, and named on the command line: the same pipe either way, reported once each run.
   const walked = await collect([root]);
   const named = await collect([join(root, 'pipe.pdf')]);
-  assert.deepEqual(walked.filter((item) => item.kind === 'file').map((item) => item.path), [join(root, 'real.pdf')]);
+  assert.deepEqual(
+    walked.filter((item) => item.kind === 'file').map((item) => item.path),
+    [join(root, 'real.pdf')],
+  );
   const pipes = [...walked, ...named].filter((item) => item.kind === 'error');
-  assert.deepEqual(pipes.map((item) => item.kind === 'error' && item.code), ['NOT_A_FILE', 'NOT_A_FILE']);
+  assert.deepEqual(
+    pipes.map((item) => item.kind === 'error' && item.code),
+    ['NOT_A_FILE', 'NOT_A_FILE'],
+  );
   assert.match(pipes[0]!.kind === 'error' ? pipes[0]!.message : '', /named pipe/);
 });
 
@@ -100,8 +109,14 @@ test('overlapping inputs and symbolic links give each real file once', async () 
   symlinkSync(join(outside, 'far.pdf'), join(root, 'far-1.pdf'));
   symlinkSync(join(outside, 'far.pdf'), join(root, 'sub', 'far-2.pdf'));
   const found = await collect([root, join(root, 'sub'), join(root, 'sub', 'a.pdf'), `${root}/./sub/../sub`]);
-  const files = found.filter((item) => item.kind === 'file').map((item) => relative(root, item.path)).sort();
+  const files = found
+    .filter((item) => item.kind === 'file')
+    .map((item) => relative(root, item.path))
+    .sort();
   // a.pdf and sub/ are walked where they really are; the file outside the inputs once, under one of its links.
   assert.equal(files.length, 4, files.join(', '));
-  assert.deepEqual(files.filter((file) => !file.includes('far')), ['sub/a.pdf', 'sub/b.pdf', 'top.pdf']);
+  assert.deepEqual(
+    files.filter((file) => !file.includes('far')),
+    ['sub/a.pdf', 'sub/b.pdf', 'top.pdf'],
+  );
 });

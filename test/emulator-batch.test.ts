@@ -25,7 +25,12 @@ async function requestFor(entry: ManifestEntry) {
   const subset = prepared.kind === 'prepared' ? prepared.subset : new Uint8Array();
   return {
     contents: [{ role: 'user', parts: [pdfPart(subset), { text: 'Classify this document.' }] }],
-    config: { systemInstruction: 'You classify finance documents.', responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA, thinkingConfig: { thinkingBudget: 0 } },
+    config: {
+      systemInstruction: 'You classify finance documents.',
+      responseMimeType: 'application/json',
+      responseSchema: CLASSIFY_SCHEMA,
+      thinkingConfig: { thinkingBudget: 0 },
+    },
   };
 }
 
@@ -38,7 +43,8 @@ async function until(ai: ReturnType<typeof client>, name: string, done: (job: Ba
   throw new Error(`${name} never reached the state`);
 }
 
-const ended = (job: BatchJob) => [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_EXPIRED].includes(job.state!);
+const ended = (job: BatchJob) =>
+  [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_EXPIRED].includes(job.state!);
 
 test('an inline batch goes PENDING → RUNNING → SUCCEEDED through the real SDK, answers keyed, billed at the batch tier, no online call counted', async () => {
   const emulator = await startEmulator(scaled);
@@ -63,16 +69,23 @@ test('an inline batch goes PENDING → RUNNING → SUCCEEDED through the real SD
   assert.equal(stats.requests.byMethod.generateContent, undefined);
   assert.equal(stats.byTier.batch?.requests, 4);
   const listed = await ai.batches.list({ config: { pageSize: 10 } });
-  assert.deepEqual(listed.page.map((job) => job.displayName), ['docpool-test-1']);
+  assert.deepEqual(
+    listed.page.map((job) => job.displayName),
+    ['docpool-test-1'],
+  );
 });
 
-test('a JSONL input uploaded through the resumable Files API gives a results file with one line per key; a bad request is that line\'s error', async () => {
+test("a JSONL input uploaded through the resumable Files API gives a results file with one line per key; a bad request is that line's error", async () => {
   const emulator = await startEmulator({ ...scaled, batch: { requestErrorRate: 0 } });
   after(() => emulator.close());
   const ai = client(emulator.url);
   const toWire = async (entry: ManifestEntry) => {
     const { contents, config } = await requestFor(entry);
-    return { contents, systemInstruction: { parts: [{ text: config.systemInstruction }] }, generation_config: { response_mime_type: 'application/json', response_schema: config.responseSchema, thinking_config: { thinking_budget: 0 } } };
+    return {
+      contents,
+      systemInstruction: { parts: [{ text: config.systemInstruction }] },
+      generation_config: { response_mime_type: 'application/json', response_schema: config.responseSchema, thinking_config: { thinking_budget: 0 } },
+    };
   };
   const lines = [
     JSON.stringify({ key: 'a', request: await toWire(manifest[0]!) }),
@@ -90,8 +103,21 @@ test('a JSONL input uploaded through the resumable Files API gives a results fil
   assert.match(done.dest?.fileName ?? '', /^files\//);
   const output = join(dir, 'results.jsonl');
   await ai.files.download({ file: done.dest!.fileName!, downloadPath: output });
-  const results = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { key: string; response?: { candidates: Array<{ content: { parts: Array<{ text: string }> } }> }; error?: { code: number; message: string } });
-  assert.deepEqual(results.map((line) => line.key), ['a', 'b', 'bad']);
+  const results = readFileSync(output, 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          key: string;
+          response?: { candidates: Array<{ content: { parts: Array<{ text: string }> } }> };
+          error?: { code: number; message: string };
+        },
+    );
+  assert.deepEqual(
+    results.map((line) => line.key),
+    ['a', 'b', 'bad'],
+  );
   assert.equal(JSON.parse(results[0]!.response!.candidates[0]!.content.parts[0]!.text).label, manifest[0]!.class);
   assert.equal(results[2]!.error?.code, 3, 'INVALID_ARGUMENT for the malformed request');
   assert.equal(emulator.stats().batches.requests, 3);
@@ -103,7 +129,8 @@ test('per-request errors, and the failed, expired and cancelled ends a job can h
   const ai = client(emulator.url);
   const requests = await Promise.all(manifest.map(async (entry, index) => ({ ...(await requestFor(entry)), metadata: { key: `k${index}` } })));
   const jobs = [];
-  for (const name of ['partial', 'failing', 'expiring', 'cancelled-elsewhere']) jobs.push(await ai.batches.create({ model: 'gemini-3.5-flash-lite', src: requests, config: { displayName: name } }));
+  for (const name of ['partial', 'failing', 'expiring', 'cancelled-elsewhere'])
+    jobs.push(await ai.batches.create({ model: 'gemini-3.5-flash-lite', src: requests, config: { displayName: name } }));
   const partial = await until(ai, jobs[0]!.name!, ended);
   const errors = partial.dest!.inlinedResponses!.filter((item) => item.error);
   assert.ok(errors.length > 0 && errors.length < requests.length, `some requests fail, not all (${errors.length})`);
@@ -122,7 +149,7 @@ test('per-request errors, and the failed, expired and cancelled ends a job can h
   assert.deepEqual([stats.created, stats.succeeded, stats.failed, stats.expired, stats.cancelled], [4, 1, 1, 1, 1]);
 });
 
-test('Google\'s refusals: an unknown model, no display name, an inline batch over 20 MB', async () => {
+test("Google's refusals: an unknown model, no display name, an inline batch over 20 MB", async () => {
   const emulator = await startEmulator(scaled);
   after(() => emulator.close());
   const ai = client(emulator.url);
@@ -130,6 +157,8 @@ test('Google\'s refusals: an unknown model, no display name, an inline batch ove
   await assert.rejects(ai.batches.create({ model: 'gemini-0-nope', src: one, config: { displayName: 'x' } }), (error) => errorBody(error).error.code === 404);
   await assert.rejects(ai.batches.create({ model: 'gemini-3.5-flash-lite', src: one }), (error) => errorBody(error).error.status === 'INVALID_ARGUMENT');
   const big = Array.from({ length: 3 }, () => ({ contents: [{ role: 'user', parts: [{ text: 'x'.repeat(8 * 1024 * 1024) }] }] }));
-  await assert.rejects(ai.batches.create({ model: 'gemini-3.5-flash-lite', src: big, config: { displayName: 'big' } }), (error) => /20971520/.test(errorBody(error).error.message));
+  await assert.rejects(ai.batches.create({ model: 'gemini-3.5-flash-lite', src: big, config: { displayName: 'big' } }), (error) =>
+    /20971520/.test(errorBody(error).error.message),
+  );
   assert.equal(emulator.stats().batches.created, 0);
 });

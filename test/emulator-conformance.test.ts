@@ -39,7 +39,11 @@ async function emulator(options: Parameters<typeof startEmulator>[0] = {}) {
 }
 
 async function post(url: string, model: string, body: unknown, method = 'generateContent'): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${url}/v1beta/models/${model}:${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}/v1beta/models/${model}:${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: await response.json() };
 }
 
@@ -57,9 +61,19 @@ test('a snake_case request (as the Python SDK sends it) with an inline PDF gets 
   // Proto3 JSON accepts both spellings of every field (protobuf.dev/programming-guides/json:
   // "parsers accept both the lowerCamelCase name and the original proto field name").
   const { status, json } = await post(url, 'gemini-2.5-flash-lite', {
-    contents: [{ role: 'user', parts: [{ inline_data: { mime_type: 'application/pdf', data: Buffer.from(subset).toString('base64') } }, { text: 'Classify this document.' }] }],
+    contents: [
+      {
+        role: 'user',
+        parts: [{ inline_data: { mime_type: 'application/pdf', data: Buffer.from(subset).toString('base64') } }, { text: 'Classify this document.' }],
+      },
+    ],
     system_instruction: { parts: [{ text: 'You sort business documents.' }] },
-    generation_config: { response_mime_type: 'application/json', response_schema: CLASSIFY_SCHEMA, max_output_tokens: 256, thinking_config: { thinking_budget: 0 } },
+    generation_config: {
+      response_mime_type: 'application/json',
+      response_schema: CLASSIFY_SCHEMA,
+      max_output_tokens: 256,
+      thinking_config: { thinking_budget: 0 },
+    },
   });
   assert.equal(status, 200, JSON.stringify(json));
   assert.equal(JSON.parse(json.candidates[0].content.parts[0].text).label, 'vendor_invoice');
@@ -83,11 +97,23 @@ test('unknown fields get Google\'s 400 "Invalid JSON payload received. Unknown n
   assert.equal(nested.json.error.message, `Invalid JSON payload received. Unknown name "reasoning_effort" at 'generation_config': Cannot find field.`);
   assert.deepEqual(nested.json.error.details[0].fieldViolations[0].field, 'generation_config');
   // The Schema message has no additionalProperties (the JS SDK strips it; a raw client is refused).
-  const schema = await post(url, 'gemini-3.5-flash-lite', { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, additionalProperties: false } } });
+  const schema = await post(url, 'gemini-3.5-flash-lite', {
+    contents,
+    generationConfig: {
+      responseMimeType: 'application/json',
+      responseSchema: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, additionalProperties: false },
+    },
+  });
   assert.match(schema.json.error.message, /Unknown name "additionalProperties" at 'generation_config\.response_schema': Cannot find field\./);
   // An enum value spelt wrong is refused with its proto type (llm-gemini#49's capture).
-  const lower = await post(url, 'gemini-3.5-flash-lite', { contents, generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'string' } } });
-  assert.equal(lower.json.error.message, `Invalid value at 'generation_config.response_schema.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "string"`);
+  const lower = await post(url, 'gemini-3.5-flash-lite', {
+    contents,
+    generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'string' } },
+  });
+  assert.equal(
+    lower.json.error.message,
+    `Invalid value at 'generation_config.response_schema.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "string"`,
+  );
 });
 
 test('thinking rules: a model that must think refuses budget 0, budgets out of range and thinkingLevel before Gemini 3 are refused, Gemini 3 takes only its own levels, output above the model limit is refused', async () => {
@@ -96,7 +122,10 @@ test('thinking rules: a model that must think refuses budget 0, budgets out of r
   const ask = (model: string, config: Record<string, unknown>) => ai.models.generateContent({ model, contents: 'hi', config });
   // gemini-balance#206 and docker-agent#2051 capture: 400 INVALID_ARGUMENT "Budget 0 is invalid. This model only works in thinking mode."
   const pro = errorBody(await sdkError(ask('gemini-3.1-pro-preview', { thinkingConfig: { thinkingBudget: 0 } })));
-  assert.deepEqual([pro.error.code, pro.error.status, pro.error.message], [400, 'INVALID_ARGUMENT', 'Budget 0 is invalid. This model only works in thinking mode.']);
+  assert.deepEqual(
+    [pro.error.code, pro.error.status, pro.error.message],
+    [400, 'INVALID_ARGUMENT', 'Budget 0 is invalid. This model only works in thinking mode.'],
+  );
   // Roo-Code#4399 capture: "The thinking budget (52428) is invalid." (thinking page: Flash-Lite 512–24,576, Pro 128–32,768).
   const tooBig = errorBody(await sdkError(ask('gemini-2.5-flash-lite', { thinkingConfig: { thinkingBudget: 30_000 } })));
   assert.equal(tooBig.error.message, 'The thinking budget (30000) is invalid.');
@@ -112,7 +141,10 @@ test('thinking rules: a model that must think refuses budget 0, budgets out of r
   assert.equal(both.error.status, 'INVALID_ARGUMENT');
   // bolt.diy#955 capture of the range message; the output limit is 65,536 (models page).
   const output = errorBody(await sdkError(ask('gemini-3.5-flash-lite', { maxOutputTokens: 100_000 })));
-  assert.equal(output.error.message, 'Unable to submit request because it has a maxOutputTokens value of 100000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.');
+  assert.equal(
+    output.error.message,
+    'Unable to submit request because it has a maxOutputTokens value of 100000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.',
+  );
   // Dynamic (-1) and in-range budgets are accepted; Flash-Lite at budget 0 does not think; told nothing, a
   // Gemini 3 model thinks at its default level (3.5 Flash-Lite MINIMAL: a little; 3.8 Flash MEDIUM: more).
   const off = await ask('gemini-2.5-flash-lite', { thinkingConfig: { thinkingBudget: 0 } });
@@ -124,7 +156,7 @@ test('thinking rules: a model that must think refuses budget 0, budgets out of r
   assert.ok(lite < flash, `MINIMAL thinks less than MEDIUM (${lite} vs ${flash})`);
 });
 
-test('a model that does not serve generateContent, and a payload over the inline limit, get Google\'s refusals', async () => {
+test("a model that does not serve generateContent, and a payload over the inline limit, get Google's refusals", async () => {
   const running = await emulator();
   const ai = client(running.url);
   // adk-python#200 capture: 404 "… is not found for API version v1beta, or is not supported for generateContent."
@@ -136,30 +168,44 @@ test('a model that does not serve generateContent, and a payload over the inline
   const big = errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'x'.repeat(5000) })));
   assert.equal(big.error.message, 'Request payload size exceeds the limit: 2000 bytes.');
   // A response schema needs a JSON response type (Schema docs: "you must also set the response_mime_type to application/json").
-  const noMime = await post(running.url, 'gemini-3.5-flash-lite', { contents: [{ parts: [{ text: 'hi' }] }], generationConfig: { responseSchema: { type: 'STRING' } } });
+  const noMime = await post(running.url, 'gemini-3.5-flash-lite', {
+    contents: [{ parts: [{ text: 'hi' }] }],
+    generationConfig: { responseSchema: { type: 'STRING' } },
+  });
   assert.equal(noMime.status, 400);
 });
 
-test('Google\'s other answers: a 429 without details, run-wide refusals, withheld candidates, a 200 with no candidates', async () => {
+test("Google's other answers: a 429 without details, run-wide refusals, withheld candidates, a 200 with no candidates", async () => {
   const running = await emulator();
   const ai = client(running.url);
   const once = async (fault: string) => {
     running.configure({ scriptedFaults: [{ fault: fault as never, count: 1 }] });
-    return ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'Invoice no. 1, total 10 EUR', config: { responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA } });
+    return ai.models.generateContent({
+      model: 'gemini-3.5-flash-lite',
+      contents: 'Invoice no. 1, total 10 EUR',
+      config: { responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA },
+    });
   };
   // python-genai#2065 capture: a 429 with only a message, no QuotaFailure, no RetryInfo.
   const bare = errorBody(await sdkError(once('429_bare')));
   assert.deepEqual(bare.error, { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' });
   // gemini-cli#24641 capture: 400 FAILED_PRECONDITION "User location is not supported for the API use."
   const location = errorBody(await sdkError(once('location')));
-  assert.deepEqual([location.error.code, location.error.status, location.error.message], [400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.']);
+  assert.deepEqual(
+    [location.error.code, location.error.status, location.error.message],
+    [400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.'],
+  );
   const billing = errorBody(await sdkError(once('billing')));
   assert.equal(billing.error.status, 'FAILED_PRECONDITION');
   assert.match(billing.error.message, /enable billing/);
   const permission = errorBody(await sdkError(once('permission')));
   assert.deepEqual([permission.error.code, permission.error.status], [403, 'PERMISSION_DENIED']);
   // finishReason values from the SDK's FinishReason enum; a withheld candidate carries no text.
-  for (const [fault, reason] of [['finish_safety', 'SAFETY'], ['recitation', 'RECITATION'], ['finish_other', 'OTHER']] as const) {
+  for (const [fault, reason] of [
+    ['finish_safety', 'SAFETY'],
+    ['recitation', 'RECITATION'],
+    ['finish_other', 'OTHER'],
+  ] as const) {
     const answer = await once(fault);
     assert.equal(answer.candidates?.[0]?.finishReason, reason);
     assert.equal(answer.text, undefined);
@@ -170,7 +216,11 @@ test('Google\'s other answers: a 429 without details, run-wide refusals, withhel
   assert.equal(blocked.promptFeedback?.blockReason, 'OTHER');
   // A refusal that holds for the whole project answers every request the same.
   running.configure({ scriptedFaults: [], refuse: 'location' });
-  for (let index = 0; index < 3; index++) assert.equal(errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-3.8-flash', contents: `q${index}` }))).error.status, 'FAILED_PRECONDITION');
+  for (let index = 0; index < 3; index++)
+    assert.equal(
+      errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-3.8-flash', contents: `q${index}` }))).error.status,
+      'FAILED_PRECONDITION',
+    );
 });
 
 test('an outage lasts: one model answers 503 for its whole duration, then recovers; the other model is unaffected', async () => {
@@ -215,7 +265,7 @@ test('usage differs from a chars/4 estimate where a tokenizer would: a table of 
   assert.ok(counted.totalTokens! > 2 * Math.ceil(amounts.length / 4), `${counted.totalTokens} tokens for ${amounts.length} characters`);
 });
 
-test('models.list and models.get answer in Google\'s shape; a model past its shutdown is gone from both and from generateContent', async () => {
+test("models.list and models.get answer in Google's shape; a model past its shutdown is gone from both and from generateContent", async () => {
   // Deprecations page: gemini-2.5-pro and gemini-2.5-flash shut down on 2026-12-01; 2.5 Flash-Lite is still served.
   const running = await emulator({ clockStart: '2026-12-06T12:00:00Z' });
   const ai = client(running.url);
@@ -235,7 +285,10 @@ test('models.list and models.get answer in Google\'s shape; a model past its shu
   assert.deepEqual([gone.error.code, gone.error.status], [404, 'NOT_FOUND']);
   // adk-python#200 capture: the 404 a model Google does not serve gets.
   const ask = errorBody(await sdkError(ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })));
-  assert.equal(ask.error.message, 'models/gemini-2.5-flash is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.');
+  assert.equal(
+    ask.error.message,
+    'models/gemini-2.5-flash is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.',
+  );
   // Before its shutdown, the same model answers.
   const earlier = await emulator({ clockStart: '2026-11-20T12:00:00Z' });
   assert.ok((await client(earlier.url).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })).text !== undefined);
@@ -247,13 +300,19 @@ test('Gemini 3 bills a PDF page by media resolution (280 low, 560 medium and by 
   const documentTokens = async (model: string, mediaResolution?: string) => {
     const answer = await ai.models.generateContent({
       model,
-      contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'application/pdf', data: Buffer.from(subset).toString('base64') } }, { text: 'Classify.' }] }],
+      contents: [
+        { role: 'user', parts: [{ inlineData: { mimeType: 'application/pdf', data: Buffer.from(subset).toString('base64') } }, { text: 'Classify.' }] },
+      ],
       config: { ...(mediaResolution ? { mediaResolution: mediaResolution as never } : {}) },
     });
     return answer.usageMetadata?.promptTokensDetails?.find((detail) => detail.modality === 'DOCUMENT')?.tokenCount;
   };
   assert.deepEqual(
-    [await documentTokens('gemini-3.5-flash-lite', 'MEDIA_RESOLUTION_LOW'), await documentTokens('gemini-3.5-flash-lite'), await documentTokens('gemini-3.5-flash-lite', 'MEDIA_RESOLUTION_HIGH')],
+    [
+      await documentTokens('gemini-3.5-flash-lite', 'MEDIA_RESOLUTION_LOW'),
+      await documentTokens('gemini-3.5-flash-lite'),
+      await documentTokens('gemini-3.5-flash-lite', 'MEDIA_RESOLUTION_HIGH'),
+    ],
     [pages * 280, pages * 560, pages * 1120],
   );
   assert.equal(await documentTokens('gemini-2.5-flash-lite', 'MEDIA_RESOLUTION_LOW'), pages * 258);

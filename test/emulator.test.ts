@@ -70,7 +70,13 @@ test('an image-only generated document is answered from its embedded truth; text
   const fromText = await ai.models.generateContent({
     model: 'gemini-3.5-flash-lite',
     contents: [{ role: 'user', parts: [{ text: 'Classify:' }, { text }] }],
-    config: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT', properties: { label: CLASSIFY_SCHEMA.properties.label, invoice_number: { type: 'STRING' }, total: { type: 'NUMBER' } } } },
+    config: {
+      responseMimeType: 'application/json',
+      responseSchema: {
+        type: 'OBJECT',
+        properties: { label: CLASSIFY_SCHEMA.properties.label, invoice_number: { type: 'STRING' }, total: { type: 'NUMBER' } },
+      },
+    },
   });
   assert.deepEqual(JSON.parse(fromText.text ?? ''), { label: 'vendor_invoice', invoice_number: 'RE-2024-00042', total: 1234.56 });
   const counted = await ai.models.countTokens({ model: 'gemini-3.5-flash-lite', contents: [{ role: 'user', parts: [{ text }] }] });
@@ -88,7 +94,10 @@ test('a quota of N RPM admits exactly N per window, and retryDelay is when the w
   const ask = () => ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'ping' });
   const started = Date.now();
   for (let index = 0; index < 5; index++) await ask();
-  const refused = await ask().then(() => undefined, (error: unknown) => error);
+  const refused = await ask().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   assert.ok(refused instanceof ApiError && refused.status === 429);
   const body = errorBody(refused);
   assert.equal(body.error.status, 'RESOURCE_EXHAUSTED');
@@ -106,7 +115,10 @@ test('a quota of N RPM admits exactly N per window, and retryDelay is when the w
   assert.equal(stats.acceptedPerWindow['gemini-3.5-flash-lite']?.[0], 5);
   // The same six answers in 100 ms ticks, the last one after the window freed up.
   const ticks = stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [];
-  assert.equal(ticks.reduce((sum, accepted) => sum + accepted, 0), 6);
+  assert.equal(
+    ticks.reduce((sum, accepted) => sum + accepted, 0),
+    6,
+  );
   assert.ok(ticks.length * stats.tickMs >= 60_000 * timeScale, 'the sixth answer falls in a tick after the window');
 });
 
@@ -115,7 +127,12 @@ test('each fault appears at its configured rate and surfaces in the SDK as the r
   after(() => emulator.close());
   const ai = client(emulator.url);
   const outcomes = await Promise.all(
-    Array.from({ length: 400 }, () => ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'hello' }).then(() => 200, (error: unknown) => (error instanceof ApiError ? error.status : -1))),
+    Array.from({ length: 400 }, () =>
+      ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'hello' }).then(
+        () => 200,
+        (error: unknown) => (error instanceof ApiError ? error.status : -1),
+      ),
+    ),
   );
   const count = (status: number) => outcomes.filter((outcome) => outcome === status).length;
   // Binomial(400, p): allow about four standard deviations.
@@ -136,14 +153,22 @@ test('stalls, resets, malformed and truncated answers and SAFETY blocks look lik
   const emulator = await startEmulator(fast);
   after(() => emulator.close());
   const script = (fault: string) => emulator.configure({ scriptedFaults: [{ fault: fault as never, count: 1 }] });
-  const request = { model: 'gemini-3.5-flash-lite', contents: 'Classify: INVOICE total 12.00 EUR', config: { responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA } };
+  const request = {
+    model: 'gemini-3.5-flash-lite',
+    contents: 'Classify: INVOICE total 12.00 EUR',
+    config: { responseMimeType: 'application/json', responseSchema: CLASSIFY_SCHEMA },
+  };
 
   script('stall');
-  const stalled = await client(emulator.url, 'k', 300).models.generateContent(request).catch((error: unknown) => error);
+  const stalled = await client(emulator.url, 'k', 300)
+    .models.generateContent(request)
+    .catch((error: unknown) => error);
   assert.equal((stalled as Error).name, 'AbortError', 'a stalled connection ends in the client deadline');
 
   script('reset');
-  const reset = await client(emulator.url).models.generateContent(request).catch((error: unknown) => error);
+  const reset = await client(emulator.url)
+    .models.generateContent(request)
+    .catch((error: unknown) => error);
   assert.ok(reset instanceof TypeError && /fetch failed/.test(reset.message));
 
   script('malformed');
@@ -160,7 +185,11 @@ test('stalls, resets, malformed and truncated answers and SAFETY blocks look lik
   assert.equal(blocked.candidates, undefined);
 
   // Thinking counts against maxOutputTokens: too small a budget truncates, as on the service.
-  const tight = await client(emulator.url).models.generateContent({ ...request, model: 'gemini-3.8-flash', config: { ...request.config, maxOutputTokens: 100 } });
+  const tight = await client(emulator.url).models.generateContent({
+    ...request,
+    model: 'gemini-3.8-flash',
+    config: { ...request.config, maxOutputTokens: 100 },
+  });
   assert.equal(tight.candidates?.[0]?.finishReason, 'MAX_TOKENS');
   assert.deepEqual(emulator.stats().faults, { stall: 1, reset: 1, malformed: 1, max_tokens: 1, safety: 1 });
 });
@@ -168,7 +197,9 @@ test('stalls, resets, malformed and truncated answers and SAFETY blocks look lik
 test('keys, unknown models and bad requests get the real error bodies', async () => {
   const emulator = await startEmulator({ ...fast, acceptedKeys: ['good-key'] });
   after(() => emulator.close());
-  const bad = await client(emulator.url, 'wrong-key').models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'x' }).catch((error: unknown) => error);
+  const bad = await client(emulator.url, 'wrong-key')
+    .models.generateContent({ model: 'gemini-3.5-flash-lite', contents: 'x' })
+    .catch((error: unknown) => error);
   assert.ok(bad instanceof ApiError && bad.status === 400);
   assert.equal(errorBody(bad).error.details?.[0]?.reason, 'API_KEY_INVALID');
 
@@ -176,10 +207,17 @@ test('keys, unknown models and bad requests get the real error bodies', async ()
   assert.equal(missing.status, 403);
   assert.equal(((await missing.json()) as { error: { status: string } }).error.status, 'PERMISSION_DENIED');
 
-  const unknown = await client(emulator.url, 'good-key').models.generateContent({ model: 'gemini-9-ultra', contents: 'x' }).catch((error: unknown) => error);
+  const unknown = await client(emulator.url, 'good-key')
+    .models.generateContent({ model: 'gemini-9-ultra', contents: 'x' })
+    .catch((error: unknown) => error);
   assert.ok(unknown instanceof ApiError && unknown.status === 404 && /models\/gemini-9-ultra is not found/.test(unknown.message));
 
-  const post = (body: string) => fetch(`${emulator.url}/v1beta/models/gemini-3.5-flash-lite:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': 'good-key', 'content-type': 'application/json' }, body });
+  const post = (body: string) =>
+    fetch(`${emulator.url}/v1beta/models/gemini-3.5-flash-lite:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': 'good-key', 'content-type': 'application/json' },
+      body,
+    });
   const badJson = await post('{not json');
   assert.equal(badJson.status, 400);
   assert.match(((await badJson.json()) as { error: { message: string } }).error.message, /Invalid JSON payload/);

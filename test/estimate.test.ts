@@ -26,8 +26,14 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
   const intact = manifest.filter((entry) => entry.damaged === null);
   assert.equal(report.files, manifest.length);
   assert.equal(report.prepared, intact.length);
-  assert.equal(report.pages, intact.reduce((sum, entry) => sum + entry.pages, 0));
-  assert.equal(report.windowPages, intact.reduce((sum, entry) => sum + Math.min(entry.pages, 5), 0));
+  assert.equal(
+    report.pages,
+    intact.reduce((sum, entry) => sum + entry.pages, 0),
+  );
+  assert.equal(
+    report.windowPages,
+    intact.reduce((sum, entry) => sum + Math.min(entry.pages, 5), 0),
+  );
 
   const expectedFailures: Record<string, number> = {};
   for (const entry of manifest) if (entry.damaged) expectedFailures[entry.damaged] = (expectedFailures[entry.damaged] ?? 0) + 1;
@@ -36,18 +42,24 @@ test('estimate --json counts files, pages and damaged files exactly as the manif
 
   assert.equal(report.classify.requests, intact.length);
   // Gemini 3 bills a PDF page by media resolution: classification reads at low (280), extraction at medium (560).
-  assert.ok(report.classify.inputTokens >= report.windowPages * 280 && report.classify.inputTokens < report.windowPages * 560, 'classification pages at 280 tokens');
+  assert.ok(
+    report.classify.inputTokens >= report.windowPages * 280 && report.classify.inputTokens < report.windowPages * 560,
+    'classification pages at 280 tokens',
+  );
   assert.ok(report.extract.inputTokens >= report.extract.requests * 560, 'extraction pages at 560 tokens');
   assert.ok(report.classify.costUsd! > 0);
 
   // The ways to run it, compared: one pass needs one request per readable file; Flex halves its price.
   const [two, one, flex, oneBatch, twoBatch] = report.modes;
-  assert.deepEqual(report.modes.map((mode) => mode.mode), ['two-pass standard', 'one-pass standard', 'one-pass flex', 'one-pass batch', 'two-pass batch']);
+  assert.deepEqual(
+    report.modes.map((mode) => mode.mode),
+    ['two-pass standard', 'one-pass standard', 'one-pass flex', 'one-pass batch', 'two-pass batch'],
+  );
   assert.ok(Math.abs(oneBatch!.costUsd! - one!.costUsd! / 2) < 1e-9 && Math.abs(twoBatch!.costUsd! - two!.costUsd! / 2) < 1e-9, 'batch is half price');
   assert.equal(oneBatch!.requests, one!.requests);
-  assert.ok(oneBatch!.batch && oneBatch!.minutes === 24 * 60, 'batch time is Google\'s 24 h target, not a quota');
+  assert.ok(oneBatch!.batch && oneBatch!.minutes === 24 * 60, "batch time is Google's 24 h target, not a quota");
   assert.equal(two!.requests, report.classify.requests + report.extract.requests);
-  assert.equal(two!.bindingModel, 'gemini-3.8-flash', 'two passes are bound by the extraction model\'s smaller quota');
+  assert.equal(two!.bindingModel, 'gemini-3.8-flash', "two passes are bound by the extraction model's smaller quota");
   assert.equal(one!.requests, intact.length);
   assert.equal(one!.bindingModel, 'gemini-3.5-flash-lite');
   assert.ok(one!.minutes! < two!.minutes!, `one pass faster (${one!.minutes} vs ${two!.minutes} min)`);

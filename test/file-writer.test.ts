@@ -18,6 +18,9 @@ test('many writers waiting on a full stream share one drain wait; every line lan
   await writer.close();
   await new Promise((resolve) => setImmediate(resolve));
   process.off('warning', onWarning);
-  assert.deepEqual(warnings.map((warning) => warning.name), []);
+  assert.deepEqual(
+    warnings.map((warning) => warning.name),
+    [],
+  );
   assert.equal(readFileSync(path, 'utf8'), lines.join(''));
 });

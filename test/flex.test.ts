@@ -25,10 +25,35 @@ before(async () => {
 
 test('--service-tier flex: every file answered though the server sheds, billed at half the standard price', async () => {
   // Room for 8 flex requests in flight per model: the rest are shed until answers free it.
-  const emulator = await startEmulator({ timeScale: 0.005, flex: { medianMs: 300_000, sigma: 0.3, capacity: 8 }, defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
+  const emulator = await startEmulator({
+    timeScale: 0.005,
+    flex: { medianMs: 300_000, sigma: 0.3, capacity: 8 },
+    defaultLatency: { medianMs: 0, sigma: 0 },
+    latency: {},
+  });
   after(() => emulator.close());
   const result = await runCli(
-    ['run', corpus, '-o', join(work, 'flex.jsonl'), '--db', join(work, 'flex-db'), '--base-url', emulator.url, '--no-tui', '--service-tier', 'flex', '--passes', '1', '--quota-window-ms', '300', '--rpm', 'gemini-3.5-flash-lite=600', '--retry-base-ms', '200'],
+    [
+      'run',
+      corpus,
+      '-o',
+      join(work, 'flex.jsonl'),
+      '--db',
+      join(work, 'flex-db'),
+      '--base-url',
+      emulator.url,
+      '--no-tui',
+      '--service-tier',
+      'flex',
+      '--passes',
+      '1',
+      '--quota-window-ms',
+      '300',
+      '--rpm',
+      'gemini-3.5-flash-lite=600',
+      '--retry-base-ms',
+      '200',
+    ],
     { env: KEY },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -65,7 +90,23 @@ test('bytes in flight stay under --max-inflight-mb: a budget smaller than one fi
   const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
   after(() => emulator.close());
   const result = await runCli(
-    ['run', corpus, '-o', join(work, 'tiny.jsonl'), '--db', join(work, 'tiny-db'), '--base-url', emulator.url, '--no-tui', '--passes', '1', '--max-inflight-mb', '0.001', '--rpm', 'gemini-3.5-flash-lite=100000'],
+    [
+      'run',
+      corpus,
+      '-o',
+      join(work, 'tiny.jsonl'),
+      '--db',
+      join(work, 'tiny-db'),
+      '--base-url',
+      emulator.url,
+      '--no-tui',
+      '--passes',
+      '1',
+      '--max-inflight-mb',
+      '0.001',
+      '--rpm',
+      'gemini-3.5-flash-lite=100000',
+    ],
     { env: KEY },
   );
   assert.equal(result.code, 0, result.stderr);

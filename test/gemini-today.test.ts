@@ -43,7 +43,10 @@ test('the default models answer today: a plain run against the emulator classifi
   const records = readRecords(join(work, 'defaults.jsonl'));
   assert.equal(records.length, manifest.length);
   assert.ok(records.every((record) => record.status === 'done' && record.models.classify === 'gemini-3.5-flash-lite'));
-  assert.ok(records.some((record) => record.models.extract === 'gemini-3.8-flash'), 'invoices are extracted on gemini-3.8-flash');
+  assert.ok(
+    records.some((record) => record.models.extract === 'gemini-3.8-flash'),
+    'invoices are extracted on gemini-3.8-flash',
+  );
   assert.equal(server.stats().faults.spend_cap, undefined);
 });
 
@@ -51,10 +54,16 @@ test('a model Google shut down, or one it does not serve, stops the run with exi
   const server = await emulator();
   const retired = await run(server.url, 'retired', '--classify-model', 'gemini-2.5-flash');
   assert.equal(retired.code, 3, retired.stderr);
-  assert.match(retired.stderr, /--classify-model gemini-2\.5-flash: Google shut gemini-2\.5-flash down on 2026-12-01; its replacement is gemini-3\.5-flash-lite/);
+  assert.match(
+    retired.stderr,
+    /--classify-model gemini-2\.5-flash: Google shut gemini-2\.5-flash down on 2026-12-01; its replacement is gemini-3\.5-flash-lite/,
+  );
   const unknown = await run(server.url, 'unknown', '--extract-model', 'gemini-9.9-flash');
   assert.equal(unknown.code, 3, unknown.stderr);
-  assert.match(unknown.stderr, /--extract-model gemini-9\.9-flash: Google does not serve it to this key\. Models this key can use for generateContent: .*gemini-3\.8-flash/);
+  assert.match(
+    unknown.stderr,
+    /--extract-model gemini-9\.9-flash: Google does not serve it to this key\. Models this key can use for generateContent: .*gemini-3\.8-flash/,
+  );
   assert.doesNotMatch(unknown.stderr, /gemini-2\.5-pro|gemini-embedding/, 'neither retired models nor models without generateContent are offered');
   assert.equal(server.stats().requests.byMethod.generateContent, undefined, 'no generateContent request was sent');
   assert.doesNotMatch(retired.stderr + unknown.stderr, /internal error|\n\s+at /, 'no stack trace');
@@ -69,10 +78,13 @@ test('an endpoint that does not serve the models API (a proxy) gets a warning, a
       response.writeHead(404, { 'content-type': 'text/html' }).end('<html>not here</html>');
       return;
     }
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
     request.pipe(forward);
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -83,16 +95,22 @@ test('an endpoint that does not serve the models API (a proxy) gets a warning, a
   assert.equal(readRecords(join(work, 'proxy.jsonl')).length, manifest.length);
 });
 
-test('docpool models lists what the key can use with docpool\'s facts, and prices agree with estimate', async () => {
+test("docpool models lists what the key can use with docpool's facts, and prices agree with estimate", async () => {
   const server = await emulator();
   const listed = await runCli(['models', '--base-url', server.url, '--json'], { env: KEY });
   assert.equal(listed.code, 0, listed.stderr);
   const listing = JSON.parse(listed.stdout) as ModelListing;
   const row = (id: string) => listing.models.find((model) => model.id === id)!;
   assert.equal(listing.notAsked, undefined);
-  assert.deepEqual([row('gemini-3.5-flash-lite').served, row('gemini-3.5-flash-lite').defaultFor, row('gemini-3.8-flash').defaultFor], [true, 'classify', 'extract']);
-  assert.deepEqual([row('gemini-2.5-pro').served, row('gemini-2.5-pro').facts?.retired, row('gemini-2.5-pro').facts?.replacement], [false, true, 'gemini-3.8-flash']);
-  assert.equal(row('gemini-3.8-flash').outputTokenLimit, 65_536, 'token limits come from Google\'s answer');
+  assert.deepEqual(
+    [row('gemini-3.5-flash-lite').served, row('gemini-3.5-flash-lite').defaultFor, row('gemini-3.8-flash').defaultFor],
+    [true, 'classify', 'extract'],
+  );
+  assert.deepEqual(
+    [row('gemini-2.5-pro').served, row('gemini-2.5-pro').facts?.retired, row('gemini-2.5-pro').facts?.replacement],
+    [false, true, 'gemini-3.8-flash'],
+  );
+  assert.equal(row('gemini-3.8-flash').outputTokenLimit, 65_536, "token limits come from Google's answer");
   assert.deepEqual(row('gemini-3.8-flash').facts?.pdfPageTokens, { low: 280, medium: 560, high: 1120 });
   assert.match(row('gemini-3.8-flash').facts!.thinking, /level LOW\/MEDIUM\/HIGH .*docpool sends LOW/);
   const text = await runCli(['models', '--base-url', server.url], { env: KEY });
@@ -120,7 +138,10 @@ test('a spend-cap 429 stops admission with exit 4 and what to do; no more reques
   assert.ok((server.stats().faults.spend_cap ?? 0) <= 2, `at most one refused request per model (${server.stats().faults.spend_cap})`);
   const done = readRecords(join(work, 'capped.jsonl'));
   assert.ok(done.length > 0 && done.length < manifest.length, `some answered before the cap (${done.length})`);
-  assert.ok(done.every((record) => record.status === 'done'), 'no file was failed for the cap');
+  assert.ok(
+    done.every((record) => record.status === 'done'),
+    'no file was failed for the cap',
+  );
   // The cap raised: the same command answers the rest, and only the rest.
   server.configure({ spendCap: undefined });
   server.resetStats();
@@ -130,7 +151,7 @@ test('a spend-cap 429 stops admission with exit 4 and what to do; no more reques
   assert.ok(server.stats().requests.byModel['gemini-3.5-flash-lite']! <= manifest.length - done.length + 2, 'answered files are not asked again');
 });
 
-test('a quota docpool is not told is learned from Google\'s first 429: few 429s, the quota kept busy', async (t) => {
+test("a quota docpool is not told is learned from Google's first 429: few 429s, the quota kept busy", async (t) => {
   const files = 2000;
   const big = join(work, 'many');
   await generateCorpus({ dir: big, count: files, seed: 25, maxPages: 1, damagedRate: 0 });
@@ -138,8 +159,29 @@ test('a quota docpool is not told is learned from Google\'s first 429: few 429s,
   const timeScale = 1 / 30;
   const windowMs = 60_000 * timeScale;
   const quota = 120;
-  const server = await emulator({ timeScale, quota: { 'gemini-3.5-flash-lite': { rpm: quota } }, latency: { 'gemini-3.5-flash-lite': { medianMs: 1500, sigma: 0.3 } } });
-  const result = await runCli(['run', big, '-o', join(work, 'many.jsonl'), '--db', join(work, 'many-db'), '--base-url', server.url, '--no-tui', '--passes', '1', '--quota-window-ms', String(windowMs)], { env: KEY });
+  const server = await emulator({
+    timeScale,
+    quota: { 'gemini-3.5-flash-lite': { rpm: quota } },
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 1500, sigma: 0.3 } },
+  });
+  const result = await runCli(
+    [
+      'run',
+      big,
+      '-o',
+      join(work, 'many.jsonl'),
+      '--db',
+      join(work, 'many-db'),
+      '--base-url',
+      server.url,
+      '--no-tui',
+      '--passes',
+      '1',
+      '--quota-window-ms',
+      String(windowMs),
+    ],
+    { env: KEY },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(readRecords(join(work, 'many.jsonl')).length, files);
   const stats = server.stats();
@@ -150,12 +192,18 @@ test('a quota docpool is not told is learned from Google\'s first 429: few 429s,
   const first = ticks.findIndex((count) => count > 0);
   const perWindow = windowMs / stats.tickMs;
   const windows: number[] = [];
-  for (let start = first; start + perWindow <= ticks.length; start += perWindow) windows.push(ticks.slice(start, start + perWindow).reduce((sum, count) => sum + count, 0));
+  for (let start = first; start + perWindow <= ticks.length; start += perWindow)
+    windows.push(ticks.slice(start, start + perWindow).reduce((sum, count) => sum + count, 0));
   const full = windows.slice(0, -1); // the last one ends with the files, not the quota
   const busy = full.reduce((sum, count) => sum + count, 0) / full.length / quota;
-  t.diagnostic(`429s ${refused} of ${stats.requests.total} (${(share * 100).toFixed(2)} %); busy ${busy.toFixed(3)} over ${full.length} windows: ${full.join(', ')}`);
+  t.diagnostic(
+    `429s ${refused} of ${stats.requests.total} (${(share * 100).toFixed(2)} %); busy ${busy.toFixed(3)} over ${full.length} windows: ${full.join(', ')}`,
+  );
   assert.ok(share <= 0.02, `429 share ${(share * 100).toFixed(2)} % (${refused} of ${stats.requests.total})`);
   assert.ok(busy >= 0.9, `quota busy ${busy.toFixed(2)} over ${full.length} windows: ${full.join(', ')}`);
   assert.ok(Math.max(...windows) <= quota, 'no window passed the quota');
-  assert.match(result.stderr, /Google's 429s stated gemini-3\.5-flash-lite's limit: 120 requests a minute for this project; --rpm gemini-3\.5-flash-lite=120 starts there next time/);
+  assert.match(
+    result.stderr,
+    /Google's 429s stated gemini-3\.5-flash-lite's limit: 120 requests a minute for this project; --rpm gemini-3\.5-flash-lite=120 starts there next time/,
+  );
 });

@@ -43,7 +43,9 @@ test('sixty callers on three connections never pass one shared quota, requests o
   );
   const elapsed = Date.now() - started;
   const busiest = busiestWindow(admitted, quota.windowMs);
-  t.diagnostic(`busiest window: ${busiest.requests} requests (quota ${quota.rpm}), ${busiest.tokens} tokens (quota ${quota.tpm}); 360 requests in ${elapsed} ms (fluid limit ${(360 / quota.rpm) * quota.windowMs} ms)`);
+  t.diagnostic(
+    `busiest window: ${busiest.requests} requests (quota ${quota.rpm}), ${busiest.tokens} tokens (quota ${quota.tpm}); 360 requests in ${elapsed} ms (fluid limit ${(360 / quota.rpm) * quota.windowMs} ms)`,
+  );
   assert.equal(admitted.length, 360);
   assert.ok(busiest.requests <= quota.rpm, `${busiest.requests} requests in one window (quota ${quota.rpm})`);
   assert.ok(busiest.tokens <= quota.tpm, `${busiest.tokens} tokens in one window (quota ${quota.tpm})`);

@@ -74,9 +74,16 @@ test('a PDF that traps MuPDF (32 nested forms) gets PDF_ENGINE_FAULT, its thread
   const records = readRecords(join(work, 'engine.jsonl'));
   assert.equal(records.length, 42);
   const hostile = records.filter((record) => /nested-[ab]\.pdf$/.test(record.path));
-  assert.deepEqual(hostile.map((record) => record.error?.code), ['PDF_ENGINE_FAULT', 'PDF_ENGINE_FAULT']);
+  assert.deepEqual(
+    hostile.map((record) => record.error?.code),
+    ['PDF_ENGINE_FAULT', 'PDF_ENGINE_FAULT'],
+  );
   const innocent = records.filter((record) => !/nested-[ab]\.pdf$/.test(record.path));
-  assert.deepEqual(innocent.filter((record) => record.status !== 'done').map((record) => `${record.path}: ${record.error?.code}`), [], 'every good file answered');
+  assert.deepEqual(
+    innocent.filter((record) => record.status !== 'done').map((record) => `${record.path}: ${record.error?.code}`),
+    [],
+    'every good file answered',
+  );
   const estimated = await boundedRun(['estimate', dir, '--json', '--workers', '2'], 120_000);
   const report = JSON.parse(estimated.stdout) as EstimateReport;
   assert.deepEqual([report.prepared, report.failures], [40, { PDF_ENGINE_FAULT: 2 }]);
@@ -86,7 +93,8 @@ test('the emulator survives a PDF that traps its MuPDF: it refuses that document
   const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
   after(() => emulator.close());
   const ai = client(emulator.url);
-  const ask = (pdf: Uint8Array) => ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: [{ role: 'user', parts: [pdfPart(pdf), { text: 'Classify this document.' }] }] });
+  const ask = (pdf: Uint8Array) =>
+    ai.models.generateContent({ model: 'gemini-3.5-flash-lite', contents: [{ role: 'user', parts: [pdfPart(pdf), { text: 'Classify this document.' }] }] });
   const refused = await ask(nestedFormsPdf(32)).then(
     () => undefined,
     (error: unknown) => errorBody(error),
@@ -118,10 +126,14 @@ test('a prepare deadline runs from when a thread is free: good files queued behi
   for (const path of hung) copyFileSync(join(good, manifest[0]!.file), path);
   const config = join(work, 'deadline.json');
   writeFileSync(config, JSON.stringify({ taskTimeoutMs: 3000 }));
-  const run = await boundedRun(['run', ...hung, dir, '-o', join(work, 'deadline.jsonl'), '--db', join(work, 'deadline-db'), '--no-tui', '--workers', '2', '--config', config], 90_000, {
-    ...OFFLINE,
-    DOCPOOL_FAULT_INJECTION: '1',
-  });
+  const run = await boundedRun(
+    ['run', ...hung, dir, '-o', join(work, 'deadline.jsonl'), '--db', join(work, 'deadline-db'), '--no-tui', '--workers', '2', '--config', config],
+    90_000,
+    {
+      ...OFFLINE,
+      DOCPOOL_FAULT_INJECTION: '1',
+    },
+  );
   const records = readRecords(join(work, 'deadline.jsonl'));
   assert.deepEqual(
     records.filter((record) => record.status !== 'done').map((record) => record.error?.code),
@@ -137,9 +149,27 @@ test('a duration no timer can hold is refused by name; a request larger than the
   const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
   after(() => emulator.close());
   const dir = folderWith('tpm', 3, {});
-  const tiny = await boundedRun(['run', dir, '-o', join(work, 'tpm.jsonl'), '--db', join(work, 'tpm-db'), '--no-tui', '--base-url', emulator.url, '--passes', '1', '--tpm', 'gemini-3.5-flash-lite=1'], 60_000, {
-    GEMINI_API_KEY: 'test-key',
-  });
+  const tiny = await boundedRun(
+    [
+      'run',
+      dir,
+      '-o',
+      join(work, 'tpm.jsonl'),
+      '--db',
+      join(work, 'tpm-db'),
+      '--no-tui',
+      '--base-url',
+      emulator.url,
+      '--passes',
+      '1',
+      '--tpm',
+      'gemini-3.5-flash-lite=1',
+    ],
+    60_000,
+    {
+      GEMINI_API_KEY: 'test-key',
+    },
+  );
   assert.equal(tiny.code, 1, tiny.stderr);
   const records = readRecords(join(work, 'tpm.jsonl'));
   assert.ok(records.length === 3 && records.every((record) => record.error?.code === 'API_QUOTA_TOO_SMALL'));
@@ -167,7 +197,7 @@ test('a file rewritten in place with its size and mtime put back (cp -p, rsync -
   assert.equal(record!.sha256, createHash('sha256').update(readFileSync(file)).digest('hex'), 'the record is of the file as it is now');
 });
 
-test('a file at a path longer than LMDB\'s key limit is answered, and the same command again finds it done', async () => {
+test("a file at a path longer than LMDB's key limit is answered, and the same command again finds it done", async () => {
   const deep = join(work, 'long', ...Array.from({ length: 10 }, (_, level) => `${level}${'d'.repeat(199)}`));
   mkdirSync(deep, { recursive: true });
   copyFileSync(join(good, manifest[0]!.file), join(deep, 'invoice.pdf'));
@@ -178,7 +208,10 @@ test('a file at a path longer than LMDB\'s key limit is answered, and the same c
   const again = await runCli(args, { env: OFFLINE });
   assert.equal(again.code, 0, again.stderr);
   const records = readRecords(join(work, 'long.jsonl'));
-  assert.deepEqual(records.map((record) => [record.path, record.status]), [[join(deep, 'invoice.pdf'), 'done']]);
+  assert.deepEqual(
+    records.map((record) => [record.path, record.status]),
+    [[join(deep, 'invoice.pdf'), 'done']],
+  );
   assert.match(again.stderr, /0 files read and hashed/);
 });
 
@@ -191,7 +224,10 @@ test('a file or folder whose name is not UTF-8 (Latin-1 from a Windows share) ge
   const run = await runCli(['run', dir, '-o', join(work, 'latin1.jsonl'), '--db', join(work, 'latin1-db'), '--no-tui'], { env: OFFLINE });
   assert.equal(run.code, 1, run.stderr);
   const records = readRecords(join(work, 'latin1.jsonl'));
-  const named = records.filter((record) => record.error?.code === 'PATH_NOT_UTF8').map((record) => record.path.slice(dir.length + 1)).sort();
+  const named = records
+    .filter((record) => record.error?.code === 'PATH_NOT_UTF8')
+    .map((record) => record.path.slice(dir.length + 1))
+    .sort();
   assert.deepEqual(named, ['Belege-Müller', 'Rechnung-März.pdf']);
   assert.equal(records.filter((record) => record.status === 'done').length, 3);
   const estimated = JSON.parse((await runCli(['estimate', dir, '--json'])).stdout) as EstimateReport;
@@ -259,19 +295,27 @@ test('a lock held by a zombie, or by a run on another host whose heartbeat stopp
   assert.match(taken.stderr, /took over the state folder's lock, left by pid 4242 on replaced-container/);
 });
 
-test('another application\'s LMDB given as --db is refused by run and status alike, and not one byte of it is written', async () => {
+test("another application's LMDB given as --db is refused by run and status alike, and not one byte of it is written", async () => {
   const foreign = join(work, 'foreign-lmdb');
   const env = openLmdb({ path: foreign, noSubdir: false, compression: false });
   await env.put('user:1', { name: 'Ada' });
   await env.close();
-  const before = createHash('sha256').update(readFileSync(join(foreign, 'data.mdb'))).digest('hex');
+  const before = createHash('sha256')
+    .update(readFileSync(join(foreign, 'data.mdb')))
+    .digest('hex');
   const status = await runCli(['status', '--db', foreign]);
   const run = await runCli(['run', good, '--db', foreign, '-o', join(work, 'foreign.jsonl'), '--no-tui'], { env: OFFLINE });
   for (const result of [status, run]) {
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /is another application's LMDB environment \(it holds keys such as "user:1"\); docpool never writes into it/);
   }
-  assert.equal(createHash('sha256').update(readFileSync(join(foreign, 'data.mdb'))).digest('hex'), before, 'data.mdb unchanged');
+  assert.equal(
+    createHash('sha256')
+      .update(readFileSync(join(foreign, 'data.mdb')))
+      .digest('hex'),
+    before,
+    'data.mdb unchanged',
+  );
 });
 
 test('a closed stderr does not crash a run; leftover or planted working files and -o equal to an input are handled before any work', async () => {
@@ -310,14 +354,21 @@ test('a closed stderr does not crash a run; leftover or planted working files an
 });
 
 test('a second Ctrl-C cancels what is in flight and still leaves a complete results file and no lock', async () => {
-  const emulator = await startEmulator({ timeScale: 1, latency: { 'gemini-3.5-flash-lite': { medianMs: 4000, sigma: 0 } }, defaultLatency: { medianMs: 4000, sigma: 0 } });
+  const emulator = await startEmulator({
+    timeScale: 1,
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 4000, sigma: 0 } },
+    defaultLatency: { medianMs: 4000, sigma: 0 },
+  });
   after(() => emulator.close());
   const dir = folderWith('double-stop', 30, {});
   const out = join(work, 'double-stop.jsonl');
   const db = join(work, 'double-stop-db');
-  const { child, result } = startCli(['run', dir, '-o', out, '--db', db, '--no-tui', '--base-url', emulator.url, '--passes', '1', '--concurrency', 'gemini-3.5-flash-lite=4'], {
-    env: { GEMINI_API_KEY: 'test-key' },
-  });
+  const { child, result } = startCli(
+    ['run', dir, '-o', out, '--db', db, '--no-tui', '--base-url', emulator.url, '--passes', '1', '--concurrency', 'gemini-3.5-flash-lite=4'],
+    {
+      env: { GEMINI_API_KEY: 'test-key' },
+    },
+  );
   for (let waited = 0; !existsSync(`${out}.partial`) || readFileSync(`${out}.partial`, 'utf8').split('\n').filter(Boolean).length < 1; waited += 100) {
     assert.ok(waited < 60_000, 'no file answered within a minute');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -354,7 +405,10 @@ test('a truncated data.mdb, or garbage in its meta page, gets a message and exit
   scrambled.fill(0xff, 4096 + 144, 4096 + 160); // the second meta claims a last page far past the end
   const garbage = copy('damage-garbage', scrambled);
   for (const folder of [truncated, garbage]) {
-    for (const args of [['status', '--db', folder], ['run', dir, '--db', folder, '-o', join(work, 'x.jsonl'), '--no-tui']]) {
+    for (const args of [
+      ['status', '--db', folder],
+      ['run', dir, '--db', folder, '-o', join(work, 'x.jsonl'), '--no-tui'],
+    ]) {
       const result = await runCli(args, { env: OFFLINE });
       assert.equal(result.code, 2, `${args[0]} on ${folder}: ${result.code} ${result.stderr}`);
       assert.match(result.stderr, /data\.mdb cannot be opened safely: .*move the folder aside/);
@@ -387,37 +441,55 @@ function fillDisk(file: string): void {
 
 const ROOT_ONLY = process.getuid?.() === 0 ? false : 'mounting a small disk (tmpfs) needs root';
 
-test('a disk full before the run, or filling during it, stops it with STATE_WRITE_FAILED and exit 3, no stack trace; freed, the same command finishes', { skip: ROOT_ONLY }, async () => {
-  const full = smallDisk('full-disk', '1m');
-  assert.ok(full, 'mount a tmpfs');
-  fillDisk(join(full, 'filler'));
-  const dir = folderWith('disk-full', 40, {});
-  const atStart = await boundedRun(['run', dir, '-o', join(work, 'disk-full-start.jsonl'), '--db', join(full, 'state'), '--no-tui'], 60_000);
-  assert.equal(atStart.code, 3, atStart.stderr);
-  assert.match(atStart.stderr, /the disk under .*state is full .*STATE_WRITE_FAILED/);
-  assert.equal(existsSync(join(work, 'disk-full-start.jsonl.partial')), false, 'a refused run leaves no working file');
+test(
+  'a disk full before the run, or filling during it, stops it with STATE_WRITE_FAILED and exit 3, no stack trace; freed, the same command finishes',
+  { skip: ROOT_ONLY },
+  async () => {
+    const full = smallDisk('full-disk', '1m');
+    assert.ok(full, 'mount a tmpfs');
+    fillDisk(join(full, 'filler'));
+    const dir = folderWith('disk-full', 40, {});
+    const atStart = await boundedRun(['run', dir, '-o', join(work, 'disk-full-start.jsonl'), '--db', join(full, 'state'), '--no-tui'], 60_000);
+    assert.equal(atStart.code, 3, atStart.stderr);
+    assert.match(atStart.stderr, /the disk under .*state is full .*STATE_WRITE_FAILED/);
+    assert.equal(existsSync(join(work, 'disk-full-start.jsonl.partial')), false, 'a refused run leaves no working file');
 
-  const filling = smallDisk('filling-disk', '8m')!;
-  const emulator = await startEmulator({ defaultLatency: { medianMs: 150, sigma: 0 }, latency: {} });
-  after(() => emulator.close());
-  const out = join(work, 'disk-filling.jsonl');
-  const args = ['run', dir, '-o', out, '--db', join(filling, 'state'), '--no-tui', '--base-url', emulator.url, '--passes', '1', '--concurrency', 'gemini-3.5-flash-lite=2'];
-  const { child, result } = startCli(args, { env: { GEMINI_API_KEY: 'test-key' } });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  await waitForLines(`${out}.partial`, 3);
-  fillDisk(join(filling, 'filler'));
-  const stopped = await result;
-  clearTimeout(killer);
-  assert.equal(stopped.code, 3, stopped.stderr);
-  assert.match(stopped.stderr, /run stopped: cannot write to the state folder \(.+\); is the disk full\?/);
-  assert.doesNotMatch(stopped.stderr, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
-  const kept = readRecords(out).length;
-  assert.ok(kept >= 3 && kept < 40, `${kept} records published`);
-  rmSync(join(filling, 'filler'));
-  const again = await boundedRun(args, 120_000, { GEMINI_API_KEY: 'test-key' });
-  assert.equal(again.code, 0, again.stderr);
-  assert.equal(readRecords(out).length, 40);
-});
+    const filling = smallDisk('filling-disk', '8m')!;
+    const emulator = await startEmulator({ defaultLatency: { medianMs: 150, sigma: 0 }, latency: {} });
+    after(() => emulator.close());
+    const out = join(work, 'disk-filling.jsonl');
+    const args = [
+      'run',
+      dir,
+      '-o',
+      out,
+      '--db',
+      join(filling, 'state'),
+      '--no-tui',
+      '--base-url',
+      emulator.url,
+      '--passes',
+      '1',
+      '--concurrency',
+      'gemini-3.5-flash-lite=2',
+    ];
+    const { child, result } = startCli(args, { env: { GEMINI_API_KEY: 'test-key' } });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    await waitForLines(`${out}.partial`, 3);
+    fillDisk(join(filling, 'filler'));
+    const stopped = await result;
+    clearTimeout(killer);
+    assert.equal(stopped.code, 3, stopped.stderr);
+    assert.match(stopped.stderr, /run stopped: cannot write to the state folder \(.+\); is the disk full\?/);
+    assert.doesNotMatch(stopped.stderr, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+    const kept = readRecords(out).length;
+    assert.ok(kept >= 3 && kept < 40, `${kept} records published`);
+    rmSync(join(filling, 'filler'));
+    const again = await boundedRun(args, 120_000, { GEMINI_API_KEY: 'test-key' });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readRecords(out).length, 40);
+  },
+);
 
 test('a cached answer edited in the state folder (a class the profile lacks) is asked again, never served', async () => {
   const dir = folderWith('edited-cache', 20, {});
@@ -425,7 +497,10 @@ test('a cached answer edited in the state folder (a class the profile lacks) is 
   const first = await boundedRun(['run', dir, '-o', join(work, 'edited-1.jsonl'), '--db', db, '--no-tui'], 60_000);
   assert.equal(first.code, 0, first.stderr);
   const answered = readRecords(join(work, 'edited-1.jsonl'));
-  assert.ok(answered.some((record) => record.class === 'vendor_invoice'), 'the folder holds invoices');
+  assert.ok(
+    answered.some((record) => record.class === 'vendor_invoice'),
+    'the folder holds invoices',
+  );
   const env = openLmdb({ path: db, noSubdir: false, maxDbs: 8, compression: false });
   const results = env.openDB<{ label?: string }, string>({ name: 'results' });
   let edited = 0;
@@ -454,12 +529,19 @@ test('a 1.8 KB file whose stream inflates to 300 MB gets PDF_DECOMPRESSION_BOMB;
   const goodOnly = folderWith('bomb-good', 30, {});
   const mixed = folderWith('bomb-mixed', 30, { 'bomb-1.pdf': bomb, 'bomb-2.pdf': bomb });
   const peakRss = (stderr: string) => Number(/peak RSS (\d+) MB/.exec(stderr)?.[1]);
-  const run = (dir: string, name: string) => boundedRun(['run', dir, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--no-tui', '--workers', '2'], 120_000);
+  const run = (dir: string, name: string) =>
+    boundedRun(['run', dir, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--no-tui', '--workers', '2'], 120_000);
   const baseline = await run(goodOnly, 'bomb-good');
   const withBombs = await run(mixed, 'bomb-mixed');
   const records = readRecords(join(work, 'bomb-mixed.jsonl'));
-  assert.deepEqual(records.filter((record) => /\/bomb-\d\.pdf$/.test(record.path)).map((record) => record.error?.code), ['PDF_DECOMPRESSION_BOMB', 'PDF_DECOMPRESSION_BOMB']);
-  assert.equal(records.filter((record) => record.status === 'done').length, readRecords(join(work, 'bomb-good.jsonl')).filter((record) => record.status === 'done').length);
+  assert.deepEqual(
+    records.filter((record) => /\/bomb-\d\.pdf$/.test(record.path)).map((record) => record.error?.code),
+    ['PDF_DECOMPRESSION_BOMB', 'PDF_DECOMPRESSION_BOMB'],
+  );
+  assert.equal(
+    records.filter((record) => record.status === 'done').length,
+    readRecords(join(work, 'bomb-good.jsonl')).filter((record) => record.status === 'done').length,
+  );
   const [base, mix] = [peakRss(baseline.stderr), peakRss(withBombs.stderr)];
   assert.ok(mix <= 1.5 * base, `peak RSS ${mix} MB with the bombs, ${base} MB without`);
 });

@@ -43,7 +43,10 @@ test('requests turned back while the model is held give their quota back', async
     assert.equal(model.outage.held, true);
     const turnedBack = await soonOrStarved(Promise.allSettled(Array.from({ length: 20 }, () => model.schedule(1_000, async () => 'sent'))));
     assert.ok(turnedBack !== 'starved', 'all twenty are dequeued and turned back within the quota of ten');
-    assert.ok(turnedBack.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof ModelHeld), 'all turned back unsent');
+    assert.ok(
+      turnedBack.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof ModelHeld),
+      'all turned back unsent',
+    );
     assert.equal(model.stats().sent, 0);
 
     // The probe is answered: the model is back, and its whole quota with it (the window is long,
@@ -68,7 +71,10 @@ test('requests dequeued after the run stopped give their quota back', async () =
     const waiting = Array.from({ length: RPM - 4 }, () => model.schedule(1_000, async () => 'sent', { stop: stop.signal }));
     await new Promise((resolve) => setImmediate(resolve)); // queued in Bottleneck by now
     stop.abort(new DOMException('stopped', 'AbortError'));
-    assert.ok((await Promise.allSettled(waiting)).every((outcome) => outcome.status === 'rejected'), 'the waiting ones are not sent');
+    assert.ok(
+      (await Promise.allSettled(waiting)).every((outcome) => outcome.status === 'rejected'),
+      'the waiting ones are not sent',
+    );
     finish();
     await Promise.all(sending);
     // The six were dequeued once the four ended, and turned back unsent: their units are free again.
@@ -82,7 +88,14 @@ test('requests dequeued after the run stopped give their quota back', async () =
 
 test('the plain progress line names a model that is down or paused, so standing counts say why', async () => {
   const down = limiter();
-  const paused = new ModelLimiter({ model: 'gemini-3.5-flash-lite', rpm: RPM, tpm: 1_000_000, concurrency: 4, windowMs: WINDOW_MS, outage: { threshold: 5, firstProbeDelayMs: 10, maxProbeDelayMs: 100, giveUpAfterMs: 60_000 } });
+  const paused = new ModelLimiter({
+    model: 'gemini-3.5-flash-lite',
+    rpm: RPM,
+    tpm: 1_000_000,
+    concurrency: 4,
+    windowMs: WINDOW_MS,
+    outage: { threshold: 5, firstProbeDelayMs: 10, maxProbeDelayMs: 100, giveUpAfterMs: 60_000 },
+  });
   try {
     down.outage.failed(false, Date.now());
     paused.onRateLimited(3_000);

@@ -14,15 +14,19 @@ import { tempDir } from './helpers/temp.ts';
 const atLeast = (rate: { correct: number; total: number }, floor: number, what: string) =>
   assert.ok(rate.total > 0 && rate.correct / rate.total >= floor, `${what}: ${percent(rate)} is below ${floor * 100}%`);
 
-test('on the real invoices and documents of ../shared/corpus the rules keep their measured accuracy', { skip: !hasSharedCorpus && 'shared corpus absent' }, async () => {
-  const accuracy = await realCorpusAccuracy(SHARED_CORPUS);
-  assert.equal(accuracy.filesRead, 45, 'every file of the corpus is read without a crash');
-  // Measured 2026-11-22: 27/28, 8/10, 8/10, 9/11. The floors sit one file below.
-  atLeast(accuracy.invoiceLike, 0.92, 'invoice-like vs not');
-  atLeast(accuracy.invoiceNumber, 0.7, 'invoice number exact');
-  atLeast(accuracy.invoiceDate, 0.7, 'invoice date exact');
-  atLeast(accuracy.total, 0.72, 'total exact');
-});
+test(
+  'on the real invoices and documents of ../shared/corpus the rules keep their measured accuracy',
+  { skip: !hasSharedCorpus && 'shared corpus absent' },
+  async () => {
+    const accuracy = await realCorpusAccuracy(SHARED_CORPUS);
+    assert.equal(accuracy.filesRead, 45, 'every file of the corpus is read without a crash');
+    // Measured 2026-11-22: 27/28, 8/10, 8/10, 9/11. The floors sit one file below.
+    atLeast(accuracy.invoiceLike, 0.92, 'invoice-like vs not');
+    atLeast(accuracy.invoiceNumber, 0.7, 'invoice number exact');
+    atLeast(accuracy.invoiceDate, 0.7, 'invoice date exact');
+    atLeast(accuracy.total, 0.72, 'total exact');
+  },
+);
 
 test('on a generated corpus: classes and invoice fields, and image-only files answered honestly', async () => {
   const dir = tempDir('offline-generated');
@@ -84,7 +88,23 @@ test('--fallback offline answers a file whose API calls failed for good, keeping
   copyFileSync(join(source, invoice.file), join(corpus, 'invoice.pdf'));
   const out = join(corpus, 'out.jsonl');
   const result = await runCli(
-    ['run', corpus, '-o', out, '--db', join(corpus, 'db'), '--base-url', emulator.url, '--fallback', 'offline', '--max-attempts', '2', '--retry-base-ms', '10', '--no-tui'],
+    [
+      'run',
+      corpus,
+      '-o',
+      out,
+      '--db',
+      join(corpus, 'db'),
+      '--base-url',
+      emulator.url,
+      '--fallback',
+      'offline',
+      '--max-attempts',
+      '2',
+      '--retry-base-ms',
+      '10',
+      '--no-tui',
+    ],
     { env: { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' } },
   );
   assert.equal(result.code, 0, result.stderr);

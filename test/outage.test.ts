@@ -29,7 +29,23 @@ test('a 20-second outage of the extraction model mid-run: no file fails, probes 
   after(() => emulator.close());
   const out = join(dir, 'results.jsonl');
   const run = startCli(
-    ['run', corpus, '-o', out, '--db', join(dir, 'db'), '--base-url', emulator.url, '--no-tui', '--quota-window-ms', String(60_000 * TIME_SCALE), '--retry-base-ms', String(RETRY_BASE_MS), '--concurrency', `gemini-3.5-flash-lite=8,gemini-3.8-flash=${PRO_CONCURRENCY}`],
+    [
+      'run',
+      corpus,
+      '-o',
+      out,
+      '--db',
+      join(dir, 'db'),
+      '--base-url',
+      emulator.url,
+      '--no-tui',
+      '--quota-window-ms',
+      String(60_000 * TIME_SCALE),
+      '--retry-base-ms',
+      String(RETRY_BASE_MS),
+      '--concurrency',
+      `gemini-3.5-flash-lite=8,gemini-3.8-flash=${PRO_CONCURRENCY}`,
+    ],
     { env: { GEMINI_API_KEY: 'test-key' } },
   );
   await waitForLines(`${out}.partial`, 15);
@@ -44,7 +60,11 @@ test('a 20-second outage of the extraction model mid-run: no file fails, probes 
   const manifest = readManifest(corpus);
   assert.equal(byFile.size, manifest.length, 'one record per file');
   const failed = records.filter((record) => record.status === 'failed');
-  assert.deepEqual(failed.map((record) => `${record.path}: ${record.error?.code}`), [], 'no file fails because of the outage');
+  assert.deepEqual(
+    failed.map((record) => `${record.path}: ${record.error?.code}`),
+    [],
+    'no file fails because of the outage',
+  );
   assert.equal(result.code, 0, result.stderr);
 
   // Requests the down model got during the outage: those in flight when it began (≤ its
@@ -53,7 +73,9 @@ test('a 20-second outage of the extraction model mid-run: no file fails, probes 
   // guard, every in-flight file retries six times on its own (≥ 48) and then fails.
   const refused = during.faults.outage_503 ?? 0;
   const bound = PRO_CONCURRENCY + THRESHOLD + Math.ceil(Math.log2((OUTAGE_SECONDS * TIME_SCALE * 1000) / RETRY_BASE_MS)) + 2;
-  t.diagnostic(`requests to the down model during the outage: ${refused} (bound ${bound}); classify requests meanwhile: ${(during.requests.byModel['gemini-3.5-flash-lite'] ?? 0) - (before.requests.byModel['gemini-3.5-flash-lite'] ?? 0)}`);
+  t.diagnostic(
+    `requests to the down model during the outage: ${refused} (bound ${bound}); classify requests meanwhile: ${(during.requests.byModel['gemini-3.5-flash-lite'] ?? 0) - (before.requests.byModel['gemini-3.5-flash-lite'] ?? 0)}`,
+  );
   assert.ok(refused > 0, 'the outage was hit');
   assert.ok(refused <= bound, `${refused} requests to the down model during the outage (bound ${bound})`);
   // The other model kept answering while the extraction model was down.

@@ -21,7 +21,11 @@ test('npm pack + npm install -g gives a docpool that runs every command from any
   execFileSync('npm', ['pack', '--pack-destination', work], { cwd: ROOT, env: npmEnv, stdio: 'pipe' });
   const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
   assert.ok(tarball, 'npm pack wrote a tarball');
-  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball)], { cwd: work, env: npmEnv, stdio: 'pipe' });
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball)], {
+    cwd: work,
+    env: npmEnv,
+    stdio: 'pipe',
+  });
 
   const installed = join(prefix, 'lib', 'node_modules', 'docpool');
   for (const devOnly of ['tsx', 'typescript', 'ink-testing-library']) {
@@ -44,7 +48,12 @@ test('npm pack + npm install -g gives a docpool that runs every command from any
 
   const corpus = docpool('corpus', 'pdfs', '--count', '24', '--max-pages', '3');
   assert.equal(corpus.code, 0, corpus.err);
-  assert.equal(readFileSync(join(user, 'pdfs', 'manifest.jsonl'), 'utf8').trim().split('\n').length, 24);
+  assert.equal(
+    readFileSync(join(user, 'pdfs', 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length,
+    24,
+  );
 
   const estimate = docpool('estimate', 'pdfs', '--json');
   assert.equal(estimate.code, 0, estimate.err);
@@ -58,7 +67,12 @@ test('npm pack + npm install -g gives a docpool that runs every command from any
   assert.equal(JSON.parse(status.out).runs[0].done + JSON.parse(status.out).runs[0].failed, 24);
 
   // The emulator answers over HTTP until it is stopped.
-  const emulator = spawnSync('sh', ['-c', 'docpool emulator --port 0 > url.txt & pid=$!; sleep 3; curl -s "$(cat url.txt)/_emulator/stats"; kill $pid'], { cwd: user, env, encoding: 'utf8', timeout: 30_000 });
+  const emulator = spawnSync('sh', ['-c', 'docpool emulator --port 0 > url.txt & pid=$!; sleep 3; curl -s "$(cat url.txt)/_emulator/stats"; kill $pid'], {
+    cwd: user,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.match(emulator.stdout, /"requests"/, emulator.stderr);
 
   // The demo: a small corpus at high speed, both passes, the second from the cache.

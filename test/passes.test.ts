@@ -30,7 +30,10 @@ async function emulator() {
   return running;
 }
 
-const run = (url: string, name: string, ...extra: string[]) => runCli(['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--base-url', url, '--no-tui', ...UNLIMITED, ...extra], { env: KEY });
+const run = (url: string, name: string, ...extra: string[]) =>
+  runCli(['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--base-url', url, '--no-tui', ...UNLIMITED, ...extra], {
+    env: KEY,
+  });
 const answers = (records: FileRecord[]) => new Map(records.map((record) => [record.path, JSON.stringify({ class: record.class, fields: record.fields })]));
 
 test('--passes 1 makes exactly one request per file, with the same answers as two passes', async () => {
@@ -52,7 +55,10 @@ test('--passes 1 makes exactly one request per file, with the same answers as tw
   assert.ok(readRecords(join(work, 'two.jsonl')).every((record) => record.passes === 2));
   const invoice = oneRecords.find((record) => record.class === 'vendor_invoice');
   assert.ok(invoice?.fields && typeof invoice.fields.invoice_number === 'string', 'fields of an extract class come with the class');
-  assert.ok(oneRecords.filter((record) => !FINANCE_PROFILE.extract[record.class!]).every((record) => record.fields === null), 'other classes carry no fields');
+  assert.ok(
+    oneRecords.filter((record) => !FINANCE_PROFILE.extract[record.class!]).every((record) => record.fields === null),
+    'other classes carry no fields',
+  );
 
   // The same command again: every answer from the cache (the stat cache: no file read), and the same records.
   server.resetStats();
@@ -85,7 +91,9 @@ test('--passes auto asks the secondPass classes again on the extraction model, a
 
 test('the offline rules answer one-pass too, the same as in two passes', async () => {
   const offline = (name: string, ...extra: string[]) =>
-    runCli(['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--provider', 'offline', '--no-tui', ...extra], { env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' } });
+    runCli(['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--provider', 'offline', '--no-tui', ...extra], {
+      env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' },
+    });
   assert.equal((await offline('offline-two')).code, 0);
   assert.equal((await offline('offline-one', '--passes', '1')).code, 0);
   assert.deepEqual(answers(readRecords(join(work, 'offline-one.jsonl'))), answers(readRecords(join(work, 'offline-two.jsonl'))));

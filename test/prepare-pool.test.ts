@@ -66,7 +66,10 @@ test('a crashing worker becomes one failed file, never a failed run', async () =
     ...intact.slice(2, 8).map((entry) => pool.prepare(task(join(dir, entry.file)))),
   ]);
   assert.equal(results[0]!.kind === 'failed' && results[0]!.code, 'WORKER_CRASHED');
-  assert.deepEqual(results.slice(1).map((result) => result.kind), Array(6).fill('prepared'));
+  assert.deepEqual(
+    results.slice(1).map((result) => result.kind),
+    Array(6).fill('prepared'),
+  );
 });
 
 test('submission is bounded: the pool holds one task per thread, the rest wait outside it', async () => {
@@ -84,11 +87,15 @@ test('submission is bounded: the pool holds one task per thread, the rest wait o
   assert.ok(peak <= 2, `peak in pool was ${peak}, capacity is one task per thread`);
 });
 
-test('a task\'s deadline runs from when a thread is free for it: a quick file queued behind two hung ones is prepared', async () => {
+test("a task's deadline runs from when a thread is free for it: a quick file queued behind two hung ones is prepared", async () => {
   const pool = new PreparePool({ workers: 2, taskTimeoutMs: 3000 });
   after(() => pool.close());
   const path = join(dir, intact[0]!.file);
-  const [first, second, quick] = await Promise.all([pool.prepare(task(path, { fault: 'hang' })), pool.prepare(task(path, { fault: 'hang' })), pool.prepare(task(path))]);
+  const [first, second, quick] = await Promise.all([
+    pool.prepare(task(path, { fault: 'hang' })),
+    pool.prepare(task(path, { fault: 'hang' })),
+    pool.prepare(task(path)),
+  ]);
   assert.deepEqual([first.kind === 'failed' && first.code, second.kind === 'failed' && second.code], ['PDF_TIMEOUT', 'PDF_TIMEOUT']);
   assert.equal(quick.kind, 'prepared', quick.kind === 'failed' ? quick.message : '');
 });

@@ -48,7 +48,24 @@ async function quotaEmulator(): Promise<RunningEmulator> {
 function coordinatorArgs(emulator: RunningEmulator, work: string, queue: string, extra: string[] = [], folders?: readonly string[]): string[] {
   const quota = ['--rpm', `gemini-3.5-flash-lite=${QUOTA.flash},gemini-3.8-flash=${QUOTA.pro}`, '--quota-window-ms', String(WINDOW_MS)];
   const inputs = folders ? folders.map((folder) => join(corpus, folder)) : [corpus];
-  return ['run', ...inputs, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--queue', redis.url, '--queue-name', queue, '--no-local', '--no-tui', ...quota, ...extra];
+  return [
+    'run',
+    ...inputs,
+    '-o',
+    join(work, 'out.jsonl'),
+    '--db',
+    join(work, 'db'),
+    '--base-url',
+    emulator.url,
+    '--queue',
+    redis.url,
+    '--queue-name',
+    queue,
+    '--no-local',
+    '--no-tui',
+    ...quota,
+    ...extra,
+  ];
 }
 
 /**
@@ -82,97 +99,115 @@ function assertComplete(out: string, entries = manifest): void {
 /** The most requests any sliding window of the emulator's accepted ticks held. */
 function busiestWindow(ticks: readonly number[], perWindow: number): number {
   let most = 0;
-  for (let start = 0; start < ticks.length; start++) most = Math.max(most, ticks.slice(start, start + perWindow).reduce((sum, count) => sum + count, 0));
+  for (let start = 0; start < ticks.length; start++)
+    most = Math.max(
+      most,
+      ticks.slice(start, start + perWindow).reduce((sum, count) => sum + count, 0),
+    );
   return most;
 }
 
-test('three workers on one global quota answer all 1,000 files; one SIGKILLed mid-run loses nothing and repeats no more than it held', { skip, timeout: 240_000 }, async (t) => {
-  const emulator = await quotaEmulator();
-  const work = tempDir('queue-three');
-  const workers = [startWorker('three', 3000), startWorker('three', 3000), startWorker('three', 3000)];
-  const run = startCli(coordinatorArgs(emulator, work, 'three', ['--passes', '1']), { env: KEY });
-  // Kill one worker once it has answered 100 files, and count what it held: the active jobs
-  // BullMQ records as taken by it (they stay so until their claims run out, 3 s later).
-  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const queue = new Queue('three', { connection, prefix: 'docpool' });
-  after(async () => {
-    await queue.close();
-    connection.disconnect();
-  });
-  const victim = `${hostname()}:${workers[0]!.child.pid}`;
-  let heldAtKill = -1;
-  for (const deadline = Date.now() + 90_000; Date.now() < deadline && heldAtKill < 0; ) {
-    const beat = await connection.hget(workersKey('three'), victim);
-    if (beat && (JSON.parse(beat) as WorkerHeartbeat).done >= 100) {
-      workers[0]!.child.kill('SIGKILL');
-      heldAtKill = (await queue.getActive()).filter((job) => job?.processedBy === victim).length;
-    } else await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.ok(heldAtKill > 0, `a worker was killed with files in hand (${heldAtKill})`);
-  const result = await run.result;
-  for (const worker of workers.slice(1)) worker.child.kill('SIGTERM');
-  await Promise.all(workers.map((worker) => worker.result));
-  assert.equal(result.code, 1, `damaged files fail, so exit 1\n${result.stderr}`);
-  assertComplete(join(work, 'out.jsonl'));
+test(
+  'three workers on one global quota answer all 1,000 files; one SIGKILLed mid-run loses nothing and repeats no more than it held',
+  { skip, timeout: 240_000 },
+  async (t) => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-three');
+    const workers = [startWorker('three', 3000), startWorker('three', 3000), startWorker('three', 3000)];
+    const run = startCli(coordinatorArgs(emulator, work, 'three', ['--passes', '1']), { env: KEY });
+    // Kill one worker once it has answered 100 files, and count what it held: the active jobs
+    // BullMQ records as taken by it (they stay so until their claims run out, 3 s later).
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('three', { connection, prefix: 'docpool' });
+    after(async () => {
+      await queue.close();
+      connection.disconnect();
+    });
+    const victim = `${hostname()}:${workers[0]!.child.pid}`;
+    let heldAtKill = -1;
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && heldAtKill < 0;) {
+      const beat = await connection.hget(workersKey('three'), victim);
+      if (beat && (JSON.parse(beat) as WorkerHeartbeat).done >= 100) {
+        workers[0]!.child.kill('SIGKILL');
+        heldAtKill = (await queue.getActive()).filter((job) => job?.processedBy === victim).length;
+      } else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(heldAtKill > 0, `a worker was killed with files in hand (${heldAtKill})`);
+    const result = await run.result;
+    for (const worker of workers.slice(1)) worker.child.kill('SIGTERM');
+    await Promise.all(workers.map((worker) => worker.result));
+    assert.equal(result.code, 1, `damaged files fail, so exit 1\n${result.stderr}`);
+    assertComplete(join(work, 'out.jsonl'));
 
-  const stats = emulator.stats();
-  const intact = manifest.filter((entry) => !entry.damaged).length;
-  const answered = stats.requests.byStatus['200'] ?? 0;
-  const refused = stats.requests.byStatus['429'] ?? 0;
-  const perWindow = Math.round(WINDOW_MS / stats.tickMs);
-  const busiest = busiestWindow(stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [], perWindow);
-  t.diagnostic(`answered ${answered} for ${intact} intact files (killed worker held ~${heldAtKill}); 429s ${refused} of ${stats.requests.total}; busiest 1 s window ${busiest} of ${QUOTA.flash}`);
-  assert.ok(busiest <= QUOTA.flash, `a window held ${busiest} accepted requests, quota ${QUOTA.flash}`);
-  assert.ok(refused <= stats.requests.total * 0.01, `429s ${refused} of ${stats.requests.total}`);
-  // One request per file (one pass); the killed worker's files were asked again by another.
-  assert.ok(answered >= intact, 'every intact file was asked');
-  assert.ok(answered - intact <= heldAtKill, `repeated calls ${answered - intact}, held ${heldAtKill}`);
-});
+    const stats = emulator.stats();
+    const intact = manifest.filter((entry) => !entry.damaged).length;
+    const answered = stats.requests.byStatus['200'] ?? 0;
+    const refused = stats.requests.byStatus['429'] ?? 0;
+    const perWindow = Math.round(WINDOW_MS / stats.tickMs);
+    const busiest = busiestWindow(stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [], perWindow);
+    t.diagnostic(
+      `answered ${answered} for ${intact} intact files (killed worker held ~${heldAtKill}); 429s ${refused} of ${stats.requests.total}; busiest 1 s window ${busiest} of ${QUOTA.flash}`,
+    );
+    assert.ok(busiest <= QUOTA.flash, `a window held ${busiest} accepted requests, quota ${QUOTA.flash}`);
+    assert.ok(refused <= stats.requests.total * 0.01, `429s ${refused} of ${stats.requests.total}`);
+    // One request per file (one pass); the killed worker's files were asked again by another.
+    assert.ok(answered >= intact, 'every intact file was asked');
+    assert.ok(answered - intact <= heldAtKill, `repeated calls ${answered - intact}, held ${heldAtKill}`);
+  },
+);
 
-test('the coordinator SIGKILLed mid-run: the same command again re-attaches to the queue, completes the output, and nothing is asked twice', { skip, timeout: 240_000 }, async () => {
-  const emulator = await quotaEmulator();
-  const work = tempDir('queue-coordinator');
-  const workers = [startWorker('again'), startWorker('again')];
-  const out = join(work, 'out.jsonl');
-  const folders = ['batch-000', 'batch-001', 'batch-002', 'batch-003'];
-  const first = startCli(coordinatorArgs(emulator, work, 'again', [], folders), { env: KEY });
-  await waitForLines(`${out}.partial`, 100, 120_000);
-  first.child.kill('SIGKILL');
-  await first.result;
-  const second = await runCli(coordinatorArgs(emulator, work, 'again', [], folders), { env: KEY });
-  for (const worker of workers) worker.child.kill('SIGTERM');
-  await Promise.all(workers.map((worker) => worker.result));
-  assert.ok(second.code === 0 || second.code === 1, `the re-run ends normally (exit ${second.code})\n${second.stderr}`);
-  assertComplete(out, inFolders(folders));
-  // Answers that came while no coordinator listened were kept in the queue and collected: each file
-  // was answered once (a request the quota refused, a 429, is not an answer and is counted apart).
-  const intact = inFolders(folders).filter((entry) => !entry.damaged);
-  const stats = emulator.stats();
-  const answeredBy = (model: string) => stats.byModelTier[model]?.standard?.requests ?? 0;
-  assert.equal(answeredBy('gemini-3.5-flash-lite'), intact.length, 'one classification per intact file, over both runs');
-  assert.equal(answeredBy('gemini-3.8-flash'), intact.filter((entry) => EXTRACTED.has(entry.class)).length, 'one extraction per extract-class file');
-  assert.ok((stats.requests.byStatus['429'] ?? 0) <= stats.requests.total * 0.01, `429s: ${JSON.stringify(stats.requests.byStatus)}`);
-});
+test(
+  'the coordinator SIGKILLed mid-run: the same command again re-attaches to the queue, completes the output, and nothing is asked twice',
+  { skip, timeout: 240_000 },
+  async () => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-coordinator');
+    const workers = [startWorker('again'), startWorker('again')];
+    const out = join(work, 'out.jsonl');
+    const folders = ['batch-000', 'batch-001', 'batch-002', 'batch-003'];
+    const first = startCli(coordinatorArgs(emulator, work, 'again', [], folders), { env: KEY });
+    await waitForLines(`${out}.partial`, 100, 120_000);
+    first.child.kill('SIGKILL');
+    await first.result;
+    const second = await runCli(coordinatorArgs(emulator, work, 'again', [], folders), { env: KEY });
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    await Promise.all(workers.map((worker) => worker.result));
+    assert.ok(second.code === 0 || second.code === 1, `the re-run ends normally (exit ${second.code})\n${second.stderr}`);
+    assertComplete(out, inFolders(folders));
+    // Answers that came while no coordinator listened were kept in the queue and collected: each file
+    // was answered once (a request the quota refused, a 429, is not an answer and is counted apart).
+    const intact = inFolders(folders).filter((entry) => !entry.damaged);
+    const stats = emulator.stats();
+    const answeredBy = (model: string) => stats.byModelTier[model]?.standard?.requests ?? 0;
+    assert.equal(answeredBy('gemini-3.5-flash-lite'), intact.length, 'one classification per intact file, over both runs');
+    assert.equal(answeredBy('gemini-3.8-flash'), intact.filter((entry) => EXTRACTED.has(entry.class)).length, 'one extraction per extract-class file');
+    assert.ok((stats.requests.byStatus['429'] ?? 0) <= stats.requests.total * 0.01, `429s: ${JSON.stringify(stats.requests.byStatus)}`);
+  },
+);
 
-test('Redis killed and restarted mid-run, its queue lost: coordinator and workers say so, reconnect, and every file is answered', { skip, timeout: 240_000 }, async () => {
-  const emulator = await quotaEmulator();
-  const work = tempDir('queue-restart');
-  const workers = [startWorker('restart'), startWorker('restart')];
-  const out = join(work, 'out.jsonl');
-  const folders = ['batch-000', 'batch-001'];
-  const run = startCli(coordinatorArgs(emulator, work, 'restart', [], folders), { env: KEY });
-  await waitForLines(`${out}.partial`, 20, 120_000);
-  await redis.restart();
-  const result = await run.result;
-  for (const worker of workers) worker.child.kill('SIGTERM');
-  const stopped = await Promise.all(workers.map((worker) => worker.result));
-  assert.ok(result.code === 0 || result.code === 1, `the run ends normally (exit ${result.code})\n${result.stderr}`);
-  assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/, 'the coordinator says Redis went away');
-  assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ is back/, 'and that it came back');
-  assert.doesNotMatch(result.stderr, /internal error|at .+\.ts:\d+/, 'no stack trace');
-  for (const worker of stopped) assert.doesNotMatch(worker.stderr, /internal error|at .+\.ts:\d+/, `a worker printed no stack trace:\n${worker.stderr}`);
-  assertComplete(out, inFolders(folders));
-});
+test(
+  'Redis killed and restarted mid-run, its queue lost: coordinator and workers say so, reconnect, and every file is answered',
+  { skip, timeout: 240_000 },
+  async () => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-restart');
+    const workers = [startWorker('restart'), startWorker('restart')];
+    const out = join(work, 'out.jsonl');
+    const folders = ['batch-000', 'batch-001'];
+    const run = startCli(coordinatorArgs(emulator, work, 'restart', [], folders), { env: KEY });
+    await waitForLines(`${out}.partial`, 20, 120_000);
+    await redis.restart();
+    const result = await run.result;
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    const stopped = await Promise.all(workers.map((worker) => worker.result));
+    assert.ok(result.code === 0 || result.code === 1, `the run ends normally (exit ${result.code})\n${result.stderr}`);
+    assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/, 'the coordinator says Redis went away');
+    assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ is back/, 'and that it came back');
+    assert.doesNotMatch(result.stderr, /internal error|at .+\.ts:\d+/, 'no stack trace');
+    for (const worker of stopped) assert.doesNotMatch(worker.stderr, /internal error|at .+\.ts:\d+/, `a worker printed no stack trace:\n${worker.stderr}`);
+    assertComplete(out, inFolders(folders));
+  },
+);
 
 test('a Redis that refuses the password stops run --queue and docpool worker at once with exit 3, naming no password', { skip, timeout: 60_000 }, async () => {
   const guarded = await startRedis(['--requirepass', 'right-pw']);
@@ -183,7 +218,9 @@ test('a Redis that refuses the password stops run --queue and docpool worker at 
     const timer = setTimeout(() => started.child.kill('SIGKILL'), 30_000);
     return started.result.finally(() => clearTimeout(timer));
   };
-  const run = await limit(startCli(['run', corpus, '-o', join(corpus, '..', 'refused.jsonl'), '--db', join(corpus, '..', 'refused-db'), '--no-tui', '--queue', wrong], { env: KEY }));
+  const run = await limit(
+    startCli(['run', corpus, '-o', join(corpus, '..', 'refused.jsonl'), '--db', join(corpus, '..', 'refused-db'), '--no-tui', '--queue', wrong], { env: KEY }),
+  );
   assert.equal(run.code, 3, run.stderr);
   assert.match(run.stderr, /--queue: Redis at redis:\/\/127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS\): check the user and password/);
   for (const url of [wrong, missing]) {

@@ -31,9 +31,30 @@ before(async () => {
 
 test('a real run with 429s, then its cached second attempt, makes a report of both from LMDB alone', async () => {
   // The emulator allows 20 flash requests per 3 s window; docpool is told 40, so it meets 429s.
-  const emulator = await startEmulator({ timeScale: 0.05, quota: { 'gemini-3.5-flash-lite': { rpm: 20 } }, defaultLatency: { medianMs: 50, sigma: 0 }, latency: {} });
+  const emulator = await startEmulator({
+    timeScale: 0.05,
+    quota: { 'gemini-3.5-flash-lite': { rpm: 20 } },
+    defaultLatency: { medianMs: 50, sigma: 0 },
+    latency: {},
+  });
   after(() => emulator.close());
-  const args = ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', db, '--base-url', emulator.url, '--no-tui', '--quota-window-ms', '3000', '--rpm', 'gemini-3.5-flash-lite=40,gemini-3.8-flash=1000', '--tpm', 'gemini-3.5-flash-lite=100000000,gemini-3.8-flash=100000000'];
+  const args = [
+    'run',
+    corpus,
+    '-o',
+    join(work, 'out.jsonl'),
+    '--db',
+    db,
+    '--base-url',
+    emulator.url,
+    '--no-tui',
+    '--quota-window-ms',
+    '3000',
+    '--rpm',
+    'gemini-3.5-flash-lite=40,gemini-3.8-flash=1000',
+    '--tpm',
+    'gemini-3.5-flash-lite=100000000,gemini-3.8-flash=100000000',
+  ];
   const first = await runCli(args, { env: KEY });
   assert.equal(first.code, 1, first.stderr); // the generated corpus has damaged files on purpose
   assert.match(first.stderr, /report {3}docpool report --db .+ -o report\.html/, 'the summary says how to make a report');
@@ -52,56 +73,85 @@ test('a real run with 429s, then its cached second attempt, makes a report of bo
   const flash = /<td><code>gemini-3\.5-flash-lite<\/code><\/td><td>([\d,]+)<\/td><td>([\d,]+)<\/td>/.exec(requests);
   assert.ok(flash, 'a requests row for flash');
   assert.equal(Number(flash[2]!.replace(/,/g, '')), refused, "the report's 429s are the emulator's");
-  for (const heading of ['Spend by model and step', 'Files finished per second', 'requests and 429s per 3 s quota window', 'Spend over time', 'Files by class', 'Failures by code', 'Slowest files']) {
+  for (const heading of [
+    'Spend by model and step',
+    'Files finished per second',
+    'requests and 429s per 3 s quota window',
+    'Spend over time',
+    'Files by class',
+    'Failures by code',
+    'Slowest files',
+  ]) {
     assert.ok(html.includes(heading), heading);
   }
   assert.match(html, /<code>NOT_A_PDF<\/code>|<code>PDF_TRUNCATED<\/code>|<code>PDF_ENCRYPTED<\/code>/, 'failures by code with their codes');
 });
 
-test('the report opens offline in headless Chromium: charts drawn, no console error, no request', { skip: !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)' }, async (t) => {
-  assert.ok(existsSync(report), 'made by the test before');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // As root in a container: no sandbox; and no background calls to Google's services (none reachable here).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-  page.on('pageerror', (error) => problems.push(String(error)));
-  page.on('request', (request) => requests.push(request.url()));
-  const url = pathToFileURL(report).href;
-  await page.goto(url, { waitUntil: 'load' });
+test(
+  'the report opens offline in headless Chromium: charts drawn, no console error, no request',
+  { skip: !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)' },
+  async (t) => {
+    assert.ok(existsSync(report), 'made by the test before');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root in a container: no sandbox; and no background calls to Google's services (none reachable here).
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    after(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(String(error)));
+    page.on('request', (request) => requests.push(request.url()));
+    const url = pathToFileURL(report).href;
+    await page.goto(url, { waitUntil: 'load' });
 
-  assert.deepEqual(problems, []);
-  assert.deepEqual(requests, [url], 'the page asked for nothing but itself');
-  const charts = await page.$$eval('svg.chart', (svgs) =>
-    svgs.map((svg) => ({
-      label: svg.getAttribute('aria-label') ?? '',
-      width: svg.getBoundingClientRect().width,
-      height: svg.getBoundingClientRect().height,
-      lines: [...svg.querySelectorAll('path')].filter((path) => (path.getAttribute('d') ?? '').split('L').length > 2).length,
-      bars: svg.querySelectorAll('rect[height]').length,
-    })),
-  );
-  const labels = charts.map((chart) => chart.label);
-  for (const expected of ['Files finished per second', 'gemini-3.5-flash-lite: requests and 429s', 'gemini-3.8-flash: requests and 429s', 'Spend over time', 'Files by class']) {
-    assert.ok(labels.some((label) => label.startsWith(expected)), `${expected} in ${labels.join(' | ')}`);
-  }
-  for (const chart of charts) {
-    assert.ok(chart.width > 300 && chart.height > 50, `${chart.label} is laid out (${chart.width}×${chart.height})`);
-    assert.ok(chart.lines > 0 || chart.bars > 0, `${chart.label} draws something`);
-  }
-  const text = await page.locator('body').innerText();
-  assert.match(text, /vendor_invoice/);
-  const screenshot = await page.screenshot({ fullPage: true });
-  assert.ok(screenshot.length > 30_000, `a page with content, not blank (${screenshot.length} bytes)`);
-  const saved = join(process.env.DOCPOOL_SCREENSHOT_DIR ?? work, 'report.png');
-  writeFileSync(saved, screenshot);
-  t.diagnostic(`screenshot: ${saved}`);
-});
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [url], 'the page asked for nothing but itself');
+    const charts = await page.$$eval('svg.chart', (svgs) =>
+      svgs.map((svg) => ({
+        label: svg.getAttribute('aria-label') ?? '',
+        width: svg.getBoundingClientRect().width,
+        height: svg.getBoundingClientRect().height,
+        lines: [...svg.querySelectorAll('path')].filter((path) => (path.getAttribute('d') ?? '').split('L').length > 2).length,
+        bars: svg.querySelectorAll('rect[height]').length,
+      })),
+    );
+    const labels = charts.map((chart) => chart.label);
+    for (const expected of [
+      'Files finished per second',
+      'gemini-3.5-flash-lite: requests and 429s',
+      'gemini-3.8-flash: requests and 429s',
+      'Spend over time',
+      'Files by class',
+    ]) {
+      assert.ok(
+        labels.some((label) => label.startsWith(expected)),
+        `${expected} in ${labels.join(' | ')}`,
+      );
+    }
+    for (const chart of charts) {
+      assert.ok(chart.width > 300 && chart.height > 50, `${chart.label} is laid out (${chart.width}×${chart.height})`);
+      assert.ok(chart.lines > 0 || chart.bars > 0, `${chart.label} draws something`);
+    }
+    const text = await page.locator('body').innerText();
+    assert.match(text, /vendor_invoice/);
+    const screenshot = await page.screenshot({ fullPage: true });
+    assert.ok(screenshot.length > 30_000, `a page with content, not blank (${screenshot.length} bytes)`);
+    const saved = join(process.env.DOCPOOL_SCREENSHOT_DIR ?? work, 'report.png');
+    writeFileSync(saved, screenshot);
+    t.diagnostic(`screenshot: ${saved}`);
+  },
+);
 
 test('a 100,000-file run makes a report of aggregates: its size does not grow with the files', async (t) => {
   const folder = join(tempDir('report-scale'), 'db');
@@ -142,7 +192,17 @@ test('a 100,000-file run makes a report of aggregates: its size does not grow wi
       failed: index + 1,
       costUsd: (index + 1) * 0.01,
       models: [{ model: 'gemini-3.5-flash-lite', sent: (index + 1) * 31, rateLimited: Math.floor(index / 10), rpm: 1000 }],
-      spend: [{ step: 'classify', model: 'gemini-3.5-flash-lite', answers: (index + 1) * 31, input: (index + 1) * 24_000, output: (index + 1) * 600, thinking: 0, costUsd: (index + 1) * 0.01 }],
+      spend: [
+        {
+          step: 'classify',
+          model: 'gemini-3.5-flash-lite',
+          answers: (index + 1) * 31,
+          input: (index + 1) * 24_000,
+          output: (index + 1) * 600,
+          thinking: 0,
+          costUsd: (index + 1) * 0.01,
+        },
+      ],
     };
     writes.push(store.putSample(runId, sample));
   }

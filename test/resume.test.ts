@@ -23,12 +23,28 @@ before(async () => {
   intact = manifest.filter((entry) => !entry.damaged);
   neededCalls = intact.length + intact.filter((entry) => entry.class in FINANCE_PROFILE.extract).length;
   // Latency makes a run last a few seconds, so a kill lands mid-run.
-  emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 2000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 4000, sigma: 0.3 } } });
+  emulator = await startEmulator({
+    timeScale: 0.05,
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 2000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 4000, sigma: 0.3 } },
+  });
 });
 after(() => emulator.close());
 
 const apiCalls = () => Object.values(emulator.stats().requests.byModel).reduce((sum, count) => sum + count, 0);
-const args = (work: string) => ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--window', String(WINDOW), '--no-tui', ...UNLIMITED];
+const args = (work: string) => [
+  'run',
+  corpus,
+  '-o',
+  join(work, 'out.jsonl'),
+  '--db',
+  join(work, 'db'),
+  '--base-url',
+  emulator.url,
+  '--window',
+  String(WINDOW),
+  '--no-tui',
+  ...UNLIMITED,
+];
 const env = { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' };
 
 function assertComplete(work: string): void {
@@ -77,7 +93,10 @@ test('SIGINT drains in-flight files, exits 130, and the next run resumes with a 
   assert.match(stopped.stderr, /run the same command again to go on/);
   const first = readRecords(join(work, 'out.jsonl'));
   assert.ok(first.length > 0 && first.length < manifest.length, `stopped part-way (${first.length})`);
-  assert.ok(first.every((record) => record.error?.code !== 'INTERRUPTED'), 'nothing in flight was cut off');
+  assert.ok(
+    first.every((record) => record.error?.code !== 'INTERRUPTED'),
+    'nothing in flight was cut off',
+  );
   const done = first.filter((record) => record.status === 'done').length;
   const failed = first.length - done;
 
@@ -112,7 +131,10 @@ test('an unchanged re-run reads no file and calls no API; export rebuilds the re
   // superset folder: a different run whose unchanged files come from the stat cache unread.
   const superset = tempDir('unchanged-superset');
   mkdirSync(join(superset, 'extra'));
-  const statRun = await runCli(['run', corpus, superset, '-o', join(work, 'b.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', ...UNLIMITED], { env });
+  const statRun = await runCli(
+    ['run', corpus, superset, '-o', join(work, 'b.jsonl'), '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', ...UNLIMITED],
+    { env },
+  );
   assert.match(statRun.stderr, /read {5}\d+ files read and hashed; \d+ unchanged files not read/);
   const [, readCount, statHits] = /read {5}(\d+) files read and hashed; (\d+) unchanged/.exec(statRun.stderr)!;
   assert.equal(Number(statHits) + Number(readCount), manifest.length);
@@ -137,11 +159,16 @@ test('a per-day quota 429 stops admission and says how to go on', async () => {
   const daily = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, quota: { 'gemini-3.5-flash-lite': { rpd: 10 } } });
   after(() => daily.close());
   const work = tempDir('daily');
-  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', daily.url, '--no-tui', ...UNLIMITED], { env });
+  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', daily.url, '--no-tui', ...UNLIMITED], {
+    env,
+  });
   assert.equal(result.code, 4, result.stderr);
   assert.match(result.stderr, /per-day quota of gemini-3.5-flash-lite is used up/);
   assert.match(result.stderr, /midnight Pacific/);
-  assert.ok(readRecords(join(work, 'out.jsonl')).every((record) => record.error?.code !== 'API_DAILY_QUOTA'), 'no file is failed for the quota');
+  assert.ok(
+    readRecords(join(work, 'out.jsonl')).every((record) => record.error?.code !== 'API_DAILY_QUOTA'),
+    'no file is failed for the quota',
+  );
 });
 
 test('a state folder from another tool, a damaged one, or a missing one gives a clear error', async () => {

@@ -23,7 +23,6 @@ before(async () => {
 });
 after(() => emulator.close());
 
-
 function run(args: string[], key = 'test-key') {
   return runCli(['run', ...args, '--base-url', emulator.url, '--no-tui', ...UNLIMITED], { env: { GEMINI_API_KEY: key, GOOGLE_API_KEY: '' } });
 }
@@ -82,7 +81,13 @@ test('the cache is keyed by content and fingerprint: a copy under a new name hit
   await run([small, '-o', join(work, 'b.jsonl'), '--db', db]);
   assert.equal(emulator.stats().requests.total, 0, 'same content under another name is a cache hit');
   // Where each answer came from stays Gemini; whether it was served from the cache is its own field.
-  assert.deepEqual(readRecords(join(work, 'b.jsonl')).map((record) => [record.source, record.cached]), [['gemini', false], ['gemini', true]]);
+  assert.deepEqual(
+    readRecords(join(work, 'b.jsonl')).map((record) => [record.source, record.cached]),
+    [
+      ['gemini', false],
+      ['gemini', true],
+    ],
+  );
 
   const profile = { ...FINANCE_PROFILE, classifyPrompt: `${FINANCE_PROFILE.classifyPrompt} Be strict.` };
   const profilePath = join(work, 'profile.json');
@@ -108,12 +113,35 @@ test('an emulator quota of R per window is never exceeded, and injected faults l
   after(() => quota.close());
   const out = join(work, 'out.jsonl');
   const result = await runCli(
-    ['run', subset, '-o', out, '--db', join(work, 'db'), '--base-url', quota.url, '--quota-window-ms', String(windowMs), '--rpm', 'gemini-3.5-flash-lite=40,gemini-3.8-flash=20', '--request-timeout-ms', '1500', '--retry-base-ms', '50', '--max-attempts', '8', '--no-tui'],
+    [
+      'run',
+      subset,
+      '-o',
+      out,
+      '--db',
+      join(work, 'db'),
+      '--base-url',
+      quota.url,
+      '--quota-window-ms',
+      String(windowMs),
+      '--rpm',
+      'gemini-3.5-flash-lite=40,gemini-3.8-flash=20',
+      '--request-timeout-ms',
+      '1500',
+      '--retry-base-ms',
+      '50',
+      '--max-attempts',
+      '8',
+      '--no-tui',
+    ],
     { env: { GEMINI_API_KEY: 'k', GOOGLE_API_KEY: '' } },
   );
   assert.equal(result.code, 0, result.stderr);
   const stats = quota.stats();
-  for (const [model, limit] of [['gemini-3.5-flash-lite', 40], ['gemini-3.8-flash', 20]] as const) {
+  for (const [model, limit] of [
+    ['gemini-3.5-flash-lite', 40],
+    ['gemini-3.8-flash', 20],
+  ] as const) {
     const windows = stats.acceptedPerWindow[model] ?? [];
     assert.ok(windows.length > 2, `${model} ran over several windows`);
     assert.ok(Math.max(...windows) <= limit, `${model} windows ${JSON.stringify(windows)} exceed ${limit}`);

@@ -30,7 +30,19 @@ async function emulator(options: Parameters<typeof startEmulator>[0] = {}) {
   return running;
 }
 
-const runArgs = (url: string, work: string, ...extra: string[]) => ['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', url, '--no-tui', ...UNLIMITED, ...extra];
+const runArgs = (url: string, work: string, ...extra: string[]) => [
+  'run',
+  corpus,
+  '-o',
+  join(work, 'out.jsonl'),
+  '--db',
+  join(work, 'db'),
+  '--base-url',
+  url,
+  '--no-tui',
+  ...UNLIMITED,
+  ...extra,
+];
 
 test('1. a setting that changes an answer never gets a cached answer made under another: extract model, endpoint, fallback', async () => {
   const work = tempDir('trust-keys');
@@ -43,7 +55,11 @@ test('1. a setting that changes an answer never gets a cached answer made under 
   first.resetStats();
   const flash = await runCli(runArgs(first.url, work, '--extract-model', 'gemini-3.5-flash-lite'), { env: KEY });
   assert.equal(flash.code, 0, flash.stderr);
-  assert.equal(first.stats().requests.byModel['gemini-3.5-flash-lite'], extracted.length, 'one new extraction per extracted file (classification stays cached)');
+  assert.equal(
+    first.stats().requests.byModel['gemini-3.5-flash-lite'],
+    extracted.length,
+    'one new extraction per extracted file (classification stays cached)',
+  );
   assert.ok(readRecords(join(work, 'out.jsonl')).every((record) => !record.models.extract || record.models.extract === 'gemini-3.5-flash-lite'));
 
   // Another endpoint with the same state folder: its answers are not the first server's.
@@ -56,7 +72,10 @@ test('1. a setting that changes an answer never gets a cached answer made under 
   const down = await emulator({ faultRates: { '503': 1 } });
   const fallbackWork = tempDir('trust-fallback');
   const fallback = await runCli([...runArgs(down.url, fallbackWork, '--fallback', 'offline'), '--max-attempts', '1', '--retry-base-ms', '1'], { env: KEY });
-  assert.ok(readRecords(join(fallbackWork, 'out.jsonl')).every((record) => record.source === 'offline'), fallback.stderr);
+  assert.ok(
+    readRecords(join(fallbackWork, 'out.jsonl')).every((record) => record.source === 'offline'),
+    fallback.stderr,
+  );
   down.configure({ faultRates: {} });
   down.resetStats();
   await runCli([...runArgs(down.url, fallbackWork, '--fallback', 'offline'), '--max-attempts', '1'], { env: KEY });
@@ -118,7 +137,24 @@ test('3. a results file is never shorter than what is committed: a re-run stoppe
 test('4. a stop keeps its deadline, even with requests waiting in a limiter for quota', async () => {
   const work = tempDir('trust-stop');
   const running = await emulator();
-  const { child, result } = startCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--rpm', 'gemini-3.5-flash-lite=5,gemini-3.8-flash=100', '--drain-timeout-ms', '2000'], { env: KEY });
+  const { child, result } = startCli(
+    [
+      'run',
+      corpus,
+      '-o',
+      join(work, 'out.jsonl'),
+      '--db',
+      join(work, 'db'),
+      '--base-url',
+      running.url,
+      '--no-tui',
+      '--rpm',
+      'gemini-3.5-flash-lite=5,gemini-3.8-flash=100',
+      '--drain-timeout-ms',
+      '2000',
+    ],
+    { env: KEY },
+  );
   await waitForLines(join(work, 'out.jsonl.partial'), 3, 30_000);
   const stoppedAt = Date.now();
   child.kill('SIGINT');
@@ -134,7 +170,10 @@ test('5. a thinking model works in every role: 2.5 Pro classifies without runnin
   const pro = await runCli(runArgs(running.url, work, '--classify-model', 'gemini-3.8-flash'), { env: KEY });
   assert.equal(pro.code, 0, pro.stderr);
   const records = readRecords(join(work, 'out.jsonl'));
-  assert.deepEqual(records.filter((record) => record.status !== 'done').map((record) => record.error?.code), []);
+  assert.deepEqual(
+    records.filter((record) => record.status !== 'done').map((record) => record.error?.code),
+    [],
+  );
   const byFile = new Map(manifest.map((entry) => [join(corpus, entry.file), entry.class]));
   assert.ok(records.every((record) => record.class === byFile.get(record.path)));
 });
@@ -144,8 +183,32 @@ test('6. the token limiter never passes the quota when estimates are 4× too hig
   // 64 tokens a page on the server against docpool's 258: every estimate is ~4× the real cost.
   // The quota binds for many windows, and answers take a third of a window: time enough for
   // tokens given back early to be spent twice.
-  const running = await emulator({ timeScale: 0.05, quota: { 'gemini-3.5-flash-lite': { tpm: 3000 } }, pdfPageTokens: { 'gemini-3.5-flash-lite': 64 }, latency: { 'gemini-3.5-flash-lite': { medianMs: 20_000, sigma: 0 } } });
-  const result = await runCli(['run', corpus, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', '--quota-window-ms', '3000', '--tpm', 'gemini-3.5-flash-lite=3000,gemini-3.8-flash=100000000', '--rpm', 'gemini-3.5-flash-lite=100000,gemini-3.8-flash=100000'], { env: KEY });
+  const running = await emulator({
+    timeScale: 0.05,
+    quota: { 'gemini-3.5-flash-lite': { tpm: 3000 } },
+    pdfPageTokens: { 'gemini-3.5-flash-lite': 64 },
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 20_000, sigma: 0 } },
+  });
+  const result = await runCli(
+    [
+      'run',
+      corpus,
+      '-o',
+      join(work, 'out.jsonl'),
+      '--db',
+      join(work, 'db'),
+      '--base-url',
+      running.url,
+      '--no-tui',
+      '--quota-window-ms',
+      '3000',
+      '--tpm',
+      'gemini-3.5-flash-lite=3000,gemini-3.8-flash=100000000',
+      '--rpm',
+      'gemini-3.5-flash-lite=100000,gemini-3.8-flash=100000',
+    ],
+    { env: KEY },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(running.stats().requests.byStatus['429'] ?? 0, 0, 'the server never refused a request for its token quota');
 });
@@ -154,8 +217,16 @@ test('7. overlapping inputs give one record per file', async () => {
   const work = tempDir('trust-overlap');
   const running = await emulator();
   const sub = join(corpus, 'batch-000');
-  const one = join(sub, readFileSync(join(corpus, 'manifest.jsonl'), 'utf8').split('\n')[0]!.match(/batch-000\/([^"]+)/)?.[1] ?? '');
-  const result = await runCli(['run', corpus, sub, one, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', ...UNLIMITED], { env: KEY });
+  const one = join(
+    sub,
+    readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')
+      .split('\n')[0]!
+      .match(/batch-000\/([^"]+)/)?.[1] ?? '',
+  );
+  const result = await runCli(
+    ['run', corpus, sub, one, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--base-url', running.url, '--no-tui', ...UNLIMITED],
+    { env: KEY },
+  );
   assert.equal(result.code, 0, result.stderr);
   const paths = readRecords(join(work, 'out.jsonl')).map((record) => record.path);
   assert.equal(paths.length, intact);
@@ -191,7 +262,10 @@ test('9. one run per state folder: a second is refused naming the first; a stale
   mkdirSync(join(staleWork, 'db'), { recursive: true });
   const first2 = await runCli(runArgs(running.url, staleWork), { env: KEY });
   assert.equal(first2.code, 0);
-  writeFileSync(join(staleWork, 'db', 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 7, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString() }));
+  writeFileSync(
+    join(staleWork, 'db', 'run.lock'),
+    JSON.stringify({ pid: 2 ** 22 + 7, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString() }),
+  );
   const after2 = await runCli(runArgs(running.url, staleWork), { env: KEY });
   assert.equal(after2.code, 0, after2.stderr);
 });

@@ -7,7 +7,13 @@ export type Design = 'sequential' | 'batches of 10' | 'semaphore of 25';
  * Runs a design over the files; with `untilMs` (a performance.now() time) no file is started
  * after it, so a design that would take an hour can be measured over its first minute.
  */
-export async function runDesign(design: Design, files: readonly string[], baseUrl: string, retrySleepMs: number, untilMs = Infinity): Promise<NaiveContext['counters']> {
+export async function runDesign(
+  design: Design,
+  files: readonly string[],
+  baseUrl: string,
+  retrySleepMs: number,
+  untilMs = Infinity,
+): Promise<NaiveContext['counters']> {
   const context = naiveContext(baseUrl, retrySleepMs);
   const open = () => performance.now() < untilMs;
   if (design === 'sequential') {
@@ -17,7 +23,8 @@ export async function runDesign(design: Design, files: readonly string[], baseUr
     }
   } else if (design === 'batches of 10') {
     // Every batch waits for its slowest member before the next starts.
-    for (let start = 0; start < files.length && open(); start += 10) await Promise.all(files.slice(start, start + 10).map((file) => naiveProcess(file, context)));
+    for (let start = 0; start < files.length && open(); start += 10)
+      await Promise.all(files.slice(start, start + 10).map((file) => naiveProcess(file, context)));
   } else {
     // A hand-rolled semaphore: 25 files at a time, refills as each finishes.
     let next = 0;

@@ -31,7 +31,8 @@ export async function naiveProcess(path: string, context: NaiveContext): Promise
     return undefined;
   }
   const part = { inlineData: { mimeType: 'application/pdf', data: subset } };
-  const label = ((await ask(context, 'gemini-3.5-flash-lite', part, classifyInstruction(profile), profile.classifySchema, 0)) as { label?: string } | undefined)?.label;
+  const label = ((await ask(context, 'gemini-3.5-flash-lite', part, classifyInstruction(profile), profile.classifySchema, 0)) as { label?: string } | undefined)
+    ?.label;
   const extract = label ? profile.extract[label] : undefined;
   if (extract) await ask(context, 'gemini-3.8-flash', part, extract.prompt, extract.schema, 1024);
   context.counters.files++;
@@ -45,7 +46,13 @@ async function ask(context: NaiveContext, model: string, part: object, instructi
       const response = await context.ai.models.generateContent({
         model,
         contents: [{ role: 'user', parts: [part as never, { text: 'Answer.' }] }],
-        config: { systemInstruction: instruction, responseMimeType: 'application/json', responseSchema: schema, maxOutputTokens: 4096, thinkingConfig: { thinkingBudget } },
+        config: {
+          systemInstruction: instruction,
+          responseMimeType: 'application/json',
+          responseSchema: schema,
+          maxOutputTokens: 4096,
+          thinkingConfig: { thinkingBudget },
+        },
       });
       return JSON.parse(response.text ?? 'null');
     } catch (error) {

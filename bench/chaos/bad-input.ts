@@ -48,7 +48,13 @@ export async function badInputMatrix(emptyFiles: number): Promise<BadInputReport
   const results: CaseResult[] = [];
   try {
     for (const each of cases) {
-      const result = await each(context).catch((error: unknown): CaseResult => ({ row: DESIGN_ROWS.damaged, input: each.name, promised: '(the case itself)', got: `the case threw: ${String(error)}`, ok: false }));
+      const result = await each(context).catch((error: unknown): CaseResult => ({
+        row: DESIGN_ROWS.damaged,
+        input: each.name,
+        promised: '(the case itself)',
+        got: `the case threw: ${String(error)}`,
+        ok: false,
+      }));
       process.stderr.write(`  ${result.ok ? 'kept' : 'BROKEN'}: ${result.input}\n`);
       results.push(result);
     }

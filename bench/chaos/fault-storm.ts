@@ -26,7 +26,22 @@ export async function faultStorm(files: number): Promise<ScenarioReport> {
   const needed = callsNeeded(manifest);
   const emulator = await startEmulator({ timeScale: 0.02, faultRates: FAULT_RATES, seed: 9 });
   const out = join(work, 'out.jsonl');
-  const args = ['run', corpus, '-o', out, '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', '--request-timeout-ms', '2000', '--retry-base-ms', '100', ...UNLIMITED];
+  const args = [
+    'run',
+    corpus,
+    '-o',
+    out,
+    '--db',
+    join(work, 'db'),
+    '--base-url',
+    emulator.url,
+    '--no-tui',
+    '--request-timeout-ms',
+    '2000',
+    '--retry-base-ms',
+    '100',
+    ...UNLIMITED,
+  ];
   const env = { GEMINI_API_KEY: 'chaos-storm', GOOGLE_API_KEY: '' };
   let waves = 0;
   // Alternate overloads and rate-limit bursts while the run is going. An overload lasts a time (25
@@ -42,7 +57,11 @@ export async function faultStorm(files: number): Promise<ScenarioReport> {
     const stats = emulator.stats();
     const injected = Object.values(stats.faults).reduce((sum, count) => sum + count, 0);
     const requests = stats.requests.byMethod.generateContent ?? 0;
-    checks.that('the run ends by itself within the wall-clock bound', run.signal === null, `${Math.round(run.wallSeconds)} s, bound ${WALL_CLOCK_BOUND_MS / 1000} s`);
+    checks.that(
+      'the run ends by itself within the wall-clock bound',
+      run.signal === null,
+      `${Math.round(run.wallSeconds)} s, bound ${WALL_CLOCK_BOUND_MS / 1000} s`,
+    );
     checks.that('exit code 0 or 1 (some files failed), never a crash', run.code === 0 || run.code === 1, `exit ${run.code}`);
     checks.that('no unhandled rejection, stack trace or warning on stderr', !crashSignIn(run.stderr), crashSignIn(run.stderr) ?? '');
     const verdict = verify(readRecords(out), corpus, manifest);
@@ -56,15 +75,25 @@ export async function faultStorm(files: number): Promise<ScenarioReport> {
     const rerun = await docpool([...args, '--retry-failed'], env, { killAfterMs: WALL_CLOCK_BOUND_MS });
     const after = verify(readRecords(out), corpus, manifest);
     const rerunRequests = emulator.stats().requests.byMethod.generateContent ?? 0;
-    checks.that('after a clean re-run every intact file is answered correctly', sound(after) && after.failedIntact === 0 && rerun.code === 1, `${describe(after)}, exit ${rerun.code}`);
-    checks.that('the re-run asks only about files the storm left failed', rerunRequests <= 2 * verdict.failedIntact, `${rerunRequests} requests for ${verdict.failedIntact} failed files`);
+    checks.that(
+      'after a clean re-run every intact file is answered correctly',
+      sound(after) && after.failedIntact === 0 && rerun.code === 1,
+      `${describe(after)}, exit ${rerun.code}`,
+    );
+    checks.that(
+      'the re-run asks only about files the storm left failed',
+      rerunRequests <= 2 * verdict.failedIntact,
+      `${rerunRequests} requests for ${verdict.failedIntact} failed files`,
+    );
     return {
       scenario: 'fault storm',
       rows: [DESIGN_ROWS.transient],
       figures: {
         files,
         'faults injected': injected,
-        'by kind': Object.entries(stats.faults).map(([kind, count]) => `${kind} ${count}`).join(', '),
+        'by kind': Object.entries(stats.faults)
+          .map(([kind, count]) => `${kind} ${count}`)
+          .join(', '),
         'waves and bursts': waves,
         'requests ÷ calls needed': Number((requests / needed).toFixed(2)),
         'answered in the storm': verdict.answered,

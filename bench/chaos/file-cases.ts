@@ -27,7 +27,8 @@ export async function generatedDamage(context: CaseContext): Promise<CaseResult>
 
 export async function realDamage(context: CaseContext): Promise<CaseResult> {
   const input = 'every PDF in ../shared/corpus (16 damaged)';
-  if (!hasSharedCorpus) return { row: DAMAGED_ROW, input, promised: 'one record per file, damaged ones coded', got: 'skipped: ../shared/corpus absent', ok: true };
+  if (!hasSharedCorpus)
+    return { row: DAMAGED_ROW, input, promised: 'one record per file, damaged ones coded', got: 'skipped: ../shared/corpus absent', ok: true };
   const outcome = await runOver([SHARED_CORPUS], context.folder('real-run'));
   const expected = { ...EXPECTED_DAMAGE, [READABLE_BY_MUPDF]: 'done' };
   return verdictOf(DAMAGED_ROW, input, 'one record per file; each damaged one with its own code; exit 1', countCodes(outcome.records), [
@@ -47,11 +48,17 @@ export async function hugeFile(context: CaseContext): Promise<CaseResult> {
   execFileSync('truncate', ['-s', '1G', join(dir, 'huge.pdf')]);
   const outcome = await runOver([dir], context.folder('huge-run'));
   const rss = summaryOf(outcome.run).peakRssMb;
-  return verdictOf(DAMAGED_ROW, 'a 1 GiB file named .pdf beside 3 good ones', 'FILE_TOO_LARGE without reading it; the others answered', `${countCodes(outcome.records)}; peak RSS ${rss} MB`, [
-    endedCleanly(outcome.run, 1),
-    ...codeMismatches(outcome, { 'huge.pdf': 'FILE_TOO_LARGE', 'good-0.pdf': 'done', 'good-2.pdf': 'done' }),
-    rss < 700 ? undefined : `peak RSS ${rss} MB: the file was read`,
-  ]);
+  return verdictOf(
+    DAMAGED_ROW,
+    'a 1 GiB file named .pdf beside 3 good ones',
+    'FILE_TOO_LARGE without reading it; the others answered',
+    `${countCodes(outcome.records)}; peak RSS ${rss} MB`,
+    [
+      endedCleanly(outcome.run, 1),
+      ...codeMismatches(outcome, { 'huge.pdf': 'FILE_TOO_LARGE', 'good-0.pdf': 'done', 'good-2.pdf': 'done' }),
+      rss < 700 ? undefined : `peak RSS ${rss} MB: the file was read`,
+    ],
+  );
 }
 
 export async function manyEmptyFiles(context: CaseContext, count: number): Promise<CaseResult> {
@@ -68,7 +75,11 @@ export async function manyEmptyFiles(context: CaseContext, count: number): Promi
     `a folder of ${count.toLocaleString('en-US')} empty .pdf files`,
     'FILE_EMPTY for each, memory bounded',
     `${countCodes(outcome.records)} in ${Math.round(outcome.run.wallSeconds)} s (${Math.round(summary.filesPerSecond)} files/s), peak RSS ${summary.peakRssMb} MB`,
-    [endedCleanly(outcome.run, 1), empty === count ? undefined : `${empty} FILE_EMPTY records for ${count} files`, summary.peakRssMb < 700 ? undefined : `peak RSS ${summary.peakRssMb} MB`],
+    [
+      endedCleanly(outcome.run, 1),
+      empty === count ? undefined : `${empty} FILE_EMPTY records for ${count} files`,
+      summary.peakRssMb < 700 ? undefined : `peak RSS ${summary.peakRssMb} MB`,
+    ],
   );
 }
 
@@ -89,7 +100,15 @@ export async function oddKinds(context: CaseContext): Promise<CaseResult> {
     countCodes(outcome.records),
     [
       endedCleanly(outcome.run, 1),
-      ...codeMismatches(outcome, { 'page.pdf': 'NOT_A_PDF', 'image.pdf': 'NOT_A_PDF', 'archive.pdf': 'NOT_A_PDF', 'notes.pdf': 'NOT_A_PDF', 'pipe.pdf': 'NOT_A_FILE', 'folder.pdf/good-0.pdf': 'done', 'good-1.pdf': 'done' }),
+      ...codeMismatches(outcome, {
+        'page.pdf': 'NOT_A_PDF',
+        'image.pdf': 'NOT_A_PDF',
+        'archive.pdf': 'NOT_A_PDF',
+        'notes.pdf': 'NOT_A_PDF',
+        'pipe.pdf': 'NOT_A_FILE',
+        'folder.pdf/good-0.pdf': 'done',
+        'good-1.pdf': 'done',
+      }),
     ],
   );
 }
@@ -102,11 +121,17 @@ export async function symlinkLoops(context: CaseContext): Promise<CaseResult> {
   symlinkSync(join(dir, 'gone.pdf'), join(dir, 'dangling.pdf'));
   const outcome = await runOver([dir], context.folder('links-run'));
   const loops = outcome.records.filter((record) => record.error?.code === 'SYMLINK_LOOP').length;
-  return verdictOf(PATH_ROW, 'a link to an ancestor folder, a self-link, a dangling link', 'SYMLINK_LOOP ×2, PATH_NOT_FOUND; the walk ends', countCodes(outcome.records), [
-    endedCleanly(outcome.run, 1),
-    loops === 2 ? undefined : `${loops} SYMLINK_LOOP records`,
-    ...codeMismatches(outcome, { 'dangling.pdf': 'PATH_NOT_FOUND', 'inner/good-0.pdf': 'done', 'inner/good-1.pdf': 'done' }),
-  ]);
+  return verdictOf(
+    PATH_ROW,
+    'a link to an ancestor folder, a self-link, a dangling link',
+    'SYMLINK_LOOP ×2, PATH_NOT_FOUND; the walk ends',
+    countCodes(outcome.records),
+    [
+      endedCleanly(outcome.run, 1),
+      loops === 2 ? undefined : `${loops} SYMLINK_LOOP records`,
+      ...codeMismatches(outcome, { 'dangling.pdf': 'PATH_NOT_FOUND', 'inner/good-0.pdf': 'done', 'inner/good-1.pdf': 'done' }),
+    ],
+  );
 }
 
 /** Root reads everything, so when the suite runs as root this case runs docpool as `nobody`. */
@@ -126,7 +151,10 @@ export async function unreadablePaths(context: CaseContext): Promise<CaseResult>
     `a file and a folder with mode 000${'uid' in asNobody ? ' (docpool run as nobody: root reads everything)' : ''}`,
     'FILE_UNREADABLE and PATH_UNREADABLE; the rest answered',
     countCodes(outcome.records),
-    [endedCleanly(outcome.run, 1), ...codeMismatches(outcome, { 'locked.pdf': 'FILE_UNREADABLE', 'locked-folder': 'PATH_UNREADABLE', 'good-0.pdf': 'done', 'good-1.pdf': 'done' })],
+    [
+      endedCleanly(outcome.run, 1),
+      ...codeMismatches(outcome, { 'locked.pdf': 'FILE_UNREADABLE', 'locked-folder': 'PATH_UNREADABLE', 'good-0.pdf': 'done', 'good-1.pdf': 'done' }),
+    ],
   );
 }
 
@@ -137,9 +165,24 @@ export async function workerCrashAndHang(context: CaseContext): Promise<CaseResu
   renameSync(second!, join(dir, 'b.docpool-fault-hang.pdf'));
   const work = context.folder('faulty-run');
   writeFileSync(join(work, 'config.json'), JSON.stringify({ taskTimeoutMs: 3000 }));
-  const outcome = await runOver([dir], work, ['--provider', 'offline', '--no-tui', '--config', join(work, 'config.json')], { GEMINI_API_KEY: '', GOOGLE_API_KEY: '', DOCPOOL_FAULT_INJECTION: '1' });
-  return verdictOf(DESIGN_ROWS.worker, 'a file whose worker exits, one whose worker spins forever (3 s deadline)', 'WORKER_CRASHED, PDF_TIMEOUT; workers replaced; the rest answered', countCodes(outcome.records), [
-    endedCleanly(outcome.run, 1),
-    ...codeMismatches(outcome, { 'a.docpool-fault-crash.pdf': 'WORKER_CRASHED', 'b.docpool-fault-hang.pdf': 'PDF_TIMEOUT', 'good-2.pdf': 'done', 'good-5.pdf': 'done' }),
-  ]);
+  const outcome = await runOver([dir], work, ['--provider', 'offline', '--no-tui', '--config', join(work, 'config.json')], {
+    GEMINI_API_KEY: '',
+    GOOGLE_API_KEY: '',
+    DOCPOOL_FAULT_INJECTION: '1',
+  });
+  return verdictOf(
+    DESIGN_ROWS.worker,
+    'a file whose worker exits, one whose worker spins forever (3 s deadline)',
+    'WORKER_CRASHED, PDF_TIMEOUT; workers replaced; the rest answered',
+    countCodes(outcome.records),
+    [
+      endedCleanly(outcome.run, 1),
+      ...codeMismatches(outcome, {
+        'a.docpool-fault-crash.pdf': 'WORKER_CRASHED',
+        'b.docpool-fault-hang.pdf': 'PDF_TIMEOUT',
+        'good-2.pdf': 'done',
+        'good-5.pdf': 'done',
+      }),
+    ],
+  );
 }

@@ -75,7 +75,10 @@ export async function hostileMix(context: CaseContext): Promise<CaseResult> {
  * each run ends with exit 130 before the drain deadline, whatever file the workers were on.
  */
 async function stopsAtEveryMoment(context: CaseContext, mixed: string): Promise<Array<{ seconds: number; problem: string | undefined }>> {
-  const emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 8000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 16_000, sigma: 0.3 } } });
+  const emulator = await startEmulator({
+    timeScale: 0.05,
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 8000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 16_000, sigma: 0.3 } },
+  });
   try {
     const stops: Array<{ seconds: number; problem: string | undefined }> = [];
     for (const after of [1, 10, 30]) {
@@ -89,8 +92,12 @@ async function stopsAtEveryMoment(context: CaseContext, mixed: string): Promise<
         await exited;
         seconds = (performance.now() - signalled) / 1000;
       };
-      const outcome = await runOver([mixed], work, ['--base-url', emulator.url, '--no-tui', '--drain-timeout-ms', String(DRAIN_MS), ...UNLIMITED], KEY_ENV, { onSpawn: (child) => void interrupt(child) });
-      const late = !(seconds <= DRAIN_MS / 1000 + 5) ? `stopped ${seconds.toFixed(1)} s after Ctrl-C at ${after} files (drain deadline ${DRAIN_MS / 1000} s)` : undefined;
+      const outcome = await runOver([mixed], work, ['--base-url', emulator.url, '--no-tui', '--drain-timeout-ms', String(DRAIN_MS), ...UNLIMITED], KEY_ENV, {
+        onSpawn: (child) => void interrupt(child),
+      });
+      const late = !(seconds <= DRAIN_MS / 1000 + 5)
+        ? `stopped ${seconds.toFixed(1)} s after Ctrl-C at ${after} files (drain deadline ${DRAIN_MS / 1000} s)`
+        : undefined;
       stops.push({ seconds, problem: endedCleanly(outcome.run, 130) ?? late });
     }
     return stops;

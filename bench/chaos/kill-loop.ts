@@ -25,7 +25,10 @@ export async function killLoop(kills: number): Promise<ScenarioReport> {
   await generateCorpus({ dir: corpus, count: 1600, seed: 21, maxPages: 3, damagedRate: 0.03 });
   const manifest = readManifest(corpus);
   // ~150 ms classifications and ~300 ms extractions: a run takes long enough for kills to land mid-work.
-  const emulator = await startEmulator({ timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 6000, sigma: 0.3 } } });
+  const emulator = await startEmulator({
+    timeScale: 0.05,
+    latency: { 'gemini-3.5-flash-lite': { medianMs: 3000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 6000, sigma: 0.3 } },
+  });
   const db = join(work, 'db');
   const out = join(work, 'out.jsonl');
   const args = ['run', corpus, '-o', out, '--db', db, '--base-url', emulator.url, '--window', String(WINDOW), '--no-tui', ...UNLIMITED];
@@ -58,20 +61,28 @@ export async function killLoop(kills: number): Promise<ScenarioReport> {
     }
     checks.that(`the state folder opens and reads after each of ${kills} kills`, soundAfterKill === kills, `${soundAfterKill}/${kills}`);
     const final = await docpool(args);
-    checks.that('the run after the last kill finishes (exit 1: the corpus has damaged files)', final.code === 1 && !crashSignIn(final.stderr), `exit ${final.code}: ${final.stderr.slice(-300)}`);
+    checks.that(
+      'the run after the last kill finishes (exit 1: the corpus has damaged files)',
+      final.code === 1 && !crashSignIn(final.stderr),
+      `exit ${final.code}: ${final.stderr.slice(-300)}`,
+    );
     const verdict = verify(readRecords(out), corpus, manifest);
     checks.that('the output is complete and correct: one record per file', sound(verdict) && verdict.failedIntact === 0, describe(verdict));
     const requests = emulator.stats().requests.byMethod.generateContent ?? 0;
     const repeated = requests - callsNeeded(manifest);
     const interrupted = kills - finishedBeforeKill;
     // Each file in flight at a kill costs at most its two calls again.
-    checks.that('API calls repeated ≤ the in-flight window per kill', repeated <= interrupted * WINDOW * 2, `${repeated} repeated over ${interrupted} kills mid-run, window ${WINDOW} files`);
+    checks.that(
+      'API calls repeated ≤ the in-flight window per kill',
+      repeated <= interrupted * WINDOW * 2,
+      `${repeated} repeated over ${interrupted} kills mid-run, window ${WINDOW} files`,
+    );
     return {
       scenario: 'kill loop',
       rows: [DESIGN_ROWS.sigkill],
       figures: {
         files: manifest.length,
-        'SIGKILLs': kills,
+        SIGKILLs: kills,
         'kills that landed mid-run': interrupted,
         'state folder sound after kill': `${soundAfterKill}/${kills}`,
         'files finished when each kill landed': progress.join(' '),

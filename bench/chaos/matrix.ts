@@ -54,7 +54,13 @@ export interface Outcome {
 }
 
 /** Runs docpool over `inputs`, writing results under `work`, and reads the records back. */
-export async function runOver(inputs: readonly string[], work: string, extra: readonly string[] = OFFLINE, env: NodeJS.ProcessEnv = NO_KEY, options: CliOptions = {}): Promise<Outcome> {
+export async function runOver(
+  inputs: readonly string[],
+  work: string,
+  extra: readonly string[] = OFFLINE,
+  env: NodeJS.ProcessEnv = NO_KEY,
+  options: CliOptions = {},
+): Promise<Outcome> {
   const out = join(work, 'out.jsonl');
   const run = await docpool(['run', ...inputs, '-o', out, '--db', join(work, 'db'), ...extra], env, { killAfterMs: 240_000, ...options });
   const records = existsSync(out) && readFileSync(out, 'utf8').trim() ? readRecords(out) : [];

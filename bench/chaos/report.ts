@@ -10,7 +10,9 @@ export function chaosMarkdown(reports: readonly ScenarioReport[], heading: strin
   const figure = (name: string, key: string) => find(name)?.figures[key];
   const lost = reports.reduce((sum, report) => sum + Number(report.figures['files lost'] ?? 0), 0);
   const matrix = find('bad input matrix') as BadInputReport | undefined;
-  const broken = reports.flatMap((report) => report.checks.filter((check) => !check.ok).map((check) => `- ${report.scenario}: ${check.name} (${check.detail})`));
+  const broken = reports.flatMap((report) =>
+    report.checks.filter((check) => !check.ok).map((check) => `- ${report.scenario}: ${check.name} (${check.detail})`),
+  );
   const lines = [
     heading,
     '',
@@ -29,12 +31,20 @@ export function chaosMarkdown(reports: readonly ScenarioReport[], heading: strin
     '|---|---:|---:|---|',
     ...reports.map(
       (report) =>
-        `| ${report.scenario} | ${Math.round(report.seconds)} | ${report.checks.filter((check) => check.ok).length}/${report.checks.length} | ${cell(Object.entries(report.figures).map(([key, value]) => `${key}: ${show(value)}`).join('; '))} |`,
+        `| ${report.scenario} | ${Math.round(report.seconds)} | ${report.checks.filter((check) => check.ok).length}/${report.checks.length} | ${cell(
+          Object.entries(report.figures)
+            .map(([key, value]) => `${key}: ${show(value)}`)
+            .join('; '),
+        )} |`,
     ),
   ];
   if (matrix) {
     lines.push('', '| failure-table row | input | promised | got | kept |', '|---|---|---|---|---|');
-    lines.push(...matrix.cases.map((result) => `| ${cell(result.row)} | ${cell(result.input)} | ${cell(result.promised)} | ${cell(result.got)} | ${result.ok ? 'yes' : '**NO**'} |`));
+    lines.push(
+      ...matrix.cases.map(
+        (result) => `| ${cell(result.row)} | ${cell(result.input)} | ${cell(result.promised)} | ${cell(result.got)} | ${result.ok ? 'yes' : '**NO**'} |`,
+      ),
+    );
   }
   if (broken.length) lines.push('', 'Broken:', ...broken);
   return lines.join('\n');

@@ -12,7 +12,10 @@ import { type CaseContext, type CaseResult, countCodes, endedCleanly, goodFiles,
 import { describe, sound, verify } from './verify.ts';
 
 const ZERO_LATENCY = { defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} };
-const slowLatency = { timeScale: 0.05, latency: { 'gemini-3.5-flash-lite': { medianMs: 4000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 8000, sigma: 0.3 } } };
+const slowLatency = {
+  timeScale: 0.05,
+  latency: { 'gemini-3.5-flash-lite': { medianMs: 4000, sigma: 0.3 }, 'gemini-3.8-flash': { medianMs: 8000, sigma: 0.3 } },
+};
 const gemini = (emulator: RunningEmulator, ...extra: string[]) => ['--base-url', emulator.url, '--no-tui', ...UNLIMITED, ...extra];
 
 /** Runs one case against its own emulator, closed whatever happens. */
@@ -26,18 +29,28 @@ async function withEmulator<T>(options: EmulatorOptions, use: (emulator: Running
 }
 
 /** The line where docpool says why it stopped. */
-const stopLine = (stderr: string) => stderr.split('\n').find((line) => /refused|not found/.test(line))?.trim() ?? '(no reason given)';
+const stopLine = (stderr: string) =>
+  stderr
+    .split('\n')
+    .find((line) => /refused|not found/.test(line))
+    ?.trim() ?? '(no reason given)';
 
 export async function refusedKey(context: CaseContext): Promise<CaseResult> {
   return withEmulator({ acceptedKeys: ['the-right-key'], ...ZERO_LATENCY }, async (emulator) => {
     const dir = context.folder('key');
     goodFiles(context, dir, 4);
     const outcome = await runOver([dir], context.folder('key-run'), gemini(emulator), { GEMINI_API_KEY: 'a-wrong-key', GOOGLE_API_KEY: '' });
-    return verdictOf(DESIGN_ROWS.fatal, 'a key the API refuses', 'the run stops at once saying what to fix (exit 3); no file marked failed', stopLine(outcome.run.stderr), [
-      endedCleanly(outcome.run, 3),
-      /GEMINI_API_KEY/.test(outcome.run.stderr) ? undefined : 'the message does not say which variable to fix',
-      outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
-    ]);
+    return verdictOf(
+      DESIGN_ROWS.fatal,
+      'a key the API refuses',
+      'the run stops at once saying what to fix (exit 3); no file marked failed',
+      stopLine(outcome.run.stderr),
+      [
+        endedCleanly(outcome.run, 3),
+        /GEMINI_API_KEY/.test(outcome.run.stderr) ? undefined : 'the message does not say which variable to fix',
+        outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
+      ],
+    );
   });
 }
 
@@ -46,12 +59,23 @@ export async function unknownModel(context: CaseContext): Promise<CaseResult> {
     const dir = context.folder('model');
     goodFiles(context, dir, 4);
     const model = 'gemini-9.9-flash';
-    const outcome = await runOver([dir], context.folder('model-run'), gemini(emulator, '--classify-model', model, '--rpm', `${model}=100`, '--tpm', `${model}=1000000`), KEY_ENV);
-    return verdictOf(DESIGN_ROWS.fatal, `a model the API does not serve (${model})`, 'the run stops at once naming the model (exit 3); no file marked failed', stopLine(outcome.run.stderr), [
-      endedCleanly(outcome.run, 3),
-      outcome.run.stderr.includes(model) ? undefined : 'the message does not name the model',
-      outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
-    ]);
+    const outcome = await runOver(
+      [dir],
+      context.folder('model-run'),
+      gemini(emulator, '--classify-model', model, '--rpm', `${model}=100`, '--tpm', `${model}=1000000`),
+      KEY_ENV,
+    );
+    return verdictOf(
+      DESIGN_ROWS.fatal,
+      `a model the API does not serve (${model})`,
+      'the run stops at once naming the model (exit 3); no file marked failed',
+      stopLine(outcome.run.stderr),
+      [
+        endedCleanly(outcome.run, 3),
+        outcome.run.stderr.includes(model) ? undefined : 'the message does not name the model',
+        outcome.records.length === 0 ? undefined : `${outcome.records.length} records written`,
+      ],
+    );
   });
 }
 
@@ -107,7 +131,9 @@ export async function signals(context: CaseContext): Promise<CaseResult> {
       `first stop after ${once.records.length} files (${Math.round(once.run.wallSeconds)} s), hard stop in ${Math.round(twice.run.wallSeconds)} s, final ${describe(verdict)}`,
       [
         endedCleanly(once.run, 130),
-        /finishing the ones in flight/.test(once.run.stderr) && /run the same command again/.test(once.run.stderr) ? undefined : 'no drain message or resume hint',
+        /finishing the ones in flight/.test(once.run.stderr) && /run the same command again/.test(once.run.stderr)
+          ? undefined
+          : 'no drain message or resume hint',
         once.records.some((record) => record.error?.code === 'INTERRUPTED') ? 'a file was cut off by a graceful stop' : undefined,
         endedCleanly(twice.run, 130),
         endedCleanly(final.run, 0),
@@ -145,14 +171,20 @@ export async function changedMidRun(context: CaseContext): Promise<CaseResult> {
     };
     const first = await runOver([corpus], work, gemini(emulator, '--window', '8'), KEY_ENV, { onSpawn: () => void meddle() });
     const changed = new Set([...deleted, ...truncated]);
-    const firstVerdict = verify(first.records, corpus, manifest.filter((entry) => !changed.has(entry.file)));
+    const firstVerdict = verify(
+      first.records,
+      corpus,
+      manifest.filter((entry) => !changed.has(entry.file)),
+    );
     const odd = first.records.filter((record) => {
       const file = record.path.slice(corpus.length + 1);
       const allowed = deleted.includes(file) ? ['done', 'FILE_NOT_FOUND'] : truncated.includes(file) ? ['done', 'PDF_TRUNCATED'] : undefined;
       return allowed && !allowed.includes(record.status === 'done' ? 'done' : (record.error?.code ?? ''));
     });
     const second = await runOver([corpus], work, gemini(emulator, '--window', '8'), KEY_ENV);
-    const expectedNow = manifest.filter((entry) => !deleted.includes(entry.file)).map((entry) => (truncated.includes(entry.file) ? { ...entry, damaged: 'PDF_TRUNCATED' as const } : entry));
+    const expectedNow = manifest
+      .filter((entry) => !deleted.includes(entry.file))
+      .map((entry) => (truncated.includes(entry.file) ? { ...entry, damaged: 'PDF_TRUNCATED' as const } : entry));
     const secondVerdict = verify(second.records, corpus, expectedNow);
     const read = summaryOf(second.run).filesRead;
     return verdictOf(

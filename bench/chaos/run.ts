@@ -23,7 +23,10 @@ const SCENARIOS: Record<string, () => Promise<ScenarioReport>> = {
   security: () => securityChecks(),
 };
 
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 const started = performance.now();
 const reports: ScenarioReport[] = [];

@@ -47,7 +47,12 @@ function listeningAddresses(pid: number): string[] {
 
 function decodeAddress(hex: string): string {
   const [address, port] = hex.split(':') as [string, string];
-  if (address.length === 8) return `${address.match(/../g)!.reverse().map((byte) => parseInt(byte, 16)).join('.')}:${parseInt(port, 16)}`;
+  if (address.length === 8)
+    return `${address
+      .match(/../g)!
+      .reverse()
+      .map((byte) => parseInt(byte, 16))
+      .join('.')}:${parseInt(port, 16)}`;
   return `[${address}]:${parseInt(port, 16)}`;
 }
 
@@ -78,7 +83,7 @@ function csvCells(text: string): string[] {
   for (let index = 0; index < text.length; index++) {
     const char = text[index]!;
     if (quoted) {
-      if (char === '"' && text[index + 1] === '"') (cell += '"'), index++;
+      if (char === '"' && text[index + 1] === '"') ((cell += '"'), index++);
       else if (char === '"') quoted = false;
       else cell += char;
     } else if (char === '"') quoted = true;
@@ -108,7 +113,19 @@ export async function securityChecks(): Promise<ScenarioReport> {
     const listeners: string[] = [];
     const runs: CliRun[] = [];
     const env = { GEMINI_API_KEY: CANARY, GOOGLE_API_KEY: '' };
-    const args = (out: string, ...extra: string[]) => ['run', corpus, '-o', join(work, out), '--db', db, '--base-url', emulator.url, '--no-tui', ...UNLIMITED, ...extra];
+    const args = (out: string, ...extra: string[]) => [
+      'run',
+      corpus,
+      '-o',
+      join(work, out),
+      '--db',
+      db,
+      '--base-url',
+      emulator.url,
+      '--no-tui',
+      ...UNLIMITED,
+      ...extra,
+    ];
     runs.push(await docpool(args('out.csv'), env, { onSpawn: watchListeners(listeners, 60_000) }));
     runs.push(await docpool(args('again.jsonl', '--retry-failed'), { GEMINI_API_KEY: '', GOOGLE_API_KEY: CANARY }));
     // Error paths: a refused key (as GOOGLE_API_KEY too), an unreachable endpoint, a timeout.
@@ -120,7 +137,10 @@ export async function securityChecks(): Promise<ScenarioReport> {
     const answered = (JSON.parse(status.stdout) as { runs: Array<{ id: string; done: number }> }).runs.sort((a, b) => b.done - a.done)[0]!.id;
     runs.push(await docpool(['export', '-o', join(work, 'export.csv'), '--db', db, '--run', answered], env));
     const outputs = runs.flatMap((run) => [run.stdout, run.stderr]);
-    const leakedIn = [...outputs.filter((text) => text.includes(CANARY)).map(() => 'a process output'), ...filesUnder(work).filter((path) => readFileSync(path).includes(CANARY))];
+    const leakedIn = [
+      ...outputs.filter((text) => text.includes(CANARY)).map(() => 'a process output'),
+      ...filesUnder(work).filter((path) => readFileSync(path).includes(CANARY)),
+    ];
     checks.that('the API key appears in no output, results, export, log or LMDB file', leakedIn.length === 0, leakedIn.join(', '));
 
     const demoListeners: string[] = [];
@@ -129,7 +149,11 @@ export async function securityChecks(): Promise<ScenarioReport> {
     await docpool(['emulator', '--port', '0'], env, { onSpawn: watchListeners(emulatorListeners, 4000), killAfterMs: 30_000 });
     const everyListener = [...new Set([...listeners, ...demoListeners, ...emulatorListeners])];
     checks.that('docpool run opens no listening socket', listeners.length === 0, listeners.join(', '));
-    checks.that('the demo and `docpool emulator` listen on loopback only', demoListeners.length > 0 && emulatorListeners.length > 0 && everyListener.every(isLoopback), `demo: ${[...new Set(demoListeners)].join(', ') || 'none seen'}; emulator: ${[...new Set(emulatorListeners)].join(', ') || 'none seen'}`);
+    checks.that(
+      'the demo and `docpool emulator` listen on loopback only',
+      demoListeners.length > 0 && emulatorListeners.length > 0 && everyListener.every(isLoopback),
+      `demo: ${[...new Set(demoListeners)].join(', ') || 'none seen'}; emulator: ${[...new Set(emulatorListeners)].join(', ') || 'none seen'}`,
+    );
 
     const cells = [...csvCells(readFileSync(join(work, 'out.csv'), 'utf8')), ...csvCells(readFileSync(join(work, 'export.csv'), 'utf8'))];
     const live = cells.filter((cell) => /^[=+\-@\t\r]/.test(cell));

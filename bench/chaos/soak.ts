@@ -86,10 +86,18 @@ export async function scaleSoak(files: number): Promise<ScenarioReport> {
     const lateRss = meanOf(samples, files, 0.9, 1, (sample) => sample.rssMb);
     const earlyAnon = meanOf(samples, files, 0.1, 0.2, (sample) => sample.anonMb);
     const lateAnon = meanOf(samples, files, 0.9, 1, (sample) => sample.anonMb);
-    checks.that('the run finishes with exit 0 and no crash sign', run.code === 0 && !crashSignIn(run.stderr), `exit ${run.code}${run.signal ? ` (${run.signal})` : ''}: ${run.stderr.slice(-300)}`);
+    checks.that(
+      'the run finishes with exit 0 and no crash sign',
+      run.code === 0 && !crashSignIn(run.stderr),
+      `exit ${run.code}${run.signal ? ` (${run.signal})` : ''}: ${run.stderr.slice(-300)}`,
+    );
     checks.that('one record per file', lines === files, `${lines} lines for ${files} files`);
     checks.that('throughput flat: last 10% ≥ 0.8 × first 10%', lastRate >= 0.8 * firstRate, `${Math.round(firstRate)} then ${Math.round(lastRate)} files/s`);
-    checks.that('heap memory flat: anonymous RSS in the last 10% ≤ 1.2 × at 10–20%', lateAnon <= 1.2 * earlyAnon, `${Math.round(earlyAnon)} then ${Math.round(lateAnon)} MB`);
+    checks.that(
+      'heap memory flat: anonymous RSS in the last 10% ≤ 1.2 × at 10–20%',
+      lateAnon <= 1.2 * earlyAnon,
+      `${Math.round(earlyAnon)} then ${Math.round(lateAnon)} MB`,
+    );
     return {
       scenario: 'scale soak',
       rows: [], // scale, not a row of the table

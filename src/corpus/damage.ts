@@ -13,7 +13,8 @@ export const DAMAGE_CODES = {
 
 export type DamageKind = keyof typeof DAMAGE_CODES;
 
-const HTML_ERROR_PAGE = '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body><h1>Not Found</h1><p>The requested document was not found on this server.</p></body></html>\n';
+const HTML_ERROR_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body><h1>Not Found</h1><p>The requested document was not found on this server.</p></body></html>\n';
 
 /** Turns a good PDF into the given kind of damaged file, the way such files arise in practice. */
 export function damage(kind: DamageKind, good: Uint8Array, rng: Rng): Uint8Array {

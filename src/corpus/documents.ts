@@ -87,7 +87,12 @@ function composeInvoice({ lang, rng, style }: ComposeContext): Draft {
     '',
   ];
   const totals = [`${w.subtotal}: ${money(subtotal)}`, `${w.tax} ${Math.round(rate * 100)}%: ${money(tax)}`, `${w.total}: ${money(total)}`];
-  const blocks = style.layout === 1 ? [header, billTo, meta, table, totals] : style.layout === 2 ? [header, meta, totals, billTo, table] : [header, meta, billTo, table, totals];
+  const blocks =
+    style.layout === 1
+      ? [header, billTo, meta, table, totals]
+      : style.layout === 2
+        ? [header, meta, totals, billTo, table]
+        : [header, meta, billTo, table, totals];
   return { fields, head: blocks.flat(), filler: (index) => `${w.description} ${index}: ${rng.pick(w.items)}` };
 }
 
@@ -216,7 +221,19 @@ function composeContract({ lang, rng, style }: ComposeContext): Draft {
 
 function composeLetter({ lang, rng }: ComposeContext): Draft {
   const w = WORDS[lang];
-  const head = [company(rng, lang), '', `${w.subjectLine}: ${rng.pick(w.letterBody).split(' ').slice(0, 5).join(' ')}`, '', `${w.dear},`, '', rng.pick(w.letterBody), rng.pick(w.letterBody), '', w.regards, rng.pick(PEOPLE)];
+  const head = [
+    company(rng, lang),
+    '',
+    `${w.subjectLine}: ${rng.pick(w.letterBody).split(' ').slice(0, 5).join(' ')}`,
+    '',
+    `${w.dear},`,
+    '',
+    rng.pick(w.letterBody),
+    rng.pick(w.letterBody),
+    '',
+    w.regards,
+    rng.pick(PEOPLE),
+  ];
   return { fields: {}, head, filler: () => rng.pick(w.letterBody) };
 }
 

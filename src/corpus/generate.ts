@@ -115,5 +115,8 @@ function pagesFor(label: FinanceLabel, rng: Rng): number {
 
 /** Reads manifest.jsonl back (tests, bench). */
 export function parseManifest(text: string): ManifestEntry[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as ManifestEntry);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as ManifestEntry);
 }

@@ -79,7 +79,8 @@ export class BatchStore {
     const batch = (body as { batch?: Record<string, unknown> } | null)?.batch;
     if (!batch || typeof batch !== 'object') return refusal(wire.invalidArgument('* BatchGenerateContentRequest.batch: batch is required'));
     const displayName = batch.displayName;
-    if (typeof displayName !== 'string' || displayName === '') return refusal(wire.invalidArgument('* GenerateContentBatch.display_name: display_name is required'));
+    if (typeof displayName !== 'string' || displayName === '')
+      return refusal(wire.invalidArgument('* GenerateContentBatch.display_name: display_name is required'));
     const input = (batch.inputConfig ?? batch.input_config) as { requests?: { requests?: unknown[] }; fileName?: string; file_name?: string } | undefined;
     const fileName = input?.fileName ?? input?.file_name;
     let requests: BatchRequest[];
@@ -89,7 +90,8 @@ export class BatchStore {
       requests = readJsonl(bytes.toString('utf8'));
     } else {
       const inline = input?.requests?.requests;
-      if (!Array.isArray(inline) || inline.length === 0) return refusal(wire.invalidArgument('* GenerateContentBatch.input_config: requests or file_name is required'));
+      if (!Array.isArray(inline) || inline.length === 0)
+        return refusal(wire.invalidArgument('* GenerateContentBatch.input_config: requests or file_name is required'));
       if (Buffer.byteLength(JSON.stringify(inline)) > INLINE_BATCH_LIMIT_BYTES) {
         return refusal(wire.invalidArgument(`Inline batch requests exceed the ${INLINE_BATCH_LIMIT_BYTES} byte limit; use an input file.`));
       }
@@ -236,7 +238,9 @@ export class BatchStore {
       name: `batches/${job.id}`,
       metadata: { ...metadata, ...(output ? { output } : {}) },
       ...(done ? { done: true } : {}),
-      ...(job.state === 'SUCCEEDED' ? { response: { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput', ...output } } : {}),
+      ...(job.state === 'SUCCEEDED'
+        ? { response: { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput', ...output } }
+        : {}),
       ...(job.state === 'FAILED' ? { error: { code: GRPC.INTERNAL, message: 'The batch failed.' } } : {}),
     };
   }
@@ -245,7 +249,8 @@ export class BatchStore {
 function readItem(item: { request?: unknown; metadata?: { key?: string } } | null, key = item?.metadata?.key): BatchRequest {
   const read = readProtoJson(GENERATE_CONTENT_REQUEST, item?.request ?? {});
   const keyed = key === undefined ? {} : { key };
-  if (read.violations.length > 0) return { ...keyed, request: { unreadable: read.violations.map((violation) => `${violation.field}: ${violation.description}`).join('; ') } };
+  if (read.violations.length > 0)
+    return { ...keyed, request: { unreadable: read.violations.map((violation) => `${violation.field}: ${violation.description}`).join('; ') } };
   return { ...keyed, request: read.value as GenerateRequest };
 }
 

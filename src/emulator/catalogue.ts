@@ -78,7 +78,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { ...FLASH_BUDGET, levels: NO_MINIMAL, defaultLevel: 'MEDIUM', onByDefault: true },
     // A new tier-1 project's limits as the emulator plays them (none published): the extraction model binds.
-    limits: { free: { rpm: 5, tpm: 250_000, rpd: 20 }, '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 }, '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 }, '3': { rpm: 10_000, tpm: 8_000_000 } },
+    limits: {
+      free: { rpm: 5, tpm: 250_000, rpd: 20 },
+      '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 },
+      '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 },
+      '3': { rpm: 10_000, tpm: 8_000_000 },
+    },
     price: { input: 0.75, output: 3.75 },
   },
   'gemini-3.7-flash': {
@@ -88,7 +93,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { ...FLASH_BUDGET, levels: NO_MINIMAL, defaultLevel: 'MEDIUM', onByDefault: true },
     // Tier 2's input TPM of 3,000,000 is captured in a 429 (2026-08).
-    limits: { free: NO_FREE_TIER, '1': { rpm: 1000, tpm: 2_000_000, rpd: 10_000 }, '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 }, '3': { rpm: 10_000, tpm: 8_000_000 } },
+    limits: {
+      free: NO_FREE_TIER,
+      '1': { rpm: 1000, tpm: 2_000_000, rpd: 10_000 },
+      '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 },
+      '3': { rpm: 10_000, tpm: 8_000_000 },
+    },
     price: { input: 0.75, output: 3.75 },
   },
   'gemini-3.6-flash': {
@@ -97,7 +107,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { ...FLASH_BUDGET, levels: ALL_LEVELS, defaultLevel: 'MEDIUM', onByDefault: true },
-    limits: { free: NO_FREE_TIER, '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 }, '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 }, '3': { rpm: 10_000, tpm: 8_000_000 } },
+    limits: {
+      free: NO_FREE_TIER,
+      '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 },
+      '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 },
+      '3': { rpm: 10_000, tpm: 8_000_000 },
+    },
     price: { input: 1.5, output: 7.5 },
   },
   'gemini-3.5-flash': {
@@ -106,7 +121,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { ...FLASH_BUDGET, levels: ALL_LEVELS, defaultLevel: 'MEDIUM', onByDefault: true },
-    limits: { free: { rpm: 5, tpm: 250_000, rpd: 20 }, '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 }, '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 }, '3': { rpm: 10_000, tpm: 8_000_000 } },
+    limits: {
+      free: { rpm: 5, tpm: 250_000, rpd: 20 },
+      '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 },
+      '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 },
+      '3': { rpm: 10_000, tpm: 8_000_000 },
+    },
     price: { input: 1.5, output: 9 },
   },
   'gemini-3.5-flash-lite': {
@@ -116,7 +136,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { canDisable: true, minBudget: 512, maxBudget: 24_576, levels: ALL_LEVELS, defaultLevel: 'MINIMAL', onByDefault: false },
     // Tier 2 as published 2026-07; tier 1 as the emulator plays a new project (none published).
-    limits: { free: { rpm: 15, tpm: 250_000, rpd: 1000 }, '1': { rpm: 1000, tpm: 4_000_000 }, '2': { rpm: 10_000, tpm: 10_000_000, rpd: 350_000 }, '3': { rpm: 30_000, tpm: 30_000_000 } },
+    limits: {
+      free: { rpm: 15, tpm: 250_000, rpd: 1000 },
+      '1': { rpm: 1000, tpm: 4_000_000 },
+      '2': { rpm: 10_000, tpm: 10_000_000, rpd: 350_000 },
+      '3': { rpm: 30_000, tpm: 30_000_000 },
+    },
     price: { input: 0.3, output: 2.5 },
   },
   'gemini-3.1-flash-lite': {
@@ -125,7 +150,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { canDisable: true, minBudget: 512, maxBudget: 24_576, levels: ALL_LEVELS, defaultLevel: 'MINIMAL', onByDefault: false },
-    limits: { free: { rpm: 15, tpm: 250_000, rpd: 1000 }, '1': { rpm: 4000, tpm: 4_000_000 }, '2': { rpm: 10_000, tpm: 10_000_000 }, '3': { rpm: 30_000, tpm: 30_000_000 } },
+    limits: {
+      free: { rpm: 15, tpm: 250_000, rpd: 1000 },
+      '1': { rpm: 4000, tpm: 4_000_000 },
+      '2': { rpm: 10_000, tpm: 10_000_000 },
+      '3': { rpm: 30_000, tpm: 30_000_000 },
+    },
     price: { input: 0.25, output: 1.5 },
     shutdown: '2027-05-07',
   },
@@ -135,7 +165,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: GEMINI_3_PAGE,
     thinking: { canDisable: false, minBudget: 128, maxBudget: 32_768, levels: NO_MINIMAL, defaultLevel: 'HIGH', onByDefault: true },
-    limits: { free: NO_FREE_TIER, '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 }, '2': { rpm: 1000, tpm: 5_000_000, rpd: 50_000 }, '3': { rpm: 2000, tpm: 8_000_000 } },
+    limits: {
+      free: NO_FREE_TIER,
+      '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 },
+      '2': { rpm: 1000, tpm: 5_000_000, rpd: 50_000 },
+      '3': { rpm: 2000, tpm: 8_000_000 },
+    },
     price: { input: 2, output: 12 },
   },
   'gemini-2.5-flash-lite': {
@@ -144,7 +179,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: 258,
     thinking: { canDisable: true, minBudget: 512, maxBudget: 24_576, onByDefault: false },
-    limits: { free: { rpm: 15, tpm: 250_000, rpd: 1000 }, '1': { rpm: 4000, tpm: 4_000_000 }, '2': { rpm: 10_000, tpm: 10_000_000 }, '3': { rpm: 30_000, tpm: 30_000_000 } },
+    limits: {
+      free: { rpm: 15, tpm: 250_000, rpd: 1000 },
+      '1': { rpm: 4000, tpm: 4_000_000 },
+      '2': { rpm: 10_000, tpm: 10_000_000 },
+      '3': { rpm: 30_000, tpm: 30_000_000 },
+    },
     price: { input: 0.1, output: 0.4 },
   },
   'gemini-2.5-pro': {
@@ -153,7 +193,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: 258,
     thinking: { canDisable: false, minBudget: 128, maxBudget: 32_768, onByDefault: true },
-    limits: { free: { rpm: 5, tpm: 250_000, rpd: 100 }, '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 }, '2': { rpm: 1000, tpm: 5_000_000, rpd: 50_000 }, '3': { rpm: 2000, tpm: 8_000_000 } },
+    limits: {
+      free: { rpm: 5, tpm: 250_000, rpd: 100 },
+      '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 },
+      '2': { rpm: 1000, tpm: 5_000_000, rpd: 50_000 },
+      '3': { rpm: 2000, tpm: 8_000_000 },
+    },
     price: { input: 1.25, output: 10 },
     shutdown: '2026-12-01',
   },
@@ -163,7 +208,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     ...CONTEXT,
     pdfPageTokens: 258,
     thinking: { ...FLASH_BUDGET, onByDefault: true },
-    limits: { free: { rpm: 10, tpm: 250_000, rpd: 250 }, '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 }, '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 }, '3': { rpm: 10_000, tpm: 8_000_000 } },
+    limits: {
+      free: { rpm: 10, tpm: 250_000, rpd: 250 },
+      '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 },
+      '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 },
+      '3': { rpm: 10_000, tpm: 8_000_000 },
+    },
     price: { input: 0.3, output: 2.5 },
     shutdown: '2026-12-01',
   },
@@ -174,7 +224,12 @@ export const CATALOGUE: Readonly<Record<string, EmulatedModel>> = {
     inputTokenLimit: 2048,
     outputTokenLimit: 0,
     pdfPageTokens: 258,
-    limits: { free: { rpm: 100, tpm: 30_000, rpd: 1000 }, '1': { rpm: 3000, tpm: 1_000_000 }, '2': { rpm: 5000, tpm: 5_000_000 }, '3': { rpm: 10_000, tpm: 10_000_000 } },
+    limits: {
+      free: { rpm: 100, tpm: 30_000, rpd: 1000 },
+      '1': { rpm: 3000, tpm: 1_000_000 },
+      '2': { rpm: 5000, tpm: 5_000_000 },
+      '3': { rpm: 10_000, tpm: 10_000_000 },
+    },
     price: { input: 0.15, output: 0 },
   },
 };

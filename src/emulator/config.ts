@@ -45,10 +45,17 @@ const latencySchema = z
   })
   .strict();
 
-const quotaSchema = z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), rpd: z.number().int().positive().optional() }).strict();
+const quotaSchema = z
+  .object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), rpd: z.number().int().positive().optional() })
+  .strict();
 
 const outageSchema = z
-  .object({ model: z.string().optional(), status: z.union([z.literal(503), z.literal(500)]).default(503), startsInSeconds: z.number().nonnegative().default(0), seconds: z.number().positive() })
+  .object({
+    model: z.string().optional(),
+    status: z.union([z.literal(503), z.literal(500)]).default(503),
+    startsInSeconds: z.number().nonnegative().default(0),
+    seconds: z.number().positive(),
+  })
   .strict();
 
 const scriptedFaultSchema = z.object({ model: z.string().optional(), fault: z.enum(FAULT_KINDS), count: z.number().int().positive() }).strict();
@@ -73,7 +80,11 @@ export const emulatorConfigSchema = z
      * flight to a model, a new one is shed with a capacity 429. Usage is billed at half price.
      */
     flex: z
-      .object({ medianMs: z.number().nonnegative().default(300_000), sigma: z.number().nonnegative().default(0.5), capacity: z.number().int().positive().default(5_000) })
+      .object({
+        medianMs: z.number().nonnegative().default(300_000),
+        sigma: z.number().nonnegative().default(0.5),
+        capacity: z.number().int().positive().default(5_000),
+      })
       .strict()
       .default({ medianMs: 300_000, sigma: 0.5, capacity: 5_000 }),
     /**
@@ -122,7 +133,10 @@ export const emulatorConfigSchema = z
      * billing account's monthly cap (captured 2026-05), a project spend cap, or an empty prepaid
      * balance. Since 2026 every billing tier has such caps (billing page).
      */
-    spendCap: z.object({ usd: z.number().nonnegative(), kind: z.enum(['billing-account', 'project', 'prepay']).default('billing-account') }).strict().optional(),
+    spendCap: z
+      .object({ usd: z.number().nonnegative(), kind: z.enum(['billing-account', 'project', 'prepay']).default('billing-account') })
+      .strict()
+      .optional(),
     /** Keys accepted; empty accepts any non-empty key. */
     acceptedKeys: z.array(z.string()).default([]),
     /** Models served besides the catalogue's, with 2.5 Flash-Lite's rules (a tuned model, a new release). */

@@ -26,7 +26,10 @@ interface Upload {
 /** Files live 48 hours, then the service deletes them. */
 const FILE_LIFETIME_MS = 48 * 3600_000;
 
-export type ChunkResult = { readonly ok: true; readonly status: 'active' } | { readonly ok: true; readonly status: 'final'; readonly file: FileResource } | { readonly ok: false; readonly message: string };
+export type ChunkResult =
+  | { readonly ok: true; readonly status: 'active' }
+  | { readonly ok: true; readonly status: 'final'; readonly file: FileResource }
+  | { readonly ok: false; readonly message: string };
 
 /**
  * The Files API's resumable upload and its files (held in memory): start, chunks at increasing

@@ -48,7 +48,9 @@ function fill(schema: Schema, understanding: Understanding, scope: Readonly<Reco
   if (type === 'ARRAY') {
     if (!Array.isArray(known)) return [];
     const items = schema.items ?? {};
-    return known.map((item: unknown) => (normaliseType(items.type) === 'OBJECT' ? fill(items, understanding, (item ?? {}) as Record<string, unknown>, undefined) : item));
+    return known.map((item: unknown) =>
+      normaliseType(items.type) === 'OBJECT' ? fill(items, understanding, (item ?? {}) as Record<string, unknown>, undefined) : item,
+    );
   }
   if (known !== undefined && known !== null) return coerce(known, type);
   return schema.nullable || isNullableType(schema.type) ? null : emptyOf(type);

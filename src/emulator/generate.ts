@@ -32,18 +32,29 @@ export function parseBody(raw: string, method: string): { ok: true; body: Genera
   const read = readProtoJson(method === 'countTokens' ? COUNT_TOKENS_REQUEST : GENERATE_CONTENT_REQUEST, json);
   if (read.violations.length > 0) return { ok: false, outcome: respond(wire.badPayload(read.violations)) };
   // countTokens may wrap a whole generateContent request; its contents are what is counted.
-  const body = method === 'countTokens' && read.value.generateContentRequest ? (read.value.generateContentRequest as GenerateRequest) : (read.value as GenerateRequest);
+  const body =
+    method === 'countTokens' && read.value.generateContentRequest ? (read.value.generateContentRequest as GenerateRequest) : (read.value as GenerateRequest);
   return { ok: true, body };
 }
 
 /** Applies the model's rules, then reads the content; any refusal is the 400 the service gives. */
-export function readOrReject(body: GenerateRequest, model: EmulatedModel, method: string): { ok: true; reading: RequestReading } | { ok: false; outcome: Outcome } {
-  const refusal = method === 'countTokens' ? (body.contents?.length ? undefined : '* CountTokensRequest.contents: contents is not specified\n') : refusalOf(body, model);
+export function readOrReject(
+  body: GenerateRequest,
+  model: EmulatedModel,
+  method: string,
+): { ok: true; reading: RequestReading } | { ok: false; outcome: Outcome } {
+  const refusal =
+    method === 'countTokens' ? (body.contents?.length ? undefined : '* CountTokensRequest.contents: contents is not specified\n') : refusalOf(body, model);
   if (refusal) return { ok: false, outcome: respond(wire.invalidArgument(refusal)) };
   try {
     const reading = readRequest(body, model);
     if (reading.promptTokens > model.inputTokenLimit) {
-      return { ok: false, outcome: respond(wire.invalidArgument(`The input token count (${reading.promptTokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`)) };
+      return {
+        ok: false,
+        outcome: respond(
+          wire.invalidArgument(`The input token count (${reading.promptTokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`),
+        ),
+      };
     }
     return { ok: true, reading };
   } catch (error) {
@@ -78,7 +89,11 @@ export function answer(modelName: string, model: EmulatedModel, body: GenerateRe
   const schema = config.responseSchema ?? config.responseJsonSchema;
   const wantsJson = config.responseMimeType === 'application/json' || schema !== undefined;
   const full = wantsJson
-    ? JSON.stringify(schema ? fillSchema(schema, reading.understanding) : { label: reading.understanding.label, confidence: reading.understanding.confidence, fields: reading.understanding.fields })
+    ? JSON.stringify(
+        schema
+          ? fillSchema(schema, reading.understanding)
+          : { label: reading.understanding.label, confidence: reading.understanding.confidence, fields: reading.understanding.fields },
+      )
     : reading.understanding.label;
   const thinkingTokens = thinkingFor(model.thinking, config.thinkingConfig, reading.digest);
   const maxOutput = config.maxOutputTokens ?? model.outputTokenLimit;

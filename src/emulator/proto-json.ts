@@ -163,7 +163,12 @@ function readField(field: FieldSpec, value: unknown, path: string, key: string, 
       violations.push(invalidValue(path, typeName(field.type), value));
       return undefined;
     }
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([entryKey, entry], index) => [entryKey, readSingle(field.type, entry, `${path}[${index}].value`, violations)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([entryKey, entry], index) => [
+        entryKey,
+        readSingle(field.type, entry, `${path}[${index}].value`, violations),
+      ]),
+    );
   }
   if (field.repeated) {
     if (!Array.isArray(value)) {

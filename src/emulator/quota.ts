@@ -34,7 +34,12 @@ export class SlidingQuota {
       return { ok: false, metric: 'rpd', limit: rpd, retryAfterMs: this.clock.realMsToPacificMidnight(now) };
     }
     if (rpm !== undefined && this.#minute.length >= rpm) {
-      return { ok: false, metric: 'rpm', limit: rpm, retryAfterMs: rpm === 0 ? this.clock.realMsToPacificMidnight(now) : this.#minute[this.#minute.length - rpm]!.at + this.minuteMs - now };
+      return {
+        ok: false,
+        metric: 'rpm',
+        limit: rpm,
+        retryAfterMs: rpm === 0 ? this.clock.realMsToPacificMidnight(now) : this.#minute[this.#minute.length - rpm]!.at + this.minuteMs - now,
+      };
     }
     if (tpm !== undefined && this.#minuteTokens + tokens > tpm) {
       return { ok: false, metric: 'tpm', limit: tpm, retryAfterMs: this.#tokensFreeAt(tokens, tpm) - now };

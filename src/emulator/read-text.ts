@@ -27,7 +27,10 @@ const KIND_WORDS: ReadonlyArray<readonly [DocumentKind, readonly string[]]> = [
 export function readText(text: string): TextReading {
   const lower = text.toLowerCase();
   if (lower.replace(/\s+/g, '').length < 10) return { kind: 'other', confidence: 0.2, fields: {} };
-  const scored = KIND_WORDS.map(([kind, words]) => ({ kind, score: words.reduce((sum, word) => sum + occurrences(lower, word) * (lower.indexOf(word) < 300 && lower.includes(word) ? 2 : 1), 0) }));
+  const scored = KIND_WORDS.map(([kind, words]) => ({
+    kind,
+    score: words.reduce((sum, word) => sum + occurrences(lower, word) * (lower.indexOf(word) < 300 && lower.includes(word) ? 2 : 1), 0),
+  }));
   scored.sort((a, b) => b.score - a.score);
   const best = scored[0]!;
   if (best.score === 0) return { kind: 'other', confidence: 0.6, fields: {} };
@@ -46,7 +49,10 @@ function after(text: string, labels: RegExp): string | undefined {
   for (const line of text.split('\n')) {
     const match = labels.exec(line);
     if (match) {
-      const rest = line.slice(match.index + match[0].length).replace(/^[\s:#.\-–]+/, '').trim();
+      const rest = line
+        .slice(match.index + match[0].length)
+        .replace(/^[\s:#.\-–]+/, '')
+        .trim();
       if (rest) return rest;
     }
   }

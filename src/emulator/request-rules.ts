@@ -21,14 +21,23 @@ export function refusalOf(body: GenerateRequest, model: EmulatedModel): string |
   if (config.responseSchema !== undefined && config.responseJsonSchema !== undefined) {
     return '* GenerateContentRequest.generation_config.response_json_schema: only one of response_schema and response_json_schema may be set\n';
   }
-  if ((config.responseSchema !== undefined || config.responseJsonSchema !== undefined) && !['application/json', 'text/x.enum'].includes(config.responseMimeType ?? '')) {
+  if (
+    (config.responseSchema !== undefined || config.responseJsonSchema !== undefined) &&
+    !['application/json', 'text/x.enum'].includes(config.responseMimeType ?? '')
+  ) {
     return `* GenerateContentRequest.generation_config.response_mime_type: must be application/json or text/x.enum when a response schema is set, got "${config.responseMimeType ?? ''}"\n`;
   }
-  const schemaProblem = config.responseSchema === undefined ? undefined : schemaRefusal(config.responseSchema as Schema, 'GenerateContentRequest.generation_config.response_schema');
+  const schemaProblem =
+    config.responseSchema === undefined
+      ? undefined
+      : schemaRefusal(config.responseSchema as Schema, 'GenerateContentRequest.generation_config.response_schema');
   return schemaProblem;
 }
 
-function thinkingRefusal(thinking: NonNullable<NonNullable<GenerateRequest['generationConfig']>['thinkingConfig']>, rule: ThinkingRule | undefined): string | undefined {
+function thinkingRefusal(
+  thinking: NonNullable<NonNullable<GenerateRequest['generationConfig']>['thinkingConfig']>,
+  rule: ThinkingRule | undefined,
+): string | undefined {
   const { thinkingBudget: budget, thinkingLevel: level } = thinking;
   if (budget !== undefined && level !== undefined) return 'You can only set one of thinking budget and thinking level.';
   if (level !== undefined && level !== 'THINKING_LEVEL_UNSPECIFIED') {

@@ -130,12 +130,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     const tier = serviceTierOf(parsed.body.serviceTier);
     if (tier === undefined) {
-      return respond(wire.invalidArgument(`Invalid value at 'service_tier' (type.googleapis.com/google.ai.generativelanguage.v1beta.ServiceTier), "${parsed.body.serviceTier}"`));
+      return respond(
+        wire.invalidArgument(
+          `Invalid value at 'service_tier' (type.googleapis.com/google.ai.generativelanguage.v1beta.ServiceTier), "${parsed.body.serviceTier}"`,
+        ),
+      );
     }
     const flex = tier === 'flex';
     const now = Date.now();
     const inFlight = inFlightByModel.get(model) ?? 0;
-    const timeFor = (thinkingTokens: number) => latencyFor(config, model, { promptTokens: reading.promptTokens, thinkingTokens, inFlight, flex }, () => faults.uniform());
+    const timeFor = (thinkingTokens: number) =>
+      latencyFor(config, model, { promptTokens: reading.promptTokens, thinkingTokens, inFlight, flex }, () => faults.uniform());
     if (flex && (flexInFlight.get(model) ?? 0) >= config.flex.capacity) {
       stats.fault('flex_shed');
       return respond(wire.noCapacity(), 50 * config.timeScale);
@@ -217,7 +222,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           const tooLarge = wire.invalidArgument(`Request payload size exceeds the limit: ${config.maxPayloadBytes} bytes.`);
           return sendJson(response, tooLarge.status, tooLarge.body, true);
         }
-        if (error instanceof SyntaxError || /emulator config/.test(String(error))) return sendJson(response, 400, wire.invalidArgument(String((error as Error).message)).body);
+        if (error instanceof SyntaxError || /emulator config/.test(String(error)))
+          return sendJson(response, 400, wire.invalidArgument(String((error as Error).message)).body);
         sendJson(response, 500, wire.internal().body);
       });
   });
@@ -299,7 +305,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         response.setHeader('x-goog-upload-status', 'active');
         sendJson(response, 200, {});
       } else {
-        const result = files.chunk(uploadId, String(request.headers['x-goog-upload-command'] ?? ''), Number(request.headers['x-goog-upload-offset'] ?? 0), bytes);
+        const result = files.chunk(
+          uploadId,
+          String(request.headers['x-goog-upload-command'] ?? ''),
+          Number(request.headers['x-goog-upload-offset'] ?? 0),
+          bytes,
+        );
         if (!result.ok) {
           response.setHeader('x-goog-upload-status', 'final');
           reply(wire.invalidArgument(result.message));

@@ -15,12 +15,12 @@ export const invalidArgument = (message: string) => wireError(400, 'INVALID_ARGU
 
 /** A payload field proto3 JSON cannot place: every one found, as Google lists them, with BadRequest details. */
 export function badPayload(violations: ReadonlyArray<{ readonly field: string; readonly description: string }>): WireError {
-  return wireError(
-    400,
-    'INVALID_ARGUMENT',
-    violations.map((violation) => violation.description).join('\n'),
-    [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations.map(({ field, description }) => (field ? { field, description } : { description })) }],
-  );
+  return wireError(400, 'INVALID_ARGUMENT', violations.map((violation) => violation.description).join('\n'), [
+    {
+      '@type': 'type.googleapis.com/google.rpc.BadRequest',
+      fieldViolations: violations.map(({ field, description }) => (field ? { field, description } : { description })),
+    },
+  ]);
 }
 
 /** 400 FAILED_PRECONDITION: the same for every request of the project (location, billing). */
@@ -38,7 +38,12 @@ export const exhaustedWithoutDetails = () => wireError(429, 'RESOURCE_EXHAUSTED'
 
 export const apiKeyInvalid = () =>
   wireError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
-    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+    {
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: 'API_KEY_INVALID',
+      domain: 'googleapis.com',
+      metadata: { service: 'generativelanguage.googleapis.com' },
+    },
     { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message: 'API key not valid. Please pass a valid API key.' },
   ]);
 
@@ -50,7 +55,11 @@ export const permissionDenied = () =>
   );
 
 export const modelNotFound = (model: string, method: string) =>
-  wireError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`);
+  wireError(
+    404,
+    'NOT_FOUND',
+    `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`,
+  );
 
 export const notFound = (path: string) => wireError(404, 'NOT_FOUND', `Method not found: ${path}`);
 
@@ -81,7 +90,10 @@ export function spendCapExceeded(kind: 'billing-account' | 'project' | 'prepay')
         ? 'Your project has exceeded its monthly spending cap. Please go to AI Studio at https://aistudio.google.com to manage your project spend cap.'
         : 'Your prepayment credits are depleted. Please go to AI Studio at https://aistudio.google.com to add funds.';
   return wireError(429, 'RESOURCE_EXHAUSTED', `${what} Learn more at https://ai.google.dev/gemini-api/docs/billing.`, [
-    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API billing', url: 'https://ai.google.dev/gemini-api/docs/billing' }] },
+    {
+      '@type': 'type.googleapis.com/google.rpc.Help',
+      links: [{ description: 'Learn more about Gemini API billing', url: 'https://ai.google.dev/gemini-api/docs/billing' }],
+    },
   ]);
 }
 
@@ -103,10 +115,20 @@ export function quotaExceeded(model: string, metric: QuotaMetric, limit: number,
     'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. ' +
     `To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: generativelanguage.googleapis.com/${names.metric}, limit: ${limit}, model: ${model}\nPlease retry in ${seconds}s.`;
   return wireError(429, 'RESOURCE_EXHAUSTED', message, [
-    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+    {
+      '@type': 'type.googleapis.com/google.rpc.Help',
+      links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }],
+    },
     {
       '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-      violations: [{ quotaMetric: `generativelanguage.googleapis.com/${names.metric}`, quotaId: names.id, quotaDimensions: { location: 'global', model }, quotaValue: String(limit) }],
+      violations: [
+        {
+          quotaMetric: `generativelanguage.googleapis.com/${names.metric}`,
+          quotaId: names.id,
+          quotaDimensions: { location: 'global', model },
+          quotaValue: String(limit),
+        },
+      ],
     },
     { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
   ]);

@@ -2,7 +2,20 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { type ConfigInput, DEFAULT_CLASSIFY_MODEL, DEFAULT_EXTRACT_MODEL, loadConfig, parseMediaResolutions, parseMilliseconds, parseModelNumbers, parsePort, parsePrices, parsePositiveNumber, parseWholeNumber, readJsonFile } from './config.ts';
+import {
+  type ConfigInput,
+  DEFAULT_CLASSIFY_MODEL,
+  DEFAULT_EXTRACT_MODEL,
+  loadConfig,
+  parseMediaResolutions,
+  parseMilliseconds,
+  parseModelNumbers,
+  parsePort,
+  parsePrices,
+  parsePositiveNumber,
+  parseWholeNumber,
+  readJsonFile,
+} from './config.ts';
 import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
@@ -33,12 +46,16 @@ function withPdfOptions(command: Command): Command {
     .addOption(new Option('--tier <tier>', 'published rate-limit tier used for defaults (default 1)').choices(TIERS as string[]))
     .option('--classify-model <model>', `classification model (default ${DEFAULT_CLASSIFY_MODEL}; see docpool models)`)
     .option('--extract-model <model>', `extraction model (default ${DEFAULT_EXTRACT_MODEL})`)
-    .option('--media-resolution <step=res,...>', 'how finely Gemini 3 reads each step\'s pages: low (280 tokens a page), medium (560), high (1120) (default classify=low,extract=medium,one-pass=medium)', (value) =>
-      parseMediaResolutions('--media-resolution', value),
+    .option(
+      '--media-resolution <step=res,...>',
+      "how finely Gemini 3 reads each step's pages: low (280 tokens a page), medium (560), high (1120) (default classify=low,extract=medium,one-pass=medium)",
+      (value) => parseMediaResolutions('--media-resolution', value),
     )
     .option('--rpm <model=n,...>', 'per-model requests-per-minute overrides', (value) => parseModelNumbers('--rpm', value))
     .option('--tpm <model=n,...>', 'per-model input-tokens-per-minute overrides', (value) => parseModelNumbers('--tpm', value))
-    .option('--price <model=in/out,...>', 'per-model prices, USD per 1M input/output tokens (for a model docpool has no price for)', (value) => parsePrices('--price', value));
+    .option('--price <model=in/out,...>', 'per-model prices, USD per 1M input/output tokens (for a model docpool has no price for)', (value) =>
+      parsePrices('--price', value),
+    );
 }
 
 interface QueueFlags {
@@ -74,30 +91,57 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .addOption(new Option('--fallback <provider>', 'answer files whose API calls failed for good with the offline rules').choices(['offline']))
   .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
   .addOption(new Option('--input-mode <mode>', 'send the first pages as pdf (default), as text, or auto').choices(['pdf', 'text', 'auto']))
-  .addOption(new Option('--passes <n>', 'requests per file: 2 = classify then extract (default), 1 = both in one request, auto = one, then a second for the profile\'s secondPass classes').choices(['1', '2', 'auto']))
+  .addOption(
+    new Option(
+      '--passes <n>',
+      "requests per file: 2 = classify then extract (default), 1 = both in one request, auto = one, then a second for the profile's secondPass classes",
+    ).choices(['1', '2', 'auto']),
+  )
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
-  .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) => parseMilliseconds('--quota-window-ms', value))
+  .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) =>
+    parseMilliseconds('--quota-window-ms', value),
+  )
   .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseMilliseconds('--request-timeout-ms', value))
   .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
   .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseMilliseconds('--retry-base-ms', value))
-  .addOption(new Option('--service-tier <tier>', 'standard (default), flex (half price, minutes of latency, may be shed) or priority').choices(['standard', 'flex', 'priority']))
-  .option('--max-inflight-mb <n>', 'MB of PDF pages held for requests in flight, the bound on memory (default 512)', (value) => parsePositiveNumber('--max-inflight-mb', value))
-  .option('--max-inline-mb <n>', 'largest inline request, MB (default 100, the API limit since 2026-01-12)', (value) => parsePositiveNumber('--max-inline-mb', value))
+  .addOption(
+    new Option('--service-tier <tier>', 'standard (default), flex (half price, minutes of latency, may be shed) or priority').choices([
+      'standard',
+      'flex',
+      'priority',
+    ]),
+  )
+  .option('--max-inflight-mb <n>', 'MB of PDF pages held for requests in flight, the bound on memory (default 512)', (value) =>
+    parsePositiveNumber('--max-inflight-mb', value),
+  )
+  .option('--max-inline-mb <n>', 'largest inline request, MB (default 100, the API limit since 2026-01-12)', (value) =>
+    parsePositiveNumber('--max-inline-mb', value),
+  )
   .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
   .option('--retry-failed', 'also redo files that failed permanently last time')
   .option('--max-cost <usd>', 'stop admitting files before the projected spend passes this', (value) => parsePositiveNumber('--max-cost', value))
-  .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) => parseMilliseconds('--drain-timeout-ms', value))
+  .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) =>
+    parseMilliseconds('--drain-timeout-ms', value),
+  )
   .option('--batch', 'answer through the Batch API: half price, within 24 h; a stopped run leaves its jobs running and the same command collects them')
   .addOption(new Option('--batch-fallback <mode>', 'ask online (standard price) for a request that failed in --batch-attempts jobs').choices(['online']))
   .option('--batch-attempts <n>', 'batch jobs one request may go through (default 3)', (value) => parseWholeNumber('--batch-attempts', value))
   .option('--batch-size <n>', 'requests per batch job at most (default 1000)', (value) => parseWholeNumber('--batch-size', value))
-  .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) => parseMilliseconds('--batch-poll-ms', value))
-  .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) => parseMilliseconds('--batch-linger-ms', value))
+  .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) =>
+    parseMilliseconds('--batch-poll-ms', value),
+  )
+  .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) =>
+    parseMilliseconds('--batch-linger-ms', value),
+  )
   .option('--cancel', 'with --batch: cancel the batch jobs this state folder still has running, then stop')
   .option('--queue <url>', 'coordinate workers on any machine through this Redis (redis://host:port, rediss:// for TLS); see docpool worker', parseQueueUrl)
   .option('--queue-name <name>', `the queue's name in Redis, for several runs on one Redis (default ${DEFAULT_QUEUE})`)
   .option('--no-local', 'with --queue: take no jobs in this process, only coordinate')
-  .option('--lock-ms <ms>', 'with --queue: how long a worker\'s claim on a job lasts unrenewed; a killed worker\'s jobs go to another after about this (default 30000)', (value) => parseMilliseconds('--lock-ms', value))
+  .option(
+    '--lock-ms <ms>',
+    "with --queue: how long a worker's claim on a job lasts unrenewed; a killed worker's jobs go to another after about this (default 30000)",
+    (value) => parseMilliseconds('--lock-ms', value),
+  )
   .option('--no-tui', 'plain progress lines instead of the dashboard')
   .action(async (paths: string[], flags: PdfFlags & { tui?: boolean } & QueueFlags & { local?: boolean }) => {
     const { tui, queue, queueName, local, lockMs, ...rest } = flags;
@@ -115,17 +159,27 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
 program
   .command('worker')
   .description('take files from a docpool run --queue on this machine: prepare them, ask Gemini (quota shared with every worker), return the answers')
-  .requiredOption('--queue <url>', 'the run\'s Redis, redis://host:port (rediss:// for TLS)', parseQueueUrl)
+  .requiredOption('--queue <url>', "the run's Redis, redis://host:port (rediss:// for TLS)", parseQueueUrl)
   .option('--queue-name <name>', `the queue's name in Redis (default ${DEFAULT_QUEUE})`)
   .option('--workers <n>', 'worker threads (default: available cores)', (value) => parseWholeNumber('--workers', value))
-  .option('--lock-ms <ms>', 'how long this worker\'s claim on a job lasts unrenewed (default 30000)', (value) => parseMilliseconds('--lock-ms', value))
+  .option('--lock-ms <ms>', "how long this worker's claim on a job lasts unrenewed (default 30000)", (value) => parseMilliseconds('--lock-ms', value))
   .action(async (flags: QueueFlags & { queue: string; workers?: number }) => {
-    process.exitCode = await runWorker({ url: flags.queue, name: flags.queueName ?? DEFAULT_QUEUE, lockMs: flags.lockMs ?? DEFAULT_LOCK_MS, ...(flags.workers ? { threads: flags.workers } : {}) }, { env: process.env, stderr: process.stderr, progressEverySeconds: 5 });
+    process.exitCode = await runWorker(
+      {
+        url: flags.queue,
+        name: flags.queueName ?? DEFAULT_QUEUE,
+        lockMs: flags.lockMs ?? DEFAULT_LOCK_MS,
+        ...(flags.workers ? { threads: flags.workers } : {}),
+      },
+      { env: process.env, stderr: process.stderr, progressEverySeconds: 5 },
+    );
   });
 
 program
   .command('models')
-  .description('the models your key can use (asked of Google) with docpool\'s facts: prices at standard, Flex and Batch, PDF page tokens, thinking control, shutdown dates, published limits')
+  .description(
+    "the models your key can use (asked of Google) with docpool's facts: prices at standard, Flex and Batch, PDF page tokens, thinking control, shutdown dates, published limits",
+  )
   .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
   .addOption(new Option('--tier <tier>', 'published rate-limit tier to show (default 1)').choices(TIERS as string[]))
   .option('--json', 'print one JSON object')
@@ -161,7 +215,9 @@ program
     const store = openExistingStore(flags.db);
     try {
       const result = await exportRun(store, flags.out, flags.run, flags.profile);
-      process.stdout.write(flags.json ? `${JSON.stringify({ ...result, out: flags.out })}\n` : `wrote ${result.records} records of run ${result.runId} to ${flags.out}\n`);
+      process.stdout.write(
+        flags.json ? `${JSON.stringify({ ...result, out: flags.out })}\n` : `wrote ${result.records} records of run ${result.runId} to ${flags.out}\n`,
+      );
     } finally {
       await store.close();
     }
@@ -224,9 +280,15 @@ program
   .description('sample corpus + local Gemini emulator + a run with the dashboard, then a cached re-run; no key, no network')
   .option('--no-tui', 'plain progress lines instead of the dashboard')
   .option('--files <n>', 'files in the sample corpus (default 300)', (value) => parseWholeNumber('--files', value))
-  .option('--time-scale <f>', 'emulator speed: 0.25 (default) runs tier-1 latency and quota four times faster', (value) => parsePositiveNumber('--time-scale', value))
+  .option('--time-scale <f>', 'emulator speed: 0.25 (default) runs tier-1 latency and quota four times faster', (value) =>
+    parsePositiveNumber('--time-scale', value),
+  )
   .action(async (flags: { tui?: boolean; files?: number; timeScale?: number }) => {
-    process.exitCode = await runDemo({ tui: flags.tui !== false, ...(flags.files ? { files: flags.files } : {}), ...(flags.timeScale ? { timeScale: flags.timeScale } : {}) });
+    process.exitCode = await runDemo({
+      tui: flags.tui !== false,
+      ...(flags.files ? { files: flags.files } : {}),
+      ...(flags.timeScale ? { timeScale: flags.timeScale } : {}),
+    });
   });
 
 async function main(): Promise<number> {

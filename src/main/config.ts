@@ -53,7 +53,11 @@ const configSchema = z
      * extract and one-pass medium (amounts and dates must be read exactly). 2.x models ignore it.
      */
     mediaResolution: z
-      .object({ classify: z.enum(MEDIA_RESOLUTIONS).default('low'), extract: z.enum(MEDIA_RESOLUTIONS).default('medium'), 'one-pass': z.enum(MEDIA_RESOLUTIONS).default('medium') })
+      .object({
+        classify: z.enum(MEDIA_RESOLUTIONS).default('low'),
+        extract: z.enum(MEDIA_RESOLUTIONS).default('medium'),
+        'one-pass': z.enum(MEDIA_RESOLUTIONS).default('medium'),
+      })
       .strict()
       .default({ classify: 'low', extract: 'medium', 'one-pass': 'medium' }),
     /** Per-model requests-per-minute overrides. */
@@ -157,7 +161,9 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
   const base = parsed.data.baseUrl === undefined ? undefined : new URL(parsed.data.baseUrl);
   if (base && (base.username || base.password)) {
     // The Gemini client refuses a URL with credentials (and blamed the network for it); the key comes from the environment.
-    throw new UsageError(`--base-url: ${withoutCredentials(parsed.data.baseUrl!)} carries a user or password, which the Gemini client does not send; remove it (the API key is read from GEMINI_API_KEY)`);
+    throw new UsageError(
+      `--base-url: ${withoutCredentials(parsed.data.baseUrl!)} carries a user or password, which the Gemini client does not send; remove it (the API key is read from GEMINI_API_KEY)`,
+    );
   }
   if (parsed.data.cancel && !parsed.data.batch) throw new UsageError('--cancel: cancels batch jobs; use it with --batch');
   if (parsed.data.batch && parsed.data.serviceTier !== 'standard') {
@@ -179,7 +185,10 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
  */
 export function configFromSettings(settings: unknown, own: Pick<ConfigInput, 'workers'>): Config {
   const parsed = configSchema.safeParse({ ...(settings as object), ...definedOnly(own) });
-  if (!parsed.success) throw new UsageError(`the run's settings in Redis: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message} (is this worker the same docpool version as the coordinator?)`);
+  if (!parsed.success)
+    throw new UsageError(
+      `the run's settings in Redis: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message} (is this worker the same docpool version as the coordinator?)`,
+    );
   return frozen(parsed.data);
 }
 
@@ -265,8 +274,18 @@ export function parseMediaResolutions(option: string, text: string): Partial<Rec
   const result: Partial<Record<keyof StepResolutions, MediaResolution>> = {};
   for (const pair of text.split(',')) {
     const [step, value, extra] = pair.split('=').map((part) => part.trim().toLowerCase());
-    if (!step || !value || extra !== undefined || !['classify', 'extract', 'one-pass'].includes(step) || !(MEDIA_RESOLUTIONS as readonly string[]).includes(value)) {
-      throw invalidOption(option, `step=resolution[,…] with steps classify, extract, one-pass and resolutions ${MEDIA_RESOLUTIONS.join(', ')}, e.g. classify=low,extract=medium`, text);
+    if (
+      !step ||
+      !value ||
+      extra !== undefined ||
+      !['classify', 'extract', 'one-pass'].includes(step) ||
+      !(MEDIA_RESOLUTIONS as readonly string[]).includes(value)
+    ) {
+      throw invalidOption(
+        option,
+        `step=resolution[,…] with steps classify, extract, one-pass and resolutions ${MEDIA_RESOLUTIONS.join(', ')}, e.g. classify=low,extract=medium`,
+        text,
+      );
     }
     result[step as keyof StepResolutions] = value as MediaResolution;
   }
@@ -354,7 +373,9 @@ function unknownQuotaCeiling(config: Pick<Config, 'serviceTier'>): number {
  * paces sending; memory is bounded by --max-inflight-mb, not by this).
  */
 function defaultConcurrency(config: Pick<Config, 'serviceTier'>, rpm: number): number {
-  return config.serviceTier === 'flex' ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT) : Math.min(rpm, MAX_STANDARD_CONCURRENCY, Math.max(32, Math.ceil(rpm / 2)));
+  return config.serviceTier === 'flex'
+    ? Math.min(MAX_FLEX_CONCURRENCY, rpm * FLEX_WINDOWS_IN_FLIGHT)
+    : Math.min(rpm, MAX_STANDARD_CONCURRENCY, Math.max(32, Math.ceil(rpm / 2)));
 }
 
 /** Tier 3's Pro (2,000 RPM × ~18 s) needs ~600 in flight; more only ever comes from an --rpm far above any tier. */

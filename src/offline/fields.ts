@@ -48,7 +48,10 @@ const DUE_LABELS: readonly Label[] = [[/(?:due\s*date|payment\s*due|fällig(?:\s
 
 /** Total labels: gross amount due first; a bare "Total" (not Subtotal/Net/Tax total) last. */
 const TOTAL_LABELS: readonly Label[] = [
-  [/(?:total\s*amount\s*due|amount\s*due|total\s*due|grand\s*total|invoice\s*total|total\s*for\s*this\s*invoice|total\s*ttc|montant\s*ttc|net\s*à\s*payer|bruttosumme|rechnungssumme\s*brutto|endsumme|factuur\s*totaal)\s*:?/i, 4],
+  [
+    /(?:total\s*amount\s*due|amount\s*due|total\s*due|grand\s*total|invoice\s*total|total\s*for\s*this\s*invoice|total\s*ttc|montant\s*ttc|net\s*à\s*payer|bruttosumme|rechnungssumme\s*brutto|endsumme|factuur\s*totaal)\s*:?/i,
+    4,
+  ],
   [/(?:rechnungsbetrag|gesamtbetrag|endbetrag)\s*:?/i, 3],
   [/\bsumme\b\s*:?/i, 2],
   [/(?<!sub|net |tax |ht |\w)total\b(?!\s*(?:ht|net|tax|excl))\s*:?/i, 1],
@@ -60,7 +63,10 @@ const AMOUNT = /(?:[$€£]\s?)?-?\d{1,3}(?:[.,'\u00a0 ]\d{3}){0,6}[.,]\d{2}(?!\
 const TAX_ID = /\b(?:(?:VAT|USt|TVA|BTW)[\s.-]{0,5}(?:ID|IdNr|Id\.-Nr|n°|nr)?\.?\s{0,5}:?\s{0,5})?((?:DE|FR|GB|NL|AT|BE|IT|ES)\s?\d[\d\s]{7,12}\d)\b/;
 
 export function extractInvoiceFields(text: string): InvoiceFields {
-  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
   const language = detectLanguage(text);
   const findDate = (labels: readonly Label[]) => labelled(lines, labels, (value) => firstDate(value, language));
   const numberText = labelled(lines, NUMBER_LABELS, (value) => {

@@ -18,10 +18,19 @@ export interface RuleReading {
 const CUES: ReadonlyArray<readonly [FinanceLabel, RegExp]> = [
   ['employee_expense_report', /expense report|expense claim|reisekosten|spesenabrechnung|note de frais|reimburs|erstattung|à rembourser/gi],
   ['purchase_order', /purchase order|\bPO number\b|bestellung|bestellnummer|bon de commande|n° de commande/gi],
-  ['bank_statement', /account statement|bank statement|kontoauszug|relevé de compte|opening balance|closing balance|anfangssaldo|endsaldo|solde (initial|final)|\bIBAN\b/gi],
-  ['receipt', /\breceipt\b|kassenbon|quittung|kassenbeleg|ticket de caisse|thank you for your purchase|vielen dank für ihren einkauf|merci de votre visite|\bpaid by\b|bezahlt mit/gi],
+  [
+    'bank_statement',
+    /account statement|bank statement|kontoauszug|relevé de compte|opening balance|closing balance|anfangssaldo|endsaldo|solde (initial|final)|\bIBAN\b/gi,
+  ],
+  [
+    'receipt',
+    /\breceipt\b|kassenbon|quittung|kassenbeleg|ticket de caisse|thank you for your purchase|vielen dank für ihren einkauf|merci de votre visite|\bpaid by\b|bezahlt mit/gi,
+  ],
   ['contract', /agreement|contract|vertrag|contrat|hereinafter|clause \d|paragraph \d|article \d|governed by|gerichtsstand/gi],
-  ['vendor_invoice', /\binvoice\b|rechnung|facture|invoice (no|number|date)|rechnungsnummer|n° de facture|due date|fällig|échéance|\bVAT\b|mwst|ust-idnr|tva|bill to|total due|gesamtbetrag|total ttc/gi],
+  [
+    'vendor_invoice',
+    /\binvoice\b|rechnung|facture|invoice (no|number|date)|rechnungsnummer|n° de facture|due date|fällig|échéance|\bVAT\b|mwst|ust-idnr|tva|bill to|total due|gesamtbetrag|total ttc/gi,
+  ],
 ];
 
 /** The text the rules read at most: more than the first pages of any real document hold. */
@@ -55,5 +64,10 @@ export function readByRules(fullText: string): RuleReading {
   const second = scores[1]!;
   if (best.score === 0) return { label: 'other', confidence: 0.5, fields: {}, reason: 'no finance cue words found' };
   const confidence = Math.min(0.95, 0.5 + (best.score - second.score) / (2 * best.score));
-  return { label: best.label, confidence: Math.round(confidence * 100) / 100, fields: { ...extractInvoiceFields(text) }, reason: `cue words for ${best.label}` };
+  return {
+    label: best.label,
+    confidence: Math.round(confidence * 100) / 100,
+    fields: { ...extractInvoiceFields(text) },
+    reason: `cue words for ${best.label}`,
+  };
 }

@@ -38,26 +38,46 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
   const fit = (line: string) => truncate(line, usable);
   const stateText = state === 'running' ? paint.green(state) : paint.yellow(state);
   const classes = Object.entries(run.byClass).sort((a, b) => b[1] - a[1]);
-  const title = fit(`docpool run ${snapshot.runId} · ${snapshot.provider} · ${state} · elapsed ${duration(run.elapsedMs / 1000)} · ETA ${duration(run.etaSeconds)}`);
-  const rates = fit(`files/s ${run.recentFilesPerSecond.toFixed(1)} now, ${run.filesPerSecond.toFixed(1)} avg · pages/s ${run.recentPagesPerSecond.toFixed(0)} now, ${run.pagesPerSecond.toFixed(0)} avg · `);
+  const title = fit(
+    `docpool run ${snapshot.runId} · ${snapshot.provider} · ${state} · elapsed ${duration(run.elapsedMs / 1000)} · ETA ${duration(run.etaSeconds)}`,
+  );
+  const rates = fit(
+    `files/s ${run.recentFilesPerSecond.toFixed(1)} now, ${run.filesPerSecond.toFixed(1)} avg · pages/s ${run.recentPagesPerSecond.toFixed(0)} now, ${run.pagesPerSecond.toFixed(0)} avg · `,
+  );
   const sparkWidth = Math.max(0, Math.min(60, usable - rates.length));
 
   const top = [
     // Colour goes on after fitting, so escape codes never count towards the width.
     title.replace(/^docpool/, paint.bold('docpool')).replace(` · ${state} · `, ` · ${stateText} · `),
-    fit(`${bar(fraction, Math.max(10, usable - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${count(run.finished)}/${total === undefined ? `${count(run.discovered)}+` : count(total)} files`),
+    fit(
+      `${bar(fraction, Math.max(10, usable - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${count(run.finished)}/${total === undefined ? `${count(run.discovered)}+` : count(total)} files`,
+    ),
     `${rates}${paint.cyan(sparkline(run.filesPerSecondSeries, sparkWidth))}`,
-    fit(`prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${count(run.done)} · cached ${count(run.cached)} · failed ${count(run.failed)}`),
+    fit(
+      `prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${count(run.done)} · cached ${count(run.cached)} · failed ${count(run.failed)}`,
+    ),
     '',
-    ...(narrow ? [] : [paint.dim(fit(`${'model'.padEnd(16)} ${'flight'.padStart(7)} ${'RPM used'.padStart(11)} ${'TPM used'.padStart(11)} ${'429s'.padStart(5)} ${'retry'.padStart(6)} ${'p50/p95 ms'.padStart(11)}`))]),
-    ...snapshot.models.map((model) => modelLine(model, usable, paint)),
-    ...(snapshot.queue ? queueLines(snapshot.queue, narrow).map(fit) : []),
-    '',
-    fit(`spent $${run.costUsd.toFixed(4)} · projected $${snapshot.projectedCostUsd.toFixed(2)} · tokens ${count(run.tokens.input)} in / ${count(run.tokens.output + run.tokens.thinking)} out · cache hits ${count(run.cached)}`),
     ...(narrow
       ? []
       : [
-          fit(`workers ${snapshot.pool.workers} at ${Math.round(snapshot.pool.utilisation * 100)}% · RSS ${megabytes(snapshot.rssBytes)} · event loop p99 ${snapshot.eventLoopP99Ms.toFixed(1)} ms · read ${count(run.filesRead)}, unchanged ${count(run.statHits)}`),
+          paint.dim(
+            fit(
+              `${'model'.padEnd(16)} ${'flight'.padStart(7)} ${'RPM used'.padStart(11)} ${'TPM used'.padStart(11)} ${'429s'.padStart(5)} ${'retry'.padStart(6)} ${'p50/p95 ms'.padStart(11)}`,
+            ),
+          ),
+        ]),
+    ...snapshot.models.map((model) => modelLine(model, usable, paint)),
+    ...(snapshot.queue ? queueLines(snapshot.queue, narrow).map(fit) : []),
+    '',
+    fit(
+      `spent $${run.costUsd.toFixed(4)} · projected $${snapshot.projectedCostUsd.toFixed(2)} · tokens ${count(run.tokens.input)} in / ${count(run.tokens.output + run.tokens.thinking)} out · cache hits ${count(run.cached)}`,
+    ),
+    ...(narrow
+      ? []
+      : [
+          fit(
+            `workers ${snapshot.pool.workers} at ${Math.round(snapshot.pool.utilisation * 100)}% · RSS ${megabytes(snapshot.rssBytes)} · event loop p99 ${snapshot.eventLoopP99Ms.toFixed(1)} ms · read ${count(run.filesRead)}, unchanged ${count(run.statHits)}`,
+          ),
           classes.length === 0 ? paint.dim('classes: none yet') : fit(`classes: ${classes.map(([label, files]) => `${label} ${count(files)}`).join(' · ')}`),
         ]),
     '',
@@ -69,7 +89,9 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
   const errorRows = Math.max(1, frameHeight - top.length - bottom.length);
   const errors = run.recentErrors
     .slice(-errorRows)
-    .map((error) => paint.red(fit(`  ${error.code.padEnd(15)} ${shortPath(printable(error.path), Math.max(20, Math.floor(usable / 2)))}  ${printable(error.message)}`)));
+    .map((error) =>
+      paint.red(fit(`  ${error.code.padEnd(15)} ${shortPath(printable(error.path), Math.max(20, Math.floor(usable / 2)))}  ${printable(error.message)}`)),
+    );
   const errorLines = errors.length === 0 ? [paint.dim('  none')] : errors;
   while (errorLines.length < errorRows) errorLines.push('');
   // On a terminal too short for every panel, the top panels keep their place and the rest is cut.
@@ -80,7 +102,11 @@ function modelLine(model: ModelLimiterStats, width: number, paint: ChalkInstance
   const latency = model.latencyP50 === undefined ? '-' : `${model.latencyP50}/${model.latencyP95}`;
   // Plain ASCII notes: symbols such as a warning sign are drawn two cells wide by some terminals.
   // Fits 79 columns with a pause note: 16 + 7 + 11 + 11 + 5 + 6 + 11, six spaces, " ||12s".
-  const note = model.outage.held ? ` DOWN ${Math.ceil(model.outage.heldForMs / 1000)}s` : model.pausedForMs > 0 ? ` ||${Math.ceil(model.pausedForMs / 1000)}s` : '';
+  const note = model.outage.held
+    ? ` DOWN ${Math.ceil(model.outage.heldForMs / 1000)}s`
+    : model.pausedForMs > 0
+      ? ` ||${Math.ceil(model.pausedForMs / 1000)}s`
+      : '';
   const line = [
     // Every Gemini model shares the prefix: "3.5-flash-lite" fits where "gemini-3.5-flash-lite" would be cut.
     truncate(model.model.replace(/^gemini-/, ''), 16).padEnd(16),

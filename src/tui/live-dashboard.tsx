@@ -12,7 +12,6 @@ export interface LiveDashboard {
   close(): Promise<void>;
 }
 
-
 /**
  * Renders the dashboard on a terminal stream (stderr's: stdout stays free for data), reading the
  * latest snapshot each frame. Runs in the dashboard thread (render-thread.ts); keys are read on

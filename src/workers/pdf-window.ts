@@ -13,8 +13,7 @@ export interface PdfWindow {
 }
 
 export type WindowOutcome =
-  | { readonly ok: true; readonly window: PdfWindow }
-  | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string };
+  { readonly ok: true; readonly window: PdfWindow } | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string };
 
 // MuPDF prints a line for every repair it makes; on a damaged corpus that floods the terminal
 // (and the dashboard). Each result's code already says what went wrong.
@@ -44,14 +43,19 @@ const MIN_BYTES_PER_PAGE = 16;
  * explicitly and given its own code rather than trusting that no exception means success.
  */
 export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean): WindowOutcome {
-  if (engineFault) return { ok: false, code: 'PDF_ENGINE_FAULT', message: `this thread's PDF engine was broken by an earlier file (${engineFault}); it is being replaced` };
+  if (engineFault)
+    return { ok: false, code: 'PDF_ENGINE_FAULT', message: `this thread's PDF engine was broken by an earlier file (${engineFault}); it is being replaced` };
   try {
     return readWindow(data, pageWindow, buildSubset);
   } catch (error) {
     if (!isEngineFault(error)) throw error;
     // A trap leaves MuPDF's WASM memory in an unknown state: nothing more may run on it.
     engineFault = messageOf(error);
-    return { ok: false, code: 'PDF_ENGINE_FAULT', message: `the PDF broke the PDF engine (${engineFault}): deeply nested or looping content; its worker thread was replaced` };
+    return {
+      ok: false,
+      code: 'PDF_ENGINE_FAULT',
+      message: `the PDF broke the PDF engine (${engineFault}): deeply nested or looping content; its worker thread was replaced`,
+    };
   }
 }
 

@@ -2,8 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { PrepareFailureCode } from './protocol.ts';
 
 export type ReadOutcome =
-  | { readonly ok: true; readonly data: Buffer }
-  | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string; readonly bytes?: number };
+  { readonly ok: true; readonly data: Buffer } | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string; readonly bytes?: number };
 
 /**
  * Reads a whole file for preparation, turning every way that can fail into a coded outcome.

@@ -6,7 +6,12 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/main/cli.ts', import.meta.url));
 
 /** Quota far above any test corpus, for tests that check answers; pacing has tests of its own. */
-export const UNLIMITED = ['--rpm', 'gemini-3.5-flash-lite=100000,gemini-3.8-flash=100000', '--tpm', 'gemini-3.5-flash-lite=100000000,gemini-3.8-flash=100000000'];
+export const UNLIMITED = [
+  '--rpm',
+  'gemini-3.5-flash-lite=100000,gemini-3.8-flash=100000',
+  '--tpm',
+  'gemini-3.5-flash-lite=100000000,gemini-3.8-flash=100000000',
+];
 
 export interface CliResult {
   readonly code: number | null;
@@ -30,7 +35,10 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
 }
 
 /** Starts the CLI and hands back the child too, so a test can signal it mid-run. */
-export function startCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { child: ChildProcess; result: Promise<CliResult> } {
+export function startCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, ...options.env },

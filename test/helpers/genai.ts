@@ -22,7 +22,10 @@ export const INVOICE_SCHEMA = {
     total: { type: 'NUMBER', nullable: true },
     currency: { type: 'STRING', nullable: true },
     vendor_name: { type: 'STRING', nullable: true },
-    line_items: { type: 'ARRAY', items: { type: 'OBJECT', properties: { description: { type: 'STRING' }, quantity: { type: 'NUMBER' }, amount: { type: 'NUMBER' } } } },
+    line_items: {
+      type: 'ARRAY',
+      items: { type: 'OBJECT', properties: { description: { type: 'STRING' }, quantity: { type: 'NUMBER' }, amount: { type: 'NUMBER' } } },
+    },
   },
 };
 

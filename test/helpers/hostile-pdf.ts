@@ -37,7 +37,12 @@ export function buildPdf(objects: readonly PdfObject[]): Buffer {
   });
   const xref = length;
   const entries = offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
-  push(Buffer.from(`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${entries}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`, 'latin1'));
+  push(
+    Buffer.from(
+      `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${entries}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+      'latin1',
+    ),
+  );
   return Buffer.concat(chunks);
 }
 
@@ -71,7 +76,9 @@ export function nestedFormsPdf(depth: number): Buffer {
   return buildPdf([
     CATALOG,
     PAGES,
-    { dict: `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X ${first} 0 R >> /Font << /F1 4 0 R >> >> /Contents ${first + depth} 0 R >>` },
+    {
+      dict: `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X ${first} 0 R >> /Font << /F1 4 0 R >> >> /Contents ${first + depth} 0 R >>`,
+    },
     HELVETICA,
     ...forms,
     { dict: '<< >>', stream: Buffer.from('BT /F1 12 Tf 72 700 Td (Invoice 42 total 10.00 EUR) Tj ET /X Do', 'latin1') },

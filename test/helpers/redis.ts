@@ -29,7 +29,9 @@ export async function startRedis(extraArgs: readonly string[] = []): Promise<Red
   const dir = mkdtempSync(join(tmpdir(), 'docpool-redis-'));
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       let output = '';
       child.stdout!.on('data', (chunk: Buffer) => {

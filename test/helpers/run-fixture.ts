@@ -8,7 +8,10 @@ export function readManifest(dir: string): ManifestEntry[] {
 }
 
 export function readRecords(path: string): FileRecord[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FileRecord);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as FileRecord);
 }
 
 /** Records keyed by the corpus-relative file name, checking there is exactly one per path. */

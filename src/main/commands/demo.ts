@@ -46,7 +46,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
   const emulator = await startEmulator({ timeScale: timeScale, quota: '1' });
   try {
-    const config = loadConfig({ db: state, out: resolve(DEMO_DIR, 'results.jsonl'), baseUrl: emulator.url, provider: 'gemini', quotaWindowMs: Math.round(60_000 * timeScale) });
+    const config = loadConfig({
+      db: state,
+      out: resolve(DEMO_DIR, 'results.jsonl'),
+      baseUrl: emulator.url,
+      provider: 'gemini',
+      quotaWindowMs: Math.round(60_000 * timeScale),
+    });
     const io = { env: { GEMINI_API_KEY: DEMO_KEY }, stderr: process.stderr, tui: options.tui, progressEverySeconds: 3 };
     process.stderr.write(`\nfirst pass: the local Gemini emulator (${emulator.url}) with tier-1 latency and quota, ${1 / timeScale}× faster\n`);
     const first = await runCommand([corpus], config, io);
@@ -81,5 +87,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 function corpusSize(dir: string): number | undefined {
   const manifest = join(dir, 'manifest.jsonl');
   if (!existsSync(manifest)) return undefined;
-  return readFileSync(manifest, 'utf8').split('\n').filter((line) => line.trim()).length;
+  return readFileSync(manifest, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim()).length;
 }

@@ -93,7 +93,8 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     await forEachBounded(
       discover(paths, { include: config.include }),
       config.workers * 3,
-      async (item): Promise<PrepareResult | undefined> => (item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, { subset: false, rules: true })) : undefined),
+      async (item): Promise<PrepareResult | undefined> =>
+        item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, { subset: false, rules: true })) : undefined,
       (result, item) => {
         files++;
         if (item.kind === 'error') return failures.add(item.code, item.path, item.message);
@@ -115,9 +116,17 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     await pool.close();
   }
   const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * expectedOutputTokens(config.classifyModel, 'classify'));
-  const extract = stepEstimate(config, config.extractModel, extractRequests, extractInputTokens, extractRequests * expectedOutputTokens(config.extractModel, 'extract'));
+  const extract = stepEstimate(
+    config,
+    config.extractModel,
+    extractRequests,
+    extractInputTokens,
+    extractRequests * expectedOutputTokens(config.extractModel, 'extract'),
+  );
   // One pass answers a record only for an extract class; for the rest its answer is a label (the fields null).
-  const onePassOutput = extractRequests * expectedOutputTokens(config.classifyModel, 'one-pass') + (prepared - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
+  const onePassOutput =
+    extractRequests * expectedOutputTokens(config.classifyModel, 'one-pass') +
+    (prepared - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
   const onePass = stepEstimate(config, config.classifyModel, prepared, onePassInputTokens, onePassOutput);
   const modes = compareModes(classify, extract, onePass);
   const elapsedMs = performance.now() - started;
@@ -151,8 +160,22 @@ function compareModes(classify: StepEstimate, extract: StepEstimate, onePass: St
   const sum = (...costs: Array<number | null>) => (costs.some((cost) => cost === null) ? null : costs.reduce<number>((total, cost) => total + cost!, 0));
   const twoPassBinding = slower(classify, extract);
   return [
-    { mode: 'two-pass standard', flags: '--passes 2', requests: classify.requests + extract.requests, costUsd: sum(classify.costUsd, extract.costUsd), minutes: twoPassBinding.minutes, bindingModel: twoPassBinding.model },
-    { mode: 'one-pass standard', flags: '--passes 1', requests: onePass.requests, costUsd: onePass.costUsd, minutes: onePass.minutes, bindingModel: onePass.model },
+    {
+      mode: 'two-pass standard',
+      flags: '--passes 2',
+      requests: classify.requests + extract.requests,
+      costUsd: sum(classify.costUsd, extract.costUsd),
+      minutes: twoPassBinding.minutes,
+      bindingModel: twoPassBinding.model,
+    },
+    {
+      mode: 'one-pass standard',
+      flags: '--passes 1',
+      requests: onePass.requests,
+      costUsd: onePass.costUsd,
+      minutes: onePass.minutes,
+      bindingModel: onePass.model,
+    },
     {
       mode: 'one-pass flex',
       flags: '--passes 1 --service-tier flex',
@@ -161,7 +184,15 @@ function compareModes(classify: StepEstimate, extract: StepEstimate, onePass: St
       minutes: onePass.minutes === null ? null : onePass.minutes + FLEX_TYPICAL_MINUTES,
       bindingModel: onePass.model,
     },
-    { mode: 'one-pass batch', flags: '--passes 1 --batch', requests: onePass.requests, costUsd: half(onePass.costUsd, 'batch'), minutes: BATCH_TARGET_MINUTES, bindingModel: onePass.model, batch: true },
+    {
+      mode: 'one-pass batch',
+      flags: '--passes 1 --batch',
+      requests: onePass.requests,
+      costUsd: half(onePass.costUsd, 'batch'),
+      minutes: BATCH_TARGET_MINUTES,
+      bindingModel: onePass.model,
+      batch: true,
+    },
     {
       mode: 'two-pass batch',
       flags: '--batch',
@@ -207,7 +238,10 @@ export function formatEstimate(report: EstimateReport): string {
   for (const [code, files] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${code.padEnd(16)} ${count(files)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }
-  for (const [name, step] of [['classify', report.classify], ['extract', report.extract]] as const) {
+  for (const [name, step] of [
+    ['classify', report.classify],
+    ['extract', report.extract],
+  ] as const) {
     lines.push(
       `${name.padEnd(11)} ${step.model}: ${count(step.requests)} requests, ~${count(step.inputTokens)} input + ${count(step.outputTokens)} output tokens, ${usd(step.costUsd)}, ${quotaTime(step)}`,
     );
@@ -234,7 +268,8 @@ export function formatEstimate(report: EstimateReport): string {
 
 /** "~4.2 min at 1,000 requests/min and 1,000,000 tokens/min", or why the time is not known. */
 function quotaTime(step: StepEstimate): string {
-  if (step.minutes === null) return `time unknown: no requests/min limit is published for ${step.model} at this tier (a run learns it from Google's first 429; give --rpm ${step.model}=n to estimate)`;
+  if (step.minutes === null)
+    return `time unknown: no requests/min limit is published for ${step.model} at this tier (a run learns it from Google's first 429; give --rpm ${step.model}=n to estimate)`;
   return `~${formatMinutes(step.minutes)} at ${count(step.rpm ?? 0)} requests/min${step.tpm === null ? '' : ` and ${count(step.tpm)} tokens/min`}`;
 }
 

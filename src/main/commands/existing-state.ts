@@ -15,5 +15,9 @@ export function chooseRun(store: Store, runId: string | undefined): RunInfo {
   const matches = runs.filter((run) => run.id.startsWith(runId));
   if (matches.length === 1) return matches[0]!;
   const known = runs.map((run) => run.id).join(', ');
-  throw new UsageError(matches.length === 0 ? `--run ${runId}: no such run in the state folder (runs: ${known})` : `--run ${runId}: more than one run starts so; give more of its id (runs: ${known})`);
+  throw new UsageError(
+    matches.length === 0
+      ? `--run ${runId}: no such run in the state folder (runs: ${known})`
+      : `--run ${runId}: more than one run starts so; give more of its id (runs: ${known})`,
+  );
 }

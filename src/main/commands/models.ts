@@ -57,7 +57,7 @@ export async function listModels(options: { env: NodeJS.ProcessEnv; baseUrl?: st
   const today = options.today ?? new Date();
   let served: readonly ServedModel[] | undefined;
   let notAsked: string | undefined;
-  if (!apiKey) notAsked = 'no GEMINI_API_KEY or GOOGLE_API_KEY set: docpool\'s own table only';
+  if (!apiKey) notAsked = "no GEMINI_API_KEY or GOOGLE_API_KEY set: docpool's own table only";
   else {
     const ai = new GoogleGenAI({ apiKey, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) });
     const listed = await listServedModels(ai);
@@ -65,7 +65,10 @@ export async function listModels(options: { env: NodeJS.ProcessEnv; baseUrl?: st
     if (listed.kind === 'ok') served = listed.value;
     else notAsked = `models.list did not answer (${listed.message}): docpool's own table only`;
   }
-  const ids = new Set([...(served ?? []).filter((model) => MODELS[model.id] || model.methods.includes('generateContent')).map((model) => model.id), ...Object.keys(MODELS)]);
+  const ids = new Set([
+    ...(served ?? []).filter((model) => MODELS[model.id] || model.methods.includes('generateContent')).map((model) => model.id),
+    ...Object.keys(MODELS),
+  ]);
   const rows = [...ids].map((id) => row(id, served, options.tier, today));
   return { ...(notAsked ? { notAsked } : {}), tier: options.tier, pricesAsOf: PRICES_AS_OF, models: rows.sort(byUsefulness) };
 }
@@ -116,14 +119,15 @@ function thinkingText(id: string, info: ModelInfo): string {
 
 /** Defaults first, then the models one can use, then the rest; newest first within each. */
 function byUsefulness(a: ModelRow, b: ModelRow): number {
-  const rank = (model: ModelRow) => (model.defaultFor === 'classify' ? 0 : model.defaultFor === 'extract' ? 1 : model.facts?.retired ? 4 : model.served === false ? 3 : model.facts ? 2 : 3);
+  const rank = (model: ModelRow) =>
+    model.defaultFor === 'classify' ? 0 : model.defaultFor === 'extract' ? 1 : model.facts?.retired ? 4 : model.served === false ? 3 : model.facts ? 2 : 3;
   return rank(a) - rank(b) || (b.facts?.released ?? '').localeCompare(a.facts?.released ?? '') || a.id.localeCompare(b.id);
 }
 
 /** The human-readable table printed by `docpool models`. */
 export function formatModels(listing: ModelListing): string {
   const lines = [
-    listing.notAsked ? `(${listing.notAsked})` : 'served: what models.list returned for this key; the rest is docpool\'s table',
+    listing.notAsked ? `(${listing.notAsked})` : "served: what models.list returned for this key; the rest is docpool's table",
     `prices USD per 1M input/output tokens as of ${listing.pricesAsOf} (output includes thinking); limits RPM/TPM/RPD published for tier ${listing.tier}`,
     '',
   ];
@@ -137,9 +141,18 @@ export function formatModels(listing: ModelListing): string {
       continue;
     }
     const price = (tier: BillingTier) => `$${facts.prices[tier].input.toFixed(3)}/$${facts.prices[tier].output.toFixed(2)}`;
-    const page = typeof facts.pdfPageTokens === 'number' ? `${facts.pdfPageTokens}` : `${facts.pdfPageTokens.low}/${facts.pdfPageTokens.medium}/${facts.pdfPageTokens.high} (low/medium/high)`;
-    const limits = facts.limits ? `${count(facts.limits.rpm)}/${count(facts.limits.tpm)}/${facts.limits.rpd === undefined ? '-' : count(facts.limits.rpd)}` : 'not published (learned at run time)';
-    const life = facts.retired ? `SHUT DOWN ${facts.shutdown}${facts.replacement ? `, use ${facts.replacement}` : ''}` : facts.shutdown ? `shuts down ${facts.shutdown}` : 'no shutdown announced';
+    const page =
+      typeof facts.pdfPageTokens === 'number'
+        ? `${facts.pdfPageTokens}`
+        : `${facts.pdfPageTokens.low}/${facts.pdfPageTokens.medium}/${facts.pdfPageTokens.high} (low/medium/high)`;
+    const limits = facts.limits
+      ? `${count(facts.limits.rpm)}/${count(facts.limits.tpm)}/${facts.limits.rpd === undefined ? '-' : count(facts.limits.rpd)}`
+      : 'not published (learned at run time)';
+    const life = facts.retired
+      ? `SHUT DOWN ${facts.shutdown}${facts.replacement ? `, use ${facts.replacement}` : ''}`
+      : facts.shutdown
+        ? `shuts down ${facts.shutdown}`
+        : 'no shutdown announced';
     lines.push(
       `  ${facts.stage}, released ${facts.released}, ${life}`,
       `  price standard ${price('standard')}  flex ${price('flex')}  batch ${price('batch')}`,

@@ -134,11 +134,18 @@ export class RunSession {
         { model: config.classifyModel, flag: '--classify-model' },
         { model: config.extractModel, flag: '--extract-model' },
       ];
-      this.#provider.adoptServedModels(await preflightModels(this.#provider.client, roles, config.batch ? 'batchGenerateContent' : 'generateContent', today(), (message) => io.stderr.write(message)));
+      this.#provider.adoptServedModels(
+        await preflightModels(this.#provider.client, roles, config.batch ? 'batchGenerateContent' : 'generateContent', today(), (message) =>
+          io.stderr.write(message),
+        ),
+      );
     }
     if (this.#batch && !config.cancel) {
       const attached = await this.#batch.recover();
-      if (attached > 0) io.stderr.write(`docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`);
+      if (attached > 0)
+        io.stderr.write(
+          `docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`,
+        );
     }
     if (config.fallback === 'offline' && this.#provider.name === 'gemini') this.#fallback = new OfflineProvider(profile, config.pages);
     if (io.queue) await this.#openQueue(io.queue);
@@ -157,7 +164,13 @@ export class RunSession {
     });
     // With --queue the requests are the workers': this process's own limiters stay idle, not shown.
     const limiters = (this.#limiters = this.#provider instanceof GeminiProvider && !this.#coordinator ? this.#provider.limiters() : []);
-    this.#sampler = new RunSampler({ store: this.#store, runId: this.#runId, attemptStartedAt: this.#attemptStartedAt, stats: this.#stats, limiters: () => limiters.map((limiter) => limiter.stats()) });
+    this.#sampler = new RunSampler({
+      store: this.#store,
+      runId: this.#runId,
+      attemptStartedAt: this.#attemptStartedAt,
+      stats: this.#stats,
+      limiters: () => limiters.map((limiter) => limiter.stats()),
+    });
     this.#view = LiveView.start(
       {
         runId: this.#runId,
@@ -187,8 +200,18 @@ export class RunSession {
   async #openQueue(queue: QueueOptions): Promise<void> {
     const { config, io, profile } = this;
     const outages = new RedisOutages(queue.url, (message) => io.stderr.write(message));
-    this.#coordinator = await QueueCoordinator.open({ url: queue.url, queue: queue.name, config, provider: this.#provider!, profile, outages, stop: this.#hardStop.signal });
-    io.stderr.write(`docpool: coordinating through ${redisLabel(queue.url)} (queue ${queue.name}); start workers with: docpool worker --queue ${redisLabel(queue.url)}${queue.name === DEFAULT_QUEUE ? '' : ` --queue-name ${queue.name}`}\n`);
+    this.#coordinator = await QueueCoordinator.open({
+      url: queue.url,
+      queue: queue.name,
+      config,
+      provider: this.#provider!,
+      profile,
+      outages,
+      stop: this.#hardStop.signal,
+    });
+    io.stderr.write(
+      `docpool: coordinating through ${redisLabel(queue.url)} (queue ${queue.name}); start workers with: docpool worker --queue ${redisLabel(queue.url)}${queue.name === DEFAULT_QUEUE ? '' : ` --queue-name ${queue.name}`}\n`,
+    );
     if (!queue.local) return;
     this.#localWorker = new QueueWorker({
       url: queue.url,
@@ -244,7 +267,16 @@ export class RunSession {
       ...(this.#coordinator ? { remote: this.#coordinator } : {}),
       ...(config.maxCost === undefined
         ? {}
-        : { maxCostUsd: config.maxCost, priorCostPerFile: worstCaseCostPerFile(new Pricing(config.price, billingTier(config)), config.classifyModel, config.extractModel, config.pages, config.mediaResolution) }),
+        : {
+            maxCostUsd: config.maxCost,
+            priorCostPerFile: worstCaseCostPerFile(
+              new Pricing(config.price, billingTier(config)),
+              config.classifyModel,
+              config.extractModel,
+              config.pages,
+              config.mediaResolution,
+            ),
+          }),
     });
   }
 

@@ -29,7 +29,16 @@ export interface StateStatus {
   readonly knownFiles: number;
   readonly runs: readonly RunStatus[];
   /** Batch jobs kept in the folder: how many in each state, and the ones still to collect. */
-  readonly batchJobs: { readonly byState: Readonly<Record<string, number>>; readonly live: ReadonlyArray<{ readonly name: string; readonly state: string; readonly model: string; readonly requests: number; readonly createdAt: string }> };
+  readonly batchJobs: {
+    readonly byState: Readonly<Record<string, number>>;
+    readonly live: ReadonlyArray<{
+      readonly name: string;
+      readonly state: string;
+      readonly model: string;
+      readonly requests: number;
+      readonly createdAt: string;
+    }>;
+  };
 }
 
 const EXAMPLES = 3;
@@ -51,7 +60,13 @@ function batchJobsStatus(jobs: readonly BatchJobRecord[]): StateStatus['batchJob
   for (const job of jobs) byState[job.state] = (byState[job.state] ?? 0) + 1;
   const live = jobs
     .filter((job) => LIVE_BATCH_STATES.has(job.state))
-    .map((job) => ({ name: job.name ?? job.displayName, state: job.state, model: job.model, requests: job.keys.length, createdAt: new Date(job.createdAt).toISOString() }));
+    .map((job) => ({
+      name: job.name ?? job.displayName,
+      state: job.state,
+      model: job.model,
+      requests: job.keys.length,
+      createdAt: new Date(job.createdAt).toISOString(),
+    }));
   return { byState, live };
 }
 
@@ -81,7 +96,12 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
     done,
     failed,
     failuresByCode: Object.fromEntries(
-      failures.entries().map(([code, entry]) => [code, { count: entry.count, retryable: entry.retryable, examples: entry.examples.map((example) => `${example.path}: ${example.message}`) }]),
+      failures
+        .entries()
+        .map(([code, entry]) => [
+          code,
+          { count: entry.count, retryable: entry.retryable, examples: entry.examples.map((example) => `${example.path}: ${example.message}`) },
+        ]),
     ),
     byClass,
     costUsd,
@@ -91,12 +111,15 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
 }
 
 export function formatStatus(status: StateStatus): string {
-  const lines = [`state folder ${status.folder} (layout ${status.layout}): ${count(status.cachedResults)} cached answers, ${count(status.knownFiles)} known files`];
+  const lines = [
+    `state folder ${status.folder} (layout ${status.layout}): ${count(status.cachedResults)} cached answers, ${count(status.knownFiles)} known files`,
+  ];
   if (status.runs.length === 0) lines.push('no runs yet');
   const states = Object.entries(status.batchJobs.byState);
   if (states.length > 0) {
     lines.push(`batch jobs  ${states.map(([state, jobs]) => `${count(jobs)} ${state}`).join(', ')}`);
-    for (const job of status.batchJobs.live) lines.push(`  ${job.name}  ${job.state}  ${job.model}  ${count(job.requests)} requests  created ${job.createdAt.replace('T', ' ').slice(0, 19)} UTC`);
+    for (const job of status.batchJobs.live)
+      lines.push(`  ${job.name}  ${job.state}  ${job.model}  ${count(job.requests)} requests  created ${job.createdAt.replace('T', ' ').slice(0, 19)} UTC`);
   }
   for (const run of status.runs) {
     const toGo = run.discovered === null ? '' : `, ${count(Math.max(0, run.discovered - run.done - run.failed))} to go`;

@@ -211,7 +211,8 @@ async function notUtf8(folder: string, rawName: Buffer, matches: (path: string) 
     return isMissing(error) ? undefined : errorEntry(shown, error);
   }
   const fix = `rename it to UTF-8 (e.g. convmv -f latin1 -t utf8 --notest) and run again`;
-  if (info.isDirectory()) return { kind: 'error', path: shown, code: 'PATH_NOT_UTF8', message: `a folder whose name is not valid UTF-8 ("${hex}"); nothing in it was read: ${fix}` };
+  if (info.isDirectory())
+    return { kind: 'error', path: shown, code: 'PATH_NOT_UTF8', message: `a folder whose name is not valid UTF-8 ("${hex}"); nothing in it was read: ${fix}` };
   if (!matches(shown)) return undefined;
   return { kind: 'error', path: shown, code: 'PATH_NOT_UTF8', message: `the file name is not valid UTF-8 ("${hex}"), so it cannot be opened by name: ${fix}` };
 }

@@ -36,7 +36,9 @@ export class StopSignals {
       setTimeout(() => process.exit(EXIT.interrupted), HARD_STOP_GRACE_MS).unref();
       return;
     }
-    this.notify(`\ndocpool: stopping: no new files; finishing the ones in flight (up to ${Math.round(this.drainTimeoutMs / 1000)} s; Ctrl-C again to stop at once)\n`);
+    this.notify(
+      `\ndocpool: stopping: no new files; finishing the ones in flight (up to ${Math.round(this.drainTimeoutMs / 1000)} s; Ctrl-C again to stop at once)\n`,
+    );
     this.admission.stop();
     this.#drainTimer = setTimeout(() => this.hardStop.abort(), this.drainTimeoutMs);
     this.#drainTimer.unref();

@@ -93,8 +93,18 @@ const NO_MINIMAL: ThinkingControl = { by: 'level', levels: ['LOW', 'MEDIUM', 'HI
 const PAGE_2_X = 258;
 const PAGE_3_X = { low: 280, medium: 560, high: 1120 } as const;
 
-const limits2_5Pro = { free: { rpm: 5, tpm: 250_000, rpd: 100 }, '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 }, '2': { rpm: 1000, tpm: 5_000_000, rpd: 50_000 }, '3': { rpm: 2000, tpm: 8_000_000 } };
-const limits2_5Flash = { free: { rpm: 10, tpm: 250_000, rpd: 250 }, '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 }, '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 }, '3': { rpm: 10_000, tpm: 8_000_000 } };
+const limits2_5Pro = {
+  free: { rpm: 5, tpm: 250_000, rpd: 100 },
+  '1': { rpm: 150, tpm: 2_000_000, rpd: 10_000 },
+  '2': { rpm: 1000, tpm: 5_000_000, rpd: 50_000 },
+  '3': { rpm: 2000, tpm: 8_000_000 },
+};
+const limits2_5Flash = {
+  free: { rpm: 10, tpm: 250_000, rpd: 250 },
+  '1': { rpm: 1000, tpm: 1_000_000, rpd: 10_000 },
+  '2': { rpm: 2000, tpm: 3_000_000, rpd: 100_000 },
+  '3': { rpm: 10_000, tpm: 8_000_000 },
+};
 
 export const MODELS: Readonly<Record<string, ModelInfo>> = {
   'gemini-3.5-flash-lite': {
@@ -179,7 +189,12 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = {
     prices: [{ inputPerMillion: 0.1, outputPerMillion: 0.4 }],
     thinking: { by: 'budget', canDisable: true, minBudget: 512, maxBudget: 24_576 },
     pdfPageTokens: PAGE_2_X,
-    limits: { free: { rpm: 15, tpm: 250_000, rpd: 1000 }, '1': { rpm: 4000, tpm: 4_000_000 }, '2': { rpm: 10_000, tpm: 10_000_000 }, '3': { rpm: 30_000, tpm: 30_000_000 } },
+    limits: {
+      free: { rpm: 15, tpm: 250_000, rpd: 1000 },
+      '1': { rpm: 4000, tpm: 4_000_000 },
+      '2': { rpm: 10_000, tpm: 10_000_000 },
+      '3': { rpm: 30_000, tpm: 30_000_000 },
+    },
   },
   'gemini-2.5-pro': {
     asOf: '2026-12-06',

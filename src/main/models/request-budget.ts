@@ -6,14 +6,15 @@ import type { Pricing } from './pricing.ts';
  * The size of docpool's requests and answers, and the thinking each model is given: the one place
  * the Gemini provider (what it asks for), `estimate` and `--max-cost` (what they price) read it.
  */
-export const REQUEST_SIZES: Readonly<Record<Step, { readonly promptTokens: number; readonly typicalAnswerTokens: number; readonly maxAnswerTokens: number }>> = {
-  /** Instructions plus the class list; the answer is a label and a confidence in JSON. */
-  classify: { promptTokens: 180, typicalAnswerTokens: 25, maxAnswerTokens: 256 },
-  /** Instructions; the answer is one record, line items included. */
-  extract: { promptTokens: 120, typicalAnswerTokens: 350, maxAnswerTokens: 4096 },
-  /** The class list and every extract class's instructions; the answer is a label plus one record (others null). */
-  'one-pass': { promptTokens: 420, typicalAnswerTokens: 400, maxAnswerTokens: 4352 },
-};
+export const REQUEST_SIZES: Readonly<Record<Step, { readonly promptTokens: number; readonly typicalAnswerTokens: number; readonly maxAnswerTokens: number }>> =
+  {
+    /** Instructions plus the class list; the answer is a label and a confidence in JSON. */
+    classify: { promptTokens: 180, typicalAnswerTokens: 25, maxAnswerTokens: 256 },
+    /** Instructions; the answer is one record, line items included. */
+    extract: { promptTokens: 120, typicalAnswerTokens: 350, maxAnswerTokens: 4096 },
+    /** The class list and every extract class's instructions; the answer is a label plus one record (others null). */
+    'one-pass': { promptTokens: 420, typicalAnswerTokens: 400, maxAnswerTokens: 4352 },
+  };
 
 /** What a model that cannot stop thinking is given: enough to reason over a table, not a novel. */
 const REQUIRED_THINKING_TOKENS = 1024;
@@ -47,10 +48,15 @@ export interface OutputBudget {
  */
 export function outputBudget(model: string, answerTokens: number): OutputBudget {
   const control = modelInfo(model)?.thinking;
-  if (!control) return { thinking: undefined, maxOutputTokens: answerTokens + UNKNOWN_MODEL_THINKING_TOKENS, expectedThinkingTokens: UNKNOWN_MODEL_THINKING_TOKENS };
+  if (!control)
+    return { thinking: undefined, maxOutputTokens: answerTokens + UNKNOWN_MODEL_THINKING_TOKENS, expectedThinkingTokens: UNKNOWN_MODEL_THINKING_TOKENS };
   if (control.by === 'level') {
     const level = control.levels[0]!;
-    return { thinking: { thinkingLevel: level }, maxOutputTokens: answerTokens + LEVEL_ROOM_TOKENS[level], expectedThinkingTokens: LEVEL_ROOM_TOKENS[level] / 2 };
+    return {
+      thinking: { thinkingLevel: level },
+      maxOutputTokens: answerTokens + LEVEL_ROOM_TOKENS[level],
+      expectedThinkingTokens: LEVEL_ROOM_TOKENS[level] / 2,
+    };
   }
   const thinkingBudget = control.canDisable ? 0 : Math.min(control.maxBudget, Math.max(control.minBudget, REQUIRED_THINKING_TOKENS));
   return { thinking: { thinkingBudget }, maxOutputTokens: answerTokens + thinkingBudget, expectedThinkingTokens: thinkingBudget };
@@ -67,7 +73,15 @@ export type StepResolutions = Readonly<Record<Step, MediaResolution>>;
 /** One file of `pages` pages classified and extracted: the cautious prior of `--max-cost`. */
 export function worstCaseCostPerFile(pricing: Pricing, classifyModel: string, extractModel: string, pages: number, resolutions: StepResolutions): number {
   return (
-    pricing.cost(classifyModel, pdfTokens(classifyModel, pages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens, expectedOutputTokens(classifyModel, 'classify')) +
-    pricing.cost(extractModel, pdfTokens(extractModel, pages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens, expectedOutputTokens(extractModel, 'extract'))
+    pricing.cost(
+      classifyModel,
+      pdfTokens(classifyModel, pages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens,
+      expectedOutputTokens(classifyModel, 'classify'),
+    ) +
+    pricing.cost(
+      extractModel,
+      pdfTokens(extractModel, pages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens,
+      expectedOutputTokens(extractModel, 'extract'),
+    )
   );
 }

@@ -3,7 +3,25 @@ import type { FileRecord } from '../state/record.ts';
 import { FileWriter } from './file-writer.ts';
 import type { Sink } from './sink.ts';
 
-const FIXED = ['path', 'status', 'class', 'confidence', 'source', 'cached', 'passes', 'sha256', 'bytes', 'pages', 'error_code', 'error_message', 'input_tokens', 'output_tokens', 'thinking_tokens', 'cost_usd', 'ms'] as const;
+const FIXED = [
+  'path',
+  'status',
+  'class',
+  'confidence',
+  'source',
+  'cached',
+  'passes',
+  'sha256',
+  'bytes',
+  'pages',
+  'error_code',
+  'error_message',
+  'input_tokens',
+  'output_tokens',
+  'thinking_tokens',
+  'cost_usd',
+  'ms',
+] as const;
 
 /**
  * Flattened CSV: fixed columns, then one column per top-level field of any extraction schema in
@@ -25,8 +43,23 @@ export class CsvSink implements Sink {
       await this.#writer.write(`${[...FIXED, ...this.#fieldColumns.map((name) => `field_${name}`)].map(csvCell).join(',')}\r\n`);
     }
     const fixed = [
-      record.path, record.status, record.class, record.confidence, record.source, record.cached, record.passes, record.sha256, record.bytes, record.pages,
-      record.error?.code, record.error?.message, record.usage.input, record.usage.output, record.usage.thinking, record.usage.costUsd, record.ms,
+      record.path,
+      record.status,
+      record.class,
+      record.confidence,
+      record.source,
+      record.cached,
+      record.passes,
+      record.sha256,
+      record.bytes,
+      record.pages,
+      record.error?.code,
+      record.error?.message,
+      record.usage.input,
+      record.usage.output,
+      record.usage.thinking,
+      record.usage.costUsd,
+      record.ms,
     ];
     const fields = this.#fieldColumns.map((name) => record.fields?.[name]);
     await this.#writer.write(`${[...fixed, ...fields].map(csvCell).join(',')}\r\n`);

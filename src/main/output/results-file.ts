@@ -35,7 +35,8 @@ export class ResultsFile {
     checkOutputPath(path, out, 'a file name ending in .jsonl or .csv');
     refuseInputAsOutput(path, inputs);
     for (const working of [`${path}.partial`, `${path}.tmp`]) {
-      if (isFolder(working)) throw new UsageError(`--out: ${working} is a folder in the way of the results file's working copy; remove it or choose another -o`);
+      if (isFolder(working))
+        throw new UsageError(`--out: ${working} is a folder in the way of the results file's working copy; remove it or choose another -o`);
     }
     return new ResultsFile(path, openAt);
   }
@@ -115,5 +116,8 @@ function refuseInputAsOutput(out: string, inputs: readonly string[]): void {
 /** Nothing is lost when the results file cannot be written: every answer is in the state folder. */
 function writeFailed(file: string, error: unknown): RunAborted {
   const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
-  return new RunAborted('OUTPUT_WRITE_FAILED', `cannot write ${file} (${reason}); every answer is saved in the state folder: free some space, then run again or use docpool export`);
+  return new RunAborted(
+    'OUTPUT_WRITE_FAILED',
+    `cannot write ${file} (${reason}); every answer is saved in the state folder: free some space, then run again or use docpool export`,
+  );
 }

@@ -19,13 +19,23 @@ type Answer = Resolved & { ok: true };
 /** The steps that answered a file: the one that gave its class, and the extraction if one was asked apart. */
 export type Answered =
   | { readonly ok: true; readonly first: Answer; readonly extracted?: Answer; readonly passes: 1 | 2; readonly spentBefore: TokenUsage }
-  | { readonly ok: false; readonly code: string; readonly message: string; readonly retryable: boolean; readonly label?: string; readonly confidence?: number; readonly usage: TokenUsage };
+  | {
+      readonly ok: false;
+      readonly code: string;
+      readonly message: string;
+      readonly retryable: boolean;
+      readonly label?: string;
+      readonly confidence?: number;
+      readonly usage: TokenUsage;
+    };
 
 /** Asks a prepared file's questions in the way `passes` says, each from the cache when it is there. */
 export async function askSteps(sha256: string, input: StepInput, passes: Passes, profile: Profile, runner: StepResolver): Promise<Answered> {
   let spentBefore = ZERO_USAGE;
   if (passes !== '2') {
-    const first = await runner.withFallback((provider) => runner.resolve('classifying', resultKey(sha256, 'one-pass', provider.onePassFingerprint()), { step: 'one-pass' }, () => provider.onePass(input)));
+    const first = await runner.withFallback((provider) =>
+      runner.resolve('classifying', resultKey(sha256, 'one-pass', provider.onePassFingerprint()), { step: 'one-pass' }, () => provider.onePass(input)),
+    );
     if (first.ok) {
       const label = first.result.label ?? 'other';
       if (passes === '1' || !profile.secondPass?.includes(label)) return { ok: true, first, passes: 1, spentBefore };
@@ -35,22 +45,41 @@ export async function askSteps(sha256: string, input: StepInput, passes: Passes,
     if (passes === '1' || first.code !== 'MODEL_OUTPUT_INVALID') return { ...first, usage: first.usage ?? ZERO_USAGE };
     spentBefore = first.usage ?? ZERO_USAGE;
   }
-  const classified = await runner.withFallback((provider) => runner.resolve('classifying', resultKey(sha256, 'classify', provider.classifyFingerprint()), { step: 'classify' }, () => provider.classify(input)));
+  const classified = await runner.withFallback((provider) =>
+    runner.resolve('classifying', resultKey(sha256, 'classify', provider.classifyFingerprint()), { step: 'classify' }, () => provider.classify(input)),
+  );
   if (!classified.ok) return { ...classified, usage: addUsage(spentBefore, classified.usage ?? ZERO_USAGE) };
   return extractAfter(classified, sha256, input, profile, runner, spentBefore);
 }
 
-async function extractAfter(first: Answer, sha256: string, input: StepInput, profile: Profile, runner: StepResolver, spentBefore: TokenUsage): Promise<Answered> {
+async function extractAfter(
+  first: Answer,
+  sha256: string,
+  input: StepInput,
+  profile: Profile,
+  runner: StepResolver,
+  spentBefore: TokenUsage,
+): Promise<Answered> {
   const label = first.result.label ?? 'other';
   if (!profile.extract[label]) return { ok: true, first, passes: 2, spentBefore };
-  const extracted = await runner.withFallback((provider) => runner.resolve('extracting', resultKey(sha256, 'extract', provider.extractFingerprint(label)), { step: 'extract', label }, () => provider.extract(input, label)));
+  const extracted = await runner.withFallback((provider) =>
+    runner.resolve('extracting', resultKey(sha256, 'extract', provider.extractFingerprint(label)), { step: 'extract', label }, () =>
+      provider.extract(input, label),
+    ),
+  );
   if (extracted.ok) return { ok: true, first, extracted, passes: 2, spentBefore };
   const usage = [spentBefore, spentThisRun(first), extracted.usage ?? ZERO_USAGE].reduce(addUsage);
   return { ...extracted, label, ...(first.result.confidence === undefined ? {} : { confidence: first.result.confidence }), usage };
 }
 
 /** A file's answers when every one of them is in the cache (the stat cache's way to skip reading it), else undefined. */
-export function cachedSteps(sha256: string, passes: Passes, profile: Profile, provider: Provider, store: Store): { first: StepResult; extracted?: StepResult; passes: 1 | 2 } | undefined {
+export function cachedSteps(
+  sha256: string,
+  passes: Passes,
+  profile: Profile,
+  provider: Provider,
+  store: Store,
+): { first: StepResult; extracted?: StepResult; passes: 1 | 2 } | undefined {
   const extractOf = (first: StepResult): { first: StepResult; extracted?: StepResult; passes: 1 | 2 } | undefined => {
     const label = first.label ?? 'other';
     if (!profile.extract[label]) return { first, passes: 2 };

@@ -25,12 +25,25 @@ export function record(path: string, started: number, { status, ...facts }: Part
 }
 
 /** A failed file's record; `retryable` by its code unless the failure says otherwise. */
-export function failedRecord(path: string, started: number, code: string, message: string, facts: Partial<FileRecord> = {}, retryable = isRetryableCode(code)): FileRecord {
+export function failedRecord(
+  path: string,
+  started: number,
+  code: string,
+  message: string,
+  facts: Partial<FileRecord> = {},
+  retryable = isRetryableCode(code),
+): FileRecord {
   return record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
 }
 
 /** The record of a file whose questions were asked (here, or by a queue worker). */
-export function answeredRecord(path: string, started: number, facts: Pick<FileRecord, 'sha256' | 'bytes' | 'pages'>, answer: Answered, profile: Profile): FileRecord {
+export function answeredRecord(
+  path: string,
+  started: number,
+  facts: Pick<FileRecord, 'sha256' | 'bytes' | 'pages'>,
+  answer: Answered,
+  profile: Profile,
+): FileRecord {
   if (!answer.ok) {
     const guessed = { ...(answer.label ? { class: answer.label } : {}), ...(answer.confidence === undefined ? {} : { confidence: answer.confidence }) };
     return failedRecord(path, started, answer.code, answer.message, { ...facts, ...guessed, usage: answer.usage }, answer.retryable);

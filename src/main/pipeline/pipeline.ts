@@ -122,7 +122,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
       if (!finished || end.kind === 'aborted') return;
       try {
         // Commit, then write, then count: a file is never reported done before its state is saved.
-        if (!finished.carriedOver) await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat, committedAt: Date.now() });
+        if (!finished.carriedOver)
+          await options.store.putRunFile(options.runId, finished.record.path, { record: finished.record, stat: finished.stat, committedAt: Date.now() });
         await options.sink.write(finished.record);
         options.stats.finished(finished.record, finished.carriedOver);
       } catch (error) {
@@ -136,7 +137,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   return end;
 }
 
-async function* admit(source: AsyncIterable<Discovered>, isOpen: () => boolean, stats: RunStats, waitWhilePaused?: () => Promise<void>): AsyncGenerator<Discovered> {
+async function* admit(
+  source: AsyncIterable<Discovered>,
+  isOpen: () => boolean,
+  stats: RunStats,
+  waitWhilePaused?: () => Promise<void>,
+): AsyncGenerator<Discovered> {
   for await (const item of source) {
     await waitWhilePaused?.();
     if (!isOpen()) return;
@@ -180,13 +186,22 @@ async function answerFile(path: string, stat: Stat, options: PipelineOptions, ru
   }
 }
 
-async function readAndAsk(path: string, stat: Stat, options: PipelineOptions, runner: StepResolver, started: number, bytes: BytesHeld, halt: AbortSignal): Promise<FileRecord> {
+async function readAndAsk(
+  path: string,
+  stat: Stat,
+  options: PipelineOptions,
+  runner: StepResolver,
+  started: number,
+  bytes: BytesHeld,
+  halt: AbortSignal,
+): Promise<FileRecord> {
   options.stats.fileRead();
   const prepared = await inPhase(options.stats, 'preparing', () =>
     // Only Gemini reads the page subset; the offline rules need the text alone.
     options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini'), halt),
   );
-  if (prepared.kind === 'failed') return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
+  if (prepared.kind === 'failed')
+    return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
   bytes.resize(prepared.subset.byteLength + prepared.text.length);
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
@@ -233,6 +248,9 @@ function carriesOver(record: FileRecord, retryFailed: boolean): boolean {
 }
 
 /** What git compares: a file rewritten in place with its mtime put back still has a new ctime. */
-function sameStat(a: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs?: number; readonly ino: number } | null | undefined, b: Stat): boolean {
+function sameStat(
+  a: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs?: number; readonly ino: number } | null | undefined,
+  b: Stat,
+): boolean {
   return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }

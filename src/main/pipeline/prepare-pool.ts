@@ -141,7 +141,11 @@ export class PreparePool {
  * The prepare task for one file under a config: `run` builds the page subset to send, `estimate`
  * does not; the offline rules read the text in the worker when the answer (or the estimate) needs them.
  */
-export function prepareTask(config: Pick<Config, 'pages' | 'maxFileMb'>, path: string, needs: { readonly subset: boolean; readonly rules: boolean }): PrepareTask {
+export function prepareTask(
+  config: Pick<Config, 'pages' | 'maxFileMb'>,
+  path: string,
+  needs: { readonly subset: boolean; readonly rules: boolean },
+): PrepareTask {
   return { path, pageWindow: config.pages, maxFileBytes: mebibytes(config.maxFileMb), buildSubset: needs.subset, readRules: needs.rules };
 }
 
@@ -150,7 +154,5 @@ export function prepareTask(config: Pick<Config, 'pages' | 'maxFileMb'>, path: s
  * dev-entry.mjs; the built package runs the compiled entry directly.
  */
 function workerEntryUrl(): URL {
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../../workers/dev-entry.mjs', import.meta.url)
-    : new URL('../../workers/prepare-entry.js', import.meta.url);
+  return import.meta.url.endsWith('.ts') ? new URL('../../workers/dev-entry.mjs', import.meta.url) : new URL('../../workers/prepare-entry.js', import.meta.url);
 }

@@ -34,14 +34,22 @@ export interface RemoteContext {
  * content), answered by whichever worker takes the job, then committed here exactly as a local
  * answer is: step answers to the cache, the file's facts, and its record.
  */
-export async function askRemote(path: string, stat: { size: number; mtimeMs: number; ino: number }, run: RemoteContext, remote: RemoteFiles, started: number, halt: AbortSignal): Promise<FileRecord> {
+export async function askRemote(
+  path: string,
+  stat: { size: number; mtimeMs: number; ino: number },
+  run: RemoteContext,
+  remote: RemoteFiles,
+  started: number,
+  halt: AbortSignal,
+): Promise<FileRecord> {
   run.stats.fileRead();
   const hashed = await inPhase(run.stats, 'preparing', () => run.pool.hash(run.taskFor(path, false), halt));
   if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
   const known = knownSteps(hashed.sha256, run.profile, run.provider, run.store);
   const outcome = await inPhase(run.stats, 'classifying', () => remote.answer(path, hashed.sha256, known));
   if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes }, true);
-  if (outcome.kind === 'failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
+  if (outcome.kind === 'failed')
+    return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
   for (const [key, result] of Object.entries(outcome.fresh)) {
     await run.store.putResult(key, result);
     run.stats.answered(result.step, result.model, result.usage);
@@ -56,7 +64,10 @@ function knownSteps(sha256: string, profile: Profile, provider: Provider, store:
   const steps: [string, ExpectedAnswer][] = [
     [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), { step: 'one-pass' }],
     [resultKey(sha256, 'classify', provider.classifyFingerprint()), { step: 'classify' }],
-    ...Object.keys(profile.extract).map((label): [string, ExpectedAnswer] => [resultKey(sha256, 'extract', provider.extractFingerprint(label)), { step: 'extract', label }]),
+    ...Object.keys(profile.extract).map((label): [string, ExpectedAnswer] => [
+      resultKey(sha256, 'extract', provider.extractFingerprint(label)),
+      { step: 'extract', label },
+    ]),
   ];
   const known: Record<string, StepResult> = {};
   for (const [key, expected] of steps) {
@@ -65,4 +76,3 @@ function knownSteps(sha256: string, profile: Profile, provider: Provider, store:
   }
   return known;
 }
-

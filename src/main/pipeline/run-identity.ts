@@ -23,7 +23,9 @@ export function runIdentity(
   // Every step's fingerprint (each extract class too), and who answers when the API fails for good.
   const steps = (answerer: Provider) => ({
     classify: answerer.classifyFingerprint(),
-    extract: Object.keys(profile.extract).sort().map((label) => answerer.extractFingerprint(label)),
+    extract: Object.keys(profile.extract)
+      .sort()
+      .map((label) => answerer.extractFingerprint(label)),
     // Added only when asked, so a two-pass run keeps the id it had before one-pass existed.
     ...(passes === '2' ? {} : { onePass: answerer.onePassFingerprint(), passes }),
   });
@@ -61,6 +63,7 @@ export function resumeBanner(runId: string, state: ResumeState, retryFailed: boo
   const retried = state.failedRetryable + (retryFailed ? state.failedPermanent : 0);
   const toGo = state.previous.discovered === undefined ? undefined : Math.max(0, state.previous.discovered - state.done - failed + retried);
   const verb = state.previous.state === 'complete' ? 're-running completed run' : `resuming run (last attempt ${state.previous.state})`;
-  const permanentNote = state.failedPermanent > 0 && !retryFailed ? `; ${count(state.failedPermanent)} failed for good are kept (--retry-failed to redo them)` : '';
+  const permanentNote =
+    state.failedPermanent > 0 && !retryFailed ? `; ${count(state.failedPermanent)} failed for good are kept (--retry-failed to redo them)` : '';
   return `docpool: ${verb} ${runId}: ${count(state.done)} done, ${count(failed)} failed (${count(retried)} will be retried)${toGo === undefined ? '' : `, ~${count(toGo)} to go`}${permanentNote}`;
 }

@@ -86,4 +86,3 @@ export async function inPhase<T>(stats: RunStats, phase: FilePhase, work: () => 
 export function spentThisRun(step: Resolved & { ok: true }): TokenUsage {
   return addUsage(step.cached ? ZERO_USAGE : step.result.usage, step.spentBefore ?? ZERO_USAGE);
 }
-

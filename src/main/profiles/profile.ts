@@ -37,13 +37,15 @@ const profileSchema = z
     if (names.size !== profile.classes.length) context.addIssue({ code: 'custom', path: ['classes'], message: 'class names must be unique' });
     for (const [name, entry] of Object.entries(profile.extract)) {
       if (!names.has(name)) context.addIssue({ code: 'custom', path: ['extract', name], message: `"${name}" is not one of the classes` });
-      if (entry.schema.type !== 'OBJECT') context.addIssue({ code: 'custom', path: ['extract', name, 'schema', 'type'], message: 'an extraction schema must be an OBJECT' });
+      if (entry.schema.type !== 'OBJECT')
+        context.addIssue({ code: 'custom', path: ['extract', name, 'schema', 'type'], message: 'an extraction schema must be an OBJECT' });
     }
     for (const name of profile.secondPass ?? []) {
       if (!profile.extract[name]) context.addIssue({ code: 'custom', path: ['secondPass'], message: `"${name}" is not a class with an extraction schema` });
     }
     for (const reserved of ['label', 'confidence']) {
-      if (profile.extract[reserved]) context.addIssue({ code: 'custom', path: ['extract', reserved], message: `"${reserved}" is a reserved name in the one-pass answer; rename the class` });
+      if (profile.extract[reserved])
+        context.addIssue({ code: 'custom', path: ['extract', reserved], message: `"${reserved}" is a reserved name in the one-pass answer; rename the class` });
     }
   });
 
@@ -59,7 +61,9 @@ export function loadProfile(nameOrFile: string): Profile {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new UsageError(`--profile: expected a built-in profile (${Object.keys(BUILT_IN_PROFILES).join(', ')}) or a JSON file, got "${nameOrFile}" (${reason})`);
+    throw new UsageError(
+      `--profile: expected a built-in profile (${Object.keys(BUILT_IN_PROFILES).join(', ')}) or a JSON file, got "${nameOrFile}" (${reason})`,
+    );
   }
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {
@@ -87,21 +91,26 @@ function prepareProfile(definition: ProfileDefinition): Profile {
     },
     required: ['label', 'confidence'],
   };
-  const validateOnePass = (toZod(classifySchema) as z.ZodObject<z.ZodRawShape>)
-    .passthrough()
-    .superRefine((answer, context) => {
-      const label = answer.label as string;
-      const fields = validateFields[label];
-      if (!fields) return;
-      if (answer[label] === null || answer[label] === undefined) {
-        context.addIssue({ code: 'custom', path: [label], message: `the class is ${label} but its fields are missing` });
-        return;
-      }
-      const checked = fields.safeParse(answer[label]);
-      const issue = checked.success ? undefined : checked.error.issues[0]!;
-      if (issue) context.addIssue({ code: 'custom', path: [label, ...issue.path], message: issue.message });
-    }) as unknown as z.ZodType<OnePassAnswer>;
-  return { ...definition, classifySchema, validateClassification: toZod(classifySchema) as z.ZodType<{ label: string; confidence: number }>, validateFields, onePassSchema, validateOnePass };
+  const validateOnePass = (toZod(classifySchema) as z.ZodObject<z.ZodRawShape>).passthrough().superRefine((answer, context) => {
+    const label = answer.label as string;
+    const fields = validateFields[label];
+    if (!fields) return;
+    if (answer[label] === null || answer[label] === undefined) {
+      context.addIssue({ code: 'custom', path: [label], message: `the class is ${label} but its fields are missing` });
+      return;
+    }
+    const checked = fields.safeParse(answer[label]);
+    const issue = checked.success ? undefined : checked.error.issues[0]!;
+    if (issue) context.addIssue({ code: 'custom', path: [label, ...issue.path], message: issue.message });
+  }) as unknown as z.ZodType<OnePassAnswer>;
+  return {
+    ...definition,
+    classifySchema,
+    validateClassification: toZod(classifySchema) as z.ZodType<{ label: string; confidence: number }>,
+    validateFields,
+    onePassSchema,
+    validateOnePass,
+  };
 }
 
 /**

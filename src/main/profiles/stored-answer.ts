@@ -8,7 +8,12 @@ export interface ExpectedAnswer {
   readonly label?: string;
 }
 
-const usageSchema = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), thinking: z.number().nonnegative(), costUsd: z.number().nonnegative() });
+const usageSchema = z.object({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  thinking: z.number().nonnegative(),
+  costUsd: z.number().nonnegative(),
+});
 
 const stepResultSchema = z.object({
   step: z.enum(['classify', 'extract', 'one-pass']),
@@ -36,7 +41,8 @@ export function storedAnswerProblem(profile: Profile, expected: ExpectedAnswer, 
   const result = parsed.data;
   if (result.step !== expected.step) return `it answers the ${result.step} step, not ${expected.step}`;
   if (result.step !== 'extract') {
-    if (result.label === undefined || !profile.classes.some((entry) => entry.name === result.label)) return `its class ${JSON.stringify(result.label)} is not one of the profile's classes`;
+    if (result.label === undefined || !profile.classes.some((entry) => entry.name === result.label))
+      return `its class ${JSON.stringify(result.label)} is not one of the profile's classes`;
   }
   const fieldsLabel = result.step === 'extract' ? expected.label : result.label;
   const validate = fieldsLabel === undefined ? undefined : profile.validateFields[fieldsLabel];

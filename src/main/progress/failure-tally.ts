@@ -23,6 +23,8 @@ export class FailureTally {
 
   /** Codes with their entries, the most frequent first. */
   entries(): Array<[string, FailureEntry]> {
-    return [...this.#byCode].map(([code, entry]): [string, FailureEntry] => [code, { ...entry, examples: [...entry.examples] }]).sort((a, b) => b[1].count - a[1].count);
+    return [...this.#byCode]
+      .map(([code, entry]): [string, FailureEntry] => [code, { ...entry, examples: [...entry.examples] }])
+      .sort((a, b) => b[1].count - a[1].count);
   }
 }

@@ -28,14 +28,22 @@ export class LiveView {
     const view = new LiveView(sources);
     const progressLines = () => {
       const every = options.progressEverySeconds * 1000;
-      view.#progress = setInterval(() => options.stderr.write(`${formatProgressLine(sources.stats.snapshot(), sources.limiters(), sources.queue?.())}\n`), every);
+      view.#progress = setInterval(
+        () => options.stderr.write(`${formatProgressLine(sources.stats.snapshot(), sources.limiters(), sources.queue?.())}\n`),
+        every,
+      );
     };
     if (options.tui && options.stderr.isTTY) {
-      view.#dashboard = startDashboardThread(() => view.feed.snapshot(), controls, options.stderr, (reason) => {
-        view.#dashboard = undefined;
-        options.stderr.write(`\ndocpool: the dashboard stopped (${reason}); progress lines from here on\n`);
-        progressLines();
-      });
+      view.#dashboard = startDashboardThread(
+        () => view.feed.snapshot(),
+        controls,
+        options.stderr,
+        (reason) => {
+          view.#dashboard = undefined;
+          options.stderr.write(`\ndocpool: the dashboard stopped (${reason}); progress lines from here on\n`);
+          progressLines();
+        },
+      );
     } else {
       progressLines();
     }

@@ -56,7 +56,12 @@ export class RunSampler {
       cached: run.cached,
       failed: run.failed,
       costUsd: run.costUsd,
-      models: limiters().map((limiter) => ({ model: limiter.model, sent: limiter.sent, rateLimited: limiter.rateLimited, ...(limiter.rpm === undefined ? {} : { rpm: limiter.rpm }) })),
+      models: limiters().map((limiter) => ({
+        model: limiter.model,
+        sent: limiter.sent,
+        rateLimited: limiter.rateLimited,
+        ...(limiter.rpm === undefined ? {} : { rpm: limiter.rpm }),
+      })),
       spend: run.spend,
     };
     await store.putSample(runId, sample).catch(() => {});

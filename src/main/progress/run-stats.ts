@@ -152,7 +152,9 @@ export class RunStats {
       pages: this.#pages,
       byClass: { ...this.#byClass },
       bySource: { ...this.#bySource },
-      failuresByCode: Object.fromEntries(this.#failures.entries().map(([code, entry]) => [code, { count: entry.count, example: entry.examples[0]!.path, message: entry.examples[0]!.message }])),
+      failuresByCode: Object.fromEntries(
+        this.#failures.entries().map(([code, entry]) => [code, { count: entry.count, example: entry.examples[0]!.path, message: entry.examples[0]!.message }]),
+      ),
       tokens: { ...this.#tokens },
       costUsd: this.#costUsd,
       retries: this.#retries,

@@ -43,7 +43,9 @@ export function formatLearnedLimits(models: readonly ModelLimiterStats[]): strin
     .filter((model) => model.learned.length > 0)
     .map((model) => {
       const flags = model.learned.map((metric) => `--${metric} ${model.model}=${metric === 'rpm' ? model.rpm : model.tpm}`).join(' ');
-      const stated = model.learned.map((metric) => (metric === 'rpm' ? `${count(model.rpm ?? 0)} requests` : `${count(model.tpm ?? 0)} input tokens`)).join(' and ');
+      const stated = model.learned
+        .map((metric) => (metric === 'rpm' ? `${count(model.rpm ?? 0)} requests` : `${count(model.tpm ?? 0)} input tokens`))
+        .join(' and ');
       return `docpool: Google's 429s stated ${model.model}'s limit: ${stated} a minute for this project; ${flags} starts there next time`;
     });
 }

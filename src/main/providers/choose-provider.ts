@@ -44,7 +44,8 @@ const BATCH_POLL_MAX_MS = 5 * 60_000;
 export function chooseProvider(config: Config, profile: Profile, context: ProviderContext): ChosenProvider {
   const apiKey = context.env.GEMINI_API_KEY || context.env.GOOGLE_API_KEY;
   const kind = config.provider ?? (apiKey ? 'gemini' : 'offline');
-  if (kind === 'offline' && config.batch) throw new UsageError('--batch: the Batch API needs Gemini; set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment');
+  if (kind === 'offline' && config.batch)
+    throw new UsageError('--batch: the Batch API needs Gemini; set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment');
   if (kind === 'offline') {
     if (!config.provider) context.notify('docpool: no GEMINI_API_KEY or GOOGLE_API_KEY set: using the offline rule-based provider (set a key to use Gemini)\n');
     return { provider: new OfflineProvider(profile, config.pages) };
@@ -53,7 +54,10 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
   const baseUrl = config.baseUrl ?? context.env.GOOGLE_GEMINI_BASE_URL;
   const pricing = new Pricing(config.price, billingTier(config));
   for (const model of new Set([config.classifyModel, config.extractModel])) {
-    if (!pricing.known(model)) context.notify(`docpool: no price is known for ${model}: its calls are not counted in the spend; give one with --price ${model}=INPUT/OUTPUT (USD per 1M tokens)\n`);
+    if (!pricing.known(model))
+      context.notify(
+        `docpool: no price is known for ${model}: its calls are not counted in the spend; give one with --price ${model}=INPUT/OUTPUT (USD per 1M tokens)\n`,
+      );
   }
   // Bound once the provider (whose client the jobs use) exists; no request is sent before.
   let batch: BatchJobs | undefined;
@@ -96,7 +100,9 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
           send: (call: GeminiCall): Promise<StepOutcome> =>
             callBatch(call, batch!, {
               maxAttempts: config.batchAttempts,
-              ...(config.batchFallback === 'online' ? { online: (failed: GeminiCall): Promise<StepOutcome> => provider.callOnline({ ...failed, pricing: online }) } : {}),
+              ...(config.batchFallback === 'online'
+                ? { online: (failed: GeminiCall): Promise<StepOutcome> => provider.callOnline({ ...failed, pricing: online }) }
+                : {}),
             }),
         }
       : {}),
@@ -125,5 +131,10 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
  * proportionally less against a time-scaled emulator) the run stops admitting and says so.
  */
 function outagePolicy(config: Config) {
-  return { threshold: 5, firstProbeDelayMs: config.retryBaseMs, maxProbeDelayMs: Math.min(60_000, config.quotaWindowMs), giveUpAfterMs: 15 * config.quotaWindowMs };
+  return {
+    threshold: 5,
+    firstProbeDelayMs: config.retryBaseMs,
+    maxProbeDelayMs: Math.min(60_000, config.quotaWindowMs),
+    giveUpAfterMs: 15 * config.quotaWindowMs,
+  };
 }

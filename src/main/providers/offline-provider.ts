@@ -34,7 +34,15 @@ export class OfflineProvider implements Provider {
     const label = known ? reading.label : this.#fallbackLabel();
     return {
       ok: true,
-      result: { step: 'classify', source: 'offline', model: `rules-v${RULES_VERSION}`, label, confidence: known ? reading.confidence : 0, usage: ZERO_USAGE, at: Date.now() },
+      result: {
+        step: 'classify',
+        source: 'offline',
+        model: `rules-v${RULES_VERSION}`,
+        label,
+        confidence: known ? reading.confidence : 0,
+        usage: ZERO_USAGE,
+        at: Date.now(),
+      },
     };
   }
 

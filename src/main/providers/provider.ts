@@ -22,4 +22,3 @@ export interface Provider {
   onePass(input: StepInput): Promise<StepOutcome>;
   close(): Promise<void>;
 }
-

@@ -94,7 +94,16 @@ export interface QuotaTicket {
 }
 
 interface QuotaCommands {
-  docpoolAcquire(log: string, tokens: string, pause: string, id: string, weight: number, rpm: number, tpm: number, windowMs: number): Promise<[number, number, number?]>;
+  docpoolAcquire(
+    log: string,
+    tokens: string,
+    pause: string,
+    id: string,
+    weight: number,
+    rpm: number,
+    tpm: number,
+    windowMs: number,
+  ): Promise<[number, number, number?]>;
   docpoolReconcile(log: string, tokens: string, id: string, actual: number): Promise<number>;
   docpoolPause(pause: string, ms: number): Promise<number>;
 }

@@ -70,7 +70,14 @@ export class QueueCoordinator {
     events.setMaxListeners(0);
     queue.setMaxListeners(0);
     events.on('stalled', () => this.#stalled++);
-    this.#watch = setInterval(() => void this.snapshot().then((snapshot) => (this.#latest = snapshot), () => {}), WATCH_MS);
+    this.#watch = setInterval(
+      () =>
+        void this.snapshot().then(
+          (snapshot) => (this.#latest = snapshot),
+          () => {},
+        ),
+      WATCH_MS,
+    );
     this.#watch.unref();
   }
 
@@ -79,11 +86,27 @@ export class QueueCoordinator {
     return this.#latest;
   }
 
-  static open(options: { url: string; queue: string; config: Config; provider: Provider; profile: Profile; outages: RedisOutages; stop: AbortSignal }): Promise<QueueCoordinator> {
+  static open(options: {
+    url: string;
+    queue: string;
+    config: Config;
+    provider: Provider;
+    profile: Profile;
+    outages: RedisOutages;
+    stop: AbortSignal;
+  }): Promise<QueueCoordinator> {
     return unlessRefused(QueueCoordinator.#connect(options), options.outages);
   }
 
-  static async #connect(options: { url: string; queue: string; config: Config; provider: Provider; profile: Profile; outages: RedisOutages; stop: AbortSignal }): Promise<QueueCoordinator> {
+  static async #connect(options: {
+    url: string;
+    queue: string;
+    config: Config;
+    provider: Provider;
+    profile: Profile;
+    outages: RedisOutages;
+    stop: AbortSignal;
+  }): Promise<QueueCoordinator> {
     const { url, queue: name, config, provider, profile, outages } = options;
     const redis = connectRedis(url, outages);
     const hash = settingsHashOf(provider, profile, config);
@@ -119,13 +142,22 @@ export class QueueCoordinator {
   }
 
   async snapshot(): Promise<QueueSnapshot> {
-    const [counts, beats] = await Promise.all([this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), this.#redis.hgetall(workersKey(this.name))]);
+    const [counts, beats] = await Promise.all([
+      this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      this.#redis.hgetall(workersKey(this.name)),
+    ]);
     const now = Date.now();
     const workers = Object.values(beats)
       .map((text) => JSON.parse(text) as WorkerHeartbeat)
       .filter((beat) => now - beat.at < WORKER_GONE_MS)
       .sort((a, b) => a.id.localeCompare(b.id));
-    return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0, stalled: this.#stalled, workers };
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      stalled: this.#stalled,
+      workers,
+    };
   }
 
   async close(): Promise<void> {
@@ -143,7 +175,11 @@ export class QueueCoordinator {
    * next run.
    */
   async #finished(data: FileJob, jobId: string): Promise<RemoteOutcome> {
-    const interrupted: RemoteOutcome = { kind: 'job_failed', code: 'INTERRUPTED', message: 'stopped before a worker answered (the job stays queued; run again to collect it)' };
+    const interrupted: RemoteOutcome = {
+      kind: 'job_failed',
+      code: 'INTERRUPTED',
+      message: 'stopped before a worker answered (the job stays queued; run again to collect it)',
+    };
     let job = await this.#submit(data, jobId);
     for (;;) {
       if (this.stop.aborted) return interrupted;
@@ -151,7 +187,14 @@ export class QueueCoordinator {
         return await untilStopped<RemoteOutcome>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, interrupted);
       } catch {
         const state = await this.#queue.getJobState(jobId);
-        if (state === 'completed') return (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue ?? { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `job ${jobId} completed without a result` };
+        if (state === 'completed')
+          return (
+            (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue ?? {
+              kind: 'job_failed',
+              code: 'QUEUE_JOB_FAILED',
+              message: `job ${jobId} completed without a result`,
+            }
+          );
         if (state === 'failed') {
           const reason = (await Job.fromId(this.#queue, jobId))?.failedReason ?? 'unknown';
           return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `no worker could answer it after ${JOB_ATTEMPTS} attempts: ${reason}` };
@@ -177,7 +220,13 @@ function settingsHashOf(provider: Provider, profile: Profile, config: Config): s
   const extracts = Object.keys(profile.extract)
     .sort()
     .map((label) => provider.extractFingerprint(label));
-  const parts = { classify: provider.classifyFingerprint(), onePass: provider.onePassFingerprint(), extracts, passes: config.passes, fallback: config.fallback ?? null };
+  const parts = {
+    classify: provider.classifyFingerprint(),
+    onePass: provider.onePassFingerprint(),
+    extracts,
+    passes: config.passes,
+    fallback: config.fallback ?? null,
+  };
   return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, 16);
 }
 

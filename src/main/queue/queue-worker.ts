@@ -123,7 +123,8 @@ export class QueueWorker {
         throw error;
       });
       // Stopped now (its requests cancelled): the job goes back for another worker, not failed.
-      if (this.#options.stop.aborted && result.kind === 'answered' && !result.answer.ok && result.answer.code === 'INTERRUPTED') throw new Error(`worker ${this.id} stopped before answering`);
+      if (this.#options.stop.aborted && result.kind === 'answered' && !result.answer.ok && result.answer.code === 'INTERRUPTED')
+        throw new Error(`worker ${this.id} stopped before answering`);
       if (result.kind === 'failed' || !result.answer.ok) this.#failed++;
       else this.#done++;
       return result;
@@ -134,12 +135,29 @@ export class QueueWorker {
 
   async #work(data: FileJob): Promise<FileJobResult> {
     const run = await this.#runFor(data.settings);
-    const prepared = await this.#options.pool.prepare(prepareTask(run.config, data.path, { subset: run.provider.name === 'gemini', rules: run.provider.name === 'offline' || run.config.fallback === 'offline' }));
+    const prepared = await this.#options.pool.prepare(
+      prepareTask(run.config, data.path, {
+        subset: run.provider.name === 'gemini',
+        rules: run.provider.name === 'offline' || run.config.fallback === 'offline',
+      }),
+    );
     if (prepared.kind === 'failed') {
-      return { kind: 'failed', code: prepared.code, message: prepared.message, ...(prepared.sha256 ? { sha256: prepared.sha256 } : {}), ...(prepared.bytes === undefined ? {} : { bytes: prepared.bytes }) };
+      return {
+        kind: 'failed',
+        code: prepared.code,
+        message: prepared.message,
+        ...(prepared.sha256 ? { sha256: prepared.sha256 } : {}),
+        ...(prepared.bytes === undefined ? {} : { bytes: prepared.bytes }),
+      };
     }
     if (prepared.sha256 !== data.sha256) {
-      return { kind: 'failed', code: 'FILE_CHANGED', message: 'the file changed between the coordinator reading it and this worker reading it; run again to answer its new content', sha256: prepared.sha256, bytes: prepared.bytes };
+      return {
+        kind: 'failed',
+        code: 'FILE_CHANGED',
+        message: 'the file changed between the coordinator reading it and this worker reading it; run again to answer its new content',
+        sha256: prepared.sha256,
+        bytes: prepared.bytes,
+      };
     }
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.profile, run.stats, run.provider, run.fallback);

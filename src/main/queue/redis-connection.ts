@@ -14,9 +14,12 @@ export function parseQueueUrl(value: string): string {
     parsed = new URL(value);
   } catch {
     // The value may hold a password: it is never echoed (a '#', '/' or '?' in a password breaks the URL).
-    throw new UsageError(`--queue: "${withoutCredentials(value)}" is not a URL; give redis://host:port (or rediss:// for TLS, with user:password@ if Redis needs one; percent-encode #, / and ? in a password)`);
+    throw new UsageError(
+      `--queue: "${withoutCredentials(value)}" is not a URL; give redis://host:port (or rediss:// for TLS, with user:password@ if Redis needs one; percent-encode #, / and ? in a password)`,
+    );
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--queue: ${parsed.protocol}// is not Redis; give redis://host:port or rediss://host:port`);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new UsageError(`--queue: ${parsed.protocol}// is not Redis; give redis://host:port or rediss://host:port`);
   return value;
 }
 
@@ -74,13 +77,19 @@ export class RedisOutages {
   refuse(error: Error): void {
     if (this.#refused.signal.aborted) return;
     const reason = error.message.split(/[ .]/)[0];
-    this.#refused.abort(new RunRefused(`--queue: Redis at ${redisLabel(this.url)} refused the credentials (${reason}): check the user and password in the URL (percent-encode #, / and ? in a password)`));
+    this.#refused.abort(
+      new RunRefused(
+        `--queue: Redis at ${redisLabel(this.url)} refused the credentials (${reason}): check the user and password in the URL (percent-encode #, / and ? in a password)`,
+      ),
+    );
   }
 
   down(error: Error): void {
     if (this.#down) return;
     this.#down = true;
-    this.notify(`docpool: Redis at ${redisLabel(this.url)} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message}); waiting and reconnecting every few seconds, nothing is lost meanwhile\n`);
+    this.notify(
+      `docpool: Redis at ${redisLabel(this.url)} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message}); waiting and reconnecting every few seconds, nothing is lost meanwhile\n`,
+    );
   }
 
   up(): void {

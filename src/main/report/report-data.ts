@@ -21,12 +21,24 @@ export interface Attempt {
 /** Everything the report shows, aggregated from the state folder: its size does not grow with the run's files. */
 export interface ReportData {
   readonly run: RunInfo;
-  readonly files: { readonly total: number; readonly answered: number; readonly cached: number; readonly failed: number; readonly pages: number; readonly bytes: number };
+  readonly files: {
+    readonly total: number;
+    readonly answered: number;
+    readonly cached: number;
+    readonly failed: number;
+    readonly pages: number;
+    readonly bytes: number;
+  };
   readonly bySource: ReadonlyArray<readonly [string, number]>;
   readonly byClass: ReadonlyArray<readonly [string, number]>;
   /** What the run's records say they cost (the file's own usage when it was answered). */
   readonly usage: TokenUsage;
-  readonly failures: ReadonlyArray<{ readonly code: string; readonly count: number; readonly retryable: boolean; readonly examples: ReadonlyArray<{ readonly path: string; readonly message: string }> }>;
+  readonly failures: ReadonlyArray<{
+    readonly code: string;
+    readonly count: number;
+    readonly retryable: boolean;
+    readonly examples: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  }>;
   readonly slowest: readonly SlowFile[];
   readonly attempts: readonly Attempt[];
   /** Spend by step and model, every attempt's answers summed. */
@@ -63,7 +75,12 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
       if (record.class) increment(byClass, record.class);
       if (record.source) increment(bySource, record.source);
     }
-    keepSlowest(slowest, { path: record.path, ms: record.ms, pages: record.pages, outcome: record.status === 'failed' ? (record.error?.code ?? 'failed') : (record.class ?? 'done') });
+    keepSlowest(slowest, {
+      path: record.path,
+      ms: record.ms,
+      pages: record.pages,
+      outcome: record.status === 'failed' ? (record.error?.code ?? 'failed') : (record.class ?? 'done'),
+    });
   }
   const attempts = attemptsOf(store.samples(run.id));
   return {

@@ -28,7 +28,12 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
           ['inputs', run.inputs.map((input) => `<code class="path">${escapeHtml(input)}</code>`).join('<br>')],
           ['provider', escapeHtml(settings?.provider ?? 'not recorded')],
           ['profile', escapeHtml(settings?.profile ?? 'not recorded')],
-          ['models', settings ? `classify <code>${escapeHtml(settings.classifyModel)}</code>, extract <code>${escapeHtml(settings.extractModel)}</code>` : 'not recorded'],
+          [
+            'models',
+            settings
+              ? `classify <code>${escapeHtml(settings.classifyModel)}</code>, extract <code>${escapeHtml(settings.extractModel)}</code>`
+              : 'not recorded',
+          ],
           ['pages sent', settings ? `first ${settings.pages}, as ${escapeHtml(settings.inputMode)}` : 'not recorded'],
           ['passes', escapeHtml(settings?.passes ?? (settings ? '2' : 'not recorded'))],
           ['started', escapeHtml(isoTime(run.createdAt))],
@@ -45,14 +50,24 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
         tile('pages', count(files.pages)),
         tile('spent', usd(data.spend.reduce((sum, entry) => sum + entry.costUsd, 0))),
       ].join('')}</div>`,
-      data.bySource.length > 0 ? `<p>answers from ${data.bySource.map(([source, files]) => `${escapeHtml(source)} ${count(files)}`).join(', ')}; ${count(files.cached)} cache hits (no request made for the file)</p>` : '',
+      data.bySource.length > 0
+        ? `<p>answers from ${data.bySource.map(([source, files]) => `${escapeHtml(source)} ${count(files)}`).join(', ')}; ${count(files.cached)} cache hits (no request made for the file)</p>`
+        : '',
     ]),
     section('Spend by model and step', [
       data.spend.length === 0
         ? '<p class="muted">no API answer was paid for in this run (offline rules, or every answer from the cache)</p>'
         : table(
             ['step', 'model', 'answers', 'tokens in', 'tokens out', 'thinking', 'USD'],
-            data.spend.map((entry) => [entry.step, `<code>${escapeHtml(entry.model)}</code>`, count(entry.answers), count(entry.input), count(entry.output), count(entry.thinking), usd(entry.costUsd)]),
+            data.spend.map((entry) => [
+              entry.step,
+              `<code>${escapeHtml(entry.model)}</code>`,
+              count(entry.answers),
+              count(entry.input),
+              count(entry.output),
+              count(entry.thinking),
+              usd(entry.costUsd),
+            ]),
           ),
       `<p class="muted">The files' own records add up to ${count(data.usage.input)} tokens in, ${count(data.usage.output)} out, ${count(data.usage.thinking)} thinking, ${usd(data.usage.costUsd)} (answers paid for but not kept, such as a retried invalid answer, count above only).</p>`,
     ]),
@@ -61,9 +76,18 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
         ? '<p class="muted">this run has no time series (made before docpool kept one)</p>'
         : [
             lineChart({ title: 'Files finished per second', yLabel: 'files/s', series: line.filesPerSecond, markers: line.markers }),
-            ...line.models.map((model) => lineChart({ title: `${model.model}: requests and 429s per ${windowName}, against the quota`, yLabel: `per ${windowName}`, series: model.series, markers: line.markers })),
+            ...line.models.map((model) =>
+              lineChart({
+                title: `${model.model}: requests and 429s per ${windowName}, against the quota`,
+                yLabel: `per ${windowName}`,
+                series: model.series,
+                markers: line.markers,
+              }),
+            ),
             lineChart({ title: 'Spend over time', yLabel: 'USD', series: line.spend, markers: line.markers }),
-            line.markers.length > 0 ? '<p class="muted">Dashed vertical lines: a later attempt of the same run starts (time between attempts left out).</p>' : '',
+            line.markers.length > 0
+              ? '<p class="muted">Dashed vertical lines: a later attempt of the same run starts (time between attempts left out).</p>'
+              : '',
           ].join(''),
     ]),
     section('Classes', [data.byClass.length === 0 ? '<p class="muted">no file was classified</p>' : barChart('Files by class', data.byClass, '#2563eb')]),
@@ -72,7 +96,12 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
         ? '<p class="muted">no API request in this run</p>'
         : table(
             ['model', 'requests sent', '429s', 'quota per window'],
-            data.requests.map((model) => [`<code>${escapeHtml(model.model)}</code>`, count(model.sent), count(model.rateLimited), model.rpm === undefined ? 'not known' : count(model.rpm)]),
+            data.requests.map((model) => [
+              `<code>${escapeHtml(model.model)}</code>`,
+              count(model.sent),
+              count(model.rateLimited),
+              model.rpm === undefined ? 'not known' : count(model.rpm),
+            ]),
           ),
     ]),
     section('Failures by code', [
@@ -91,7 +120,12 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
     section('Slowest files', [
       table(
         ['file', 'seconds', 'pages', 'outcome'],
-        data.slowest.map((file) => [`<code class="path">${escapeHtml(file.path)}</code>`, (file.ms / 1000).toFixed(1), file.pages === null ? '-' : count(file.pages), escapeHtml(file.outcome)]),
+        data.slowest.map((file) => [
+          `<code class="path">${escapeHtml(file.path)}</code>`,
+          (file.ms / 1000).toFixed(1),
+          file.pages === null ? '-' : count(file.pages),
+          escapeHtml(file.outcome),
+        ]),
       ),
     ]),
   ].join('\n');

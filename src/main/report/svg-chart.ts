@@ -47,19 +47,27 @@ export function lineChart(options: LineChartOptions): string {
     parts.push(`<text class="tick" x="${x(tick).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${formatDuration(tick)}</text>`);
   }
   for (const marker of options.markers ?? []) {
-    parts.push(`<line class="marker" x1="${x(marker).toFixed(1)}" x2="${x(marker).toFixed(1)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"><title>a later attempt starts</title></line>`);
+    parts.push(
+      `<line class="marker" x1="${x(marker).toFixed(1)}" x2="${x(marker).toFixed(1)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"><title>a later attempt starts</title></line>`,
+    );
   }
   for (const line of series) {
     if (line.points.length === 0) continue;
     const path = line.points.map(([px, py], index) => `${index === 0 ? 'M' : 'L'}${x(px).toFixed(1)},${y(Math.min(py, yMax)).toFixed(1)}`).join('');
-    parts.push(`<path d="${path}" fill="none" stroke="${line.color}" stroke-width="${line.dashed ? 1.5 : 2}"${line.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${escapeHtml(line.name)}</title></path>`);
+    parts.push(
+      `<path d="${path}" fill="none" stroke="${line.color}" stroke-width="${line.dashed ? 1.5 : 2}"${line.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${escapeHtml(line.name)}</title></path>`,
+    );
   }
   let legendX = MARGIN.left;
   for (const line of series) {
-    parts.push(`<rect x="${legendX}" y="8" width="12" height="4" fill="${line.color}"/><text class="legend" x="${legendX + 16}" y="14">${escapeHtml(line.name)}</text>`);
+    parts.push(
+      `<rect x="${legendX}" y="8" width="12" height="4" fill="${line.color}"/><text class="legend" x="${legendX + 16}" y="14">${escapeHtml(line.name)}</text>`,
+    );
     legendX += 28 + line.name.length * 7;
   }
-  parts.push(`<text class="axis" x="14" y="${MARGIN.top + plotHeight / 2}" transform="rotate(-90 14 ${MARGIN.top + plotHeight / 2})" text-anchor="middle">${escapeHtml(options.yLabel)}</text>`);
+  parts.push(
+    `<text class="axis" x="14" y="${MARGIN.top + plotHeight / 2}" transform="rotate(-90 14 ${MARGIN.top + plotHeight / 2})" text-anchor="middle">${escapeHtml(options.yLabel)}</text>`,
+  );
   parts.push(`<line class="axis-line" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}"/>`);
   const note = clipped ? ` <span class="muted">(brief peaks, up to ${formatTick(peak)}, run off the top)</span>` : '';
   return `<figure><figcaption>${escapeHtml(options.title)}${note}</figcaption><svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(options.title)}">${parts.join('')}</svg></figure>`;

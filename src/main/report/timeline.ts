@@ -58,7 +58,17 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
         { name: '429s', points: line.refused, color: COLORS.refused },
         ...(line.rpm === undefined
           ? []
-          : [{ name: `quota paced against (${line.rpm.toLocaleString('en-US')} per window)`, points: [[0, line.rpm], [offset, line.rpm]] as Array<[number, number]>, color: COLORS.quota, dashed: true }]),
+          : [
+              {
+                name: `quota paced against (${line.rpm.toLocaleString('en-US')} per window)`,
+                points: [
+                  [0, line.rpm],
+                  [offset, line.rpm],
+                ] as Array<[number, number]>,
+                color: COLORS.quota,
+                dashed: true,
+              },
+            ]),
       ],
     })),
   };

@@ -64,7 +64,10 @@ export class RunLock {
           `--db: another docpool run (pid ${holder.pid}${elsewhere}, started ${holder.startedAt.replace('T', ' ').slice(0, 19)} UTC) is using ${dir}; wait for it to finish, or give this run its own --db${takeOver}`,
         );
       }
-      if (holder) notify(`docpool: took over the state folder's lock, left by pid ${holder.pid} on ${holder.host} (started ${holder.startedAt.replace('T', ' ').slice(0, 19)} UTC), which is no longer running\n`);
+      if (holder)
+        notify(
+          `docpool: took over the state folder's lock, left by pid ${holder.pid} on ${holder.host} (started ${holder.startedAt.replace('T', ' ').slice(0, 19)} UTC), which is no longer running\n`,
+        );
       // Stale (its process is gone) or unreadable (killed while writing it): take it over. Two
       // takers race on the exclusive create above, and only one wins.
       rmSync(path, { force: true });

@@ -111,7 +111,9 @@ export class Store {
     const dataFile = join(dir, 'data.mdb');
     const problem = existsSync(dataFile) ? lmdbFileProblem(dataFile) : undefined;
     if (problem) {
-      throw new UsageError(`--db: ${dir}/data.mdb cannot be opened safely: ${problem} (damaged, or from another tool); move the folder aside (docpool export cannot read it either) and run again with a new --db`);
+      throw new UsageError(
+        `--db: ${dir}/data.mdb cannot be opened safely: ${problem} (damaged, or from another tool); move the folder aside (docpool export cannot read it either) and run again with a new --db`,
+      );
     }
   }
 
@@ -137,7 +139,9 @@ export class Store {
       meta = root.openDB<{ tag: string; layout: number }, string>({ name: 'meta' });
       layout = meta.get('layout');
     } catch (error) {
-      throw new UsageError(`--db: ${dir} cannot be opened as a docpool state folder (${(error as Error).message}); it may be damaged or from another tool — move it aside and run again`);
+      throw new UsageError(
+        `--db: ${dir} cannot be opened as a docpool state folder (${(error as Error).message}); it may be damaged or from another tool — move it aside and run again`,
+      );
     }
     if (layout === undefined) {
       meta.putSync('layout', { tag: STORE_TAG, layout: STORE_LAYOUT });
@@ -266,14 +270,19 @@ function lmdbFileProblem(file: string): string | undefined {
   }
   const meta = (offset: number) =>
     offset + META_TXNID + 8 <= head.length && head.readUInt32LE(offset + META_MAGIC) === LMDB_MAGIC
-      ? { pageSize: head.readUInt32LE(offset + META_PAGE_SIZE), lastPage: head.readBigUInt64LE(offset + META_LAST_PAGE), txnid: head.readBigUInt64LE(offset + META_TXNID) }
+      ? {
+          pageSize: head.readUInt32LE(offset + META_PAGE_SIZE),
+          lastPage: head.readBigUInt64LE(offset + META_LAST_PAGE),
+          txnid: head.readBigUInt64LE(offset + META_TXNID),
+        }
       : undefined;
   const first = meta(0);
   if (!first) return 'its first page is not an LMDB meta page';
   const second = meta(first.pageSize);
   if (first.pageSize < 512 || first.pageSize > MAX_PAGE_SIZE || !second) return 'its meta pages are damaged';
   const current = second.txnid > first.txnid ? second : first;
-  if ((current.lastPage + 1n) * BigInt(first.pageSize) > BigInt(size)) return `it is cut short (${size} bytes, its last page ends at ${(current.lastPage + 1n) * BigInt(first.pageSize)})`;
+  if ((current.lastPage + 1n) * BigInt(first.pageSize) > BigInt(size))
+    return `it is cut short (${size} bytes, its last page ends at ${(current.lastPage + 1n) * BigInt(first.pageSize)})`;
   return undefined;
 }
 
@@ -287,7 +296,9 @@ function refuseFullDisk(dir: string): void {
   const { bavail, bsize } = statfsSync(dir);
   const free = bavail * bsize;
   if (free < MIN_FREE_BYTES) {
-    throw new RunRefused(`--db: the disk under ${dir} is full (${Math.floor(free / 1024)} KB free, docpool needs ${MIN_FREE_BYTES / 1024 / 1024} MB to start; STATE_WRITE_FAILED): free some space or point --db at another disk`);
+    throw new RunRefused(
+      `--db: the disk under ${dir} is full (${Math.floor(free / 1024)} KB free, docpool needs ${MIN_FREE_BYTES / 1024 / 1024} MB to start; STATE_WRITE_FAILED): free some space or point --db at another disk`,
+    );
   }
 }
 
@@ -317,14 +328,18 @@ function refuseForeign(dir: string): void {
 /** The refusal for an environment whose main database holds keys but not docpool's `meta`. */
 function foreignRefusal(dir: string, keys: readonly string[]): UsageError | undefined {
   if (keys.length === 0 || keys.includes('meta')) return undefined;
-  return new UsageError(`--db: ${dir} is another application's LMDB environment (it holds ${describeKeys(keys)}); docpool never writes into it: point --db at an empty or new folder`);
+  return new UsageError(
+    `--db: ${dir} is another application's LMDB environment (it holds ${describeKeys(keys)}); docpool never writes into it: point --db at an empty or new folder`,
+  );
 }
 
 function openReadOnlyRoot(dir: string): RootDatabase {
   try {
     return open({ path: dir, noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
   } catch (error) {
-    throw new UsageError(`--db: ${dir} cannot be opened as a docpool state folder (${(error as Error).message}); it may be damaged or from another tool — move it aside and run again`);
+    throw new UsageError(
+      `--db: ${dir} cannot be opened as a docpool state folder (${(error as Error).message}); it may be damaged or from another tool — move it aside and run again`,
+    );
   }
 }
 
@@ -334,7 +349,12 @@ function rootKeys(root: RootDatabase): string[] {
 }
 
 function describeKeys(keys: readonly string[]): string {
-  return keys.length === 0 ? 'nothing' : `keys such as ${keys.slice(0, 3).map((key) => JSON.stringify(key)).join(', ')}`;
+  return keys.length === 0
+    ? 'nothing'
+    : `keys such as ${keys
+        .slice(0, 3)
+        .map((key) => JSON.stringify(key))
+        .join(', ')}`;
 }
 
 const LMDB_MAGIC = 0xbeefc0de;

@@ -129,7 +129,13 @@ export class BatchJobs {
     for (const record of live) {
       const found = onServer.get(record.displayName);
       if (found?.name) await this.#options.ai.batches.cancel({ name: found.name });
-      const ended: BatchJobRecord = { ...record, ...(found?.name ? { name: found.name } : {}), state: found ? 'CANCELLED' : 'abandoned', reason: 'cancelled with --cancel', updatedAt: Date.now() };
+      const ended: BatchJobRecord = {
+        ...record,
+        ...(found?.name ? { name: found.name } : {}),
+        state: found ? 'CANCELLED' : 'abandoned',
+        reason: 'cancelled with --cancel',
+        updatedAt: Date.now(),
+      };
       await this.#save(ended);
       cancelled.push(ended);
     }
@@ -158,7 +164,11 @@ export class BatchJobs {
     queue.push(key);
     clearTimeout(this.#lingers.get(model));
     if (queue.length >= this.#options.maxRequestsPerJob) this.#flush(model);
-    else this.#lingers.set(model, setTimeout(() => this.#flush(model), this.#options.lingerMs));
+    else
+      this.#lingers.set(
+        model,
+        setTimeout(() => this.#flush(model), this.#options.lingerMs),
+      );
   }
 
   #flush(model: string): void {
@@ -167,7 +177,8 @@ export class BatchJobs {
     while (queue.length > 0) {
       const keys = queue.splice(0, this.#options.maxRequestsPerJob);
       const submitting = this.#submit(model, keys).catch((error: unknown) => {
-        for (const key of keys) this.#deliver(key, { kind: 'error', code: 'API_BATCH_CREATE_FAILED', message: `the batch job could not be created: ${messageOf(error)}` });
+        for (const key of keys)
+          this.#deliver(key, { kind: 'error', code: 'API_BATCH_CREATE_FAILED', message: `the batch job could not be created: ${messageOf(error)}` });
       });
       this.#flushing.add(submitting);
       void submitting.finally(() => this.#flushing.delete(submitting));
@@ -259,7 +270,11 @@ export class BatchJobs {
     const answers = await this.#answersOf(record, job);
     const unclaimed = new Set<string>();
     for (const key of record.keys) {
-      const answer = answers.get(key) ?? { kind: 'error', code: 'API_BATCH_REQUEST_FAILED', message: `the batch job ${record.name} returned no answer for this request` };
+      const answer = answers.get(key) ?? {
+        kind: 'error',
+        code: 'API_BATCH_REQUEST_FAILED',
+        message: `the batch job ${record.name} returned no answer for this request`,
+      };
       if (!this.#deliver(key, answer) && answer.kind === 'response') {
         this.#unclaimed.set(key, { job: record.displayName, answer });
         unclaimed.add(key);
@@ -280,7 +295,12 @@ export class BatchJobs {
     const read = (key: string | undefined, response: unknown, error: { code?: number; message?: string } | undefined) => {
       if (key === undefined) return;
       if (response && !error) answers.set(key, { kind: 'response', response: response as GenerateContentResponse });
-      else answers.set(key, { kind: 'error', code: 'API_BATCH_REQUEST_FAILED', message: `the request failed in batch job ${record.name}: ${error?.message ?? 'no answer'} (code ${error?.code ?? '?'})` });
+      else
+        answers.set(key, {
+          kind: 'error',
+          code: 'API_BATCH_REQUEST_FAILED',
+          message: `the request failed in batch job ${record.name}: ${error?.message ?? 'no answer'} (code ${error?.code ?? '?'})`,
+        });
     };
     for (const item of job.dest?.inlinedResponses ?? []) read(item.metadata?.key, item.response, item.error as never);
     if (job.dest?.fileName) {
@@ -289,7 +309,12 @@ export class BatchJobs {
       try {
         for (const line of readFileSync(output, 'utf8').split('\n')) {
           if (line.trim() === '') continue;
-          const parsed = JSON.parse(line) as { key?: string; response?: unknown; error?: { code?: number; message?: string }; status?: { code?: number; message?: string } };
+          const parsed = JSON.parse(line) as {
+            key?: string;
+            response?: unknown;
+            error?: { code?: number; message?: string };
+            status?: { code?: number; message?: string };
+          };
           read(parsed.key, parsed.response, parsed.error ?? parsed.status);
         }
       } finally {

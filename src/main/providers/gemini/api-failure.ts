@@ -7,7 +7,13 @@ import type { StatedQuota } from './model-limiter.ts';
  */
 export type ApiFailure =
   /** A quota 429: the limits it states per minute (QuotaFailure.quotaValue) are what the model is paced by from then on. */
-  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | undefined; readonly perDay: boolean; readonly stated: readonly StatedQuota[]; readonly message: string }
+  | {
+      readonly kind: 'rate_limited';
+      readonly retryAfterMs: number | undefined;
+      readonly perDay: boolean;
+      readonly stated: readonly StatedQuota[];
+      readonly message: string;
+    }
   /** A 429 for money, not rate: a spend cap or an empty prepaid balance. Waiting a minute does not help; `fix` says what does. */
   | { readonly kind: 'spend_cap'; readonly fix: string; readonly message: string }
   /** A 429 for want of server capacity (ErrorInfo MODEL_CAPACITY_EXHAUSTED), not quota: how a best-effort Flex request is shed. */
@@ -66,10 +72,15 @@ function fromStatus(status: number, body: ErrorBody): ApiFailure {
     return { kind: 'fatal', code: 'API_PROJECT_REFUSED', message: `Google refused the project: ${firstLine(serverMessage)}; ${fix}` };
   }
   if (status === 404) {
-    return { kind: 'fatal', code: 'API_MODEL_NOT_FOUND', message: `${firstLine(serverMessage)}; choose a served model with --classify-model / --extract-model` };
+    return {
+      kind: 'fatal',
+      code: 'API_MODEL_NOT_FOUND',
+      message: `${firstLine(serverMessage)}; choose a served model with --classify-model / --extract-model`,
+    };
   }
   if (status === 500) return { kind: 'retryable', code: 'API_INTERNAL', message: firstLine(serverMessage) };
-  if (status === 408 || status === 502 || status === 503 || status === 504) return { kind: 'retryable', code: 'API_UNAVAILABLE', message: firstLine(serverMessage) };
+  if (status === 408 || status === 502 || status === 503 || status === 504)
+    return { kind: 'retryable', code: 'API_UNAVAILABLE', message: firstLine(serverMessage) };
   return { kind: 'permanent', code: 'API_BAD_REQUEST', message: firstLine(serverMessage) };
 }
 

@@ -128,7 +128,13 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         // request alone backs off and goes again, and the file is not failed for it.
         call.limiter.onShed();
         if (++shedAttempts >= policy.maxShedAttempts) {
-          return { ok: false, code: 'API_SHED', message: `shed for want of capacity ${shedAttempts} times in a row: ${failure.message}`, retryable: true, usage: spent() };
+          return {
+            ok: false,
+            code: 'API_SHED',
+            message: `shed for want of capacity ${shedAttempts} times in a row: ${failure.message}`,
+            retryable: true,
+            usage: spent(),
+          };
         }
         call.onRetry?.(failure);
         await sleep(fullJitter(shedAttempts, policy), policy.stopSignal);
@@ -164,9 +170,13 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       const held = call.limiter.outage.failed(probe, sentAt) && policy.rideOutOutages;
       // Connections refused from the start are a wrong endpoint or no network, not an outage to wait out.
       if (held && failure.code === 'API_NETWORK' && !call.limiter.outage.everAnswered) {
-        throw new RunAborted('API_UNREACHABLE', `cannot reach the API for ${call.model}: ${failure.message}; check --base-url (or GOOGLE_GEMINI_BASE_URL) and the network`);
+        throw new RunAborted(
+          'API_UNREACHABLE',
+          `cannot reach the API for ${call.model}: ${failure.message}; check --base-url (or GOOGLE_GEMINI_BASE_URL) and the network`,
+        );
       }
-      if (!held && ++attempts >= policy.maxAttempts) return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
+      if (!held && ++attempts >= policy.maxAttempts)
+        return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
       call.limiter.retried();
       call.onRetry?.(failure);
       if (!held) await sleep(fullJitter(attempts, policy), policy.stopSignal);
@@ -210,14 +220,29 @@ export function judgeAnswer(
   const candidate = response.candidates?.[0];
   if (blocked || (candidate?.finishReason && !['STOP', 'MAX_TOKENS'].includes(candidate.finishReason))) {
     const reason = blocked ?? candidate?.finishReason;
-    return { kind: 'outcome', outcome: { ok: false, code: 'MODEL_BLOCKED', message: `the model declined to answer (${reason})`, retryable: false, usage: spent() } };
+    return {
+      kind: 'outcome',
+      outcome: { ok: false, code: 'MODEL_BLOCKED', message: `the model declined to answer (${reason})`, retryable: false, usage: spent() },
+    };
   }
   const parsed = parseAnswer(response, call.validate);
   if (parsed.ok) {
-    return { kind: 'outcome', outcome: { ok: true, result: { step: call.step, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } } };
+    return {
+      kind: 'outcome',
+      outcome: { ok: true, result: { step: call.step, source: 'gemini', model: call.model, ...call.toResult(parsed.value), usage: spent(), at: Date.now() } },
+    };
   }
   if (outputRetried) {
-    return { kind: 'outcome', outcome: { ok: false, code: 'MODEL_OUTPUT_INVALID', message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`, retryable: false, usage: spent() } };
+    return {
+      kind: 'outcome',
+      outcome: {
+        ok: false,
+        code: 'MODEL_OUTPUT_INVALID',
+        message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`,
+        retryable: false,
+        usage: spent(),
+      },
+    };
   }
   return { kind: 'retry' };
 }

@@ -181,7 +181,9 @@ export class GeminiProvider implements Provider {
     step: Pick<GeminiCall, 'model' | 'responseSchema' | 'validate' | 'step' | 'toResult'> & { instruction: string; question: string },
   ): Promise<StepOutcome> {
     const asText = this.#sendsText(input);
-    const documentPart = asText ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` } : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
+    const documentPart = asText
+      ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` }
+      : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
     if (!asText && input.subset.byteLength * (4 / 3) > this.#options.maxInlineBytes) {
       return {
         ok: false,
@@ -231,6 +233,19 @@ export class GeminiProvider implements Provider {
     const { profile, pageWindow, inputMode, resolutions } = this.#options;
     const { thinking } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
     const mediaResolution = takesMediaResolution(model) ? resolutions[step] : undefined;
-    return fingerprint({ step, provider: 'gemini', endpoint: this.#endpoint, model, thinking, mediaResolution, instruction, schema, pageWindow, inputMode, profile: profile.name, profileVersion: profile.version });
+    return fingerprint({
+      step,
+      provider: 'gemini',
+      endpoint: this.#endpoint,
+      model,
+      thinking,
+      mediaResolution,
+      instruction,
+      schema,
+      pageWindow,
+      inputMode,
+      profile: profile.name,
+      profileVersion: profile.version,
+    });
   }
 }

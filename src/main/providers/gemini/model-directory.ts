@@ -52,7 +52,13 @@ export async function listServedModels(ai: GoogleGenAI): Promise<DirectoryAnswer
   }
 }
 
-function servedModel(model: { name?: string; displayName?: string; inputTokenLimit?: number; outputTokenLimit?: number; supportedActions?: string[] }): ServedModel {
+function servedModel(model: {
+  name?: string;
+  displayName?: string;
+  inputTokenLimit?: number;
+  outputTokenLimit?: number;
+  supportedActions?: string[];
+}): ServedModel {
   return {
     id: (model.name ?? '').replace(/^models\//, ''),
     ...(model.displayName ? { displayName: model.displayName } : {}),
@@ -64,7 +70,8 @@ function servedModel(model: { name?: string; displayName?: string; inputTokenLim
 
 function failed(error: unknown): DirectoryAnswer<never> {
   const failure = classifyApiFailure(error);
-  if (failure.kind === 'fatal' && failure.code === 'API_MODEL_NOT_FOUND' && MODEL_NOT_FOUND.test(failure.message)) return { kind: 'not_found', message: failure.message };
+  if (failure.kind === 'fatal' && failure.code === 'API_MODEL_NOT_FOUND' && MODEL_NOT_FOUND.test(failure.message))
+    return { kind: 'not_found', message: failure.message };
   if (failure.kind === 'fatal' && failure.code !== 'API_MODEL_NOT_FOUND') return { kind: 'refused', code: failure.code, message: failure.message };
   // Anything else (another 404, a 405, HTML, a refused connection) is an endpoint that does not answer
   // this question; the run itself will find out whether it answers generateContent.

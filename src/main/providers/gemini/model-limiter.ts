@@ -168,7 +168,8 @@ export class ModelLimiter {
     if (this.#slowStart) {
       this.#growth = setInterval(() => {
         if (!this.#slowStart) return clearInterval(this.#growth);
-        if (this.#inFlight >= this.#concurrency && this.#concurrency < this.#maxConcurrency) this.#setConcurrency(Math.min(this.#maxConcurrency, this.#concurrency * 2));
+        if (this.#inFlight >= this.#concurrency && this.#concurrency < this.#maxConcurrency)
+          this.#setConcurrency(Math.min(this.#maxConcurrency, this.#concurrency * 2));
       }, options.windowMs * SLOW_START_STEP);
       this.#growth.unref();
     }
@@ -196,7 +197,8 @@ export class ModelLimiter {
         // reservoirs on dequeue; nothing would give them back, so every outage would shrink the
         // quota for the rest of the run, and enough of them would leave none at all.
         const unsent =
-          this.#closedBy ?? (stop?.aborted ? (stop.reason ?? new DOMException('stopped', 'AbortError')) : this.outage.held && !probe && holdable ? new ModelHeld() : undefined);
+          this.#closedBy ??
+          (stop?.aborted ? (stop.reason ?? new DOMException('stopped', 'AbortError')) : this.outage.held && !probe && holdable ? new ModelHeld() : undefined);
         if (unsent) {
           void this.#requests.incrementReservoir(1);
           void this.#tokens.incrementReservoir(weight);
@@ -310,7 +312,8 @@ export class ModelLimiter {
   onSuccess(): void {
     if (this.#concurrency >= this.#maxConcurrency) return;
     this.#successesSinceChange++;
-    if (this.#successesSinceChange >= this.#concurrency) this.#setConcurrency(Math.min(this.#maxConcurrency, this.#slowStart ? this.#concurrency * 2 : this.#concurrency + 1));
+    if (this.#successesSinceChange >= this.#concurrency)
+      this.#setConcurrency(Math.min(this.#maxConcurrency, this.#slowStart ? this.#concurrency * 2 : this.#concurrency + 1));
   }
 
   /**

@@ -140,10 +140,7 @@ export class OutageGuard {
    */
   #wakeWhenProbeDue(): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => (Date.now() < this.#nextProbeAt ? this.#wakeWhenProbeDue() : this.#wakeAll()),
-      Math.max(1, this.#nextProbeAt - Date.now()),
-    );
+    this.#timer = setTimeout(() => (Date.now() < this.#nextProbeAt ? this.#wakeWhenProbeDue() : this.#wakeAll()), Math.max(1, this.#nextProbeAt - Date.now()));
   }
 
   #wakeAll(): void {

@@ -19,7 +19,13 @@ export type NeededMethod = 'generateContent' | 'batchGenerateContent';
  * that does not serve the models API (a proxy) gets a warning and the run goes on. Returns what
  * Google said of each model (its token limits), keyed by model.
  */
-export async function preflightModels(ai: GoogleGenAI, roles: readonly ModelRole[], method: NeededMethod, today: string, warn: (message: string) => void): Promise<Map<string, ServedModel>> {
+export async function preflightModels(
+  ai: GoogleGenAI,
+  roles: readonly ModelRole[],
+  method: NeededMethod,
+  today: string,
+  warn: (message: string) => void,
+): Promise<Map<string, ServedModel>> {
   const served = new Map<string, ServedModel>();
   for (const { model, flag } of roles) {
     const retired = shutDownBy(model, today);
@@ -37,7 +43,8 @@ export async function preflightModels(ai: GoogleGenAI, roles: readonly ModelRole
       return served;
     }
     if (answer.kind === 'not_found') throw new RunRefused(`${flag} ${model}: Google does not serve it to this key. ${await usableModels(ai, method)}`);
-    if (!answer.value.methods.includes(method)) throw new RunRefused(`${flag} ${model}: Google serves it, but not for ${method}. ${await usableModels(ai, method)}`);
+    if (!answer.value.methods.includes(method))
+      throw new RunRefused(`${flag} ${model}: Google serves it, but not for ${method}. ${await usableModels(ai, method)}`);
     served.set(model, answer.value);
   }
   return served;
