@@ -12,7 +12,8 @@ import { worstCaseCostPerFile } from '../models/request-budget.ts';
 import { ResultsFile } from '../output/results-file.ts';
 import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
-import { resumeBanner, resumeState, runIdentity, type ResumeState } from '../pipeline/run-identity.ts';
+import { resumeBanner, resumeState, type ResumeState } from '../pipeline/run-identity.ts';
+import { StepPlan } from '../pipeline/step-plan.ts';
 import { loadProfile, type Profile } from '../profiles/profile.ts';
 import { LiveView } from '../progress/live-view.ts';
 import { RunSampler } from '../progress/run-sampler.ts';
@@ -70,8 +71,8 @@ export class RunSession {
   #limiters: readonly ModelLimiter[] = [];
   /** Batch mode's jobs (--batch). */
   #batch: BatchJobs | undefined;
-  /** Answers a step whose API calls failed for good (--fallback offline). */
-  #fallback: Provider | undefined;
+  /** Which steps a file takes, their cache keys and the run's identity (with the provider and its fallback). */
+  #plan: StepPlan | undefined;
   #store: Store | undefined;
   #coordinator: QueueCoordinator | undefined;
   #localWorker: QueueWorker | undefined;
@@ -147,9 +148,10 @@ export class RunSession {
           `docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`,
         );
     }
-    if (config.fallback === 'offline' && this.#provider.name === 'gemini') this.#fallback = new OfflineProvider(profile, config.pages);
-    if (io.queue) await this.#openQueue(io.queue);
-    const identity = runIdentity(paths, config.include, this.#provider, profile, this.#fallback, config.passes);
+    const fallback = config.fallback === 'offline' && this.#provider.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
+    this.#plan = new StepPlan(this.#provider, fallback, profile, config.passes);
+    if (io.queue) await this.#openQueue(io.queue, this.#plan);
+    const identity = this.#plan.runIdentity(paths, config.include);
     this.#runId = identity.id;
     this.#inputs = identity.inputs;
     this.#resume = resumeState(this.#store, this.#runId);
@@ -197,15 +199,14 @@ export class RunSession {
   }
 
   /** The queue this run coordinates, and (unless --no-local) a worker of it in this process, sharing its pool. */
-  async #openQueue(queue: QueueOptions): Promise<void> {
-    const { config, io, profile } = this;
+  async #openQueue(queue: QueueOptions, plan: StepPlan): Promise<void> {
+    const { config, io } = this;
     const outages = new RedisOutages(queue.url, (message) => io.stderr.write(message));
     this.#coordinator = await QueueCoordinator.open({
       url: queue.url,
       queue: queue.name,
       config,
-      provider: this.#provider!,
-      profile,
+      plan,
       outages,
       stop: this.#hardStop.signal,
     });
@@ -242,17 +243,16 @@ export class RunSession {
   }
 
   runPipeline(): Promise<PipelineEnd> {
-    const { config, profile, paths } = this;
-    const provider = this.#provider!;
+    const { config, paths } = this;
+    const plan = this.#plan!;
+    const provider = plan.provider;
     return runPipeline({
       paths,
       include: config.include,
       // The rules read the text in the worker, under its deadline, whenever they may answer.
-      taskFor: (path, buildSubset) => prepareTask(config, path, { subset: buildSubset, rules: provider.name === 'offline' || this.#fallback !== undefined }),
+      taskFor: (path, buildSubset) => prepareTask(config, path, { subset: buildSubset, rules: provider.name === 'offline' || plan.fallback !== undefined }),
       window: admissionWindow(config, provider.name === 'gemini'),
-      profile,
-      provider,
-      ...(this.#fallback ? { fallback: this.#fallback } : {}),
+      plan,
       pool: this.#pool,
       store: this.#store!,
       sink: this.#results!,
@@ -262,7 +262,6 @@ export class RunSession {
       waitWhilePaused: () => this.#admission.waitWhilePaused(),
       runId: this.#runId,
       retryFailed: config.retryFailed,
-      passes: config.passes,
       bytesInFlight: new ByteBudget(mebibytes(config.maxInflightMb)),
       ...(this.#coordinator ? { remote: this.#coordinator } : {}),
       ...(config.maxCost === undefined

@@ -2,15 +2,14 @@ import { forEachBounded } from '../intake/bounded.ts';
 import { type Discovered, discover } from '../intake/discover.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import type { PreparePool } from './prepare-pool.ts';
-import type { Profile } from '../profiles/profile.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import { projectedCost } from '../progress/spend-projection.ts';
 import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
-import type { Provider } from '../providers/provider.ts';
 import { inPhase, StepResolver } from './step-resolver.ts';
-import { askSteps, cachedSteps, fieldsOf, type Passes } from './answer-steps.ts';
+import { askSteps, fieldsOf } from './answer-steps.ts';
+import type { StepPlan } from './step-plan.ts';
 import { answeredRecord, failedRecord, record } from './file-record.ts';
 import { askRemote, type RemoteFiles } from './remote-answer.ts';
 import type { ByteBudget, BytesHeld } from '../intake/byte-budget.ts';
@@ -23,10 +22,8 @@ export interface PipelineOptions {
   readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
   /** Files admitted and not yet finished: the bound on memory, whatever the number of files. */
   readonly window: number;
-  readonly profile: Profile;
-  readonly provider: Provider;
-  /** Answers a step whose API calls failed for good (--fallback offline); its records say so. */
-  readonly fallback?: Provider;
+  /** Which steps a file takes and where their answers are kept (the provider and its fallback with them). */
+  readonly plan: StepPlan;
   readonly pool: PreparePool;
   readonly store: Store;
   readonly sink: Sink;
@@ -41,8 +38,6 @@ export interface PipelineOptions {
   readonly runId: string;
   /** Also redo files that failed permanently in an earlier attempt. */
   readonly retryFailed: boolean;
-  /** Requests per file: classify then extract, one for both, or one and a second where it pays. */
-  readonly passes: Passes;
   /** Bytes of prepared pages held by files waiting on the API: the memory bound of a wide window. */
   readonly bytesInFlight: ByteBudget;
   /** Stop admitting files before the projected spend passes this many USD. */
@@ -89,7 +84,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     return true;
   };
   const source = admit(discover(options.paths, { include: options.include }), admissionOpen, options.stats, options.waitWhilePaused);
-  const runner = new StepResolver(options.store, options.profile, options.stats, options.provider, options.fallback);
+  const runner = new StepResolver(options.store, options.plan, options.stats);
   // Aborted with the run's RunAborted: files admitted but not yet read are not read at all.
   const halt = new AbortController();
   const abort = (error: RunAborted) => {
@@ -198,7 +193,7 @@ async function readAndAsk(
   options.stats.fileRead();
   const prepared = await inPhase(options.stats, 'preparing', () =>
     // Only Gemini reads the page subset; the offline rules need the text alone.
-    options.pool.prepare(options.taskFor(path, options.provider.name === 'gemini'), halt),
+    options.pool.prepare(options.taskFor(path, options.plan.provider.name === 'gemini'), halt),
   );
   if (prepared.kind === 'failed')
     return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
@@ -206,8 +201,8 @@ async function readAndAsk(
   await options.store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
   const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
 
-  const answer = await askSteps(prepared.sha256, prepared, options.passes, options.profile, runner);
-  return answeredRecord(path, started, facts, answer, options.profile);
+  const answer = await askSteps(prepared.sha256, prepared, options.plan, runner);
+  return answeredRecord(path, started, facts, answer, options.plan.profile);
 }
 
 /**
@@ -218,7 +213,7 @@ async function readAndAsk(
 function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions, started: number): FileRecord | undefined {
   const facts = options.store.getFile(path);
   if (!facts || !sameStat(facts, stat) || facts.hashedAt - Math.max(facts.mtimeMs, facts.ctimeMs ?? 0) < RACY_MS) return undefined;
-  const cached = cachedSteps(facts.sha256, options.passes, options.profile, options.provider, options.store);
+  const cached = options.plan.cached(facts.sha256, options.store);
   if (!cached) return undefined;
   const { first, extracted } = cached;
   options.stats.statHit();
@@ -229,7 +224,7 @@ function answerFromStatCache(path: string, stat: Stat, options: PipelineOptions,
     pages: facts.pages,
     class: first.label ?? 'other',
     confidence: first.confidence ?? null,
-    fields: fieldsOf(options.profile, first, extracted),
+    fields: fieldsOf(options.plan.profile, first, extracted),
     source: extracted?.source === 'offline' || first.source === 'offline' ? 'offline' : 'gemini',
     cached: true,
     models: { classify: first.model, ...(extracted ? { extract: extracted.model } : {}) },

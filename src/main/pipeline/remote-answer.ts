@@ -1,14 +1,11 @@
 import type { PreparePool } from './prepare-pool.ts';
-import type { Profile } from '../profiles/profile.ts';
-import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
 import type { RunStats } from '../progress/run-stats.ts';
-import type { Provider } from '../providers/provider.ts';
 import type { RemoteOutcome } from '../queue/file-job.ts';
-import { resultKey } from '../state/fingerprint.ts';
 import type { FileRecord, StepResult } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import { answeredRecord, failedRecord } from './file-record.ts';
+import type { StepPlan } from './step-plan.ts';
 import { inPhase } from './step-resolver.ts';
 
 /** A queue whose workers prepare and answer files for this run (`run --queue`). */
@@ -23,8 +20,7 @@ export interface RemoteFiles {
 export interface RemoteContext {
   readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
   readonly pool: PreparePool;
-  readonly profile: Profile;
-  readonly provider: Provider;
+  readonly plan: StepPlan;
   readonly store: Store;
   readonly stats: RunStats;
 }
@@ -45,7 +41,7 @@ export async function askRemote(
   run.stats.fileRead();
   const hashed = await inPhase(run.stats, 'preparing', () => run.pool.hash(run.taskFor(path, false), halt));
   if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
-  const known = knownSteps(hashed.sha256, run.profile, run.provider, run.store);
+  const known = knownSteps(hashed.sha256, run.plan, run.store);
   const outcome = await inPhase(run.stats, 'classifying', () => remote.answer(path, hashed.sha256, known));
   if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes }, true);
   if (outcome.kind === 'failed')
@@ -56,22 +52,14 @@ export async function askRemote(
   }
   await run.store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
   await remote.settled(outcome.sha256);
-  return answeredRecord(path, started, { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages }, outcome.answer, run.profile);
+  return answeredRecord(path, started, { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages }, outcome.answer, run.plan.profile);
 }
 
 /** The answers already committed for this content, for every step the settings could ask. */
-function knownSteps(sha256: string, profile: Profile, provider: Provider, store: Store): Record<string, StepResult> {
-  const steps: [string, ExpectedAnswer][] = [
-    [resultKey(sha256, 'one-pass', provider.onePassFingerprint()), { step: 'one-pass' }],
-    [resultKey(sha256, 'classify', provider.classifyFingerprint()), { step: 'classify' }],
-    ...Object.keys(profile.extract).map((label): [string, ExpectedAnswer] => [
-      resultKey(sha256, 'extract', provider.extractFingerprint(label)),
-      { step: 'extract', label },
-    ]),
-  ];
+function knownSteps(sha256: string, plan: StepPlan, store: Store): Record<string, StepResult> {
   const known: Record<string, StepResult> = {};
-  for (const [key, expected] of steps) {
-    const result = servableAnswer(profile, expected, store.getResult(key));
+  for (const { key, expected } of plan.possibleSteps(sha256)) {
+    const result = plan.read(store, key, expected);
     if (result) known[key] = result;
   }
   return known;

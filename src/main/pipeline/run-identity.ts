@@ -1,40 +1,5 @@
-import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
-import { canonicalJson } from '../state/fingerprint.ts';
-import type { Profile } from '../profiles/profile.ts';
-import type { Provider } from '../providers/provider.ts';
-import type { Passes } from './answer-steps.ts';
 import type { RunInfo, Store } from '../state/store.ts';
 import { count } from '../progress/numbers.ts';
-
-/**
- * A run's identity: the inputs and everything that changes the answers. Running the same command
- * again gives the same id, so it resumes; another profile, model or page window is another run.
- */
-export function runIdentity(
-  paths: readonly string[],
-  include: readonly string[],
-  provider: Provider,
-  profile: Profile,
-  fallback: Provider | undefined,
-  passes: Passes,
-): { id: string; inputs: string[] } {
-  const inputs = [...new Set(paths.map((path) => resolve(path)))].sort();
-  // Every step's fingerprint (each extract class too), and who answers when the API fails for good.
-  const steps = (answerer: Provider) => ({
-    classify: answerer.classifyFingerprint(),
-    extract: Object.keys(profile.extract)
-      .sort()
-      .map((label) => answerer.extractFingerprint(label)),
-    // Added only when asked, so a two-pass run keeps the id it had before one-pass existed.
-    ...(passes === '2' ? {} : { onePass: answerer.onePassFingerprint(), passes }),
-  });
-  const id = createHash('sha256')
-    .update(canonicalJson({ inputs, include, provider: provider.name, ...steps(provider), fallback: fallback ? steps(fallback) : null, profile: profile.name }))
-    .digest('hex')
-    .slice(0, 12);
-  return { id, inputs };
-}
 
 export interface ResumeState {
   readonly previous: RunInfo | undefined;

@@ -1,9 +1,9 @@
-import type { Profile } from '../profiles/profile.ts';
-import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
+import type { ExpectedAnswer } from '../profiles/stored-answer.ts';
 import type { FilePhase, RunStats } from '../progress/run-stats.ts';
 import type { Provider, StepOutcome } from '../providers/provider.ts';
 import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
+import type { StepPlan } from './step-plan.ts';
 
 export type Resolved =
   | (StepOutcome & { ok: false })
@@ -28,11 +28,10 @@ export class StepResolver {
   readonly #asking = new Map<string, Promise<Resolved>>();
 
   constructor(
-    private readonly store: StepCache,
-    private readonly profile: Profile,
+    /** Where this run's step answers are read and committed. */
+    readonly cache: StepCache,
+    private readonly plan: StepPlan,
     private readonly stats: RunStats,
-    private readonly provider: Provider,
-    private readonly fallback: Provider | undefined,
   ) {}
 
   /**
@@ -40,9 +39,9 @@ export class StepResolver {
    * fallback, keeping the API error beside the answer so the record shows why.
    */
   async withFallback(step: (provider: Provider) => Promise<Resolved>): Promise<Resolved> {
-    const primary = await step(this.provider);
-    if (primary.ok || !this.fallback || primary.code === 'INTERRUPTED') return primary;
-    const fallback = await step(this.fallback);
+    const primary = await step(this.plan.provider);
+    if (primary.ok || !this.plan.fallback || primary.code === 'INTERRUPTED') return primary;
+    const fallback = await step(this.plan.fallback);
     if (!fallback.ok) return primary;
     return { ...fallback, apiError: { code: primary.code, message: primary.message }, ...(primary.usage ? { spentBefore: primary.usage } : {}) };
   }
@@ -52,7 +51,7 @@ export class StepResolver {
    * provider (replacing a stored answer that failed its check), committed before returning.
    */
   async resolve(phase: FilePhase, key: string, expected: ExpectedAnswer, ask: () => Promise<StepOutcome>): Promise<Resolved> {
-    const hit = servableAnswer(this.profile, expected, this.store.getResult(key));
+    const hit = this.plan.read(this.cache, key, expected);
     if (hit) return { ok: true, result: hit, cached: true };
     const pending = this.#asking.get(key);
     if (pending) {
@@ -62,7 +61,7 @@ export class StepResolver {
     const answer = (async (): Promise<Resolved> => {
       const outcome = await inPhase(this.stats, phase, ask);
       if (!outcome.ok) return outcome;
-      await this.store.putResult(key, outcome.result);
+      await this.cache.putResult(key, outcome.result);
       return { ok: true, result: outcome.result, cached: false };
     })();
     this.#asking.set(key, answer);

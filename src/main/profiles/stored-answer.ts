@@ -45,12 +45,18 @@ export function storedAnswerProblem(profile: Profile, expected: ExpectedAnswer, 
       return `its class ${JSON.stringify(result.label)} is not one of the profile's classes`;
   }
   const fieldsLabel = result.step === 'extract' ? expected.label : result.label;
-  const validate = fieldsLabel === undefined ? undefined : profile.validateFields[fieldsLabel];
-  if (validate && result.fields !== undefined) {
-    const checked = validate.safeParse(result.fields);
-    if (!checked.success) {
-      const issue = checked.error.issues[0]!;
-      return `its ${fieldsLabel} field ${issue.path.join('.') || '(all)'}: ${issue.message}`;
+  const entry = fieldsLabel === undefined ? undefined : profile.extract[fieldsLabel];
+  if (entry && result.fields !== undefined) {
+    // Gemini's answers were held to the schema when they came; the offline rules fill each field or leave it null.
+    if (result.source === 'gemini') {
+      const checked = profile.validateFields[fieldsLabel!]!.safeParse(result.fields);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        return `its ${fieldsLabel} field ${issue.path.join('.') || '(all)'}: ${issue.message}`;
+      }
+    } else {
+      const unknown = Object.keys(result.fields).find((name) => !Object.hasOwn(entry.schema.properties ?? {}, name));
+      if (unknown !== undefined) return `its ${fieldsLabel} fields hold ${JSON.stringify(unknown)}, which the profile does not ask for`;
     }
   }
   if (result.step === 'extract' && result.fields === undefined) return 'an extraction without fields';

@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
-import type { Profile } from '../profiles/profile.ts';
-import type { Provider } from '../providers/provider.ts';
-import { canonicalJson } from '../state/fingerprint.ts';
+import type { StepPlan } from '../pipeline/step-plan.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
 import { connectRedis, type RedisOutages, unlessRefused } from './redis-connection.ts';
@@ -17,6 +14,16 @@ export interface QueueSnapshot {
   /** Jobs handed back after their worker stopped renewing its claim (killed, frozen), since the run began. */
   readonly stalled: number;
   readonly workers: readonly WorkerHeartbeat[];
+}
+
+export interface CoordinatorOptions {
+  readonly url: string;
+  readonly queue: string;
+  readonly config: Config;
+  /** Names the run's settings (one job per content and settings). */
+  readonly plan: StepPlan;
+  readonly outages: RedisOutages;
+  readonly stop: AbortSignal;
 }
 
 /** Settings stay in Redis this long after a run last started (a worker of a re-run reads them again). */
@@ -86,32 +93,16 @@ export class QueueCoordinator {
     return this.#latest;
   }
 
-  static open(options: {
-    url: string;
-    queue: string;
-    config: Config;
-    provider: Provider;
-    profile: Profile;
-    outages: RedisOutages;
-    stop: AbortSignal;
-  }): Promise<QueueCoordinator> {
+  static open(options: CoordinatorOptions): Promise<QueueCoordinator> {
     return unlessRefused(QueueCoordinator.#connect(options), options.outages);
   }
 
-  static async #connect(options: {
-    url: string;
-    queue: string;
-    config: Config;
-    provider: Provider;
-    profile: Profile;
-    outages: RedisOutages;
-    stop: AbortSignal;
-  }): Promise<QueueCoordinator> {
-    const { url, queue: name, config, provider, profile, outages } = options;
+  static async #connect(options: CoordinatorOptions): Promise<QueueCoordinator> {
+    const { url, queue: name, config, plan, outages } = options;
     const redis = connectRedis(url, outages);
-    const hash = settingsHashOf(provider, profile, config);
+    const hash = plan.settingsHash();
     // What workers build their provider from: the coordinator's config (nothing secret is in it).
-    const settingsText = JSON.stringify({ ...config, provider: provider.name });
+    const settingsText = JSON.stringify({ ...config, provider: plan.provider.name });
     await redis.set(settingsKey(name, hash), settingsText, 'EX', SETTINGS_TTL_S);
     // The queue's commands, the settings and the workers' heartbeats share one connection.
     const queue = new Queue<FileJob, FileJobResult>(name, { connection: redis, prefix: REDIS_PREFIX });
@@ -210,24 +201,6 @@ export class QueueCoordinator {
   #submit(data: FileJob, jobId: string): Promise<Job<FileJob, FileJobResult>> {
     return this.#queue.add('file', data, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } });
   }
-}
-
-/**
- * What decides a file's answers: every step's fingerprint, the passes and the fallback. Files of
- * equal content under equal settings are one job.
- */
-function settingsHashOf(provider: Provider, profile: Profile, config: Config): string {
-  const extracts = Object.keys(profile.extract)
-    .sort()
-    .map((label) => provider.extractFingerprint(label));
-  const parts = {
-    classify: provider.classifyFingerprint(),
-    onePass: provider.onePassFingerprint(),
-    extracts,
-    passes: config.passes,
-    fallback: config.fallback ?? null,
-  };
-  return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, 16);
 }
 
 function untilStopped<T>(work: Promise<T>, stop: AbortSignal, value: T): Promise<T> {

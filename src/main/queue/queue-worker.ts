@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { admissionWindow, type Config, configFromSettings } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { askSteps } from '../pipeline/answer-steps.ts';
+import { StepPlan } from '../pipeline/step-plan.ts';
 import { type PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { StepResolver, type StepCache } from '../pipeline/step-resolver.ts';
 import { loadProfile, type Profile } from '../profiles/profile.ts';
@@ -47,9 +48,7 @@ export interface WorkerHeartbeat {
 /** A run's settings, read once per worker, and what they build. */
 interface RunContext {
   readonly config: Config;
-  readonly profile: Profile;
-  readonly provider: Provider;
-  readonly fallback?: Provider;
+  readonly plan: StepPlan;
   readonly stats: RunStats;
 }
 
@@ -107,7 +106,7 @@ export class QueueWorker {
     await this.#worker.close(this.#options.outages.isDown);
     for (const run of this.#runs.values()) {
       const context = await run.catch(() => undefined);
-      await context?.provider.close();
+      await context?.plan.provider.close();
     }
     if (!this.#options.outages.isDown) await this.#redis.hdel(workersKey(this.#options.queue), this.id).catch(() => {});
     // BullMQ leaves a connection it was given open (it closes only the blocking one it made from it).
@@ -137,8 +136,8 @@ export class QueueWorker {
     const run = await this.#runFor(data.settings);
     const prepared = await this.#options.pool.prepare(
       prepareTask(run.config, data.path, {
-        subset: run.provider.name === 'gemini',
-        rules: run.provider.name === 'offline' || run.config.fallback === 'offline',
+        subset: run.plan.provider.name === 'gemini',
+        rules: run.plan.provider.name === 'offline' || run.plan.fallback !== undefined,
       }),
     );
     if (prepared.kind === 'failed') {
@@ -160,8 +159,8 @@ export class QueueWorker {
       };
     }
     const cache = new JobCache(data.known);
-    const resolver = new StepResolver(cache, run.profile, run.stats, run.provider, run.fallback);
-    const answer = await askSteps(prepared.sha256, prepared, run.config.passes, run.profile, resolver);
+    const resolver = new StepResolver(cache, run.plan, run.stats);
+    const answer = await askSteps(prepared.sha256, prepared, run.plan, resolver);
     return { kind: 'answered', sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount, answer, fresh: cache.fresh };
   }
 
@@ -194,7 +193,7 @@ export class QueueWorker {
     // As many files in hand as keep this run's quota busy from this machine.
     this.#worker.concurrency = admissionWindow(config, provider.name === 'gemini');
     const fallback = config.fallback === 'offline' && provider.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
-    return { config, profile, provider, stats, ...(fallback ? { fallback } : {}) };
+    return { config, plan: new StepPlan(provider, fallback, profile, config.passes), stats };
   }
 
   async #beat(): Promise<void> {

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Profile } from '../profiles/profile.ts';
+import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
+import type { Provider } from '../providers/provider.ts';
+import { canonicalJson, resultKey } from '../state/fingerprint.ts';
+import type { Step, StepResult } from '../state/record.ts';
+
+/**
+ * How many requests a file takes: `2` classifies, then extracts the classes that matter (on the
+ * extraction model); `1` asks for the class and the fields in one request (on the classification
+ * model); `auto` asks once, then again on the extraction model for the classes the profile marks
+ * `secondPass`, or when the one answer was not valid.
+ */
+export type Passes = '1' | '2' | 'auto';
+
+/** Where step answers are read: LMDB in a run, a job's own map on a queue worker. */
+export interface AnswerCache {
+  getResult(key: string): StepResult | undefined;
+}
+
+/** A file's answers as the cache holds them: the step that gave its class, and the extraction asked apart. */
+export interface CachedAnswers {
+  readonly first: StepResult;
+  readonly extracted?: StepResult;
+  readonly passes: 1 | 2;
+}
+
+/** One step a content may be asked, with its cache key and what its answer must be. */
+export interface PlannedStep {
+  readonly key: string;
+  readonly expected: ExpectedAnswer;
+}
+
+/**
+ * The one place that decides which steps a file takes under a run's settings, each step's cache
+ * key (the only caller of the providers' fingerprints), the run's identity and the queue's
+ * settings hash. Asking, reading the cache, resuming and the queue all follow it, so they cannot
+ * disagree about what a setting changes.
+ */
+export class StepPlan {
+  readonly #settings: string;
+
+  constructor(
+    readonly provider: Provider,
+    /** Answers a step whose API calls failed for good (--fallback offline, Gemini runs only). */
+    readonly fallback: Provider | undefined,
+    readonly profile: Profile,
+    readonly passes: Passes,
+  ) {
+    this.#settings = canonicalJson(this.#settingsParts());
+  }
+
+  /**
+   * The step that gives a content its class: one request for class and fields, or classification
+   * alone. Under `auto`, a content whose classification is cached without a one-pass answer was
+   * answered the two-pass way (its one answer could not be made valid): it is not asked once more.
+   */
+  firstStep(sha256: string, cache: AnswerCache): 'one-pass' | 'classify' {
+    if (this.passes === '2') return 'classify';
+    if (this.passes === '1' || this.read(cache, this.key(sha256, 'one-pass'), { step: 'one-pass' })) return 'one-pass';
+    return this.read(cache, this.key(sha256, 'classify'), { step: 'classify' }) ? 'classify' : 'one-pass';
+  }
+
+  /** Whether `auto` asks the two-pass way after a one-pass answer that could not be made valid. */
+  retriesInTwoPasses(code: string): boolean {
+    return this.passes === 'auto' && code === 'MODEL_OUTPUT_INVALID';
+  }
+
+  /** The class to extract after the step that gave the class `label`, or undefined when that answer is the whole one. */
+  extractionAfter(first: 'one-pass' | 'classify', label: string): string | undefined {
+    if (first === 'one-pass' && (this.passes === '1' || !this.profile.secondPass?.includes(label))) return undefined;
+    return this.profile.extract[label] ? label : undefined;
+  }
+
+  /** A step's cache key for a content, under the provider that answers it (the run's, or its fallback). */
+  key(sha256: string, step: Step, label?: string, answerer: Provider = this.provider): string {
+    const print =
+      step === 'extract' ? answerer.extractFingerprint(label!) : step === 'one-pass' ? answerer.onePassFingerprint() : answerer.classifyFingerprint();
+    return resultKey(sha256, step, print);
+  }
+
+  /** Every step these settings could ask of a content (what a queue worker is told is known). */
+  possibleSteps(sha256: string): PlannedStep[] {
+    return [
+      { key: this.key(sha256, 'one-pass'), expected: { step: 'one-pass' } },
+      { key: this.key(sha256, 'classify'), expected: { step: 'classify' } },
+      ...Object.keys(this.profile.extract).map((label): PlannedStep => ({ key: this.key(sha256, 'extract', label), expected: { step: 'extract', label } })),
+    ];
+  }
+
+  /** A stored answer this profile can serve for the step, else undefined (it is asked again). */
+  read(cache: AnswerCache, key: string, expected: ExpectedAnswer): StepResult | undefined {
+    return servableAnswer(this.profile, expected, cache.getResult(key));
+  }
+
+  /** A file's answers when every one of them is in the cache (the stat cache's way to skip reading it), else undefined. */
+  cached(sha256: string, cache: AnswerCache): CachedAnswers | undefined {
+    const withExtraction = (first: StepResult, step: 'one-pass' | 'classify', passes: 1 | 2): CachedAnswers | undefined => {
+      const label = this.extractionAfter(step, first.label ?? 'other');
+      if (label === undefined) return { first, passes };
+      const extracted = this.read(cache, this.key(sha256, 'extract', label), { step: 'extract', label });
+      return extracted ? { first, extracted, passes: 2 } : undefined;
+    };
+    if (this.firstStep(sha256, cache) === 'one-pass') {
+      const one = this.read(cache, this.key(sha256, 'one-pass'), { step: 'one-pass' });
+      return one ? withExtraction(one, 'one-pass', 1) : undefined;
+    }
+    const classified = this.read(cache, this.key(sha256, 'classify'), { step: 'classify' });
+    return classified ? withExtraction(classified, 'classify', 2) : undefined;
+  }
+
+  /**
+   * A run's identity: the inputs and everything that changes the answers. Running the same
+   * command again gives the same id, so it resumes; another profile, model or page window is
+   * another run.
+   */
+  runIdentity(paths: readonly string[], include: readonly string[]): { id: string; inputs: string[] } {
+    const inputs = [...new Set(paths.map((path) => resolve(path)))].sort();
+    const id = createHash('sha256')
+      .update(canonicalJson({ inputs, include, ...this.#settingsParts() }))
+      .digest('hex')
+      .slice(0, 12);
+    return { id, inputs };
+  }
+
+  /** What a queue names a run's settings by: files of equal content under equal settings are one job. */
+  settingsHash(): string {
+    return createHash('sha256').update(this.#settings).digest('hex').slice(0, 16);
+  }
+
+  /** Every step's fingerprint (each extract class too), and who answers when the API fails for good. */
+  #settingsParts(): Record<string, unknown> {
+    const steps = (answerer: Provider) => ({
+      classify: answerer.classifyFingerprint(),
+      extract: Object.keys(this.profile.extract)
+        .sort()
+        .map((label) => answerer.extractFingerprint(label)),
+      // Added only when asked, so a two-pass run keeps the id it had before one-pass existed.
+      ...(this.passes === '2' ? {} : { onePass: answerer.onePassFingerprint(), passes: this.passes }),
+    });
+    return { provider: this.provider.name, ...steps(this.provider), fallback: this.fallback ? steps(this.fallback) : null, profile: this.profile.name };
+  }
+}
