@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Config, loadConfig } from '../src/main/config.ts';
+import { type Config, loadConfig } from '../src/main/config/schema.ts';
 import { askSteps } from '../src/main/pipeline/answer-steps.ts';
 import { type Passes, StepPlan } from '../src/main/pipeline/step-plan.ts';
 import { StepResolver } from '../src/main/pipeline/step-resolver.ts';

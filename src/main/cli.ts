@@ -2,11 +2,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { generateCorpus } from '../corpus/generate.ts';
 import { startEmulator } from '../emulator/server.ts';
+import { CONFIG_FILE, DEFAULTS } from './config/defaults.ts';
 import {
-  type ConfigInput,
-  DEFAULT_CLASSIFY_MODEL,
-  DEFAULT_EXTRACT_MODEL,
-  loadConfig,
   parseMediaResolutions,
   parseMilliseconds,
   parseModelNumbers,
@@ -15,7 +12,8 @@ import {
   parsePositiveNumber,
   parseWholeNumber,
   readJsonFile,
-} from './config.ts';
+} from './config/parsers.ts';
+import { type ConfigInput, loadConfig } from './config/schema.ts';
 import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
@@ -38,17 +36,21 @@ const program = new Command('docpool')
 /** Options shared by the commands that read PDFs. */
 function withPdfOptions(command: Command): Command {
   return command
-    .option('--config <file>', `config file (default: ./docpool.config.json if present)`)
-    .option('--pages <n>', 'pages sent for classification (default 5)', (value) => parseWholeNumber('--pages', value))
+    .option('--config <file>', `config file (default: ./${CONFIG_FILE} if present)`)
+    .option('--pages <n>', `pages sent for classification (default ${DEFAULTS.pages})`, (value) => parseWholeNumber('--pages', value))
     .option('--workers <n>', 'worker threads (default: available cores)', (value) => parseWholeNumber('--workers', value))
-    .option('--max-file-mb <n>', 'files above this size fail with FILE_TOO_LARGE (default 100)', (value) => parseWholeNumber('--max-file-mb', value))
-    .option('--include <glob...>', 'file globs under each folder (default: **/*.pdf)')
-    .addOption(new Option('--tier <tier>', 'published rate-limit tier used for defaults (default 1)').choices(TIERS as string[]))
-    .option('--classify-model <model>', `classification model (default ${DEFAULT_CLASSIFY_MODEL}; see docpool models)`)
-    .option('--extract-model <model>', `extraction model (default ${DEFAULT_EXTRACT_MODEL})`)
+    .option('--max-file-mb <n>', `files above this size fail with FILE_TOO_LARGE (default ${DEFAULTS.maxFileMb})`, (value) =>
+      parseWholeNumber('--max-file-mb', value),
+    )
+    .option('--include <glob...>', `file globs under each folder (default: ${DEFAULTS.include.join(' ')})`)
+    .addOption(new Option('--tier <tier>', `published rate-limit tier used for defaults (default ${DEFAULTS.tier})`).choices(TIERS as string[]))
+    .option('--classify-model <model>', `classification model (default ${DEFAULTS.classifyModel}; see docpool models)`)
+    .option('--extract-model <model>', `extraction model (default ${DEFAULTS.extractModel})`)
     .option(
       '--media-resolution <step=res,...>',
-      "how finely Gemini 3 reads each step's pages: low (280 tokens a page), medium (560), high (1120) (default classify=low,extract=medium,one-pass=medium)",
+      `how finely Gemini 3 reads each step's pages: low (280 tokens a page), medium (560), high (1120) (default ${Object.entries(DEFAULTS.mediaResolution)
+        .map(([step, resolution]) => `${step}=${resolution}`)
+        .join(',')})`,
       (value) => parseMediaResolutions('--media-resolution', value),
     )
     .option('--rpm <model=n,...>', 'per-model requests-per-minute overrides', (value) => parseModelNumbers('--rpm', value))
@@ -84,53 +86,65 @@ withPdfOptions(program.command('estimate').argument('<path...>', 'PDF files or f
 
 withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folders (recursive)'))
   .description('classify every PDF and extract fields from the classes that matter; one record per file')
-  .option('-o, --out <file>', 'results file, .jsonl or .csv (default results.jsonl)')
-  .option('--db <dir>', 'LMDB state folder: cache and resume state (default .docpool)')
-  .option('--profile <name|file>', 'label set, prompts and extraction schemas (default finance)')
+  .option('-o, --out <file>', `results file, .jsonl or .csv (default ${DEFAULTS.out})`)
+  .option('--db <dir>', `LMDB state folder: cache and resume state (default ${DEFAULTS.db})`)
+  .option('--profile <name|file>', `label set, prompts and extraction schemas (default ${DEFAULTS.profile})`)
   .addOption(new Option('--provider <provider>', 'gemini (default when GEMINI_API_KEY or GOOGLE_API_KEY is set) or offline').choices(['gemini', 'offline']))
   .addOption(new Option('--fallback <provider>', 'answer files whose API calls failed for good with the offline rules').choices(['offline']))
   .option('--base-url <url>', 'Gemini endpoint, e.g. the local emulator (GOOGLE_GEMINI_BASE_URL is honoured too)')
-  .addOption(new Option('--input-mode <mode>', 'send the first pages as pdf (default), as text, or auto').choices(['pdf', 'text', 'auto']))
+  .addOption(
+    new Option('--input-mode <mode>', `send the first pages as pdf, as text, or auto (default ${DEFAULTS.inputMode})`).choices(['pdf', 'text', 'auto']),
+  )
   .addOption(
     new Option(
       '--passes <n>',
-      "requests per file: 2 = classify then extract (default), 1 = both in one request, auto = one, then a second for the profile's secondPass classes",
+      `requests per file: 2 = classify then extract, 1 = both in one request, auto = one, then a second for the profile's secondPass classes (default ${DEFAULTS.passes})`,
     ).choices(['1', '2', 'auto']),
   )
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
   .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) =>
     parseMilliseconds('--quota-window-ms', value),
   )
-  .option('--request-timeout-ms <ms>', 'deadline per API request (default 120000)', (value) => parseMilliseconds('--request-timeout-ms', value))
-  .option('--max-attempts <n>', 'attempts per request for 5xx, timeouts, resets (default 6)', (value) => parseWholeNumber('--max-attempts', value))
-  .option('--retry-base-ms <ms>', 'first backoff step; full jitter, doubling (default 1000)', (value) => parseMilliseconds('--retry-base-ms', value))
+  .option(
+    '--request-timeout-ms <ms>',
+    `deadline per API request (default ${DEFAULTS.requestTimeoutMs.standard}; ${DEFAULTS.requestTimeoutMs.flex} with flex)`,
+    (value) => parseMilliseconds('--request-timeout-ms', value),
+  )
+  .option('--max-attempts <n>', `attempts per request for 5xx, timeouts, resets (default ${DEFAULTS.maxAttempts})`, (value) =>
+    parseWholeNumber('--max-attempts', value),
+  )
+  .option('--retry-base-ms <ms>', `first backoff step; full jitter, doubling (default ${DEFAULTS.retryBaseMs})`, (value) =>
+    parseMilliseconds('--retry-base-ms', value),
+  )
   .addOption(
-    new Option('--service-tier <tier>', 'standard (default), flex (half price, minutes of latency, may be shed) or priority').choices([
+    new Option('--service-tier <tier>', `standard, flex (half price, minutes of latency, may be shed) or priority (default ${DEFAULTS.serviceTier})`).choices([
       'standard',
       'flex',
       'priority',
     ]),
   )
-  .option('--max-inflight-mb <n>', 'MB of PDF pages held for requests in flight, the bound on memory (default 512)', (value) =>
+  .option('--max-inflight-mb <n>', `MB of PDF pages held for requests in flight, the bound on memory (default ${DEFAULTS.maxInflightMb})`, (value) =>
     parsePositiveNumber('--max-inflight-mb', value),
   )
-  .option('--max-inline-mb <n>', 'largest inline request, MB (default 100, the API limit since 2026-01-12)', (value) =>
+  .option('--max-inline-mb <n>', `largest inline request, MB (default ${DEFAULTS.maxInlineMb}, the API limit since 2026-01-12)`, (value) =>
     parsePositiveNumber('--max-inline-mb', value),
   )
   .option('--window <n>', 'files in flight at once (default: enough to keep workers and API slots busy)', (value) => parseWholeNumber('--window', value))
   .option('--retry-failed', 'also redo files that failed permanently last time')
   .option('--max-cost <usd>', 'stop admitting files before the projected spend passes this', (value) => parsePositiveNumber('--max-cost', value))
-  .option('--drain-timeout-ms <ms>', 'on Ctrl-C, how long in-flight files may take to finish (default 30000)', (value) =>
+  .option('--drain-timeout-ms <ms>', `on Ctrl-C, how long in-flight files may take to finish (default ${DEFAULTS.drainTimeoutMs})`, (value) =>
     parseMilliseconds('--drain-timeout-ms', value),
   )
   .option('--batch', 'answer through the Batch API: half price, within 24 h; a stopped run leaves its jobs running and the same command collects them')
   .addOption(new Option('--batch-fallback <mode>', 'ask online (standard price) for a request that failed in --batch-attempts jobs').choices(['online']))
-  .option('--batch-attempts <n>', 'batch jobs one request may go through (default 3)', (value) => parseWholeNumber('--batch-attempts', value))
-  .option('--batch-size <n>', 'requests per batch job at most (default 1000)', (value) => parseWholeNumber('--batch-size', value))
-  .option('--batch-poll-ms <ms>', 'first poll of a job after this long, then x1.5 up to 5 min (default 30000)', (value) =>
+  .option('--batch-attempts <n>', `batch jobs one request may go through (default ${DEFAULTS.batchAttempts})`, (value) =>
+    parseWholeNumber('--batch-attempts', value),
+  )
+  .option('--batch-size <n>', `requests per batch job at most (default ${DEFAULTS.batchSize})`, (value) => parseWholeNumber('--batch-size', value))
+  .option('--batch-poll-ms <ms>', `first poll of a job after this long, then x1.5 up to 5 min (default ${DEFAULTS.batchPollMs})`, (value) =>
     parseMilliseconds('--batch-poll-ms', value),
   )
-  .option('--batch-linger-ms <ms>', 'submit a job once no request joined it for this long (default 5000)', (value) =>
+  .option('--batch-linger-ms <ms>', `submit a job once no request joined it for this long (default ${DEFAULTS.batchLingerMs})`, (value) =>
     parseMilliseconds('--batch-linger-ms', value),
   )
   .option('--cancel', 'with --batch: cancel the batch jobs this state folder still has running, then stop')
@@ -139,7 +153,7 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .option('--no-local', 'with --queue: take no jobs in this process, only coordinate')
   .option(
     '--lock-ms <ms>',
-    "with --queue: how long a worker's claim on a job lasts unrenewed; a killed worker's jobs go to another after about this (default 30000)",
+    `with --queue: how long a worker's claim on a job lasts unrenewed; a killed worker's jobs go to another after about this (default ${DEFAULT_LOCK_MS})`,
     (value) => parseMilliseconds('--lock-ms', value),
   )
   .option('--no-tui', 'plain progress lines instead of the dashboard')
@@ -162,7 +176,9 @@ program
   .requiredOption('--queue <url>', "the run's Redis, redis://host:port (rediss:// for TLS)", parseQueueUrl)
   .option('--queue-name <name>', `the queue's name in Redis (default ${DEFAULT_QUEUE})`)
   .option('--workers <n>', 'worker threads (default: available cores)', (value) => parseWholeNumber('--workers', value))
-  .option('--lock-ms <ms>', "how long this worker's claim on a job lasts unrenewed (default 30000)", (value) => parseMilliseconds('--lock-ms', value))
+  .option('--lock-ms <ms>', `how long this worker's claim on a job lasts unrenewed (default ${DEFAULT_LOCK_MS})`, (value) =>
+    parseMilliseconds('--lock-ms', value),
+  )
   .action(async (flags: QueueFlags & { queue: string; workers?: number }) => {
     process.exitCode = await runWorker(
       {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateCorpus } from '../../corpus/generate.ts';
 import { startEmulator } from '../../emulator/server.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/schema.ts';
 import { EXIT } from '../errors.ts';
 import { writeReport } from './report.ts';
 import { runCommand } from './run.ts';

@@ -1,6 +1,7 @@
 import type { PrepareResult } from '../../workers/protocol.ts';
 import { forEachBounded } from '../intake/bounded.ts';
-import { type Config, limitsFor } from '../config.ts';
+import { limitsFor } from '../config/limits.ts';
+import type { Config } from '../config/schema.ts';
 import { discover } from '../intake/discover.ts';
 import { pdfTokens, PRICES_AS_OF } from '../models/catalogue.ts';
 import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';

@@ -1,5 +1,5 @@
 import { GoogleGenAI } from '@google/genai';
-import { DEFAULT_CLASSIFY_MODEL, DEFAULT_EXTRACT_MODEL } from '../config.ts';
+import { DEFAULT_CLASSIFY_MODEL, DEFAULT_EXTRACT_MODEL } from '../config/defaults.ts';
 import { type ModelInfo, type ModelLimits, MODELS, PRICES_AS_OF, shutDownBy, type Tier } from '../models/catalogue.ts';
 import { type BillingTier, Pricing } from '../models/pricing.ts';
 import { outputBudget } from '../models/request-budget.ts';

@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
-import { admissionWindow, billingTier, type Config, mebibytes } from '../config.ts';
+import { admissionWindow } from '../config/limits.ts';
+import { mebibytes } from '../config/parsers.ts';
+import type { Config } from '../config/schema.ts';
 import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
 import { EXIT, RunAborted, UsageError } from '../errors.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
 import { ByteBudget } from '../intake/byte-budget.ts';
-import { Pricing } from '../models/pricing.ts';
+import { billingTier, Pricing } from '../models/pricing.ts';
 import { worstCaseCostPerFile } from '../models/request-budget.ts';
 import { ResultsFile } from '../output/results-file.ts';
 import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';

@@ -48,3 +48,8 @@ export class Pricing {
     return price ? ((inputTokens * price.inputPerMillion + outputTokens * price.outputPerMillion) / 1_000_000) * TIER_PRICE_FACTOR[this.tier] : 0;
   }
 }
+
+/** What the run's calls are billed at: the Batch API's price in batch mode, else the service tier's. */
+export function billingTier(config: { readonly batch: boolean; readonly serviceTier: ServiceTier }): BillingTier {
+  return config.batch ? 'batch' : config.serviceTier;
+}

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { HashResult, PrepareFailed, PrepareResult, PrepareTask } from '../../workers/protocol.ts';
-import { type Config, mebibytes } from '../config.ts';
+import { mebibytes } from '../config/parsers.ts';
+import type { Config } from '../config/schema.ts';
 
 export interface PreparePoolOptions {
   /** Worker threads. Default: available cores. */

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { billingTier, type Config, limitsFor } from '../config.ts';
+import { limitsFor } from '../config/limits.ts';
+import type { Config } from '../config/schema.ts';
 import type { Store } from '../state/store.ts';
 import { callBatch } from './batch/batch-call.ts';
 import { BatchJobs } from './batch/batch-jobs.ts';
-import { Pricing } from '../models/pricing.ts';
+import { billingTier, Pricing } from '../models/pricing.ts';
 import { UsageError } from '../errors.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { GeminiProvider, type GeminiProviderOptions } from './gemini/gemini-provider.ts';

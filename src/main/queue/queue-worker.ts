@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { admissionWindow, type Config, configFromSettings } from '../config.ts';
+import { admissionWindow } from '../config/limits.ts';
+import { type Config, configFromSettings } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
 import { askSteps } from '../pipeline/answer-steps.ts';
 import { StepPlan } from '../pipeline/step-plan.ts';

@@ -1,0 +1,68 @@
+import type { MediaResolution, Tier } from '../models/catalogue.ts';
+
+/**
+ * Every default written once: the config schema applies them, the help text shows them. The ones
+ * that need a reason carry it here.
+ */
+export const DEFAULTS = {
+  /** Pages sent for classification (the first N). */
+  pages: 5,
+  /** Files above this size fail with FILE_TOO_LARGE without being read. */
+  maxFileMb: 100,
+  /** Per-file deadline for preparation. */
+  taskTimeoutMs: 30_000,
+  include: ['**/*.pdf'],
+  tier: '1' as Tier,
+  /**
+   * gemini-3.5-flash-lite: Google's replacement for 2.5 Flash, the cheapest current model with no
+   * shutdown date, and it thinks at MINIMAL by default (a label needs no thought).
+   */
+  classifyModel: 'gemini-3.5-flash-lite',
+  /**
+   * gemini-3.8-flash: Google's replacement for 2.5 Pro, at a quarter of 3.5 Flash's output price
+   * until 2026-12-31 (half after), thinking at LOW.
+   */
+  extractModel: 'gemini-3.8-flash',
+  /**
+   * How finely each step reads its pages on Gemini 3 (tokens a PDF page costs: low 280, medium 560,
+   * high 1,120): a label needs the layout and the headings, not the digits; amounts and dates must
+   * be read exactly. 2.x models ignore it.
+   */
+  mediaResolution: { classify: 'low', extract: 'medium', 'one-pass': 'medium' } satisfies Record<string, MediaResolution>,
+  /** Google counts quotas per minute. */
+  quotaWindowMs: 60_000,
+  inputMode: 'pdf',
+  passes: '2',
+  profile: 'finance',
+  out: 'results.jsonl',
+  db: '.docpool',
+  serviceTier: 'standard',
+  /** Per-request deadline; Flex answers within 1–15 minutes by Google's target, so its deadline is past that tail. */
+  requestTimeoutMs: { standard: 120_000, flex: 20 * 60_000 },
+  /** MB of PDF pages held for requests in flight: the bound on memory however wide the window. */
+  maxInflightMb: 512,
+  /** Attempts per request for 5xx, timeouts and resets. */
+  maxAttempts: 6,
+  /** First backoff step (full jitter, doubling, capped at 60 s). */
+  retryBaseMs: 1000,
+  /** Google raised the inline limit from 20 MB to 100 MB on 2026-01-12 (blog.google, "Gemini API: new file limits"). */
+  maxInlineMb: 100,
+  /** On a graceful stop, how long in-flight files may take to finish before their requests are cancelled. */
+  drainTimeoutMs: 30_000,
+  batchAttempts: 3,
+  batchSize: 1000,
+  batchLingerMs: 5000,
+  batchPollMs: 30_000,
+} as const;
+
+export const DEFAULT_CLASSIFY_MODEL = DEFAULTS.classifyModel;
+export const DEFAULT_EXTRACT_MODEL = DEFAULTS.extractModel;
+
+/** The default config file looked for in the working directory. */
+export const CONFIG_FILE = 'docpool.config.json';
+
+/**
+ * Node's timers hold at most 2^31 - 1 ms (~24.8 days); a larger delay fires after 1 ms, which would
+ * time out every request at once. Refused with the bound named.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
