@@ -166,7 +166,7 @@ test('a per-day quota 429 stops admission and says how to go on', async () => {
   assert.match(result.stderr, /per-day quota of gemini-3.5-flash-lite is used up/);
   assert.match(result.stderr, /midnight Pacific/);
   assert.ok(
-    readRecords(join(work, 'out.jsonl')).every((record) => record.error?.code !== 'API_DAILY_QUOTA'),
+    readRecords(join(work, 'out.jsonl')).every((record) => (record.error?.code as string | undefined) !== 'API_DAILY_QUOTA'),
     'no file is failed for the quota',
   );
 });

@@ -95,7 +95,7 @@ export async function budgets(context: CaseContext): Promise<CaseResult> {
       [
         endedCleanly(daily.run, 4),
         /per-day quota of gemini-3.5-flash-lite is used up/.test(daily.run.stderr) ? undefined : 'no per-day quota message',
-        daily.records.some((record) => record.error?.code === 'API_DAILY_QUOTA') ? 'a file was failed for the quota' : undefined,
+        daily.records.some((record) => (record.error?.code as string | undefined) === 'API_DAILY_QUOTA') ? 'a file was failed for the quota' : undefined,
         endedCleanly(costly.run, 4),
         /--max-cost/.test(costly.run.stderr) ? undefined : 'no --max-cost message',
         spent > 0 && spent <= 0.03 ? undefined : `spent $${spent} on a $0.03 budget`,

@@ -1,3 +1,4 @@
+import type { RunStopCode } from './failure-codes.ts';
 /**
  * Errors the user can fix, as opposed to bugs. The CLI prints a UsageError's message as is and
  * exits 2; anything else is a bug and is reported with its stack.
@@ -34,7 +35,7 @@ export function invalidOption(option: string, expected: string, given: unknown):
 export class RunAborted extends Error {
   override readonly name = 'RunAborted';
   constructor(
-    readonly code: string,
+    readonly code: RunStopCode,
     message: string,
   ) {
     super(message);
@@ -45,7 +46,7 @@ export class RunAborted extends Error {
 export class AdmissionStopped extends Error {
   override readonly name = 'AdmissionStopped';
   constructor(
-    readonly code: string,
+    readonly code: RunStopCode,
     message: string,
   ) {
     super(message);

@@ -6,6 +6,7 @@ import { mebibytes } from '../config/parsers.ts';
 import type { Config } from '../config/schema.ts';
 import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
 import { EXIT, RunAborted, UsageError } from '../errors.ts';
+import { RUN_STOPS } from '../failure-codes.ts';
 import { AdmissionControl } from '../intake/admission-control.ts';
 import { StopSignals } from '../intake/stop-signals.ts';
 import { ByteBudget } from '../intake/byte-budget.ts';
@@ -305,8 +306,7 @@ export class RunSession {
         `docpool: ${running.length} batch job${running.length === 1 ? ' is' : 's are'} still running at Google (see docpool status); run the same command again to collect the answers, or add --cancel to cancel ${running.length === 1 ? 'it' : 'them'}\n`,
       );
     }
-    if (end.kind === 'aborted') return EXIT.aborted;
-    if (end.kind === 'admission_stopped') return end.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.stopped;
+    if (end.kind !== 'complete') return RUN_STOPS[end.code].exit;
     return snapshot.failed > 0 ? EXIT.someFailed : EXIT.ok;
   }
 

@@ -1,3 +1,4 @@
+import type { FileFailureCode } from '../failure-codes.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { StepInput } from '../providers/provider.ts';
 import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
@@ -11,7 +12,7 @@ export type Answered =
   | { readonly ok: true; readonly first: Answer; readonly extracted?: Answer; readonly passes: 1 | 2; readonly spentBefore: TokenUsage }
   | {
       readonly ok: false;
-      readonly code: string;
+      readonly code: FileFailureCode;
       readonly message: string;
       readonly retryable: boolean;
       readonly label?: string;

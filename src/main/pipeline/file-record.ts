@@ -1,5 +1,6 @@
 import type { Profile } from '../profiles/profile.ts';
-import { addUsage, type FileRecord, isRetryableCode, ZERO_USAGE } from '../state/record.ts';
+import { type FileFailureCode, retriedByItself } from '../failure-codes.ts';
+import { addUsage, type FileRecord, ZERO_USAGE } from '../state/record.ts';
 import { type Answered, fieldsOf } from './answer-steps.ts';
 import { spentThisRun } from './step-resolver.ts';
 
@@ -24,14 +25,14 @@ export function record(path: string, started: number, { status, ...facts }: Part
   };
 }
 
-/** A failed file's record; `retryable` by its code unless the failure says otherwise. */
+/** A failed file's record; `retryable` as the failure table says for its code unless the failure says otherwise. */
 export function failedRecord(
   path: string,
   started: number,
-  code: string,
+  code: FileFailureCode,
   message: string,
   facts: Partial<FileRecord> = {},
-  retryable = isRetryableCode(code),
+  retryable = retriedByItself(code),
 ): FileRecord {
   return record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
 }

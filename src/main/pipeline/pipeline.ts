@@ -1,3 +1,4 @@
+import type { RunStopCode } from '../failure-codes.ts';
 import { forEachBounded } from '../intake/bounded.ts';
 import { type Discovered, discover } from '../intake/discover.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
@@ -62,8 +63,8 @@ const RACY_MS = 2000;
 
 export type PipelineEnd =
   | { readonly kind: 'complete' }
-  | { readonly kind: 'admission_stopped'; readonly code: string; readonly message: string }
-  | { readonly kind: 'aborted'; readonly code: string; readonly message: string };
+  | { readonly kind: 'admission_stopped'; readonly code: RunStopCode; readonly message: string }
+  | { readonly kind: 'aborted'; readonly code: RunStopCode; readonly message: string };
 
 /**
  * discover → bounded admission → prepare (pool) → classify → extract → commit → sink (DESIGN §2).

@@ -43,7 +43,7 @@ export async function askRemote(
   if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
   const known = knownSteps(hashed.sha256, run.plan, run.store);
   const outcome = await inPhase(run.stats, 'classifying', () => remote.answer(path, hashed.sha256, known));
-  if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes }, true);
+  if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes });
   if (outcome.kind === 'failed')
     return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
   for (const [key, result] of Object.entries(outcome.fresh)) {

@@ -1,3 +1,4 @@
+import type { FileFailureCode } from '../failure-codes.ts';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Profile } from '../profiles/profile.ts';
@@ -63,7 +64,7 @@ export class StepPlan {
   }
 
   /** Whether `auto` asks the two-pass way after a one-pass answer that could not be made valid. */
-  retriesInTwoPasses(code: string): boolean {
+  retriesInTwoPasses(code: FileFailureCode): boolean {
     return this.passes === 'auto' && code === 'MODEL_OUTPUT_INVALID';
   }
 

@@ -1,3 +1,4 @@
+import type { FileFailureCode } from '../failure-codes.ts';
 import type { ExpectedAnswer } from '../profiles/stored-answer.ts';
 import type { FilePhase, RunStats } from '../progress/run-stats.ts';
 import type { Provider, StepOutcome } from '../providers/provider.ts';
@@ -11,7 +12,7 @@ export type Resolved =
       readonly ok: true;
       readonly result: StepResult;
       readonly cached: boolean;
-      readonly apiError?: { readonly code: string; readonly message: string };
+      readonly apiError?: { readonly code: FileFailureCode; readonly message: string };
       /** Spent on the failed API attempts a fallback answer replaced. */
       readonly spentBefore?: TokenUsage;
     };

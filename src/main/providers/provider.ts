@@ -1,10 +1,16 @@
+import { type FileFailureCode, retriedByItself } from '../failure-codes.ts';
 import type { PreparedFile } from '../../workers/protocol.ts';
 import type { StepResult } from '../state/record.ts';
 
 /** How a step (classify or extract) ended for one file. */
 export type StepOutcome =
   | { readonly ok: true; readonly result: StepResult }
-  | { readonly ok: false; readonly code: string; readonly message: string; readonly retryable: boolean; readonly usage?: StepResult['usage'] };
+  | { readonly ok: false; readonly code: FileFailureCode; readonly message: string; readonly retryable: boolean; readonly usage?: StepResult['usage'] };
+
+/** A step's failure, retryable as the failure table says for its code. */
+export function stepFailure(code: FileFailureCode, message: string, usage?: StepResult['usage']): StepOutcome & { ok: false } {
+  return { ok: false, code, message, retryable: retriedByItself(code), ...(usage ? { usage } : {}) };
+}
 
 /** What a provider needs from a prepared file. */
 export type StepInput = Pick<PreparedFile, 'subset' | 'text' | 'hasTextLayer' | 'tokens' | 'windowPages' | 'rules'>;

@@ -1,3 +1,4 @@
+import type { FileFailureCode } from '../failure-codes.ts';
 /**
  * A question docpool asks of a file: its class, then (for some classes) its fields — or both in
  * one question (`--passes 1`).
@@ -49,15 +50,8 @@ export interface FileRecord {
   /** What answering the file spent (0 for cache hits). */
   readonly usage: TokenUsage;
   /** `retryable`: whether a later run retries it by itself (else only with --retry-failed). */
-  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } | null;
+  readonly error: { readonly code: FileFailureCode; readonly message: string; readonly retryable: boolean } | null;
   /** With --fallback offline: the API failure the offline answer stands in for. */
-  readonly apiError?: { readonly code: string; readonly message: string };
+  readonly apiError?: { readonly code: FileFailureCode; readonly message: string };
   readonly ms: number;
-}
-
-/** Failures worth retrying on the next run without being asked: transient by nature. */
-const RETRYABLE = new Set(['FILE_CHANGED', 'PDF_TIMEOUT', 'WORKER_CRASHED', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'PATH_UNREADABLE', 'INTERRUPTED']);
-
-export function isRetryableCode(code: string): boolean {
-  return RETRYABLE.has(code) || code.startsWith('API_');
 }

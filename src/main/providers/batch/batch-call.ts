@@ -1,4 +1,4 @@
-import type { StepOutcome } from '../provider.ts';
+import { type StepOutcome, stepFailure } from '../provider.ts';
 import { type GeminiCall, judgeAnswer, requestConfig } from '../gemini/gemini-call.ts';
 import type { BatchJobs } from './batch-jobs.ts';
 
@@ -23,12 +23,12 @@ export async function callBatch(call: GeminiCall, jobs: BatchJobs, policy: Batch
   for (;;) {
     const answer = await jobs.ask(call.model, { contents: call.contents, config: requestConfig(call, maxOutputTokens) });
     if (answer.kind === 'stopped') {
-      return { ok: false, code: 'INTERRUPTED', message: 'stopped before its batch job answered (the job goes on; run again to collect it)', retryable: true };
+      return stepFailure('INTERRUPTED', 'stopped before its batch job answered (the job goes on; run again to collect it)');
     }
     if (answer.kind === 'error') {
       if (++failures < policy.maxAttempts) continue;
       if (policy.online) return policy.online(call);
-      return { ok: false, code: answer.code, message: `${answer.message} (after ${failures} batch jobs)`, retryable: true };
+      return stepFailure(answer.code, `${answer.message} (after ${failures} batch jobs)`);
     }
     const judged = judgeAnswer(call, answer.response, usage, outputRetried, maxOutputTokens);
     if (judged.kind === 'outcome') return judged.outcome;

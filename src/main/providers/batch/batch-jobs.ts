@@ -1,3 +1,4 @@
+import type { FileFailureCode } from '../../failure-codes.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +15,13 @@ export interface BatchRequest {
   readonly config: { readonly systemInstruction: string } & Readonly<Record<string, unknown>>;
 }
 
+/** Why a batch request has no answer: its job could not be made, ended without answers, or failed it. */
+type BatchFailureCode = Extract<FileFailureCode, `API_BATCH_${string}`>;
+
 export type BatchAnswer =
   | { readonly kind: 'response'; readonly response: GenerateContentResponse }
   /** The request failed inside its job, or its job ended without answers: worth another job. */
-  | { readonly kind: 'error'; readonly code: string; readonly message: string }
+  | { readonly kind: 'error'; readonly code: BatchFailureCode; readonly message: string }
   /** The run stopped now: the job keeps running on the server, the next run collects it. */
   | { readonly kind: 'stopped' };
 
@@ -261,7 +265,8 @@ export class BatchJobs {
       // FAILED, EXPIRED, CANCELLED: no answers; each request goes to a new job (or fails) by its caller's count.
       const message = `the batch job ${current.name} ended ${state}`;
       await this.#end(current, { ...current, state, reason: message, updatedAt: Date.now() });
-      for (const key of current.keys) this.#deliver(key, { kind: 'error', code: `API_BATCH_${state}`, message });
+      const code = state === 'EXPIRED' ? 'API_BATCH_EXPIRED' : state === 'CANCELLED' ? 'API_BATCH_CANCELLED' : 'API_BATCH_FAILED';
+      for (const key of current.keys) this.#deliver(key, { kind: 'error', code, message });
       return;
     }
   }

@@ -2,7 +2,7 @@ import { type GenerateContentResponse, type GoogleGenAI, MediaResolution as Wire
 import type { z } from 'zod';
 import { AdmissionStopped, RunAborted } from '../../errors.ts';
 import type { Step, StepResult, TokenUsage } from '../../state/record.ts';
-import type { StepOutcome } from '../provider.ts';
+import { type StepOutcome, stepFailure } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter, SentRequest } from './model-limiter.ts';
 import { ModelHeld } from './outage-guard.ts';
@@ -81,13 +81,13 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
   let rateLimitedAttempts = 0;
   let shedAttempts = 0;
   const spent = () => ({ ...usage, costUsd: call.pricing.cost(call.model, usage.input, usage.output + usage.thinking) });
-  const interrupted = (): StepOutcome => ({ ok: false, code: 'INTERRUPTED', message: 'stopped before an answer came', retryable: true, usage: spent() });
+  const interrupted = (): StepOutcome => stepFailure('INTERRUPTED', 'stopped before an answer came', spent());
   // A request larger than the whole per-minute token limit can never be admitted (Google refuses
   // it for ever; the limiter would wait for ever): say so at once instead.
   const tpm = call.limiter.tokensPerWindow;
   if (tpm !== undefined && call.estimatedTokens > tpm) {
     const message = `this request needs ~${Math.ceil(call.estimatedTokens)} input tokens, more than the ${tpm} a minute ${call.model} is limited to (--tpm, or the limit Google stated): it can never be sent; raise the limit, or send fewer --pages or a lower --media-resolution`;
-    return { ok: false, code: 'API_QUOTA_TOO_SMALL', message, retryable: false, usage: spent() };
+    return stepFailure('API_QUOTA_TOO_SMALL', message, spent());
   }
 
   for (;;) {
@@ -121,20 +121,14 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
       if (failure.kind === 'permanent') {
         // Wait for the verdict: the same refusal for several files stops the run, this one pending.
         await call.refusals.judge(call.model, failure.message);
-        return { ok: false, code: failure.code, message: failure.message, retryable: false, usage: spent() };
+        return stepFailure(failure.code, failure.message, spent());
       }
       if (failure.kind === 'shed') {
         // No capacity for now: no quota was passed, so no pause and no smaller concurrency; this
         // request alone backs off and goes again, and the file is not failed for it.
         call.limiter.onShed();
         if (++shedAttempts >= policy.maxShedAttempts) {
-          return {
-            ok: false,
-            code: 'API_SHED',
-            message: `shed for want of capacity ${shedAttempts} times in a row: ${failure.message}`,
-            retryable: true,
-            usage: spent(),
-          };
+          return stepFailure('API_SHED', `shed for want of capacity ${shedAttempts} times in a row: ${failure.message}`, spent());
         }
         call.onRetry?.(failure);
         await sleep(fullJitter(shedAttempts, policy), policy.stopSignal);
@@ -158,7 +152,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
         }
         call.limiter.onRateLimited(failure.retryAfterMs, failure.stated);
         if (++rateLimitedAttempts >= policy.maxRateLimitedAttempts) {
-          return { ok: false, code: 'API_RATE_LIMITED', message: `still rate limited after ${rateLimitedAttempts} attempts`, retryable: true, usage: spent() };
+          return stepFailure('API_RATE_LIMITED', `still rate limited after ${rateLimitedAttempts} attempts`, spent());
         }
         call.limiter.retried();
         call.onRetry?.(failure);
@@ -175,8 +169,7 @@ export async function callGemini(call: GeminiCall, policy: CallPolicy): Promise<
           `cannot reach the API for ${call.model}: ${failure.message}; check --base-url (or GOOGLE_GEMINI_BASE_URL) and the network`,
         );
       }
-      if (!held && ++attempts >= policy.maxAttempts)
-        return { ok: false, code: failure.code, message: `${failure.message} (after ${attempts} attempts)`, retryable: true, usage: spent() };
+      if (!held && ++attempts >= policy.maxAttempts) return stepFailure(failure.code, `${failure.message} (after ${attempts} attempts)`, spent());
       call.limiter.retried();
       call.onRetry?.(failure);
       if (!held) await sleep(fullJitter(attempts, policy), policy.stopSignal);
@@ -222,7 +215,7 @@ export function judgeAnswer(
     const reason = blocked ?? candidate?.finishReason;
     return {
       kind: 'outcome',
-      outcome: { ok: false, code: 'MODEL_BLOCKED', message: `the model declined to answer (${reason})`, retryable: false, usage: spent() },
+      outcome: stepFailure('MODEL_BLOCKED', `the model declined to answer (${reason})`, spent()),
     };
   }
   const parsed = parseAnswer(response, call.validate);
@@ -235,13 +228,7 @@ export function judgeAnswer(
   if (outputRetried) {
     return {
       kind: 'outcome',
-      outcome: {
-        ok: false,
-        code: 'MODEL_OUTPUT_INVALID',
-        message: `${parsed.reason}, also with ${maxOutputTokens} output tokens`,
-        retryable: false,
-        usage: spent(),
-      },
+      outcome: stepFailure('MODEL_OUTPUT_INVALID', `${parsed.reason}, also with ${maxOutputTokens} output tokens`, spent()),
     };
   }
   return { kind: 'retry' };

@@ -6,7 +6,7 @@ import { outputBudget, REQUEST_SIZES, type StepResolutions } from '../../models/
 import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
 import type { Step } from '../../state/record.ts';
 import { classifyInstruction, type OnePassAnswer, onePassInstruction, type Profile } from '../../profiles/profile.ts';
-import type { Provider, StepInput, StepOutcome } from '../provider.ts';
+import { type Provider, type StepInput, type StepOutcome, stepFailure } from '../provider.ts';
 import type { AdmissionStopped } from '../../errors.ts';
 import { type BillingAccount, type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
@@ -185,12 +185,10 @@ export class GeminiProvider implements Provider {
       ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` }
       : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
     if (!asText && input.subset.byteLength * (4 / 3) > this.#options.maxInlineBytes) {
-      return {
-        ok: false,
-        code: 'PDF_TOO_LARGE_INLINE',
-        message: `the first ${input.windowPages} pages are ${(input.subset.byteLength / 1e6).toFixed(1)} MB, over the inline request limit; try --input-mode text or fewer --pages`,
-        retryable: false,
-      };
+      return stepFailure(
+        'PDF_TOO_LARGE_INLINE',
+        `the first ${input.windowPages} pages are ${(input.subset.byteLength / 1e6).toFixed(1)} MB, over the inline request limit; try --input-mode text or fewer --pages`,
+      );
     }
     const promptTokens = Math.ceil((step.instruction.length + step.question.length) / CHARS_PER_TOKEN);
     const resolution = this.#options.resolutions[step.step];
