@@ -25,7 +25,7 @@ export async function exportRun(store: Store, out: string, runId: string | undef
     await sink.close();
     renameSync(temporary, out);
   } catch (error) {
-    await sink.close().catch(() => {});
+    await sink.close().catch(() => {}); // the error being reported is the one that counts
     rmSync(temporary, { force: true });
     throw error;
   }

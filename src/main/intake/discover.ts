@@ -39,6 +39,7 @@ export async function* discover(paths: readonly string[], options: DiscoverOptio
   // A link to a file outside every input is followed once, however many links lead to it.
   const linkedOutside = new Set<string>();
   const walkedElsewhere = async (path: string, isDirectory: boolean): Promise<boolean> => {
+    // A link that cannot be resolved is not walked elsewhere; its stat reports it as a failed path.
     const real = await realpath(path).catch(() => undefined);
     if (real === undefined) return false;
     const owner = folders.find((folder) => isInside(real, folder));
@@ -129,7 +130,7 @@ async function* walk(
       }
       if (entry === null) {
         stack.pop();
-        await frame.dir.close().catch(() => {});
+        await frame.dir.close().catch(() => {}); // every entry was read: a failed close loses nothing
         continue;
       }
       // Names are read as bytes: one that is not UTF-8 (Latin-1 from a Windows share or an archive)
@@ -191,7 +192,7 @@ function utf8(name: Buffer): string | undefined {
   try {
     return STRICT_UTF8.decode(name);
   } catch {
-    return undefined;
+    return undefined; // not UTF-8: the caller records it as PATH_NOT_UTF8
   }
 }
 

@@ -53,6 +53,7 @@ export class ResultsFile {
 
   /** Writes the complete file from the run's committed records and puts it in place; returns the count. */
   async publish(records: Iterable<FileRecord>): Promise<number> {
+    // Every record is in LMDB; the partial file was only ever a live view of them.
     await this.#partial.close().catch(() => {});
     const temporary = fresh(`${this.out}.tmp`);
     const sink = this.openAt(temporary);
@@ -77,7 +78,7 @@ export class ResultsFile {
    * publish. A partial file with no line in it salvages nothing and goes.
    */
   async close(): Promise<void> {
-    await this.#partial.close().catch(() => {});
+    await this.#partial.close().catch(() => {}); // its write failure, if any, was reported by write()
     if (this.#written === 0) rmSync(`${this.out}.partial`, { force: true });
   }
 }
@@ -95,7 +96,7 @@ function isFolder(path: string): boolean {
   try {
     return lstatSync(path).isDirectory();
   } catch {
-    return false;
+    return false; // nothing there: nothing in the way
   }
 }
 
@@ -105,7 +106,7 @@ function refuseInputAsOutput(out: string, inputs: readonly string[]): void {
     try {
       return realpathSync(path);
     } catch {
-      return resolve(path);
+      return resolve(path); // not there yet (the output): its own name is what it will be
     }
   };
   const target = real(out);

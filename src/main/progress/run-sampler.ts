@@ -64,6 +64,7 @@ export class RunSampler {
       })),
       spend: run.spend,
     };
+    // A sample is for the report's charts; a failed write of one must not stop the run (the run's own writes report a full disk).
     await store.putSample(runId, sample).catch(() => {});
   }
 }

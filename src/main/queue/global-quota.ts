@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { sleep } from '../providers/gemini/gemini-call.ts';
+import { sleep } from '../abortable.ts';
 import type { SharedQuota } from '../providers/gemini/model-limiter.ts';
 
 const ACQUIRE = `
@@ -159,6 +159,7 @@ export class GlobalQuota {
 export function sharedQuotaFor(global: GlobalQuota, quota: ModelQuota): SharedQuota {
   return {
     acquire: (tokens, stop) => global.acquire(quota, tokens, stop),
+    // Best effort with Redis away: the shared log is corrected by the next request's own tokens, and a 429 pauses this machine anyway.
     reconcile: (ticket, actual) => void global.reconcile(ticket, actual).catch(() => {}),
     pause: (ms) => void global.pause(quota.model, ms).catch(() => {}),
   };

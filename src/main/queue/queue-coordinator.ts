@@ -4,7 +4,8 @@ import type { Config } from '../config/schema.ts';
 import type { StepPlan } from '../pipeline/step-plan.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
-import { connectRedis, type RedisOutages, unlessRefused } from './redis-connection.ts';
+import { raceAbort, unlessAborted } from '../abortable.ts';
+import { connectRedis, type RedisOutages } from './redis-connection.ts';
 import type { WorkerHeartbeat } from './queue-worker.ts';
 
 export interface QueueSnapshot {
@@ -94,7 +95,8 @@ export class QueueCoordinator {
   }
 
   static open(options: CoordinatorOptions): Promise<QueueCoordinator> {
-    return unlessRefused(QueueCoordinator.#connect(options), options.outages);
+    // A refused password is refused on every attempt: nothing the connection waits for would come.
+    return unlessAborted(QueueCoordinator.#connect(options), options.outages.refusal);
   }
 
   static async #connect(options: CoordinatorOptions): Promise<QueueCoordinator> {
@@ -129,7 +131,7 @@ export class QueueCoordinator {
   async settled(sha256: string): Promise<void> {
     const jobId = jobIdFor(sha256, this.#settingsHash);
     this.#pending.delete(jobId);
-    await this.#queue.remove(jobId).catch(() => 0);
+    await this.#queue.remove(jobId).catch(() => 0); // already gone (another coordinator settled it): nothing to remove
   }
 
   async snapshot(): Promise<QueueSnapshot> {
@@ -175,8 +177,9 @@ export class QueueCoordinator {
     for (;;) {
       if (this.stop.aborted) return interrupted;
       try {
-        return await untilStopped<RemoteOutcome>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, interrupted);
+        return await raceAbort<RemoteOutcome>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, () => interrupted);
       } catch {
+        // The wait ended without its event (trimmed from the stream, or the recheck's timeout): ask the job itself.
         const state = await this.#queue.getJobState(jobId);
         if (state === 'completed')
           return (
@@ -201,12 +204,4 @@ export class QueueCoordinator {
   #submit(data: FileJob, jobId: string): Promise<Job<FileJob, FileJobResult>> {
     return this.#queue.add('file', data, { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } });
   }
-}
-
-function untilStopped<T>(work: Promise<T>, stop: AbortSignal, value: T): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onStop = () => resolve(value);
-    stop.addEventListener('abort', onStop, { once: true });
-    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
-  });
 }

@@ -106,9 +106,10 @@ export class QueueWorker {
     // With Redis away, a graceful close would wait for it: the jobs in hand go back when their claims lapse.
     await this.#worker.close(this.#options.outages.isDown);
     for (const run of this.#runs.values()) {
-      const context = await run.catch(() => undefined);
+      const context = await run.catch(() => undefined); // a run whose settings never came has no provider to close
       await context?.plan.provider.close();
     }
+    // Unlisted or not, a worker that stops beating is taken for gone after WORKER_GONE_MS.
     if (!this.#options.outages.isDown) await this.#redis.hdel(workersKey(this.#options.queue), this.id).catch(() => {});
     // BullMQ leaves a connection it was given open (it closes only the blocking one it made from it).
     this.#redis.disconnect();
@@ -198,6 +199,7 @@ export class QueueWorker {
   }
 
   async #beat(): Promise<void> {
+    // A missed beat is the next one's to make; Redis away is said by RedisOutages.
     await this.#redis.hset(workersKey(this.#options.queue), this.id, JSON.stringify(this.stats())).catch(() => {});
   }
 }

@@ -98,14 +98,3 @@ export class RedisOutages {
     this.notify(`docpool: Redis at ${redisLabel(this.url)} is back; going on\n`);
   }
 }
-
-/** `work`, or the refusal's RunRefused as soon as Redis refuses the credentials (then nothing it waits for would come). */
-export function unlessRefused<T>(work: Promise<T>, outages: RedisOutages): Promise<T> {
-  const refusal = outages.refusal;
-  if (refusal.aborted) return Promise.reject(refusal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onRefused = () => reject(refusal.reason as Error);
-    refusal.addEventListener('abort', onRefused, { once: true });
-    work.then(resolve, reject).finally(() => refusal.removeEventListener('abort', onRefused));
-  });
-}

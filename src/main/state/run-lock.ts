@@ -87,7 +87,7 @@ function readHolder(path: string): LockHolder | undefined {
     const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
     return typeof holder.pid === 'number' && typeof holder.host === 'string' && typeof holder.startedAt === 'string' ? (holder as LockHolder) : undefined;
   } catch {
-    return undefined;
+    return undefined; // gone, or not a lock docpool wrote: no holder to name
   }
 }
 
@@ -111,7 +111,7 @@ function lastBeat(path: string): number {
   try {
     return statSync(path).mtimeMs;
   } catch {
-    return 0;
+    return 0; // gone: as stale as a lock can be
   }
 }
 
@@ -121,6 +121,6 @@ function isZombie(pid: number): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
   } catch {
-    return false;
+    return false; // no /proc (not Linux), or no such process: not a zombie
   }
 }

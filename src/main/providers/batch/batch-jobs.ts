@@ -6,7 +6,7 @@ import type { BatchJob, GenerateContentResponse, GoogleGenAI } from '@google/gen
 import { type BatchJobRecord, type BatchJobState, LIVE_BATCH_STATES } from '../../state/batch-job.ts';
 import { canonicalJson } from '../../state/fingerprint.ts';
 import { classifyApiFailure } from '../gemini/api-failure.ts';
-import { sleep } from '../gemini/gemini-call.ts';
+import { sleep } from '../../abortable.ts';
 import type { Store } from '../../state/store.ts';
 
 /** One generateContent request as the SDK takes it inline: contents, and the config (system instruction included). */

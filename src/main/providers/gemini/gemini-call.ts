@@ -1,3 +1,4 @@
+import { sleep } from '../../abortable.ts';
 import { type GenerateContentResponse, type GoogleGenAI, MediaResolution as WireResolution, type ThinkingConfig } from '@google/genai';
 import type { z } from 'zod';
 import { AdmissionStopped, RunAborted } from '../../errors.ts';
@@ -323,17 +324,4 @@ function answerText(response: GenerateContentResponse): string {
 /** Full jitter (AWS architecture blog): uniform in [0, min(cap, base × 2^attempt)). */
 function fullJitter(attempt: number, policy: CallPolicy): number {
   return Math.random() * Math.min(policy.retryCapMs, policy.retryBaseMs * 2 ** (attempt - 1));
-}
-
-/** A backoff that ends early when the run must stop now (the next attempt then sees the stop). */
-export function sleep(ms: number, stop?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    stop?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      stop?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -1,3 +1,4 @@
+import { unlessAborted } from '../../abortable.ts';
 import Bottleneck from 'bottleneck';
 import { ModelHeld, OutageGuard, type OutageGuardOptions, type OutageState } from './outage-guard.ts';
 
@@ -188,7 +189,7 @@ export class ModelLimiter {
   ): Promise<T> {
     if (this.#closedBy) throw this.#closedBy;
     const weight = Math.max(1, Math.min(Math.ceil(estimatedTokens), this.#tpm ?? UNPACED));
-    await untilAborted(this.#waitWhilePaused(), stop);
+    await unlessAborted(this.#waitWhilePaused(), stop);
     const queued = this.#tokens.schedule({ weight }, () =>
       this.#requests.schedule({ weight: 1 }, async () => {
         await this.#waitWhilePaused();
@@ -219,7 +220,7 @@ export class ModelLimiter {
       }),
     );
     // A caller waiting in the queue (for its turn in the quota) stops waiting when the run stops now.
-    return untilAborted(queued, stop);
+    return unlessAborted(queued, stop);
   }
 
   /**
@@ -365,6 +366,7 @@ export class ModelLimiter {
     this.outage.stop();
     for (const timer of this.#releases) clearTimeout(timer);
     this.#releases.clear();
+    // Bottleneck rejects a second stop(); a limiter stopped twice is stopped.
     await Promise.all([this.#requests.stop({ dropWaitingJobs: true }), this.#tokens.stop({ dropWaitingJobs: true })]).catch(() => {});
   }
 
@@ -403,20 +405,6 @@ export class ModelLimiter {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
-}
-
-/** Resolves as `work` does, or rejects as soon as `stop` fires (the work itself is not cancelled). */
-function untilAborted<T>(work: Promise<T>, stop: AbortSignal | undefined): Promise<T> {
-  if (!stop) return work;
-  if (stop.aborted) {
-    work.catch(() => {});
-    return Promise.reject(stop.reason ?? new DOMException('stopped', 'AbortError'));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onStop = () => reject(stop.reason ?? new DOMException('stopped', 'AbortError'));
-    stop.addEventListener('abort', onStop, { once: true });
-    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
-  });
 }
 
 function percentiles(samples: readonly number[]): { latencyP50?: number; latencyP95?: number } {

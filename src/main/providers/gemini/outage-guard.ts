@@ -1,3 +1,4 @@
+import { raceAbort } from '../../abortable.ts';
 import { AdmissionStopped } from '../../errors.ts';
 
 /** Thrown instead of sending a request queued before its model was held: it goes back to wait its turn. */
@@ -150,13 +151,6 @@ export class OutageGuard {
   }
 
   #waitForChange(stop: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        stop.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#wake.push(done);
-      stop.addEventListener('abort', done, { once: true });
-    });
+    return raceAbort(new Promise<void>((resolve) => this.#wake.push(resolve)), stop, () => undefined);
   }
 }
