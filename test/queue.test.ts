@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { open as openLmdb } from 'lmdb';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
-import { Queue } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
@@ -230,3 +232,86 @@ test('a Redis that refuses the password stops run --queue and docpool worker at 
     assert.doesNotMatch(worker.stderr + run.stderr, /wr0ng-pw|internal error/);
   }
 });
+
+test(
+  'a worker that sends a malformed answer, or one of another docpool version, is named; neither is cached, and the file is asked again',
+  { skip, timeout: 180_000 },
+  async () => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-poison');
+    const folder = 'batch-000';
+    const entries = inFolders([folder])
+      .filter((entry) => !entry.damaged)
+      .slice(0, 30);
+    const files = join(work, 'files');
+    mkdirSync(files, { recursive: true });
+    for (const entry of entries) copyFileSync(join(corpus, entry.file), join(files, entry.file.replace('/', '-')));
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    after(() => connection.disconnect());
+    // Takes the first two jobs and answers them wrongly; leaves every later one to a real worker.
+    let taken = 0;
+    const poisoned: Array<{ protocol: number; sha256: string }> = [];
+    const evil = new Worker(
+      'poison',
+      async (job: Job<{ sha256: string }>) => {
+        if (++taken > 2) throw new Error('this worker is leaving');
+        const result = {
+          step: 'classify',
+          source: 'gemini',
+          model: 'gemini-3.5-flash-lite',
+          label: 'vendor_invoicZ',
+          confidence: 1,
+          usage: { input: 1, output: 1, thinking: 0, costUsd: 0 },
+          at: Date.now(),
+        };
+        const protocol = taken === 1 ? 1 : 99;
+        poisoned.push({ protocol, sha256: job.data.sha256 });
+        return {
+          kind: 'answered',
+          protocol,
+          sha256: job.data.sha256,
+          bytes: 1,
+          pages: 1,
+          answer: { ok: true, first: { ok: true, result, cached: false }, passes: 2, spentBefore: result.usage },
+          fresh: { [`${job.data.sha256}:classify:made-up`]: result },
+        };
+      },
+      { connection, prefix: 'docpool', name: 'evil-worker', concurrency: 1 },
+    );
+    after(() => evil.close(true));
+    const run = startCli(
+      coordinatorArgs(emulator, work, 'poison').map((arg) => (arg === corpus ? files : arg)),
+      { env: KEY },
+    );
+    for (const deadline = Date.now() + 60_000; taken < 2 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 50));
+    await evil.close();
+    const honest = startWorker('poison');
+    const ended = await run.result;
+    honest.child.kill('SIGINT');
+    await honest.result;
+    assert.equal(ended.code, 0, ended.stderr.slice(-2000));
+    assert.deepEqual(
+      poisoned.map((answer) => answer.protocol),
+      [1, 99],
+    );
+    assert.match(
+      ended.stderr,
+      /worker evil-worker sent an answer for .* this docpool cannot use \(its answer: its class "vendor_invoicZ"|it answers a step these settings never ask/,
+    );
+    assert.match(ended.stderr, /worker evil-worker sent an answer for .* this docpool cannot use \(it speaks queue protocol 99, this docpool 1/);
+    const records = readRecords(join(work, 'out.jsonl'));
+    assert.equal(records.length, entries.length);
+    assert.equal(records.filter((record) => record.status === 'done').length, entries.filter((entry) => !entry.damaged).length);
+    assert.equal(records.filter((record) => record.class === 'vendor_invoicZ').length, 0, 'no poisoned answer reached a record');
+    const state = openLmdb({ path: join(work, 'db'), noSubdir: false, maxDbs: 8, compression: false, readOnly: true });
+    const results = state.openDB<{ label?: string }, string>({ name: 'results' });
+    const cached = [...results.getRange({})];
+    await state.close();
+    assert.ok(cached.length > 0);
+    assert.equal(
+      cached.filter(({ key, value }) => value.label === 'vendor_invoicZ' || String(key).endsWith(':made-up')).length,
+      0,
+      'no poisoned answer was cached',
+    );
+  },
+);

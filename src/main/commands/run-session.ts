@@ -212,6 +212,7 @@ export class RunSession {
       plan,
       outages,
       stop: this.#hardStop.signal,
+      notify: (message) => io.stderr.write(message),
     });
     io.stderr.write(
       `docpool: coordinating through ${redisLabel(queue.url)} (queue ${queue.name}); start workers with: docpool worker --queue ${redisLabel(queue.url)}${queue.name === DEFAULT_QUEUE ? '' : ` --queue-name ${queue.name}`}\n`,

@@ -1,6 +1,6 @@
 import type { Answered } from '../pipeline/answer-steps.ts';
 import type { StepResult } from '../state/record.ts';
-import type { PrepareFailureCode } from '../../workers/protocol.ts';
+import type { FileFailureCode } from '../failure-codes.ts';
 
 /**
  * The typed boundary between a queue coordinator and its workers: what a job carries and what it
@@ -28,17 +28,25 @@ export interface FileJob {
   readonly known: Readonly<Record<string, StepResult>>;
 }
 
+/**
+ * The version of FileJob and FileJobResult: a coordinator uses no result of another (a worker of
+ * an older or newer docpool), whatever its shape.
+ */
+export const QUEUE_PROTOCOL = 1;
+
 /** How a job ended, for the coordinator to validate, commit and write. */
 export type FileJobResult =
   | {
       readonly kind: 'failed';
-      readonly code: PrepareFailureCode | 'FILE_CHANGED';
+      readonly protocol: number;
+      readonly code: FileFailureCode;
       readonly message: string;
       readonly sha256?: string;
       readonly bytes?: number;
     }
   | {
       readonly kind: 'answered';
+      readonly protocol: number;
       readonly sha256: string;
       readonly bytes: number;
       readonly pages: number;

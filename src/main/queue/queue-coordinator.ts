@@ -5,7 +5,8 @@ import type { StepPlan } from '../pipeline/step-plan.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
 import { raceAbort, unlessAborted } from '../abortable.ts';
-import { connectRedis, type RedisOutages } from './redis-connection.ts';
+import { connectRedis, isCredentialRefusal, type RedisOutages } from './redis-connection.ts';
+import { checkResult, readHeartbeat } from './result-check.ts';
 import type { WorkerHeartbeat } from './queue-worker.ts';
 
 export interface QueueSnapshot {
@@ -25,6 +26,8 @@ export interface CoordinatorOptions {
   readonly plan: StepPlan;
   readonly outages: RedisOutages;
   readonly stop: AbortSignal;
+  /** Where a worker whose answer is refused is named. */
+  readonly notify: (message: string) => void;
 }
 
 /** Settings stay in Redis this long after a run last started (a worker of a re-run reads them again). */
@@ -51,6 +54,9 @@ export class QueueCoordinator {
   readonly #settings: string;
   readonly #settingsHash: string;
   readonly #settingsText: string;
+  /** What a worker's answers are checked against. */
+  readonly #plan: StepPlan;
+  readonly #notify: (message: string) => void;
   #stalled = 0;
   /** Files of equal content met at once in this run wait on one job, whoever put it on the queue. */
   readonly #pending = new Map<string, Promise<RemoteOutcome>>();
@@ -66,7 +72,11 @@ export class QueueCoordinator {
     events: QueueEvents,
     settings: { hash: string; text: string },
     private readonly stop: AbortSignal,
+    plan: StepPlan,
+    notify: (message: string) => void,
   ) {
+    this.#plan = plan;
+    this.#notify = notify;
     this.#redis = redis;
     this.#eventsConnection = eventsConnection;
     this.#queue = queue;
@@ -96,7 +106,11 @@ export class QueueCoordinator {
 
   static open(options: CoordinatorOptions): Promise<QueueCoordinator> {
     // A refused password is refused on every attempt: nothing the connection waits for would come.
-    return unlessAborted(QueueCoordinator.#connect(options), options.outages.refusal);
+    // The refusal may reach a command before the connection's error event: either way it is the same stop.
+    return unlessAborted(QueueCoordinator.#connect(options), options.outages.refusal).catch((error: unknown) => {
+      if (error instanceof Error && isCredentialRefusal(error)) options.outages.refuse(error);
+      throw options.outages.refusal.aborted ? options.outages.refusal.reason : error;
+    });
   }
 
   static async #connect(options: CoordinatorOptions): Promise<QueueCoordinator> {
@@ -113,7 +127,7 @@ export class QueueCoordinator {
     const events = new QueueEvents(name, { connection: eventsConnection, prefix: REDIS_PREFIX });
     events.on('error', () => {});
     await events.waitUntilReady();
-    return new QueueCoordinator(name, { redis, eventsConnection }, queue, events, { hash, text: settingsText }, options.stop);
+    return new QueueCoordinator(name, { redis, eventsConnection }, queue, events, { hash, text: settingsText }, options.stop, plan, options.notify);
   }
 
   /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
@@ -141,8 +155,8 @@ export class QueueCoordinator {
     ]);
     const now = Date.now();
     const workers = Object.values(beats)
-      .map((text) => JSON.parse(text) as WorkerHeartbeat)
-      .filter((beat) => now - beat.at < WORKER_GONE_MS)
+      .map(readHeartbeat)
+      .filter((beat): beat is WorkerHeartbeat => beat !== undefined && now - beat.at < WORKER_GONE_MS)
       .sort((a, b) => a.id.localeCompare(b.id));
     return {
       waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
@@ -173,22 +187,17 @@ export class QueueCoordinator {
       code: 'INTERRUPTED',
       message: 'stopped before a worker answered (the job stays queued; run again to collect it)',
     };
+    const refused: string[] = [];
     let job = await this.#submit(data, jobId);
     for (;;) {
       if (this.stop.aborted) return interrupted;
+      let returned: unknown;
       try {
-        return await raceAbort<RemoteOutcome>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, () => interrupted);
+        returned = await raceAbort<unknown>(job.waitUntilFinished(this.#events, RECHECK_MS), this.stop, () => interrupted);
+        if (returned === interrupted) return interrupted;
       } catch {
         // The wait ended without its event (trimmed from the stream, or the recheck's timeout): ask the job itself.
         const state = await this.#queue.getJobState(jobId);
-        if (state === 'completed')
-          return (
-            (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue ?? {
-              kind: 'job_failed',
-              code: 'QUEUE_JOB_FAILED',
-              message: `job ${jobId} completed without a result`,
-            }
-          );
         if (state === 'failed') {
           const reason = (await Job.fromId(this.#queue, jobId))?.failedReason ?? 'unknown';
           return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `no worker could answer it after ${JOB_ATTEMPTS} attempts: ${reason}` };
@@ -197,7 +206,21 @@ export class QueueCoordinator {
           await this.#redis.set(this.#settings, this.#settingsText, 'EX', SETTINGS_TTL_S, 'NX');
           job = await this.#submit(data, jobId);
         }
+        if (state !== 'completed') continue;
+        returned = (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue;
       }
+      const checked = checkResult(returned, this.#plan, data.sha256);
+      if (checked.ok) return checked.result;
+      // Never cached, never written: the file is asked again, and the worker that sent it is named.
+      const worker = (await Job.fromId(this.#queue, jobId).catch(() => undefined))?.processedBy ?? 'a worker that gave no name';
+      refused.push(`${worker}: ${checked.reason}`);
+      this.#notify(
+        `docpool: worker ${worker} sent an answer for ${data.path} this docpool cannot use (${checked.reason}); ${refused.length < JOB_ATTEMPTS ? 'asking again' : 'giving up on it'}\n`,
+      );
+      if (refused.length >= JOB_ATTEMPTS)
+        return { kind: 'job_failed', code: 'QUEUE_JOB_FAILED', message: `no usable answer after ${refused.length} tries: ${refused.join('; ')}` };
+      await this.#queue.remove(jobId).catch(() => 0); // gone already: submitted afresh either way
+      job = await this.#submit(data, jobId);
     }
   }
 

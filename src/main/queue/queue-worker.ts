@@ -14,7 +14,7 @@ import { chooseProvider } from '../providers/choose-provider.ts';
 import { OfflineProvider } from '../providers/offline-provider.ts';
 import type { Provider } from '../providers/provider.ts';
 import type { StepResult } from '../state/record.ts';
-import { type FileJob, type FileJobResult, quotaPrefix, REDIS_PREFIX, workersKey } from './file-job.ts';
+import { type FileJob, type FileJobResult, QUEUE_PROTOCOL, quotaPrefix, REDIS_PREFIX, workersKey } from './file-job.ts';
 import { GlobalQuota, sharedQuotaFor } from './global-quota.ts';
 import { connectRedis, type RedisOutages } from './redis-connection.ts';
 
@@ -145,6 +145,7 @@ export class QueueWorker {
     if (prepared.kind === 'failed') {
       return {
         kind: 'failed',
+        protocol: QUEUE_PROTOCOL,
         code: prepared.code,
         message: prepared.message,
         ...(prepared.sha256 ? { sha256: prepared.sha256 } : {}),
@@ -154,6 +155,7 @@ export class QueueWorker {
     if (prepared.sha256 !== data.sha256) {
       return {
         kind: 'failed',
+        protocol: QUEUE_PROTOCOL,
         code: 'FILE_CHANGED',
         message: 'the file changed between the coordinator reading it and this worker reading it; run again to answer its new content',
         sha256: prepared.sha256,
@@ -163,7 +165,15 @@ export class QueueWorker {
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.plan, run.stats);
     const answer = await askSteps(prepared.sha256, prepared, run.plan, resolver);
-    return { kind: 'answered', sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount, answer, fresh: cache.fresh };
+    return {
+      kind: 'answered',
+      protocol: QUEUE_PROTOCOL,
+      sha256: prepared.sha256,
+      bytes: prepared.bytes,
+      pages: prepared.pageCount,
+      answer,
+      fresh: cache.fresh,
+    };
   }
 
   /** The provider for a run's settings, built the first time a job of that run arrives. */

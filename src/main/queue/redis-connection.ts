@@ -51,7 +51,7 @@ export function connectRedis(url: string, outages: RedisOutages): Redis {
  * Redis's answers to a wrong or missing password (WRONGPASS since Redis 6, "invalid password"
  * before it, NOAUTH when the URL has none and the server wants one).
  */
-function isCredentialRefusal(error: Error): boolean {
+export function isCredentialRefusal(error: Error): boolean {
   return /^(WRONGPASS|NOAUTH)\b|^ERR (invalid password|AUTH <password> called without any password configured)/.test(error.message);
 }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FileFailureCode } from '../../failure-codes.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -314,13 +315,9 @@ export class BatchJobs {
       try {
         for (const line of readFileSync(output, 'utf8').split('\n')) {
           if (line.trim() === '') continue;
-          const parsed = JSON.parse(line) as {
-            key?: string;
-            response?: unknown;
-            error?: { code?: number; message?: string };
-            status?: { code?: number; message?: string };
-          };
-          read(parsed.key, parsed.response, parsed.error ?? parsed.status);
+          // A line that is not one leaves its request unanswered: it goes into another job.
+          const parsed = batchLine(line);
+          if (parsed) read(parsed.key, parsed.response, parsed.error ?? parsed.status);
         }
       } finally {
         rmSync(output, { force: true });
@@ -384,4 +381,21 @@ function transient(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const batchStatus = z.object({ code: z.number().optional(), message: z.string().optional() }).passthrough();
+const batchLineSchema = z
+  .object({ key: z.string().optional(), response: z.record(z.string(), z.unknown()).optional(), error: batchStatus.optional(), status: batchStatus.optional() })
+  .passthrough();
+
+/** One line of a batch job's results file (a file Google wrote, read back from disk), or undefined when it is not one. */
+function batchLine(line: string): z.infer<typeof batchLineSchema> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined; // not JSON: see the caller
+  }
+  const parsed = batchLineSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { FILE_FAILURES, type FileFailureCode } from '../failure-codes.ts';
+import type { StepPlan } from '../pipeline/step-plan.ts';
+import { storedAnswerProblem } from '../profiles/stored-answer.ts';
+import type { StepResult } from '../state/record.ts';
+import { type FileJobResult, QUEUE_PROTOCOL } from './file-job.ts';
+import type { WorkerHeartbeat } from './queue-worker.ts';
+
+/**
+ * A worker's result is data from another process, maybe of another docpool version or a broken
+ * one: before any of it reaches the cache (where every later run would serve it) or a record, its
+ * shape is checked, and every answer in it is checked against this run's plan: the steps these
+ * settings ask, the profile's classes and schemas.
+ */
+
+const usage = z.object({ input: z.number(), output: z.number(), thinking: z.number(), costUsd: z.number() });
+const codes = Object.keys(FILE_FAILURES) as [FileFailureCode, ...FileFailureCode[]];
+const answer = z.object({ ok: z.literal(true), result: z.unknown(), cached: z.boolean() }).passthrough();
+
+const resultSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('failed'),
+    protocol: z.number(),
+    code: z.enum(codes),
+    message: z.string(),
+    sha256: z.string().optional(),
+    bytes: z.number().optional(),
+  }),
+  z.object({
+    kind: z.literal('answered'),
+    protocol: z.number(),
+    sha256: z.string(),
+    bytes: z.number(),
+    pages: z.number(),
+    answer: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), first: answer, extracted: answer.optional(), passes: z.union([z.literal(1), z.literal(2)]), spentBefore: usage }),
+      z.object({
+        ok: z.literal(false),
+        code: z.enum(codes),
+        message: z.string(),
+        retryable: z.boolean(),
+        label: z.string().optional(),
+        confidence: z.number().optional(),
+        usage,
+      }),
+    ]),
+    fresh: z.record(z.string(), z.unknown()),
+  }),
+]);
+
+export type CheckedResult = { readonly ok: true; readonly result: FileJobResult } | { readonly ok: false; readonly reason: string };
+
+/** The result when this run can use it; else why not (said with the worker's name, and the file asked again). */
+export function checkResult(value: unknown, plan: StepPlan, sha256: string): CheckedResult {
+  const protocol = (value as { protocol?: unknown } | null)?.protocol;
+  if (protocol !== QUEUE_PROTOCOL)
+    return { ok: false, reason: `it speaks queue protocol ${JSON.stringify(protocol ?? null)}, this docpool ${QUEUE_PROTOCOL} (another docpool version?)` };
+  const parsed = resultSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: `${issue.path.join('.') || 'the result'}: ${issue.message}` };
+  }
+  const result = parsed.data;
+  if (result.kind === 'failed') return { ok: true, result };
+  if (result.sha256 !== sha256) return { ok: false, reason: `it answers content ${result.sha256.slice(0, 12)}…, not ${sha256.slice(0, 12)}…` };
+  const planned = new Map(plan.possibleSteps(sha256).map((step) => [step.key, step.expected]));
+  for (const [key, fresh] of Object.entries(result.fresh)) {
+    const expected = planned.get(key);
+    if (!expected) return { ok: false, reason: `it answers a step these settings never ask (${key.split(':').slice(1).join(':')})` };
+    const problem = storedAnswerProblem(plan.profile, expected, fresh);
+    if (problem) return { ok: false, reason: `its ${expected.step} answer: ${problem}` };
+  }
+  if (result.answer.ok) {
+    const first = result.answer.first.result as StepResult;
+    const firstProblem = storedAnswerProblem(
+      plan.profile,
+      { step: (first as { step?: StepResult['step'] }).step === 'one-pass' ? 'one-pass' : 'classify' },
+      first,
+    );
+    if (firstProblem) return { ok: false, reason: `its answer: ${firstProblem}` };
+    const extracted = result.answer.extracted?.result;
+    const extractProblem = extracted === undefined ? undefined : storedAnswerProblem(plan.profile, { step: 'extract', label: first.label! }, extracted);
+    if (extractProblem) return { ok: false, reason: `its extraction: ${extractProblem}` };
+  }
+  return { ok: true, result: result as FileJobResult };
+}
+
+const heartbeatSchema = z.object({ id: z.string(), inFlight: z.number(), done: z.number(), failed: z.number(), startedAt: z.number(), at: z.number() });
+
+/** A worker's heartbeat as Redis holds it, or undefined when it is not one this docpool can read (it is left out of the view). */
+export function readHeartbeat(text: string): WorkerHeartbeat | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: not a heartbeat
+  }
+  const parsed = heartbeatSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
