@@ -91,3 +91,24 @@ test('the emulator is independent: it imports nothing from docpool (src/main, sr
     .flatMap(([file, targets]) => targets.filter((target) => !target.startsWith(emulator + '/')).map((target) => `${name(file)} → ${name(target)}`));
   assert.deepEqual(offending, []);
 });
+
+test('the pipeline knows answer routes, not what is behind them: it imports nothing of the queue, batch mode or Gemini', () => {
+  const pipeline = join(SRC, 'main', 'pipeline');
+  const behind = ['queue', join('providers', 'batch'), join('providers', 'gemini')].map((folder) => join(SRC, 'main', folder) + '/');
+  const offending = [...graph]
+    .filter(([file]) => file.startsWith(pipeline + '/'))
+    .flatMap(([file, targets]) =>
+      targets.filter((target) => behind.some((folder) => target.startsWith(folder))).map((target) => `${name(file)} → ${name(target)}`),
+    );
+  assert.deepEqual(offending, []);
+});
+
+test('only the step plan asks for fingerprints (the providers define them; GeminiProvider hands on its own)', () => {
+  const plan = join(SRC, 'main', 'pipeline', 'step-plan.ts');
+  const definers = [join(SRC, 'main', 'providers', 'gemini', 'gemini-provider.ts')];
+  const offending = files
+    .filter((file) => file !== plan && !definers.includes(file))
+    .filter((file) => /\.(classify|extract|onePass)Fingerprint\(/.test(readFileSync(file, 'utf8')))
+    .map(name);
+  assert.deepEqual(offending, []);
+});

@@ -15,19 +15,24 @@ import { worstCaseCostPerFile } from '../models/request-budget.ts';
 import { ResultsFile } from '../output/results-file.ts';
 import { type PipelineEnd, runPipeline } from '../pipeline/pipeline.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
+import type { PrepareTask } from '../../workers/protocol.ts';
 import { resumeBanner, resumeState, type ResumeState } from '../pipeline/run-identity.ts';
 import { StepPlan } from '../pipeline/step-plan.ts';
+import type { AnswerRoute } from '../pipeline/answer-route.ts';
+import { LocalRoute } from '../pipeline/local-route.ts';
+import { RemoteRoute } from '../queue/remote-route.ts';
 import { loadProfile, type Profile } from '../profiles/profile.ts';
 import { LiveView } from '../progress/live-view.ts';
 import { RunSampler } from '../progress/run-sampler.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { formatLearnedLimits, formatRunSummary } from '../progress/run-summary.ts';
-import { chooseProvider } from '../providers/choose-provider.ts';
+import { chooseProvider, geminiQuestions } from '../providers/choose-provider.ts';
+import { GeminiFingerprints } from '../providers/gemini/gemini-fingerprints.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { preflightModels } from '../providers/gemini/preflight.ts';
 import type { ModelLimiter } from '../providers/gemini/model-limiter.ts';
 import { OfflineProvider } from '../providers/offline-provider.ts';
-import type { Provider } from '../providers/provider.ts';
+import type { Provider, StepFingerprints } from '../providers/provider.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { RunFileState, RunInfo, RunState } from '../state/store.ts';
 import { RunLock } from '../state/run-lock.ts';
@@ -74,8 +79,10 @@ export class RunSession {
   #limiters: readonly ModelLimiter[] = [];
   /** Batch mode's jobs (--batch). */
   #batch: BatchJobs | undefined;
-  /** Which steps a file takes, their cache keys and the run's identity (with the provider and its fallback). */
-  #plan: StepPlan | undefined;
+  /** Which steps a file takes, their cache keys and the run's identity (with who answers and its fallback). */
+  #plan: StepPlan<StepFingerprints> | undefined;
+  /** How files the caches cannot answer are answered: here, or by the queue's workers. */
+  #route: AnswerRoute | undefined;
   #store: Store | undefined;
   #coordinator: QueueCoordinator | undefined;
   #localWorker: QueueWorker | undefined;
@@ -121,19 +128,24 @@ export class RunSession {
     this.#store = Store.open(resolve(config.db));
     this.#lock = RunLock.acquire(resolve(config.db), (message) => io.stderr.write(message));
     if (io.queue && config.batch) throw new UsageError('--queue: batch mode runs from one machine; drop --batch or --queue');
-    const chosen = chooseProvider(config, profile, {
-      env: coordinatorEnv(io),
-      notify: (message) => io.stderr.write(message),
-      stopSignal: this.#hardStop.signal,
-      onRetry: () => this.#stats.retried(),
-      onAnswer: (step, model, usage) => this.#stats.answered(step, model, usage),
-      store: this.#store,
-      db: resolve(config.db),
-    });
-    this.#provider = chosen.provider;
-    this.#batch = chosen.batch;
+    // A coordinator that takes no jobs itself (--no-local) sends no request: without a key it
+    // needs only the questions' fingerprints, to name the cache keys and the jobs.
+    const sendsNothing = io.queue !== undefined && !io.queue.local && !io.env.GEMINI_API_KEY && !io.env.GOOGLE_API_KEY && config.provider !== 'offline';
+    const chosen = sendsNothing
+      ? undefined
+      : chooseProvider(config, profile, {
+          env: io.env,
+          notify: (message) => io.stderr.write(message),
+          stopSignal: this.#hardStop.signal,
+          onRetry: () => this.#stats.retried(),
+          onAnswer: (step, model, usage) => this.#stats.answered(step, model, usage),
+          store: this.#store,
+          db: resolve(config.db),
+        });
+    this.#provider = chosen?.provider;
+    this.#batch = chosen?.batch;
     // Before any file is read: a retired or unserved model stops here, with nothing sent but models.get.
-    if (this.#provider instanceof GeminiProvider && coordinatorEnv(io) === io.env && !config.cancel) {
+    if (this.#provider instanceof GeminiProvider && !config.cancel) {
       const roles = [
         { model: config.classifyModel, flag: '--classify-model' },
         { model: config.extractModel, flag: '--extract-model' },
@@ -151,9 +163,16 @@ export class RunSession {
           `docpool: re-attached to ${attached} batch job${attached === 1 ? '' : 's'} an earlier run left; their answers are collected, not asked again\n`,
         );
     }
-    const fallback = config.fallback === 'offline' && this.#provider.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
-    this.#plan = new StepPlan(this.#provider, fallback, profile, config.passes);
-    if (io.queue) await this.#openQueue(io.queue, this.#plan);
+    const answerer = this.#provider ?? new GeminiFingerprints(geminiQuestions(config, profile, io.env));
+    const fallback = config.fallback === 'offline' && answerer.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
+    if (this.#provider && !io.queue) {
+      const plan = new StepPlan(this.#provider, fallback, profile, config.passes);
+      this.#plan = plan;
+      this.#route = this.#localRoute(plan);
+    } else {
+      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes);
+      this.#route = await this.#openQueue(io.queue!, this.#plan);
+    }
     const identity = this.#plan.runIdentity(paths, config.include);
     this.#runId = identity.id;
     this.#inputs = identity.inputs;
@@ -179,7 +198,7 @@ export class RunSession {
     this.#view = LiveView.start(
       {
         runId: this.#runId,
-        provider: this.#provider.name,
+        provider: this.#plan.provider.name,
         stats: this.#stats,
         limiters: () => limiters.map((limiter) => limiter.stats()),
         pool: () => this.#pool.stats(),
@@ -202,7 +221,7 @@ export class RunSession {
   }
 
   /** The queue this run coordinates, and (unless --no-local) a worker of it in this process, sharing its pool. */
-  async #openQueue(queue: QueueOptions, plan: StepPlan): Promise<void> {
+  async #openQueue(queue: QueueOptions, plan: StepPlan<StepFingerprints>): Promise<AnswerRoute> {
     const { config, io } = this;
     const outages = new RedisOutages(queue.url, (message) => io.stderr.write(message));
     this.#coordinator = await QueueCoordinator.open({
@@ -217,7 +236,8 @@ export class RunSession {
     io.stderr.write(
       `docpool: coordinating through ${redisLabel(queue.url)} (queue ${queue.name}); start workers with: docpool worker --queue ${redisLabel(queue.url)}${queue.name === DEFAULT_QUEUE ? '' : ` --queue-name ${queue.name}`}\n`,
     );
-    if (!queue.local) return;
+    const route = new RemoteRoute({ taskFor: this.#taskFor(plan), pool: this.#pool, plan, store: this.#store!, stats: this.#stats, queue: this.#coordinator });
+    if (!queue.local) return route;
     this.#localWorker = new QueueWorker({
       url: queue.url,
       queue: queue.name,
@@ -233,6 +253,25 @@ export class RunSession {
         void this.#localWorker?.close();
       },
     });
+    return route;
+  }
+
+  /** Files prepared in this process's pool and asked through its own provider (online or batch). */
+  #localRoute(plan: StepPlan): AnswerRoute {
+    return new LocalRoute({
+      taskFor: this.#taskFor(plan),
+      pool: this.#pool,
+      plan,
+      store: this.#store!,
+      stats: this.#stats,
+      bytesInFlight: new ByteBudget(mebibytes(this.config.maxInflightMb)),
+    });
+  }
+
+  /** The prepare task for a file; the rules read the text in the worker, under its deadline, whenever they may answer. */
+  #taskFor(plan: StepPlan<StepFingerprints>): (path: string, buildSubset: boolean) => PrepareTask {
+    const rules = plan.provider.name === 'offline' || plan.fallback !== undefined;
+    return (path, buildSubset) => prepareTask(this.config, path, { subset: buildSubset, rules });
   }
 
   /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */
@@ -249,37 +288,34 @@ export class RunSession {
   runPipeline(): Promise<PipelineEnd> {
     const { config, paths } = this;
     const plan = this.#plan!;
-    const provider = plan.provider;
     return runPipeline({
-      paths,
-      include: config.include,
-      // The rules read the text in the worker, under its deadline, whenever they may answer.
-      taskFor: (path, buildSubset) => prepareTask(config, path, { subset: buildSubset, rules: provider.name === 'offline' || plan.fallback !== undefined }),
-      window: admissionWindow(config, provider.name === 'gemini'),
+      inputs: { paths, include: config.include },
+      window: admissionWindow(config, plan.provider.name === 'gemini'),
+      route: this.#route!,
       plan,
-      pool: this.#pool,
       store: this.#store!,
       sink: this.#results!,
       stats: this.#stats,
-      admission: this.#admission.signal,
-      cancelRequests: () => this.#hardStop.abort(),
-      waitWhilePaused: () => this.#admission.waitWhilePaused(),
-      runId: this.#runId,
-      retryFailed: config.retryFailed,
-      bytesInFlight: new ByteBudget(mebibytes(config.maxInflightMb)),
-      ...(this.#coordinator ? { remote: this.#coordinator } : {}),
-      ...(config.maxCost === undefined
-        ? {}
-        : {
-            maxCostUsd: config.maxCost,
-            priorCostPerFile: worstCaseCostPerFile(
-              new Pricing(config.price, billingTier(config)),
-              config.classifyModel,
-              config.extractModel,
-              config.pages,
-              config.mediaResolution,
-            ),
-          }),
+      admission: {
+        signal: this.#admission.signal,
+        waitWhilePaused: () => this.#admission.waitWhilePaused(),
+        cancelRequests: () => this.#hardStop.abort(),
+        ...(config.maxCost === undefined
+          ? {}
+          : {
+              budget: {
+                maxCostUsd: config.maxCost,
+                priorCostPerFile: worstCaseCostPerFile(
+                  new Pricing(config.price, billingTier(config)),
+                  config.classifyModel,
+                  config.extractModel,
+                  config.pages,
+                  config.mediaResolution,
+                ),
+              },
+            }),
+      },
+      resume: { runId: this.#runId, retryFailed: config.retryFailed },
     });
   }
 
@@ -338,7 +374,7 @@ export class RunSession {
       statHits: snapshot.statHits,
       ...(discovered === undefined ? {} : { discovered }),
       settings: {
-        provider: this.#provider!.name,
+        provider: this.#plan!.provider.name,
         profile: profile.name,
         classifyModel: config.classifyModel,
         extractModel: config.extractModel,
@@ -357,16 +393,6 @@ const BATCH_DRAIN_MS = 3000;
 /** Today as Google's pages date things (UTC). */
 function today(): string {
   return new Date().toISOString().slice(0, 10);
-}
-
-/**
- * The environment the run's own provider is chosen from. A coordinator that takes no jobs itself
- * (--no-local) of a Gemini run needs no key: its provider only names the cache keys, and every
- * request is sent by a worker with the key in its own environment.
- */
-function coordinatorEnv(io: RunIo): NodeJS.ProcessEnv {
-  if (!io.queue || io.queue.local || io.env.GEMINI_API_KEY || io.env.GOOGLE_API_KEY) return io.env;
-  return { ...io.env, GEMINI_API_KEY: 'none: this coordinator sends no request' };
 }
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Profile } from '../profiles/profile.ts';
 import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
-import type { Provider } from '../providers/provider.ts';
+import type { Provider, StepFingerprints } from '../providers/provider.ts';
 import { canonicalJson, resultKey } from '../state/fingerprint.ts';
 import type { Step, StepResult } from '../state/record.ts';
 
@@ -39,13 +39,14 @@ export interface PlannedStep {
  * settings hash. Asking, reading the cache, resuming and the queue all follow it, so they cannot
  * disagree about what a setting changes.
  */
-export class StepPlan {
+export class StepPlan<Answerer extends StepFingerprints = Provider> {
   readonly #settings: string;
 
   constructor(
-    readonly provider: Provider,
+    /** Who answers (a queue coordinator that sends nothing has the fingerprints alone). */
+    readonly provider: Answerer,
     /** Answers a step whose API calls failed for good (--fallback offline, Gemini runs only). */
-    readonly fallback: Provider | undefined,
+    readonly fallback: Answerer | undefined,
     readonly profile: Profile,
     readonly passes: Passes,
   ) {
@@ -75,7 +76,7 @@ export class StepPlan {
   }
 
   /** A step's cache key for a content, under the provider that answers it (the run's, or its fallback). */
-  key(sha256: string, step: Step, label?: string, answerer: Provider = this.provider): string {
+  key(sha256: string, step: Step, label?: string, answerer: StepFingerprints = this.provider): string {
     const print =
       step === 'extract' ? answerer.extractFingerprint(label!) : step === 'one-pass' ? answerer.onePassFingerprint() : answerer.classifyFingerprint();
     return resultKey(sha256, step, print);
@@ -132,7 +133,7 @@ export class StepPlan {
 
   /** Every step's fingerprint (each extract class too), and who answers when the API fails for good. */
   #settingsParts(): Record<string, unknown> {
-    const steps = (answerer: Provider) => ({
+    const steps = (answerer: StepFingerprints) => ({
       classify: answerer.classifyFingerprint(),
       extract: Object.keys(this.profile.extract)
         .sort()

@@ -7,6 +7,7 @@ import { BatchJobs } from './batch/batch-jobs.ts';
 import { billingTier, Pricing } from '../models/pricing.ts';
 import { UsageError } from '../errors.ts';
 import type { Profile } from '../profiles/profile.ts';
+import type { GeminiQuestions } from './gemini/gemini-fingerprints.ts';
 import { GeminiProvider, type GeminiProviderOptions } from './gemini/gemini-provider.ts';
 import { OfflineProvider } from './offline-provider.ts';
 import type { GeminiCall } from './gemini/gemini-call.ts';
@@ -52,7 +53,6 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     return { provider: new OfflineProvider(profile, config.pages) };
   }
   if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
-  const baseUrl = config.baseUrl ?? context.env.GOOGLE_GEMINI_BASE_URL;
   const pricing = new Pricing(config.price, billingTier(config));
   for (const model of new Set([config.classifyModel, config.extractModel])) {
     if (!pricing.known(model))
@@ -65,13 +65,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
   const online = new Pricing(config.price, config.serviceTier);
   const provider: GeminiProvider = new GeminiProvider({
     apiKey,
-    ...(baseUrl ? { baseUrl } : {}),
-    profile,
-    classifyModel: config.classifyModel,
-    extractModel: config.extractModel,
-    pageWindow: config.pages,
-    inputMode: config.inputMode,
-    resolutions: config.mediaResolution,
+    ...geminiQuestions(config, profile, context.env),
     limits: (model) => {
       const limits = limitsFor(config, model);
       // Paced like the local limiter: a request admitted now may reach Google a little later.
@@ -124,6 +118,20 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
     });
   }
   return { provider, ...(batch ? { batch } : {}) };
+}
+
+/** What Gemini is asked under these settings: what its answers, and so its cache keys, depend on. */
+export function geminiQuestions(config: Config, profile: Profile, env: NodeJS.ProcessEnv): GeminiQuestions {
+  const baseUrl = config.baseUrl ?? env.GOOGLE_GEMINI_BASE_URL;
+  return {
+    ...(baseUrl ? { baseUrl } : {}),
+    profile,
+    classifyModel: config.classifyModel,
+    extractModel: config.extractModel,
+    pageWindow: config.pages,
+    inputMode: config.inputMode,
+    resolutions: config.mediaResolution,
+  };
 }
 
 /**

@@ -15,13 +15,16 @@ export function stepFailure(code: FileFailureCode, message: string, usage?: Step
 /** What a provider needs from a prepared file. */
 export type StepInput = Pick<PreparedFile, 'subset' | 'text' | 'hasTextLayer' | 'tokens' | 'windowPages' | 'rules'>;
 
-/** A source of answers: Gemini through the limiters, or the offline rules. */
-export interface Provider {
+/** Who answers a step, as the cache names it: each step's fingerprint (anything that changes the answer changes it). */
+export interface StepFingerprints {
   readonly name: 'gemini' | 'offline';
-  /** Cache fingerprint of each step; anything that changes the answer changes it. */
   classifyFingerprint(): string;
   extractFingerprint(label: string): string;
   onePassFingerprint(): string;
+}
+
+/** A source of answers: Gemini through the limiters, or the offline rules. */
+export interface Provider extends StepFingerprints {
   classify(input: StepInput): Promise<StepOutcome>;
   extract(input: StepInput, label: string): Promise<StepOutcome>;
   /** The class and, for an extract class, its fields, from one question (`--passes 1`). */

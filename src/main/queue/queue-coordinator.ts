@@ -2,6 +2,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { StepPlan } from '../pipeline/step-plan.ts';
+import type { StepFingerprints } from '../providers/provider.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJob, type FileJobResult, jobIdFor, type RemoteOutcome, REDIS_PREFIX, settingsKey, workersKey } from './file-job.ts';
 import { raceAbort, unlessAborted } from '../abortable.ts';
@@ -22,8 +23,8 @@ export interface CoordinatorOptions {
   readonly url: string;
   readonly queue: string;
   readonly config: Config;
-  /** Names the run's settings (one job per content and settings). */
-  readonly plan: StepPlan;
+  /** Names the run's settings (one job per content and settings), and checks what workers answer. */
+  readonly plan: StepPlan<StepFingerprints>;
   readonly outages: RedisOutages;
   readonly stop: AbortSignal;
   /** Where a worker whose answer is refused is named. */
@@ -55,7 +56,7 @@ export class QueueCoordinator {
   readonly #settingsHash: string;
   readonly #settingsText: string;
   /** What a worker's answers are checked against. */
-  readonly #plan: StepPlan;
+  readonly #plan: StepPlan<StepFingerprints>;
   readonly #notify: (message: string) => void;
   #stalled = 0;
   /** Files of equal content met at once in this run wait on one job, whoever put it on the queue. */
@@ -72,7 +73,7 @@ export class QueueCoordinator {
     events: QueueEvents,
     settings: { hash: string; text: string },
     private readonly stop: AbortSignal,
-    plan: StepPlan,
+    plan: StepPlan<StepFingerprints>,
     notify: (message: string) => void,
   ) {
     this.#plan = plan;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FILE_FAILURES, type FileFailureCode } from '../failure-codes.ts';
 import type { StepPlan } from '../pipeline/step-plan.ts';
+import type { StepFingerprints } from '../providers/provider.ts';
 import { storedAnswerProblem } from '../profiles/stored-answer.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJobResult, QUEUE_PROTOCOL } from './file-job.ts';
@@ -51,7 +52,7 @@ const resultSchema = z.discriminatedUnion('kind', [
 export type CheckedResult = { readonly ok: true; readonly result: FileJobResult } | { readonly ok: false; readonly reason: string };
 
 /** The result when this run can use it; else why not (said with the worker's name, and the file asked again). */
-export function checkResult(value: unknown, plan: StepPlan, sha256: string): CheckedResult {
+export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sha256: string): CheckedResult {
   const protocol = (value as { protocol?: unknown } | null)?.protocol;
   if (protocol !== QUEUE_PROTOCOL)
     return { ok: false, reason: `it speaks queue protocol ${JSON.stringify(protocol ?? null)}, this docpool ${QUEUE_PROTOCOL} (another docpool version?)` };

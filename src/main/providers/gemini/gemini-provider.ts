@@ -2,29 +2,18 @@ import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
 import { pdfTokens, takesMediaResolution } from '../../models/catalogue.ts';
 import type { Pricing } from '../../models/pricing.ts';
-import { outputBudget, REQUEST_SIZES, type StepResolutions } from '../../models/request-budget.ts';
-import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
-import type { Step } from '../../state/record.ts';
-import { classifyInstruction, type OnePassAnswer, onePassInstruction, type Profile } from '../../profiles/profile.ts';
+import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
+import { classifyInstruction, type OnePassAnswer, onePassInstruction } from '../../profiles/profile.ts';
 import { type Provider, type StepInput, type StepOutcome, stepFailure } from '../provider.ts';
 import type { AdmissionStopped } from '../../errors.ts';
+import { CLASSIFY_QUESTION, EXTRACT_QUESTION, GeminiFingerprints, type GeminiQuestions, ONE_PASS_QUESTION } from './gemini-fingerprints.ts';
 import { type BillingAccount, type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
 import { RefusalJudge } from './refusal-judge.ts';
 import type { ServedModel } from './model-directory.ts';
 
-export type InputMode = 'pdf' | 'text' | 'auto';
-
-export interface GeminiProviderOptions {
+export interface GeminiProviderOptions extends GeminiQuestions {
   readonly apiKey: string;
-  readonly baseUrl?: string;
-  readonly profile: Profile;
-  readonly classifyModel: string;
-  readonly extractModel: string;
-  readonly pageWindow: number;
-  readonly inputMode: InputMode;
-  /** How finely each step's pages are read (Gemini 3 models). */
-  readonly resolutions: StepResolutions;
   /** Limits per model (each model gets one limiter set, shared by every call to it). */
   readonly limits: (model: string) => Omit<ModelLimiterOptions, 'model'>;
   /** Inline requests above this many bytes fail with PDF_TOO_LARGE_INLINE (the Files API comes later). */
@@ -43,13 +32,6 @@ export interface GeminiProviderOptions {
   readonly send?: (call: GeminiCall) => Promise<StepOutcome>;
 }
 
-/** Where the SDK sends requests when no base URL is given. */
-const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
-
-const CLASSIFY_QUESTION = 'Classify this document.';
-const EXTRACT_QUESTION = 'Extract the fields of this document.';
-const ONE_PASS_QUESTION = 'Classify this document and, if its class asks for them, extract its fields.';
-
 /** Gemini through the real @google/genai client (DESIGN §4): one client, one limiter set per model. */
 export class GeminiProvider implements Provider {
   readonly name = 'gemini';
@@ -58,9 +40,8 @@ export class GeminiProvider implements Provider {
   readonly #limiters = new Map<string, ModelLimiter>();
   /** Three identical refusals make a run-wide one; a lone refusal waits at most a few seconds for its verdict. */
   readonly #refusals: RefusalJudge;
-  /** The origin answering (Google's, or an emulator's or proxy's): part of every cache key. */
-  readonly #endpoint: string;
-  readonly #fingerprints = new Map<string, string>();
+  /** Each step's cache fingerprint, from the questions alone. */
+  readonly #fingerprints: GeminiFingerprints;
   /** One billing account behind every model: a spend cap closes every limiter, now and any made later. */
   #spendStop: AdmissionStopped | undefined;
   readonly #account: BillingAccount = {
@@ -79,7 +60,7 @@ export class GeminiProvider implements Provider {
 
   constructor(options: GeminiProviderOptions) {
     this.#options = options;
-    this.#endpoint = new URL(options.baseUrl ?? GOOGLE_ENDPOINT).origin;
+    this.#fingerprints = new GeminiFingerprints(options);
     this.#refusals = new RefusalJudge(3, options.refusalGraceMs);
     // The key goes to the client and nowhere else: never into a log, a record or the cache.
     this.#ai = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
@@ -104,24 +85,15 @@ export class GeminiProvider implements Provider {
   }
 
   classifyFingerprint(): string {
-    const { profile } = this.#options;
-    return rememberedFingerprint(this.#fingerprints, 'classify', () =>
-      this.#fingerprint('classify', this.#options.classifyModel, `${classifyInstruction(profile)}\n${CLASSIFY_QUESTION}`, profile.classifySchema),
-    );
+    return this.#fingerprints.classifyFingerprint();
   }
 
   extractFingerprint(label: string): string {
-    const entry = this.#options.profile.extract[label]!;
-    return rememberedFingerprint(this.#fingerprints, `extract:${label}`, () =>
-      this.#fingerprint('extract', this.#options.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema),
-    );
+    return this.#fingerprints.extractFingerprint(label);
   }
 
   onePassFingerprint(): string {
-    const { profile } = this.#options;
-    return rememberedFingerprint(this.#fingerprints, 'one-pass', () =>
-      this.#fingerprint('one-pass', this.#options.classifyModel, `${onePassInstruction(profile)}\n${ONE_PASS_QUESTION}`, profile.onePassSchema),
-    );
+    return this.#fingerprints.onePassFingerprint();
   }
 
   /** Class and fields in one request, on the classification model (`--passes 1`, and the first pass of `auto`). */
@@ -225,25 +197,5 @@ export class GeminiProvider implements Provider {
   #sendsText(input: StepInput): boolean {
     const mode = this.#options.inputMode;
     return mode === 'text' || (mode === 'auto' && input.hasTextLayer && input.tokens.text < input.tokens.pdf);
-  }
-
-  #fingerprint(step: Step, model: string, instruction: string, schema: unknown): string {
-    const { profile, pageWindow, inputMode, resolutions } = this.#options;
-    const { thinking } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
-    const mediaResolution = takesMediaResolution(model) ? resolutions[step] : undefined;
-    return fingerprint({
-      step,
-      provider: 'gemini',
-      endpoint: this.#endpoint,
-      model,
-      thinking,
-      mediaResolution,
-      instruction,
-      schema,
-      pageWindow,
-      inputMode,
-      profile: profile.name,
-      profileVersion: profile.version,
-    });
   }
 }

@@ -1,0 +1,51 @@
+import type { PrepareTask } from '../../workers/protocol.ts';
+import type { ByteBudget } from '../intake/byte-budget.ts';
+import type { RunStats } from '../progress/run-stats.ts';
+import type { FileRecord } from '../state/record.ts';
+import type { Store } from '../state/store.ts';
+import type { AnswerRoute, FileStat } from './answer-route.ts';
+import { askSteps } from './answer-steps.ts';
+import { answeredRecord, failedRecord } from './file-record.ts';
+import type { PreparePool } from './prepare-pool.ts';
+import type { StepPlan } from './step-plan.ts';
+import { inPhase, StepResolver } from './step-resolver.ts';
+
+export interface LocalRouteParts {
+  /** The prepare task for a file (the page window and size limit come from the config). */
+  readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
+  readonly pool: PreparePool;
+  readonly plan: StepPlan;
+  readonly store: Store;
+  readonly stats: RunStats;
+  /** Bytes of prepared pages held by files waiting on the API: the memory bound of a wide window. */
+  readonly bytesInFlight: ByteBudget;
+}
+
+/** Prepares each file in a worker thread here, then asks its steps through this process's provider. */
+export class LocalRoute implements AnswerRoute {
+  readonly #resolver: StepResolver;
+
+  constructor(private readonly parts: LocalRouteParts) {
+    this.#resolver = new StepResolver(parts.store, parts.plan, parts.stats);
+  }
+
+  async answer(path: string, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
+    const { pool, plan, store, stats } = this.parts;
+    const bytes = await this.parts.bytesInFlight.take(stat.size);
+    try {
+      stats.fileRead();
+      const prepared = await inPhase(stats, 'preparing', () =>
+        // Only Gemini reads the page subset; the offline rules need the text alone.
+        pool.prepare(this.parts.taskFor(path, plan.provider.name === 'gemini'), halt),
+      );
+      if (prepared.kind === 'failed')
+        return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
+      bytes.resize(prepared.subset.byteLength + prepared.text.length);
+      await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
+      const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
+      return answeredRecord(path, started, { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount }, answer, plan.profile);
+    } finally {
+      bytes.release();
+    }
+  }
+}

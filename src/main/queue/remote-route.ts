@@ -1,0 +1,67 @@
+import type { PreparePool } from '../pipeline/prepare-pool.ts';
+import type { RunStats } from '../progress/run-stats.ts';
+import type { RemoteOutcome } from './file-job.ts';
+import type { FileRecord, StepResult } from '../state/record.ts';
+import type { Store } from '../state/store.ts';
+import type { PrepareTask } from '../../workers/protocol.ts';
+import { answeredRecord, failedRecord } from '../pipeline/file-record.ts';
+import type { StepFingerprints } from '../providers/provider.ts';
+import type { AnswerRoute, FileStat } from '../pipeline/answer-route.ts';
+import type { StepPlan } from '../pipeline/step-plan.ts';
+import { inPhase } from '../pipeline/step-resolver.ts';
+
+/** A queue whose workers prepare and answer files for this run (`run --queue`). */
+export interface RemoteFiles {
+  /** Puts the file's job on the queue (or joins it) with the answers already known, and waits for its end. */
+  answer(path: string, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome>;
+  /** The file's answers are committed here: its job may go. */
+  settled(sha256: string): Promise<void>;
+}
+
+export interface RemoteRouteParts {
+  /** The prepare task for a file: here only to hash it. */
+  readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
+  readonly pool: PreparePool;
+  readonly plan: StepPlan<StepFingerprints>;
+  readonly store: Store;
+  readonly stats: RunStats;
+  readonly queue: RemoteFiles;
+}
+
+/**
+ * Each file through the queue: hashed here (a worker thread reads it; the job is named by its
+ * content), answered by whichever worker takes the job, then committed here exactly as a local
+ * answer is: step answers to the cache, the file's facts, and its record.
+ */
+export class RemoteRoute implements AnswerRoute {
+  constructor(private readonly parts: RemoteRouteParts) {}
+
+  async answer(path: string, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
+    const { pool, plan, store, stats, queue } = this.parts;
+    stats.fileRead();
+    const hashed = await inPhase(stats, 'preparing', () => pool.hash(this.parts.taskFor(path, false), halt));
+    if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
+    const known = knownSteps(hashed.sha256, plan, store);
+    const outcome = await inPhase(stats, 'classifying', () => queue.answer(path, hashed.sha256, known));
+    if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes });
+    if (outcome.kind === 'failed')
+      return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
+    for (const [key, result] of Object.entries(outcome.fresh)) {
+      await store.putResult(key, result);
+      stats.answered(result.step, result.model, result.usage);
+    }
+    await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
+    await queue.settled(outcome.sha256);
+    return answeredRecord(path, started, { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages }, outcome.answer, plan.profile);
+  }
+}
+
+/** The answers already committed for this content, for every step the settings could ask. */
+function knownSteps(sha256: string, plan: StepPlan<StepFingerprints>, store: Store): Record<string, StepResult> {
+  const known: Record<string, StepResult> = {};
+  for (const { key, expected } of plan.possibleSteps(sha256)) {
+    const result = plan.read(store, key, expected);
+    if (result) known[key] = result;
+  }
+  return known;
+}
