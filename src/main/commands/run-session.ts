@@ -26,12 +26,11 @@ import { LiveView } from '../progress/live-view.ts';
 import { RunSampler } from '../progress/run-sampler.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { formatLearnedLimits, formatRunSummary } from '../progress/run-summary.ts';
-import { chooseProvider, geminiQuestions } from '../providers/choose-provider.ts';
+import { chooseProvider, fallbackFor, geminiQuestions } from '../providers/choose-provider.ts';
 import { GeminiFingerprints } from '../providers/gemini/gemini-fingerprints.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { preflightModels } from '../providers/gemini/preflight.ts';
 import type { ModelLimiter } from '../providers/gemini/model-limiter.ts';
-import { OfflineProvider } from '../providers/offline-provider.ts';
 import type { Provider, StepFingerprints } from '../providers/provider.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { RunFileState, RunInfo, RunState } from '../state/store.ts';
@@ -164,7 +163,7 @@ export class RunSession {
         );
     }
     const answerer = this.#provider ?? new GeminiFingerprints(geminiQuestions(config, profile, io.env));
-    const fallback = config.fallback === 'offline' && answerer.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
+    const fallback = fallbackFor(config, profile, answerer);
     if (this.#provider && !io.queue) {
       const plan = new StepPlan(this.#provider, fallback, profile, config.passes);
       this.#plan = plan;

@@ -120,6 +120,11 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
   return { provider, ...(batch ? { batch } : {}) };
 }
 
+/** The offline rules that answer a Gemini run's step whose API calls failed for good (--fallback offline), else undefined. */
+export function fallbackFor(config: Config, profile: Profile, answerer: { readonly name: 'gemini' | 'offline' }): OfflineProvider | undefined {
+  return config.fallback === 'offline' && answerer.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
+}
+
 /** What Gemini is asked under these settings: what its answers, and so its cache keys, depend on. */
 export function geminiQuestions(config: Config, profile: Profile, env: NodeJS.ProcessEnv): GeminiQuestions {
   const baseUrl = config.baseUrl ?? env.GOOGLE_GEMINI_BASE_URL;
