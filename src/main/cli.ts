@@ -101,6 +101,12 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
       `requests per file: 2 = classify then extract, 1 = both in one request, auto = one, then a second for the profile's secondPass classes (default ${DEFAULTS.passes})`,
     ).choices(['1', '2', 'auto']),
   )
+  .addOption(
+    new Option(
+      '--e-invoice <mode>',
+      `prefer: a Factur-X/ZUGFeRD/XRechnung/UBL e-invoice answers from its XML, asking nobody; ignore: the model reads it like any file (default ${DEFAULTS.eInvoice})`,
+    ).choices(['prefer', 'ignore']),
+  )
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
   .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) =>
     parseMilliseconds('--quota-window-ms', value),

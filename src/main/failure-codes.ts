@@ -29,6 +29,15 @@ export const FILE_FAILURES = {
     retryable: true,
     meaning: 'took longer than the per-file deadline (counted from when a thread was free for it); the worker thread was stopped and replaced',
   },
+  NOT_AN_EINVOICE: {
+    retryable: false,
+    meaning: 'an XML file that is not an e-invoice (CII, ZUGFeRD 1.0, UBL Invoice or CreditNote): docpool reads no other XML',
+  },
+  EINVOICE_INVALID: {
+    retryable: false,
+    meaning:
+      'an XML e-invoice that cannot be used: not well-formed, a DTD, over 8 MB or 64 levels deep, or its invoice number, date, currency or total missing',
+  },
   PDF_DECOMPRESSION_BOMB: {
     retryable: false,
     meaning: 'the streams its first pages draw from would inflate past 64 MB (a decompression bomb); measured before MuPDF reads them',

@@ -1,4 +1,6 @@
 import * as mupdf from 'mupdf';
+import { findEmbeddedEInvoice } from './einvoice/find-embedded.ts';
+import type { EInvoiceReading } from './einvoice/facts.ts';
 import { inflationProblem } from './inflation-budget.ts';
 import type { PdfMetadata, PrepareFailureCode } from './protocol.ts';
 
@@ -10,6 +12,8 @@ export interface PdfWindow {
   readonly subset: Uint8Array;
   readonly metadata: PdfMetadata;
   readonly warnings: readonly string[];
+  /** The e-invoice attached to it, when asked for and there is one. */
+  readonly einvoice?: EInvoiceReading;
 }
 
 export type WindowOutcome =
@@ -42,11 +46,11 @@ const MIN_BYTES_PER_PAGE = 16;
  * files (0 pages, password needed, a "repaired" half file), so every symptom is checked
  * explicitly and given its own code rather than trusting that no exception means success.
  */
-export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean): WindowOutcome {
+export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean, readEInvoice = false): WindowOutcome {
   if (engineFault)
     return { ok: false, code: 'PDF_ENGINE_FAULT', message: `this thread's PDF engine was broken by an earlier file (${engineFault}); it is being replaced` };
   try {
-    return readWindow(data, pageWindow, buildSubset);
+    return readWindow(data, pageWindow, buildSubset, readEInvoice);
   } catch (error) {
     if (!isEngineFault(error)) throw error;
     // A trap leaves MuPDF's WASM memory in an unknown state: nothing more may run on it.
@@ -92,7 +96,7 @@ function isEngineFault(error: unknown): boolean {
 /** WebAssembly.RuntimeError (the project's TypeScript lib has no WebAssembly types). */
 const WasmRuntimeError = (globalThis as { WebAssembly?: { RuntimeError?: new () => Error } }).WebAssembly?.RuntimeError;
 
-function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean): WindowOutcome {
+function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean, readEInvoice: boolean): WindowOutcome {
   if (!hasPdfHeader(data)) {
     return { ok: false, code: 'NOT_A_PDF', message: `no %PDF- header in the first ${HEADER_SEARCH_BYTES} bytes (starts with ${describeStart(data)})` };
   }
@@ -141,9 +145,11 @@ function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean):
     if (texts.length === 0) return broken('the first page cannot be loaded');
     if (texts.length < wanted) warnings.push(`pages ${texts.length + 1}..${wanted} could not be read; window shortened`);
 
+    const einvoice = readEInvoice ? findEmbeddedEInvoice(doc) : undefined;
     return {
       ok: true,
       window: {
+        ...(einvoice ? { einvoice } : {}),
         pageCount,
         windowPages: texts.length,
         text: texts.join('\n\f\n'),

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { readEInvoiceXml } from './einvoice/read-xml.ts';
 import { readByRules } from '../offline/rules.ts';
 import { readPdfWindow } from './pdf-window.ts';
 import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareFailed, type PrepareResult, type PrepareTask } from './protocol.ts';
@@ -21,7 +23,8 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const data = read.data;
   const sha256 = createHash('sha256').update(data).digest('hex');
 
-  const outcome = readPdfWindow(data, task.pageWindow, task.buildSubset);
+  if (task.readEInvoice && isXmlInput(task.path, data)) return prepareXml(data, sha256, task.path, elapsed);
+  const outcome = readPdfWindow(data, task.pageWindow, task.buildSubset, task.readEInvoice === true);
   if (!outcome.ok) {
     return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   }
@@ -42,6 +45,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
       text: Math.ceil(window.text.length / CHARS_PER_TOKEN),
     },
     ...(task.readRules ? { rules: readByRules(window.text) } : {}),
+    ...(window.einvoice ? { einvoice: window.einvoice } : {}),
     warnings: window.warnings,
     ms: elapsed(),
   };
@@ -58,4 +62,42 @@ export function hashFile(task: PrepareTask): HashResult {
 
 function readFailed(read: Extract<ReadOutcome, { ok: false }>, ms: number): PrepareFailed {
   return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms };
+}
+
+/** An .xml input (or one that starts like XML and not like a PDF): an XRechnung, Peppol or UBL e-invoice, or nothing docpool reads. */
+function isXmlInput(path: string, data: Uint8Array): boolean {
+  const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 64)).toString('utf8');
+  return /\.xml$/i.test(path) || /^\uFEFF?\s*<\?xml/.test(head);
+}
+
+/** A standalone e-invoice: no pages and no text; its answer comes from the XML alone. */
+function prepareXml(data: Uint8Array, sha256: string, path: string, elapsed: () => number): PrepareResult {
+  const xml = Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8');
+  const reading = readEInvoiceXml(xml, basename(path));
+  const failed = (code: 'NOT_AN_EINVOICE' | 'EINVOICE_INVALID', message: string): PrepareFailed => ({
+    kind: 'failed',
+    code,
+    message,
+    sha256,
+    bytes: data.length,
+    ms: elapsed(),
+  });
+  if (!reading)
+    return failed('NOT_AN_EINVOICE', 'an XML file that is not an e-invoice (CII, ZUGFeRD 1.0, UBL Invoice or CreditNote); docpool reads no other XML');
+  if (!reading.ok) return failed('EINVOICE_INVALID', `an e-invoice docpool cannot use: ${reading.reason}`);
+  return {
+    kind: 'prepared',
+    sha256,
+    bytes: data.length,
+    pageCount: 0,
+    windowPages: 0,
+    subset: new Uint8Array(0),
+    text: '',
+    hasTextLayer: false,
+    metadata: {},
+    tokens: { pdf: 0, text: 0 },
+    einvoice: reading,
+    warnings: [],
+    ms: elapsed(),
+  };
 }

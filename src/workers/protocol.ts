@@ -2,6 +2,7 @@
  * The typed boundary between the main thread and the prepare workers.
  * Both sides import these types; nothing crosses a thread untyped.
  */
+import type { EInvoiceReading } from './einvoice/facts.ts';
 import type { RuleReading } from '../offline/rules.ts';
 
 /** Why a file could not be prepared. Each damaged-file symptom has its own code (DESIGN §3). */
@@ -16,6 +17,8 @@ export type PrepareFailureCode =
   | 'PDF_ENCRYPTED' // a user password is needed to read it
   | 'PDF_NO_PAGES' // parses, but holds zero pages
   | 'PDF_TIMEOUT' // the task exceeded its deadline; the worker was replaced
+  | 'NOT_AN_EINVOICE' // an .xml input that is no e-invoice (CII, ZUGFeRD 1, UBL Invoice or CreditNote)
+  | 'EINVOICE_INVALID' // an .xml e-invoice that cannot be used: not well-formed, a DTD, too large or deep, required terms missing
   | 'PDF_DECOMPRESSION_BOMB' // the first pages' streams would inflate past the per-document budget
   | 'PDF_ENGINE_FAULT' // the document trapped MuPDF's WASM (stack overflow, out-of-bounds access); the worker was replaced
   | 'WORKER_CRASHED'; // the worker thread died while on this file
@@ -33,6 +36,8 @@ export interface PrepareTask {
    * the main thread (the offline provider, `--fallback offline` and `estimate` need them).
    */
   readonly readRules?: boolean;
+  /** Look for an e-invoice (a Factur-X/ZUGFeRD attachment, or the file itself when it is XML). */
+  readonly readEInvoice?: boolean;
   /**
    * Test-only fault injection, honoured only when DOCPOOL_FAULT_INJECTION=1 is set in the
    * environment, so the timeout and crash paths can be exercised with the real pool. A file
@@ -66,6 +71,8 @@ export interface PreparedFile {
   readonly tokens: { readonly pdf: number; readonly text: number };
   /** The offline rules' reading of the text, when the task asked for it. */
   readonly rules?: RuleReading;
+  /** The e-invoice the file is or carries, when the task asked and there is one. */
+  readonly einvoice?: EInvoiceReading;
   /** Non-fatal oddities, e.g. pages inside the window that could not be read. */
   readonly warnings: readonly string[];
   readonly ms: number;

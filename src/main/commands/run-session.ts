@@ -165,11 +165,11 @@ export class RunSession {
     const answerer = this.#provider ?? new GeminiFingerprints(geminiQuestions(config, profile, io.env));
     const fallback = fallbackFor(config, profile, answerer);
     if (this.#provider && !io.queue) {
-      const plan = new StepPlan(this.#provider, fallback, profile, config.passes);
+      const plan = new StepPlan(this.#provider, fallback, profile, config.passes, config.eInvoice);
       this.#plan = plan;
       this.#route = this.#localRoute(plan);
     } else {
-      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes);
+      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes, config.eInvoice);
       this.#route = await this.#openQueue(io.queue!, this.#plan);
     }
     const identity = this.#plan.runIdentity(paths, config.include);
@@ -270,7 +270,7 @@ export class RunSession {
   /** The prepare task for a file; the rules read the text in the worker, under its deadline, whenever they may answer. */
   #taskFor(plan: StepPlan<StepFingerprints>): (path: string, buildSubset: boolean) => PrepareTask {
     const rules = plan.provider.name === 'offline' || plan.fallback !== undefined;
-    return (path, buildSubset) => prepareTask(this.config, path, { subset: buildSubset, rules });
+    return (path, buildSubset) => prepareTask(this.config, path, { subset: buildSubset, rules, eInvoice: plan.readsEInvoices });
   }
 
   /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */

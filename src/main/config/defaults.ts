@@ -53,6 +53,8 @@ export const DEFAULTS = {
   batchSize: 1000,
   batchLingerMs: 5000,
   batchPollMs: 30_000,
+  /** An e-invoice's XML is the legally binding invoice: exact, and free to read. */
+  eInvoice: 'prefer',
 } as const;
 
 export const DEFAULT_CLASSIFY_MODEL = DEFAULTS.classifyModel;

@@ -101,6 +101,11 @@ const configSchema = z
     batchLingerMs: milliseconds.default(DEFAULTS.batchLingerMs),
     /** First poll of a job after this many ms; then ×1.5 per poll, up to 5 minutes. */
     batchPollMs: milliseconds.default(DEFAULTS.batchPollMs),
+    /**
+     * A file that is or carries an e-invoice (Factur-X, ZUGFeRD, XRechnung, Peppol, UBL): answered
+     * exactly from its XML, asking nobody ("prefer"), or left to the model like any file ("ignore").
+     */
+    eInvoice: z.enum(['prefer', 'ignore']).default(DEFAULTS.eInvoice),
     /** Cancel this state folder's batch jobs that are still running, and stop. */
     cancel: z.boolean().default(false),
   })

@@ -1,4 +1,4 @@
-import type { Step } from '../state/record.ts';
+import type { ModelStep } from '../state/record.ts';
 import { type MediaResolution, modelInfo, pdfTokens, type ThinkingLevel } from './catalogue.ts';
 import type { Pricing } from './pricing.ts';
 
@@ -6,15 +6,16 @@ import type { Pricing } from './pricing.ts';
  * The size of docpool's requests and answers, and the thinking each model is given: the one place
  * the Gemini provider (what it asks for), `estimate` and `--max-cost` (what they price) read it.
  */
-export const REQUEST_SIZES: Readonly<Record<Step, { readonly promptTokens: number; readonly typicalAnswerTokens: number; readonly maxAnswerTokens: number }>> =
-  {
-    /** Instructions plus the class list; the answer is a label and a confidence in JSON. */
-    classify: { promptTokens: 180, typicalAnswerTokens: 25, maxAnswerTokens: 256 },
-    /** Instructions; the answer is one record, line items included. */
-    extract: { promptTokens: 120, typicalAnswerTokens: 350, maxAnswerTokens: 4096 },
-    /** The class list and every extract class's instructions; the answer is a label plus one record (others null). */
-    'one-pass': { promptTokens: 420, typicalAnswerTokens: 400, maxAnswerTokens: 4352 },
-  };
+export const REQUEST_SIZES: Readonly<
+  Record<ModelStep, { readonly promptTokens: number; readonly typicalAnswerTokens: number; readonly maxAnswerTokens: number }>
+> = {
+  /** Instructions plus the class list; the answer is a label and a confidence in JSON. */
+  classify: { promptTokens: 180, typicalAnswerTokens: 25, maxAnswerTokens: 256 },
+  /** Instructions; the answer is one record, line items included. */
+  extract: { promptTokens: 120, typicalAnswerTokens: 350, maxAnswerTokens: 4096 },
+  /** The class list and every extract class's instructions; the answer is a label plus one record (others null). */
+  'one-pass': { promptTokens: 420, typicalAnswerTokens: 400, maxAnswerTokens: 4352 },
+};
 
 /** What a model that cannot stop thinking is given: enough to reason over a table, not a novel. */
 const REQUIRED_THINKING_TOKENS = 1024;
@@ -63,12 +64,12 @@ export function outputBudget(model: string, answerTokens: number): OutputBudget 
 }
 
 /** Output tokens a step is expected to bill: the typical answer plus the expected thinking (the cautious side). */
-export function expectedOutputTokens(model: string, step: Step): number {
+export function expectedOutputTokens(model: string, step: ModelStep): number {
   return REQUEST_SIZES[step].typicalAnswerTokens + outputBudget(model, REQUEST_SIZES[step].typicalAnswerTokens).expectedThinkingTokens;
 }
 
 /** The media resolution each step reads its pages at (Gemini 3 models; 2.x ignore it). */
-export type StepResolutions = Readonly<Record<Step, MediaResolution>>;
+export type StepResolutions = Readonly<Record<ModelStep, MediaResolution>>;
 
 /** One file of `pages` pages classified and extracted: the cautious prior of `--max-cost`. */
 export function worstCaseCostPerFile(pricing: Pricing, classifyModel: string, extractModel: string, pages: number, resolutions: StepResolutions): number {

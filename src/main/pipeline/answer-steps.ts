@@ -1,4 +1,5 @@
 import type { FileFailureCode } from '../failure-codes.ts';
+import { eInvoiceAnswer } from '../profiles/einvoice-answer.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { StepInput } from '../providers/provider.ts';
 import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
@@ -9,7 +10,7 @@ type Answer = Resolved & { ok: true };
 
 /** The steps that answered a file: the one that gave its class, and the extraction if one was asked apart. */
 export type Answered =
-  | { readonly ok: true; readonly first: Answer; readonly extracted?: Answer; readonly passes: 1 | 2; readonly spentBefore: TokenUsage }
+  | { readonly ok: true; readonly first: Answer; readonly extracted?: Answer; readonly passes: 0 | 1 | 2; readonly spentBefore: TokenUsage }
   | {
       readonly ok: false;
       readonly code: FileFailureCode;
@@ -23,6 +24,14 @@ export type Answered =
 /** Asks a prepared file's questions in the way the plan says, each from the cache when it is there. */
 export async function askSteps(sha256: string, input: StepInput, plan: StepPlan, runner: StepResolver): Promise<Answered> {
   let spentBefore = ZERO_USAGE;
+  if (plan.answersFromEInvoice(input.einvoice)) {
+    const reading = input.einvoice;
+    const read = await runner.resolve('classifying', plan.key(sha256, 'e-invoice'), { step: 'e-invoice' }, async () => ({
+      ok: true,
+      result: eInvoiceAnswer(plan.profile, reading),
+    }));
+    if (read.ok) return { ok: true, first: read, passes: 0, spentBefore };
+  }
   if (plan.firstStep(sha256, runner.cache) === 'one-pass') {
     const first = await runner.withFallback((provider) =>
       runner.resolve('classifying', plan.key(sha256, 'one-pass', undefined, provider), { step: 'one-pass' }, () => provider.onePass(input)),

@@ -1,6 +1,6 @@
 import type { Profile } from '../profiles/profile.ts';
 import { type FileFailureCode, retriedByItself } from '../failure-codes.ts';
-import { addUsage, type FileRecord, ZERO_USAGE } from '../state/record.ts';
+import { addUsage, type AnswerSource, type FileRecord, type StepResult, ZERO_USAGE } from '../state/record.ts';
 import { type Answered, fieldsOf } from './answer-steps.ts';
 import { spentThisRun } from './step-resolver.ts';
 
@@ -58,11 +58,18 @@ export function answeredRecord(
     class: first.result.label ?? 'other',
     confidence: first.result.confidence ?? null,
     fields: fieldsOf(profile, first.result, extracted?.result),
-    source: steps.some((step) => step.result.source === 'offline') ? 'offline' : 'gemini',
+    source: sourceOf(steps.map((step) => step.result)),
+    ...(first.result.eInvoice ? { eInvoice: first.result.eInvoice } : {}),
     cached: steps.every((step) => step.cached),
     ...(apiError ? { apiError } : {}),
     models: { classify: first.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
     passes: answer.passes,
     usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
   });
+}
+
+/** Where a file's answer came from: its e-invoice, else the offline rules if any step was theirs, else Gemini. */
+export function sourceOf(results: readonly StepResult[]): AnswerSource {
+  if (results[0]?.source === 'e-invoice') return 'e-invoice';
+  return results.some((result) => result.source === 'offline') ? 'offline' : 'gemini';
 }

@@ -43,7 +43,10 @@ export class LocalRoute implements AnswerRoute {
       bytes.resize(prepared.subset.byteLength + prepared.text.length);
       await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
-      return answeredRecord(path, started, { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount }, answer, plan.profile);
+      const answered = answeredRecord(path, started, { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount }, answer, plan.profile);
+      // An e-invoice that could not be used: the model answered, and the record says why.
+      const unused = prepared.einvoice && !prepared.einvoice.ok ? prepared.einvoice : undefined;
+      return unused ? { ...answered, eInvoice: { source: unused.source, problem: unused.reason } } : answered;
     } finally {
       bytes.release();
     }

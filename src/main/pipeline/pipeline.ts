@@ -10,7 +10,7 @@ import type { StepFingerprints } from '../providers/provider.ts';
 import type { AnswerRoute, FileStat } from './answer-route.ts';
 import { fieldsOf } from './answer-steps.ts';
 import type { StepPlan } from './step-plan.ts';
-import { failedRecord, record } from './file-record.ts';
+import { failedRecord, record, sourceOf } from './file-record.ts';
 import type { Store } from '../state/store.ts';
 
 export interface PipelineOptions {
@@ -181,7 +181,8 @@ function answerFromStatCache(path: string, stat: FileStat, options: PipelineOpti
     class: first.label ?? 'other',
     confidence: first.confidence ?? null,
     fields: fieldsOf(options.plan.profile, first, extracted),
-    source: extracted?.source === 'offline' || first.source === 'offline' ? 'offline' : 'gemini',
+    source: sourceOf(extracted ? [first, extracted] : [first]),
+    ...(first.eInvoice ? { eInvoice: first.eInvoice } : {}),
     cached: true,
     models: { classify: first.model, ...(extracted ? { extract: extracted.model } : {}) },
     passes: cached.passes,

@@ -145,9 +145,16 @@ export class PreparePool {
 export function prepareTask(
   config: Pick<Config, 'pages' | 'maxFileMb'>,
   path: string,
-  needs: { readonly subset: boolean; readonly rules: boolean },
+  needs: { readonly subset: boolean; readonly rules: boolean; readonly eInvoice?: boolean },
 ): PrepareTask {
-  return { path, pageWindow: config.pages, maxFileBytes: mebibytes(config.maxFileMb), buildSubset: needs.subset, readRules: needs.rules };
+  return {
+    path,
+    pageWindow: config.pages,
+    maxFileBytes: mebibytes(config.maxFileMb),
+    buildSubset: needs.subset,
+    readRules: needs.rules,
+    ...(needs.eInvoice ? { readEInvoice: true } : {}),
+  };
 }
 
 /**

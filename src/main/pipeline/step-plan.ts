@@ -1,6 +1,8 @@
 import type { FileFailureCode } from '../failure-codes.ts';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { EInvoiceReading } from '../../workers/einvoice/facts.ts';
+import { eInvoiceFingerprint, readsEInvoices } from '../profiles/einvoice-answer.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.ts';
 import type { Provider, StepFingerprints } from '../providers/provider.ts';
@@ -24,7 +26,8 @@ export interface AnswerCache {
 export interface CachedAnswers {
   readonly first: StepResult;
   readonly extracted?: StepResult;
-  readonly passes: 1 | 2;
+  /** Requests the answers took: 0 when read from an e-invoice. */
+  readonly passes: 0 | 1 | 2;
 }
 
 /** One step a content may be asked, with its cache key and what its answer must be. */
@@ -41,6 +44,8 @@ export interface PlannedStep {
  */
 export class StepPlan<Answerer extends StepFingerprints = Provider> {
   readonly #settings: string;
+  /** The e-invoice step's fingerprint, when e-invoices answer for themselves (`--e-invoice prefer` and a profile that maps them). */
+  readonly #eInvoicePrint: string | undefined;
 
   constructor(
     /** Who answers (a queue coordinator that sends nothing has the fingerprints alone). */
@@ -49,8 +54,20 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     readonly fallback: Answerer | undefined,
     readonly profile: Profile,
     readonly passes: Passes,
+    eInvoices: 'prefer' | 'ignore' = 'ignore',
   ) {
+    this.#eInvoicePrint = eInvoices === 'prefer' && readsEInvoices(profile) ? eInvoiceFingerprint(profile) : undefined;
     this.#settings = canonicalJson(this.#settingsParts());
+  }
+
+  /** Whether the workers look for an e-invoice in each file (it answers for the file when they find one). */
+  get readsEInvoices(): boolean {
+    return this.#eInvoicePrint !== undefined;
+  }
+
+  /** Whether this file's own e-invoice answers it, asking nobody. */
+  answersFromEInvoice(reading: EInvoiceReading | undefined): reading is Extract<EInvoiceReading, { ok: true }> {
+    return this.#eInvoicePrint !== undefined && reading?.ok === true;
   }
 
   /**
@@ -78,13 +95,20 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
   /** A step's cache key for a content, under the provider that answers it (the run's, or its fallback). */
   key(sha256: string, step: Step, label?: string, answerer: StepFingerprints = this.provider): string {
     const print =
-      step === 'extract' ? answerer.extractFingerprint(label!) : step === 'one-pass' ? answerer.onePassFingerprint() : answerer.classifyFingerprint();
+      step === 'e-invoice'
+        ? this.#eInvoicePrint!
+        : step === 'extract'
+          ? answerer.extractFingerprint(label!)
+          : step === 'one-pass'
+            ? answerer.onePassFingerprint()
+            : answerer.classifyFingerprint();
     return resultKey(sha256, step, print);
   }
 
   /** Every step these settings could ask of a content (what a queue worker is told is known). */
   possibleSteps(sha256: string): PlannedStep[] {
     return [
+      ...(this.readsEInvoices ? [{ key: this.key(sha256, 'e-invoice'), expected: { step: 'e-invoice' } } satisfies PlannedStep] : []),
       { key: this.key(sha256, 'one-pass'), expected: { step: 'one-pass' } },
       { key: this.key(sha256, 'classify'), expected: { step: 'classify' } },
       ...Object.keys(this.profile.extract).map((label): PlannedStep => ({ key: this.key(sha256, 'extract', label), expected: { step: 'extract', label } })),
@@ -98,6 +122,10 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
 
   /** A file's answers when every one of them is in the cache (the stat cache's way to skip reading it), else undefined. */
   cached(sha256: string, cache: AnswerCache): CachedAnswers | undefined {
+    if (this.readsEInvoices) {
+      const fromEInvoice = this.read(cache, this.key(sha256, 'e-invoice'), { step: 'e-invoice' });
+      if (fromEInvoice) return { first: fromEInvoice, passes: 0 };
+    }
     const withExtraction = (first: StepResult, step: 'one-pass' | 'classify', passes: 1 | 2): CachedAnswers | undefined => {
       const label = this.extractionAfter(step, first.label ?? 'other');
       if (label === undefined) return { first, passes };
@@ -141,6 +169,13 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
       // Added only when asked, so a two-pass run keeps the id it had before one-pass existed.
       ...(this.passes === '2' ? {} : { onePass: answerer.onePassFingerprint(), passes: this.passes }),
     });
-    return { provider: this.provider.name, ...steps(this.provider), fallback: this.fallback ? steps(this.fallback) : null, profile: this.profile.name };
+    return {
+      provider: this.provider.name,
+      ...steps(this.provider),
+      fallback: this.fallback ? steps(this.fallback) : null,
+      profile: this.profile.name,
+      // Added only when e-invoices answer, so a run that reads none keeps the id it had before they could.
+      ...(this.#eInvoicePrint ? { eInvoice: this.#eInvoicePrint } : {}),
+    };
   }
 }

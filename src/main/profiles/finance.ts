@@ -83,4 +83,21 @@ export const FINANCE_PROFILE: ProfileDefinition = {
       },
     },
   },
+  eInvoice: {
+    class: 'vendor_invoice',
+    fields: {
+      invoice_number: 'BT-1',
+      invoice_date: 'BT-2',
+      due_date: 'BT-9',
+      currency: 'BT-5',
+      subtotal: 'BT-109',
+      tax: 'BT-110',
+      total: 'BT-112',
+      vendor_name: 'BT-27',
+      vendor_tax_id: 'BT-31',
+      customer_name: 'BT-44',
+      line_items: 'BG-25',
+    },
+    lineFields: { description: 'BT-153', quantity: 'BT-129', unit_price: 'BT-146', amount: 'BT-131' },
+  },
 };

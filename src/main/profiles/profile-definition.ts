@@ -14,4 +14,16 @@ export interface ProfileDefinition {
    * on the classification model, these are asked again on the extraction model.
    */
   readonly secondPass?: readonly string[];
+  /**
+   * How an e-invoice (Factur-X, ZUGFeRD, XRechnung, Peppol, UBL) answers for this profile: the
+   * class it is, and for each field the EN 16931 business term that fills it (`BT-1`, …; `BG-25`
+   * for the invoice lines, mapped by `lineFields`). Without it, e-invoices are left to the model.
+   */
+  readonly eInvoice?: EInvoiceMapping;
+}
+
+export interface EInvoiceMapping {
+  readonly class: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly lineFields?: Readonly<Record<string, string>>;
 }

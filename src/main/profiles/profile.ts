@@ -30,6 +30,14 @@ const profileSchema = z
     classifyPrompt: z.string().min(1),
     extract: z.record(z.string(), z.object({ prompt: z.string().min(1), schema: responseSchemaSchema }).strict()).default({}),
     secondPass: z.array(z.string()).optional(),
+    eInvoice: z
+      .object({
+        class: z.string(),
+        fields: z.record(z.string(), z.string().regex(/^(BT-\d+|BG-25)$/, 'an EN 16931 business term: BT-1 … (BG-25 for the lines)')),
+        lineFields: z.record(z.string(), z.string().regex(/^BT-\d+$/, 'an EN 16931 business term of a line: BT-153, BT-129, BT-146, BT-131')).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((profile, context) => {
@@ -42,6 +50,12 @@ const profileSchema = z
     }
     for (const name of profile.secondPass ?? []) {
       if (!profile.extract[name]) context.addIssue({ code: 'custom', path: ['secondPass'], message: `"${name}" is not a class with an extraction schema` });
+    }
+    if (profile.eInvoice && !names.has(profile.eInvoice.class))
+      context.addIssue({ code: 'custom', path: ['eInvoice', 'class'], message: `"${profile.eInvoice.class}" is not one of the classes` });
+    for (const [field] of Object.entries(profile.eInvoice?.fields ?? {})) {
+      if (!profile.extract[profile.eInvoice!.class]?.schema.properties?.[field])
+        context.addIssue({ code: 'custom', path: ['eInvoice', 'fields', field], message: `"${field}" is not a field of ${profile.eInvoice!.class}'s schema` });
     }
     for (const reserved of ['label', 'confidence']) {
       if (profile.extract[reserved])

@@ -16,8 +16,8 @@ const usageSchema = z.object({
 });
 
 const stepResultSchema = z.object({
-  step: z.enum(['classify', 'extract', 'one-pass']),
-  source: z.enum(['gemini', 'offline']),
+  step: z.enum(['classify', 'extract', 'one-pass', 'e-invoice']),
+  source: z.enum(['gemini', 'offline', 'e-invoice']),
   model: z.string().min(1),
   label: z.string().optional(),
   confidence: z.number().min(0).max(1).optional(),
@@ -47,7 +47,7 @@ export function storedAnswerProblem(profile: Profile, expected: ExpectedAnswer, 
   const fieldsLabel = result.step === 'extract' ? expected.label : result.label;
   const entry = fieldsLabel === undefined ? undefined : profile.extract[fieldsLabel];
   if (entry && result.fields !== undefined) {
-    // Gemini's answers were held to the schema when they came; the offline rules fill each field or leave it null.
+    // Gemini's answers were held to the schema when they came; the offline rules and an e-invoice fill each field or leave it null.
     if (result.source === 'gemini') {
       const checked = profile.validateFields[fieldsLabel!]!.safeParse(result.fields);
       if (!checked.success) {

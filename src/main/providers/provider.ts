@@ -13,7 +13,7 @@ export function stepFailure(code: FileFailureCode, message: string, usage?: Step
 }
 
 /** What a provider needs from a prepared file. */
-export type StepInput = Pick<PreparedFile, 'subset' | 'text' | 'hasTextLayer' | 'tokens' | 'windowPages' | 'rules'>;
+export type StepInput = Pick<PreparedFile, 'subset' | 'text' | 'hasTextLayer' | 'tokens' | 'windowPages' | 'rules' | 'einvoice'>;
 
 /** Who answers a step, as the cache names it: each step's fingerprint (anything that changes the answer changes it). */
 export interface StepFingerprints {

@@ -138,6 +138,7 @@ export class QueueWorker {
       prepareTask(run.config, data.path, {
         subset: run.plan.provider.name === 'gemini',
         rules: run.plan.provider.name === 'offline' || run.plan.fallback !== undefined,
+        eInvoice: run.plan.readsEInvoices,
       }),
     );
     if (prepared.kind === 'failed') {
@@ -203,7 +204,7 @@ export class QueueWorker {
     // As many files in hand as keep this run's quota busy from this machine.
     this.#worker.concurrency = admissionWindow(config, provider.name === 'gemini');
     const fallback = fallbackFor(config, profile, provider);
-    return { config, plan: new StepPlan(provider, fallback, profile, config.passes), stats };
+    return { config, plan: new StepPlan(provider, fallback, profile, config.passes, config.eInvoice), stats };
   }
 
   async #beat(): Promise<void> {

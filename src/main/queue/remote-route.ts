@@ -48,7 +48,8 @@ export class RemoteRoute implements AnswerRoute {
       return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
     for (const [key, result] of Object.entries(outcome.fresh)) {
       await store.putResult(key, result);
-      stats.answered(result.step, result.model, result.usage);
+      // An answer read from an e-invoice was asked of no model: it counts no request.
+      if (result.step !== 'e-invoice') stats.answered(result.step, result.model, result.usage);
     }
     await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
     await queue.settled(outcome.sha256);

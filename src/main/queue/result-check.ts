@@ -34,7 +34,13 @@ const resultSchema = z.discriminatedUnion('kind', [
     bytes: z.number(),
     pages: z.number(),
     answer: z.discriminatedUnion('ok', [
-      z.object({ ok: z.literal(true), first: answer, extracted: answer.optional(), passes: z.union([z.literal(1), z.literal(2)]), spentBefore: usage }),
+      z.object({
+        ok: z.literal(true),
+        first: answer,
+        extracted: answer.optional(),
+        passes: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+        spentBefore: usage,
+      }),
       z.object({
         ok: z.literal(false),
         code: z.enum(codes),
@@ -73,11 +79,8 @@ export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sh
   }
   if (result.answer.ok) {
     const first = result.answer.first.result as StepResult;
-    const firstProblem = storedAnswerProblem(
-      plan.profile,
-      { step: (first as { step?: StepResult['step'] }).step === 'one-pass' ? 'one-pass' : 'classify' },
-      first,
-    );
+    const step = first.step === 'one-pass' || first.step === 'e-invoice' ? first.step : 'classify';
+    const firstProblem = storedAnswerProblem(plan.profile, { step }, first);
     if (firstProblem) return { ok: false, reason: `its answer: ${firstProblem}` };
     const extracted = result.answer.extracted?.result;
     const extractProblem = extracted === undefined ? undefined : storedAnswerProblem(plan.profile, { step: 'extract', label: first.label! }, extracted);

@@ -6,7 +6,7 @@ import type { Step } from './record.ts';
 /** Everything that changes a step's answer. A change to any of them must miss the cache. */
 export interface FingerprintParts {
   readonly step: Step;
-  readonly provider: 'gemini' | 'offline';
+  readonly provider: 'gemini' | 'offline' | 'e-invoice';
   /** The service answering (its origin): an emulator's or a proxy's answers are not Google's. */
   readonly endpoint: string;
   readonly model: string;

@@ -1,9 +1,28 @@
 import type { FileFailureCode } from '../failure-codes.ts';
 /**
  * A question docpool asks of a file: its class, then (for some classes) its fields — or both in
- * one question (`--passes 1`).
+ * one question (`--passes 1`); or both read from the e-invoice the file is or carries, asking nobody.
  */
-export type Step = 'classify' | 'extract' | 'one-pass';
+export type Step = 'classify' | 'extract' | 'one-pass' | 'e-invoice';
+
+/** The steps a model answers. */
+export type ModelStep = Exclude<Step, 'e-invoice'>;
+
+/** Where an answer came from: Gemini, the offline rules, or the file's own e-invoice XML. */
+export type AnswerSource = 'gemini' | 'offline' | 'e-invoice';
+
+/** What a record says of the e-invoice its answer came from, or why the one it carries was not used. */
+export interface EInvoiceNote {
+  /** The attachment's name (`factur-x.xml`, …) or the XML file's. */
+  readonly source: string;
+  /** e.g. `factur-x EN16931`, `xrechnung-ubl`, `peppol-bis-3`. */
+  readonly profile?: string;
+  /** A credit note's amounts are as its XML writes them: positive. */
+  readonly document?: 'invoice' | 'credit_note';
+  readonly typeCode?: string;
+  /** Why it was not used: the model answered instead. */
+  readonly problem?: string;
+}
 
 export interface TokenUsage {
   readonly input: number;
@@ -15,13 +34,15 @@ export interface TokenUsage {
 /** A committed answer for one step of one content hash. */
 export interface StepResult {
   readonly step: Step;
-  readonly source: 'gemini' | 'offline';
+  readonly source: AnswerSource;
   readonly model: string;
   readonly label?: string;
   readonly confidence?: number;
   readonly fields?: Readonly<Record<string, unknown>>;
   readonly usage: TokenUsage;
   readonly at: number;
+  /** An answer read from an e-invoice: which, and what kind of document. */
+  readonly eInvoice?: EInvoiceNote;
 }
 
 export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, thinking: 0, costUsd: 0 };
@@ -40,13 +61,15 @@ export interface FileRecord {
   readonly class: string | null;
   readonly confidence: number | null;
   readonly fields: Readonly<Record<string, unknown>> | null;
-  /** Where the answer came from: Gemini, or the offline rules (null for a failed file). */
-  readonly source: 'gemini' | 'offline' | null;
+  /** Where the answer came from: Gemini, the offline rules, or the file's e-invoice (null for a failed file). */
+  readonly source: AnswerSource | null;
+  /** The e-invoice the answer was read from, or the one the file carries and why it was not used. */
+  readonly eInvoice?: EInvoiceNote;
   /** Answered from the cache: no request was made for this file (its content was answered before). */
   readonly cached: boolean;
   readonly models: { readonly classify?: string; readonly extract?: string };
-  /** 1: class and fields came from one request; 2: classified, then extracted (absent in records made before one-pass existed). */
-  readonly passes?: 1 | 2;
+  /** Requests the answer took: 0, read from an e-invoice; 1, class and fields from one request; 2, classified, then extracted (absent in records made before one-pass existed). */
+  readonly passes?: 0 | 1 | 2;
   /** What answering the file spent (0 for cache hits). */
   readonly usage: TokenUsage;
   /** `retryable`: whether a later run retries it by itself (else only with --retry-failed). */

@@ -2,7 +2,7 @@ import { sleep } from '../../abortable.ts';
 import { type GenerateContentResponse, type GoogleGenAI, MediaResolution as WireResolution, type ThinkingConfig } from '@google/genai';
 import type { z } from 'zod';
 import { AdmissionStopped, RunAborted } from '../../errors.ts';
-import type { Step, StepResult, TokenUsage } from '../../state/record.ts';
+import type { ModelStep, Step, StepResult, TokenUsage } from '../../state/record.ts';
 import { type StepOutcome, stepFailure } from '../provider.ts';
 import { type ApiFailure, classifyApiFailure } from './api-failure.ts';
 import type { ModelLimiter, SentRequest } from './model-limiter.ts';
@@ -61,7 +61,7 @@ export interface GeminiCall {
   readonly validate: z.ZodType;
   /** Turns the validated answer into the step result's label/confidence/fields. */
   readonly toResult: (answer: unknown) => Pick<StepResult, 'label' | 'confidence' | 'fields'>;
-  readonly step: Step;
+  readonly step: ModelStep;
   /** Counts retries for the dashboard. */
   readonly onRetry?: (failure: ApiFailure | { kind: 'invalid_output' }) => void;
   /** Each answer's cost as it arrives (the report's spend by model and step). */

@@ -2,7 +2,7 @@ import { takesMediaResolution } from '../../models/catalogue.ts';
 import { outputBudget, REQUEST_SIZES, type StepResolutions } from '../../models/request-budget.ts';
 import { classifyInstruction, onePassInstruction, type Profile } from '../../profiles/profile.ts';
 import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
-import type { Step } from '../../state/record.ts';
+import type { ModelStep } from '../../state/record.ts';
 import type { StepFingerprints } from '../provider.ts';
 
 export type InputMode = 'pdf' | 'text' | 'auto';
@@ -63,7 +63,7 @@ export class GeminiFingerprints implements StepFingerprints {
     );
   }
 
-  #fingerprint(step: Step, model: string, instruction: string, schema: unknown): string {
+  #fingerprint(step: ModelStep, model: string, instruction: string, schema: unknown): string {
     const { profile, pageWindow, inputMode, resolutions } = this.questions;
     const { thinking } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
     const mediaResolution = takesMediaResolution(model) ? resolutions[step] : undefined;

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as mupdf from 'mupdf';
+import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
+import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
+import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
+import { readManifest, readRecords } from './helpers/run-fixture.ts';
+import { SHARED_CORPUS } from './helpers/shared-corpus.ts';
+import { tempDir } from './helpers/temp.ts';
+
+/**
+ * E-invoices (issue 27): the exact answer is inside the file. Real Factur-X/ZUGFeRD PDFs and
+ * XRechnung/Peppol/UBL files are answered from their XML with no request; hostile XML is bad input.
+ */
+const EINVOICES = join(SHARED_CORPUS, 'einvoices');
+const skipReal = existsSync(join(EINVOICES, 'MANIFEST.tsv')) ? false : '../shared/corpus/einvoices is absent';
+const work = tempDir('einvoice');
+const KEY = { GEMINI_API_KEY: 'test-key', GOOGLE_API_KEY: '' };
+const BOTH = ['--include', '**/*.pdf', '**/*.xml', '**/*.XML'];
+let emulator: RunningEmulator;
+let good: ManifestEntry[];
+const goodDir = join(work, 'generated');
+
+before(async () => {
+  emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
+  await generateCorpus({ dir: goodDir, count: 12, seed: 27, maxPages: 2, damagedRate: 0, scannedRate: 0 });
+  good = readManifest(goodDir);
+});
+after(() => emulator?.close());
+
+async function generateRequests(): Promise<number> {
+  const stats = (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as { requests: { byMethod: Record<string, number> } };
+  return stats.requests.byMethod.generateContent ?? 0;
+}
+
+function manifestRows(): Array<Record<string, string>> {
+  const [head, ...rows] = readFileSync(join(EINVOICES, 'MANIFEST.tsv'), 'utf8').trim().split('\n');
+  const columns = head!.split('\t');
+  return rows.map((row) => Object.fromEntries(row.split('\t').map((value, index) => [columns[index]!, value])));
+}
+
+test(
+  'every real e-invoice (26 Factur-X/ZUGFeRD PDFs, 44 XRechnung/Peppol/UBL files) is answered from its XML with no request, exactly',
+  { skip: skipReal },
+  async () => {
+    const folder = join(work, 'real');
+    mkdirSync(folder, { recursive: true });
+    const rows = manifestRows();
+    for (const row of rows) copyFileSync(join(EINVOICES, row.file!), join(folder, row.file!));
+    const before = await generateRequests();
+    const args = ['run', folder, ...BOTH, '-o', join(work, 'real.jsonl'), '--db', join(work, 'real-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
+    const run = await runCli(args, { env: KEY });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await generateRequests(), before, 'no generateContent request');
+    const byName = new Map(readRecords(join(work, 'real.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
+    assert.equal(byName.size, rows.length);
+    for (const row of rows) {
+      const record = byName.get(row.file!)!;
+      assert.equal(record.source, 'e-invoice', row.file);
+      assert.equal(record.class, 'vendor_invoice', row.file);
+      const fields = record.fields as Record<string, unknown>;
+      assert.deepEqual(
+        [fields.invoice_number, fields.invoice_date, fields.currency, fields.total, fields.vendor_name],
+        [row.invoice_number, row.issue_date, row.currency, Number(row.grand_total), row.seller_name],
+        row.file,
+      );
+      assert.equal(record.eInvoice?.document, row.document_type, `${row.file}: credit notes marked`);
+    }
+    const again = await runCli(args, { env: KEY });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /70 from cache/);
+    assert.match(again.stderr, /0 files read and hashed/);
+  },
+);
+
+/** A generated invoice PDF with `xml` attached as factur-x.xml (through MuPDF, as a producer would). */
+function withAttachment(source: string, xml: string): Buffer {
+  const doc = mupdf.Document.openDocument(readFileSync(source), 'application/pdf').asPDF()!;
+  const spec = doc.addEmbeddedFile('factur-x.xml', 'text/xml', xml, new Date(), new Date());
+  doc.insertEmbeddedFile('factur-x.xml', spec);
+  const saved = doc.saveToBuffer('compress');
+  const bytes = Buffer.from(saved.asUint8Array());
+  saved.destroy();
+  doc.destroy();
+  return bytes;
+}
+
+const cii = (total: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">${extra}
+<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
+<rsm:ExchangedDocument><ram:ID>INV-7</ram:ID><ram:TypeCode>380</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="102">20261201</udt:DateTimeString></ram:IssueDateTime></rsm:ExchangedDocument>
+<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeAgreement><ram:SellerTradeParty><ram:Name>Müller &amp; Söhne</ram:Name></ram:SellerTradeParty></ram:ApplicableHeaderTradeAgreement>
+<ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode><ram:SpecifiedTradeSettlementHeaderMonetarySummation>${total}</ram:SpecifiedTradeSettlementHeaderMonetarySummation></ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction>
+</rsm:CrossIndustryInvoice>`;
+
+test('hostile or broken XML is bad input: a coded record, never a hang or a blow-up; a PDF whose XML cannot be used is asked of the model, saying why', async () => {
+  const folder = join(work, 'hostile');
+  mkdirSync(folder, { recursive: true });
+  const total = '<ram:GrandTotalAmount>119.00</ram:GrandTotalAmount>';
+  const files: Record<string, string> = {
+    'xxe.xml': cii(total).replace('<rsm:CrossIndustryInvoice', '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<rsm:CrossIndustryInvoice'),
+    'laughs.xml': cii(total).replace(
+      '<rsm:CrossIndustryInvoice',
+      `<!DOCTYPE x [<!ENTITY a "ha">${Array.from({ length: 9 }, (_, level) => `<!ENTITY ${String.fromCharCode(98 + level)} "${`&${String.fromCharCode(97 + level)};`.repeat(10)}">`).join('')}]>\n<rsm:CrossIndustryInvoice`,
+    ),
+    'deep.xml': cii(total, `${'<ram:X>'.repeat(100_000)}${'</ram:X>'.repeat(100_000)}`),
+    'huge.xml': cii(total, `<ram:Note>${'x'.repeat(9 * 1024 * 1024)}</ram:Note>`),
+    'broken.xml': cii(total).replace('</rsm:ExchangedDocument>', ''),
+    'no-total.xml': cii(''),
+    'not-an-invoice.xml': '<?xml version="1.0"?><project><name>pom</name></project>',
+    'good.xml': cii(total),
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
+  writeFileSync(join(folder, 'hybrid-good.pdf'), withAttachment(join(goodDir, good[0]!.file), cii(total)));
+  writeFileSync(join(folder, 'hybrid-broken.pdf'), withAttachment(join(goodDir, good[1]!.file), cii('')));
+  const { child, result } = startCli(
+    ['run', folder, ...BOTH, '-o', join(work, 'hostile.jsonl'), '--db', join(work, 'hostile-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED],
+    {
+      env: KEY,
+    },
+  );
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const run = await result;
+  clearTimeout(killer);
+  assert.equal(run.code, 1, run.stderr);
+  const records = new Map(readRecords(join(work, 'hostile.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
+  const codeOf = (name: string) => records.get(name)?.error?.code ?? records.get(name)?.source;
+  assert.deepEqual(Object.fromEntries([...Object.keys(files), 'hybrid-good.pdf', 'hybrid-broken.pdf'].map((name) => [name, codeOf(name)])), {
+    'xxe.xml': 'EINVOICE_INVALID',
+    'laughs.xml': 'EINVOICE_INVALID',
+    'deep.xml': 'EINVOICE_INVALID',
+    'huge.xml': 'EINVOICE_INVALID',
+    'broken.xml': 'EINVOICE_INVALID',
+    'no-total.xml': 'EINVOICE_INVALID',
+    'not-an-invoice.xml': 'NOT_AN_EINVOICE',
+    'good.xml': 'e-invoice',
+    'hybrid-good.pdf': 'e-invoice',
+    'hybrid-broken.pdf': 'gemini',
+  });
+  assert.match(records.get('xxe.xml')!.error!.message, /DTD/);
+  assert.equal((records.get('good.xml')!.fields as Record<string, unknown>).vendor_name, 'Müller & Söhne');
+  assert.match(records.get('hybrid-broken.pdf')!.eInvoice?.problem ?? '', /lacks BT-112/);
+  assert.equal(records.get('hybrid-broken.pdf')!.class, good[1]!.class, 'the model read the pages instead');
+  assert.doesNotMatch(JSON.stringify([...records.values()]), /root:x:0:0/, 'no external entity was read');
+});
+
+test('--e-invoice ignore leaves e-invoices to the model like any file', async () => {
+  const folder = join(work, 'ignore');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'hybrid.pdf'), withAttachment(join(goodDir, good[2]!.file), cii('<ram:GrandTotalAmount>5.00</ram:GrandTotalAmount>')));
+  const before = await generateRequests();
+  const run = await runCli(
+    [
+      'run',
+      folder,
+      '-o',
+      join(work, 'ignore.jsonl'),
+      '--db',
+      join(work, 'ignore-db'),
+      '--no-tui',
+      '--base-url',
+      emulator.url,
+      '--e-invoice',
+      'ignore',
+      ...UNLIMITED,
+    ],
+    {
+      env: KEY,
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const [record] = readRecords(join(work, 'ignore.jsonl'));
+  assert.equal(record!.source, 'gemini');
+  assert.ok((await generateRequests()) > before);
+  assert.ok(readdirSync(folder).length === 1);
+});
