@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import * as mupdf from 'mupdf';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
+import type { EstimateReport } from '../src/main/commands/estimate.ts';
 import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
 import { readManifest, readRecords } from './helpers/run-fixture.ts';
 import { SHARED_CORPUS } from './helpers/shared-corpus.ts';
@@ -68,6 +69,8 @@ test(
       );
       assert.equal(record.eInvoice?.document, row.document_type, `${row.file}: credit notes marked`);
     }
+    const estimated = JSON.parse((await runCli(['estimate', folder, ...BOTH, '--json'])).stdout) as EstimateReport;
+    assert.deepEqual([estimated.eInvoices, estimated.classify.requests, estimated.windowPages], [rows.length, 0, 0], 'estimate counts them apart, at $0');
     const again = await runCli(args, { env: KEY });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /70 from cache/);

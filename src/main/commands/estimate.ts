@@ -8,6 +8,7 @@ import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
+import { readsEInvoices } from '../profiles/einvoice-answer.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { count } from '../progress/numbers.ts';
 
@@ -48,6 +49,8 @@ export interface EstimateReport {
   readonly pages: number;
   /** Pages that would be sent (the first N of each file). */
   readonly windowPages: number;
+  /** Files answered from their e-invoice XML (`--e-invoice prefer`): no request, $0, in no figure below. */
+  readonly eInvoices: number;
   readonly failures: Readonly<Record<string, number>>;
   /** A few failed paths per code, so the user can look at them. */
   readonly failureExamples: Readonly<Record<string, readonly string[]>>;
@@ -82,6 +85,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let prepared = 0;
   let pages = 0;
   let windowPages = 0;
+  let eInvoices = 0;
   let inputTokens = 0;
   let extractRequests = 0;
   let extractInputTokens = 0;
@@ -89,19 +93,21 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
   const resolutions = config.mediaResolution;
+  const readEInvoices = config.eInvoice === 'prefer' && readsEInvoices(profile);
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
     await forEachBounded(
       discover(paths, { include: config.include }),
       config.workers * 3,
       async (item): Promise<PrepareResult | undefined> =>
-        item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, { subset: false, rules: true })) : undefined,
+        item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, { subset: false, rules: true, eInvoice: readEInvoices })) : undefined,
       (result, item) => {
         files++;
         if (item.kind === 'error') return failures.add(item.code, item.path, item.message);
         if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
         pages += result.pageCount;
+        if (readEInvoices && result.einvoice?.ok) return void eInvoices++;
         windowPages += result.windowPages;
         inputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
         onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
@@ -116,7 +122,9 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   } finally {
     await pool.close();
   }
-  const classify = stepEstimate(config, config.classifyModel, prepared, inputTokens, prepared * expectedOutputTokens(config.classifyModel, 'classify'));
+  // E-invoices are answered from their XML: only the other readable files are asked.
+  const asked = prepared - eInvoices;
+  const classify = stepEstimate(config, config.classifyModel, asked, inputTokens, asked * expectedOutputTokens(config.classifyModel, 'classify'));
   const extract = stepEstimate(
     config,
     config.extractModel,
@@ -127,8 +135,8 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   // One pass answers a record only for an extract class; for the rest its answer is a label (the fields null).
   const onePassOutput =
     extractRequests * expectedOutputTokens(config.classifyModel, 'one-pass') +
-    (prepared - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
-  const onePass = stepEstimate(config, config.classifyModel, prepared, onePassInputTokens, onePassOutput);
+    (asked - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
+  const onePass = stepEstimate(config, config.classifyModel, asked, onePassInputTokens, onePassOutput);
   const modes = compareModes(classify, extract, onePass);
   const elapsedMs = performance.now() - started;
   const byCode = failures.entries();
@@ -138,6 +146,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     failed: files - prepared,
     pages,
     windowPages,
+    eInvoices,
     failures: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.count])),
     failureExamples: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.examples.map((example) => example.path)])),
     classify,
@@ -236,6 +245,7 @@ export function formatEstimate(report: EstimateReport): string {
     `files       ${count(report.files)}  (${count(report.prepared)} readable, ${count(report.failed)} failed)`,
     `pages       ${count(report.pages)} in readable files; ${count(report.windowPages)} would be sent (first pages of each)`,
   ];
+  if (report.eInvoices > 0) lines.push(`e-invoices  ${count(report.eInvoices)} answered from their XML: no request, $0, counted in nothing below`);
   for (const [code, files] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${code.padEnd(16)} ${count(files)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }

@@ -51,7 +51,8 @@ export function readEInvoiceXml(xml: string, source: string): EInvoiceReading | 
   }
   const document = parsed[root] as Node | undefined;
   if (!document || typeof document !== 'object') return refuse(`the ${root} element is empty`);
-  const facts = root === 'CrossIndustryInvoice' ? readCii(document) : root === 'CrossIndustryDocument' ? readZugferd1(document) : readUbl(document, root);
+  const facts =
+    root === 'CrossIndustryInvoice' ? readCii(document, CII) : root === 'CrossIndustryDocument' ? readCii(document, ZUGFERD_1) : readUbl(document, root);
   const missing = ['BT-1', 'BT-2', 'BT-5', 'BT-112'].filter((term) => facts.terms[term] === null || facts.terms[term] === undefined);
   if (missing.length > 0) return refuse(`the e-invoice lacks ${missing.join(', ')} (invoice number, issue date, currency, total)`);
   return { ok: true, facts, source };
@@ -59,59 +60,62 @@ export function readEInvoiceXml(xml: string, source: string): EInvoiceReading | 
 
 type Node = Record<string, unknown>;
 
-function readCii(root: Node): EInvoiceFacts {
-  const guideline = text(at(root, 'ExchangedDocumentContext', 'GuidelineSpecifiedDocumentContextParameter', 'ID')) ?? '';
-  const header = at(root, 'ExchangedDocument');
-  const transaction = at(root, 'SupplyChainTradeTransaction');
-  const agreement = at(transaction, 'ApplicableHeaderTradeAgreement');
-  const settlement = at(transaction, 'ApplicableHeaderTradeSettlement');
-  const totals = at(settlement, 'SpecifiedTradeSettlementHeaderMonetarySummation');
-  const currency = text(at(settlement, 'InvoiceCurrencyCode'));
-  const typeCode = text(at(header, 'TypeCode')) ?? '380';
-  return {
-    syntax: 'cii',
-    guideline,
-    profile: profileOf('cii', guideline),
-    typeCode,
-    document: typeCode === '381' ? 'credit_note' : 'invoice',
-    terms: {
-      'BT-1': text(at(header, 'ID')),
-      'BT-2': ciiDate(at(header, 'IssueDateTime', 'DateTimeString')),
-      'BT-9': ciiDate(at(first(at(settlement, 'SpecifiedTradePaymentTerms')), 'DueDateDateTime', 'DateTimeString')),
-      'BT-5': currency,
-      'BT-27': text(at(agreement, 'SellerTradeParty', 'Name')),
-      'BT-31': vatOf(at(agreement, 'SellerTradeParty', 'SpecifiedTaxRegistration')),
-      'BT-44': text(at(agreement, 'BuyerTradeParty', 'Name')),
-      'BT-48': vatOf(at(agreement, 'BuyerTradeParty', 'SpecifiedTaxRegistration')),
-      'BT-106': amount(at(totals, 'LineTotalAmount')),
-      'BT-109': amount(at(totals, 'TaxBasisTotalAmount')),
-      'BT-110': amount(inCurrency(at(totals, 'TaxTotalAmount'), currency)),
-      'BT-112': amount(inCurrency(at(totals, 'GrandTotalAmount'), currency)),
-      'BT-115': amount(at(totals, 'DuePayableAmount')),
-    },
-    lines: list(at(transaction, 'IncludedSupplyChainTradeLineItem')).map((line) => ({
-      'BT-153': text(at(line, 'SpecifiedTradeProduct', 'Name')),
-      'BT-129': amount(at(line, 'SpecifiedLineTradeDelivery', 'BilledQuantity')),
-      'BT-146': amount(at(line, 'SpecifiedLineTradeAgreement', 'NetPriceProductTradePrice', 'ChargeAmount')),
-      'BT-131': amount(at(line, 'SpecifiedLineTradeSettlement', 'SpecifiedTradeSettlementLineMonetarySummation', 'LineTotalAmount')),
-    })),
-  };
+/** Where CII keeps each term: ZUGFeRD 1.0's CrossIndustryDocument names the same places differently. */
+interface CiiPlaces {
+  readonly syntax: 'cii' | 'zugferd-1';
+  readonly context: string;
+  readonly header: string;
+  readonly transaction: string;
+  readonly agreement: string;
+  readonly settlement: string;
+  readonly totals: string;
+  readonly lineDelivery: string;
+  readonly lineAgreement: string;
+  readonly lineSettlement: string;
+  readonly lineTotals: string;
 }
 
-/** ZUGFeRD 1.0's CrossIndustryDocument: the same terms under the older element names. */
-function readZugferd1(root: Node): EInvoiceFacts {
-  const guideline = text(at(root, 'SpecifiedExchangedDocumentContext', 'GuidelineSpecifiedDocumentContextParameter', 'ID')) ?? '';
-  const header = at(root, 'HeaderExchangedDocument');
-  const transaction = at(root, 'SpecifiedSupplyChainTradeTransaction');
-  const agreement = at(transaction, 'ApplicableSupplyChainTradeAgreement');
-  const settlement = at(transaction, 'ApplicableSupplyChainTradeSettlement');
-  const totals = at(settlement, 'SpecifiedTradeSettlementMonetarySummation');
+const CII: CiiPlaces = {
+  syntax: 'cii',
+  context: 'ExchangedDocumentContext',
+  header: 'ExchangedDocument',
+  transaction: 'SupplyChainTradeTransaction',
+  agreement: 'ApplicableHeaderTradeAgreement',
+  settlement: 'ApplicableHeaderTradeSettlement',
+  totals: 'SpecifiedTradeSettlementHeaderMonetarySummation',
+  lineDelivery: 'SpecifiedLineTradeDelivery',
+  lineAgreement: 'SpecifiedLineTradeAgreement',
+  lineSettlement: 'SpecifiedLineTradeSettlement',
+  lineTotals: 'SpecifiedTradeSettlementLineMonetarySummation',
+};
+
+const ZUGFERD_1: CiiPlaces = {
+  syntax: 'zugferd-1',
+  context: 'SpecifiedExchangedDocumentContext',
+  header: 'HeaderExchangedDocument',
+  transaction: 'SpecifiedSupplyChainTradeTransaction',
+  agreement: 'ApplicableSupplyChainTradeAgreement',
+  settlement: 'ApplicableSupplyChainTradeSettlement',
+  totals: 'SpecifiedTradeSettlementMonetarySummation',
+  lineDelivery: 'SpecifiedSupplyChainTradeDelivery',
+  lineAgreement: 'SpecifiedSupplyChainTradeAgreement',
+  lineSettlement: 'SpecifiedSupplyChainTradeSettlement',
+  lineTotals: 'SpecifiedTradeSettlementMonetarySummation',
+};
+
+function readCii(root: Node, places: CiiPlaces): EInvoiceFacts {
+  const guideline = text(at(root, places.context, 'GuidelineSpecifiedDocumentContextParameter', 'ID')) ?? '';
+  const header = at(root, places.header);
+  const transaction = at(root, places.transaction);
+  const agreement = at(transaction, places.agreement);
+  const settlement = at(transaction, places.settlement);
+  const totals = at(settlement, places.totals);
   const currency = text(at(settlement, 'InvoiceCurrencyCode'));
   const typeCode = text(at(header, 'TypeCode')) ?? '380';
   return {
-    syntax: 'zugferd-1',
+    syntax: places.syntax,
     guideline,
-    profile: profileOf('zugferd-1', guideline),
+    profile: profileOf(places.syntax, guideline),
     typeCode,
     document: typeCode === '381' ? 'credit_note' : 'invoice',
     terms: {
@@ -131,9 +135,9 @@ function readZugferd1(root: Node): EInvoiceFacts {
     },
     lines: list(at(transaction, 'IncludedSupplyChainTradeLineItem')).map((line) => ({
       'BT-153': text(at(line, 'SpecifiedTradeProduct', 'Name')),
-      'BT-129': amount(at(line, 'SpecifiedSupplyChainTradeDelivery', 'BilledQuantity')),
-      'BT-146': amount(at(line, 'SpecifiedSupplyChainTradeAgreement', 'NetPriceProductTradePrice', 'ChargeAmount')),
-      'BT-131': amount(at(line, 'SpecifiedSupplyChainTradeSettlement', 'SpecifiedTradeSettlementMonetarySummation', 'LineTotalAmount')),
+      'BT-129': amount(at(line, places.lineDelivery, 'BilledQuantity')),
+      'BT-146': amount(at(line, places.lineAgreement, 'NetPriceProductTradePrice', 'ChargeAmount')),
+      'BT-131': amount(at(line, places.lineSettlement, places.lineTotals, 'LineTotalAmount')),
     })),
   };
 }
