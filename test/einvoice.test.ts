@@ -179,3 +179,27 @@ test('--e-invoice ignore leaves e-invoices to the model like any file', async ()
   assert.ok((await generateRequests()) > before);
   assert.ok(readdirSync(folder).length === 1);
 });
+
+test("a generated 2,000-file folder where most invoices are Factur-X: one request per other intact file, and the e-invoices' fields equal their truth", async () => {
+  const folder = join(work, 'mixed');
+  await generateCorpus({ dir: folder, count: 2000, seed: 71, maxPages: 2, eInvoiceRate: 0.9 });
+  const manifest = readManifest(folder);
+  const eInvoices = manifest.filter((entry) => entry.eInvoice);
+  assert.ok(eInvoices.length >= 0.25 * manifest.length, `${eInvoices.length} of ${manifest.length} are e-invoices`);
+  const before = await generateRequests();
+  const run = await runCli(
+    ['run', folder, '-o', join(work, 'mixed.jsonl'), '--db', join(work, 'mixed-db'), '--no-tui', '--base-url', emulator.url, '--passes', '1', ...UNLIMITED],
+    {
+      env: KEY,
+    },
+  );
+  assert.ok(run.code === 0 || run.code === 1, run.stderr);
+  const asked = manifest.filter((entry) => !entry.eInvoice && entry.damaged === null).length;
+  assert.equal((await generateRequests()) - before, asked, 'one request per intact file that is no e-invoice');
+  const byFile = new Map(readRecords(join(work, 'mixed.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
+  for (const entry of eInvoices) {
+    const record = byFile.get(entry.file)!;
+    assert.equal(record.source, 'e-invoice', entry.file);
+    assert.deepEqual(record.fields, entry.fields, entry.file);
+  }
+});

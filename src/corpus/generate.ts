@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { damage, DAMAGE_CODES, type DamageKind } from './damage.ts';
 import { composeDocument } from './documents.ts';
 import type { Lang } from './locale.ts';
+import { ciiInvoiceXml } from './einvoice-xml.ts';
 import { renderPdf } from './render.ts';
 import { Rng } from './rng.ts';
 import type { Fields, FinanceLabel } from './truth.ts';
@@ -17,6 +18,8 @@ export interface CorpusOptions {
   readonly damagedRate?: number;
   /** Share of intact files rendered as image-only scans. Default 0.08. */
   readonly scannedRate?: number;
+  /** Share of intact text invoices made Factur-X: the invoice's CII XML attached as factur-x.xml. Default 0. */
+  readonly eInvoiceRate?: number;
 }
 
 /** One line of manifest.jsonl: what the file is and what docpool should make of it. */
@@ -28,6 +31,8 @@ export interface ManifestEntry {
   readonly damaged: (typeof DAMAGE_CODES)[DamageKind] | null;
   readonly lang: Lang;
   readonly scanned: boolean;
+  /** A Factur-X invoice: its answer is in its XML (absent in manifests made before the generator made them). */
+  readonly eInvoice?: boolean;
 }
 
 export interface CorpusSummary {
@@ -70,7 +75,14 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
     const damageKind = rng.chance(options.damagedRate ?? 0.06) ? rng.weighted(DAMAGE_WEIGHTS) : null;
     const scanned = damageKind === null && rng.chance(options.scannedRate ?? 0.08);
     const content = composeDocument(label, lang, pageCount, rng);
-    const good = renderPdf(content.pages, { imageOnly: scanned, truth: content.truth, producer: 'docpool corpus generator' });
+    // Drawn only when asked for, so a corpus without e-invoices is the same bytes as before they existed.
+    const eInvoice = (options.eInvoiceRate ?? 0) > 0 && label === 'vendor_invoice' && damageKind === null && !scanned && rng.chance(options.eInvoiceRate!);
+    const good = renderPdf(content.pages, {
+      imageOnly: scanned,
+      truth: content.truth,
+      producer: 'docpool corpus generator',
+      ...(eInvoice ? { attachment: { name: 'factur-x.xml', mimeType: 'text/xml', text: ciiInvoiceXml(content.truth.fields) } } : {}),
+    });
     const data = damageKind ? damage(damageKind, good, rng) : good;
     const file = join(`batch-${String(Math.floor(index / FILES_PER_FOLDER)).padStart(3, '0')}`, `doc-${String(index).padStart(6, '0')}.pdf`);
     await mkdir(dirname(join(options.dir, file)), { recursive: true });
@@ -83,6 +95,7 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
       damaged: damageKind ? DAMAGE_CODES[damageKind] : null,
       lang,
       scanned,
+      ...(eInvoice ? { eInvoice } : {}),
     };
     manifest.push(JSON.stringify(entry));
     pages += pageCount;

@@ -13,6 +13,8 @@ export interface RenderOptions {
   readonly imageOnly: boolean;
   readonly truth: GroundTruth;
   readonly producer: string;
+  /** A file attached to the document (a Factur-X invoice's `factur-x.xml`). */
+  readonly attachment?: { readonly name: string; readonly mimeType: string; readonly text: string };
 }
 
 /** Renders page lines into a PDF with Helvetica text (or page images) and the truth in its metadata. */
@@ -43,6 +45,11 @@ export function renderPdf(pages: readonly (readonly string[])[], options: Render
     });
     doc.setMetaData('info:Producer', options.producer);
     doc.setMetaData(TRUTH_METADATA_KEY, encodeTruth(options.truth));
+    if (options.attachment) {
+      const { name, mimeType, text } = options.attachment;
+      const epoch = new Date(Date.UTC(2026, 0, 1)); // fixed: the corpus is the same bytes for the same seed
+      doc.insertEmbeddedFile(name, doc.addEmbeddedFile(name, mimeType, text, epoch, epoch));
+    }
     const saved = doc.saveToBuffer('compress');
     const bytes = saved.asUint8Array().slice();
     saved.destroy();

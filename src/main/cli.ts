@@ -10,6 +10,7 @@ import {
   parsePort,
   parsePrices,
   parsePositiveNumber,
+  parseShare,
   parseWholeNumber,
   readJsonFile,
 } from './config/parsers.ts';
@@ -263,8 +264,17 @@ program
   .option('--count <n>', 'number of files', (value) => parseWholeNumber('--count', value), 200)
   .option('--seed <n>', 'random seed', (value) => parseWholeNumber('--seed', value), 1)
   .option('--max-pages <n>', 'upper bound on pages per file (1..500)', (value) => parseWholeNumber('--max-pages', value), 500)
-  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number }) => {
-    const summary = await generateCorpus({ dir, count: flags.count, seed: flags.seed, maxPages: flags.maxPages });
+  .option('--e-invoice-rate <f>', 'share of intact text invoices made Factur-X (their CII XML attached), 0 to 1 (default 0)', (value) =>
+    parseShare('--e-invoice-rate', value),
+  )
+  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number }) => {
+    const summary = await generateCorpus({
+      dir,
+      count: flags.count,
+      seed: flags.seed,
+      maxPages: flags.maxPages,
+      ...(flags.eInvoiceRate === undefined ? {} : { eInvoiceRate: flags.eInvoiceRate }),
+    });
     process.stderr.write(
       `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,
     );

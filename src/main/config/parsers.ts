@@ -105,3 +105,10 @@ export function parsePort(text: string): number {
 export function mebibytes(mb: number): number {
   return mb * 1024 * 1024;
 }
+
+/** Parses a share from 0 to 1, naming the flag when it is not one. */
+export function parseShare(option: string, text: string): number {
+  const number = Number(text);
+  if (!Number.isFinite(number) || number < 0 || number > 1) throw invalidOption(option, 'a number from 0 to 1', text);
+  return number;
+}
