@@ -43,6 +43,7 @@ function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> =
       pages: 0,
       byClass: {},
       bySource: {},
+      eInvoiceChecks: { checked: 0, disagreeing: 0, byField: {} },
       failuresByCode: {},
       tokens: { input: 0, output: 0, thinking: 0 },
       costUsd: 0,

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as mupdf from 'mupdf';
+import { ciiInvoiceXml } from '../src/corpus/einvoice-xml.ts';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import type { EstimateReport } from '../src/main/commands/estimate.ts';
@@ -202,4 +203,56 @@ test("a generated 2,000-file folder where most invoices are Factur-X: one reques
     assert.equal(record.source, 'e-invoice', entry.file);
     assert.deepEqual(record.fields, entry.fields, entry.file);
   }
+});
+
+test('--e-invoice verify asks the model too and reports, per field, where it read the pages otherwise than the XML', async () => {
+  const folder = join(work, 'verify');
+  mkdirSync(folder, { recursive: true });
+  const invoices = good.filter((entry) => entry.class === 'vendor_invoice');
+  assert.ok(invoices.length >= 1, 'the generated folder holds an invoice');
+  const agreeing = invoices[0]!;
+  // The XML of the invoice itself: the model (reading the pages) agrees on every field.
+  writeFileSync(join(folder, 'agrees.pdf'), withAttachment(join(goodDir, agreeing.file), ciiInvoiceXml(agreeing.fields)));
+  // The XML says another total and vendor than the pages: the model disagrees on exactly those.
+  const altered = { ...agreeing.fields, total: (agreeing.fields.total as number) + 100, vendor_name: 'Someone Else GmbH' };
+  writeFileSync(join(folder, 'disagrees.pdf'), withAttachment(join(goodDir, agreeing.file), ciiInvoiceXml(altered)));
+  const before = await generateRequests();
+  const run = await runCli(
+    [
+      'run',
+      folder,
+      '-o',
+      join(work, 'verify.jsonl'),
+      '--db',
+      join(work, 'verify-db'),
+      '--no-tui',
+      '--base-url',
+      emulator.url,
+      '--e-invoice',
+      'verify',
+      ...UNLIMITED,
+    ],
+    {
+      env: KEY,
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok((await generateRequests()) > before, 'the model was asked');
+  const records = new Map(readRecords(join(work, 'verify.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
+  assert.deepEqual(records.get('agrees.pdf')!.eInvoice?.disagreements, {});
+  assert.deepEqual(records.get('disagrees.pdf')!.eInvoice?.disagreements, {
+    total: { xml: altered.total, model: agreeing.fields.total },
+    vendor_name: { xml: 'Someone Else GmbH', model: agreeing.fields.vendor_name },
+  });
+  assert.equal((records.get('disagrees.pdf')!.fields as Record<string, unknown>).total, altered.total, 'the XML stays the answer');
+  const report = await runCli(['report', '--db', join(work, 'verify-db'), '-o', join(work, 'verify.html')]);
+  assert.equal(report.code, 0, report.stderr);
+  const html = readFileSync(join(work, 'verify.html'), 'utf8');
+  assert.match(html, /E-invoices checked against the model/);
+  assert.match(html, /answers from e-invoice 2/);
+  assert.match(html, /vendor_name/);
+  assert.match(
+    run.stderr,
+    /verify {3}2 e-invoices checked against the model: it disagreed with the XML on 1 \((total 1, vendor_name 1|vendor_name 1, total 1)\)/,
+  );
 });

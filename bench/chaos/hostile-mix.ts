@@ -21,7 +21,6 @@ const DRAIN_MS = 10_000;
 const EXPECTED: Readonly<Record<string, string>> = {
   // (and 'Rechnung-März.pdf' in Latin-1: PATH_NOT_UTF8)
   'long-line.pdf': 'done',
-  'nested-forms.pdf': 'PDF_ENGINE_FAULT',
   'bomb.pdf': 'PDF_DECOMPRESSION_BOMB',
   'fifo.pdf': 'NOT_A_FILE',
   'evil\u001b]0;pwned\u0007.pdf': 'NOT_A_PDF',
@@ -62,6 +61,10 @@ export async function hostileMix(context: CaseContext): Promise<CaseResult> {
       endedCleanly(outcome.run, 1),
       goodAnswered === GOOD_FILES ? undefined : `${GOOD_FILES - goodAnswered} good files not answered`,
       ...codeMismatches(outcome, EXPECTED),
+      // MuPDF mostly traps on the form bomb; a fresh thread sometimes grinds it to the deadline instead.
+      ['PDF_ENGINE_FAULT', 'PDF_TIMEOUT'].includes(outcome.codeOf('nested-forms.pdf') ?? '')
+        ? undefined
+        : `nested-forms.pdf: ${outcome.codeOf('nested-forms.pdf') ?? 'no record'}`,
       // The Latin-1 name has no UTF-8 spelling to look it up by: its record is the one with this code.
       outcome.records.filter((record) => record.error?.code === 'PATH_NOT_UTF8').length === 1 ? undefined : 'the Latin-1 name has no PATH_NOT_UTF8 record',
       mixRss <= 1.5 * baseRss ? undefined : `peak RSS ${mixRss} MB is more than 1.5× the good-only ${baseRss} MB`,

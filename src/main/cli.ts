@@ -105,8 +105,8 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .addOption(
     new Option(
       '--e-invoice <mode>',
-      `prefer: a Factur-X/ZUGFeRD/XRechnung/UBL e-invoice answers from its XML, asking nobody; ignore: the model reads it like any file (default ${DEFAULTS.eInvoice})`,
-    ).choices(['prefer', 'ignore']),
+      `prefer: a Factur-X/ZUGFeRD/XRechnung/UBL e-invoice answers from its XML, asking nobody; verify: from its XML, and the model is asked too, to show where it disagrees; ignore: the model reads it like any file (default ${DEFAULTS.eInvoice})`,
+    ).choices(['prefer', 'verify', 'ignore']),
   )
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
   .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) =>

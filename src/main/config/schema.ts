@@ -103,9 +103,10 @@ const configSchema = z
     batchPollMs: milliseconds.default(DEFAULTS.batchPollMs),
     /**
      * A file that is or carries an e-invoice (Factur-X, ZUGFeRD, XRechnung, Peppol, UBL): answered
-     * exactly from its XML, asking nobody ("prefer"), or left to the model like any file ("ignore").
+     * exactly from its XML, asking nobody ("prefer"); from its XML, and the model asked too, to
+     * report where it read the pages otherwise ("verify"); or left to the model like any file ("ignore").
      */
-    eInvoice: z.enum(['prefer', 'ignore']).default(DEFAULTS.eInvoice),
+    eInvoice: z.enum(['prefer', 'verify', 'ignore']).default(DEFAULTS.eInvoice),
     /** Cancel this state folder's batch jobs that are still running, and stop. */
     cancel: z.boolean().default(false),
   })

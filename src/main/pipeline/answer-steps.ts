@@ -10,7 +10,15 @@ type Answer = Resolved & { ok: true };
 
 /** The steps that answered a file: the one that gave its class, and the extraction if one was asked apart. */
 export type Answered =
-  | { readonly ok: true; readonly first: Answer; readonly extracted?: Answer; readonly passes: 0 | 1 | 2; readonly spentBefore: TokenUsage }
+  | {
+      readonly ok: true;
+      readonly first: Answer;
+      readonly extracted?: Answer;
+      readonly passes: 0 | 1 | 2;
+      readonly spentBefore: TokenUsage;
+      /** `--e-invoice verify`: what the model answered for a file whose XML gave the answer. */
+      readonly checkedAgainst?: Answered;
+    }
   | {
       readonly ok: false;
       readonly code: FileFailureCode;
@@ -23,15 +31,28 @@ export type Answered =
 
 /** Asks a prepared file's questions in the way the plan says, each from the cache when it is there. */
 export async function askSteps(sha256: string, input: StepInput, plan: StepPlan, runner: StepResolver): Promise<Answered> {
-  let spentBefore = ZERO_USAGE;
   if (plan.answersFromEInvoice(input.einvoice)) {
     const reading = input.einvoice;
     const read = await runner.resolve('classifying', plan.key(sha256, 'e-invoice'), { step: 'e-invoice' }, async () => ({
       ok: true,
       result: eInvoiceAnswer(plan.profile, reading),
     }));
-    if (read.ok) return { ok: true, first: read, passes: 0, spentBefore };
+    if (read.ok && !plan.verifiesEInvoices) return { ok: true, first: read, passes: 0, spentBefore: ZERO_USAGE };
+    if (read.ok) {
+      // The XML stays the answer; the model's reading is what it is checked against, and its cost counts.
+      const model = await askModel(sha256, input, plan, runner);
+      const spent = model.ok
+        ? [model.spentBefore, spentThisRun(model.first), ...(model.extracted ? [spentThisRun(model.extracted)] : [])].reduce(addUsage)
+        : model.usage;
+      return { ok: true, first: read, passes: 0, spentBefore: spent, checkedAgainst: model };
+    }
   }
+  return askModel(sha256, input, plan, runner);
+}
+
+/** The model's steps for a file: one pass, two, or one and a second, as the plan says. */
+async function askModel(sha256: string, input: StepInput, plan: StepPlan, runner: StepResolver): Promise<Answered> {
+  let spentBefore = ZERO_USAGE;
   if (plan.firstStep(sha256, runner.cache) === 'one-pass') {
     const first = await runner.withFallback((provider) =>
       runner.resolve('classifying', plan.key(sha256, 'one-pass', undefined, provider), { step: 'one-pass' }, () => provider.onePass(input)),

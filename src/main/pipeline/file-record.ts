@@ -1,6 +1,7 @@
 import type { Profile } from '../profiles/profile.ts';
 import { type FileFailureCode, retriedByItself } from '../failure-codes.ts';
-import { addUsage, type AnswerSource, type FileRecord, type StepResult, ZERO_USAGE } from '../state/record.ts';
+import { disagreements } from '../profiles/einvoice-answer.ts';
+import { addUsage, type AnswerSource, type EInvoiceNote, type FileRecord, type StepResult, ZERO_USAGE } from '../state/record.ts';
 import { type Answered, fieldsOf } from './answer-steps.ts';
 import { spentThisRun } from './step-resolver.ts';
 
@@ -59,7 +60,7 @@ export function answeredRecord(
     confidence: first.result.confidence ?? null,
     fields: fieldsOf(profile, first.result, extracted?.result),
     source: sourceOf(steps.map((step) => step.result)),
-    ...(first.result.eInvoice ? { eInvoice: first.result.eInvoice } : {}),
+    ...(first.result.eInvoice ? { eInvoice: verified(first.result, answer.checkedAgainst, profile) } : {}),
     cached: steps.every((step) => step.cached),
     ...(apiError ? { apiError } : {}),
     models: { classify: first.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
@@ -72,4 +73,11 @@ export function answeredRecord(
 export function sourceOf(results: readonly StepResult[]): AnswerSource {
   if (results[0]?.source === 'e-invoice') return 'e-invoice';
   return results.some((result) => result.source === 'offline') ? 'offline' : 'gemini';
+}
+
+/** The e-invoice note of a record, with where the model disagreed when it was asked too (`--e-invoice verify`). */
+function verified(xml: StepResult, model: Answered | undefined, profile: Profile): EInvoiceNote {
+  if (!model) return xml.eInvoice!;
+  const read = model.ok ? { label: model.first.result.label ?? null, fields: fieldsOf(profile, model.first.result, model.extracted?.result) } : undefined;
+  return { ...xml.eInvoice!, disagreements: disagreements(xml.fields ?? {}, read, xml.label!) };
 }

@@ -46,6 +46,8 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
   readonly #settings: string;
   /** The e-invoice step's fingerprint, when e-invoices answer for themselves (`--e-invoice prefer` and a profile that maps them). */
   readonly #eInvoicePrint: string | undefined;
+  /** `--e-invoice verify`: the model is asked too, and the record says where it disagrees with the XML. */
+  readonly verifiesEInvoices: boolean;
 
   constructor(
     /** Who answers (a queue coordinator that sends nothing has the fingerprints alone). */
@@ -54,9 +56,10 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     readonly fallback: Answerer | undefined,
     readonly profile: Profile,
     readonly passes: Passes,
-    eInvoices: 'prefer' | 'ignore' = 'ignore',
+    eInvoices: 'prefer' | 'verify' | 'ignore' = 'ignore',
   ) {
-    this.#eInvoicePrint = eInvoices === 'prefer' && readsEInvoices(profile) ? eInvoiceFingerprint(profile) : undefined;
+    this.#eInvoicePrint = eInvoices !== 'ignore' && readsEInvoices(profile) ? eInvoiceFingerprint(profile) : undefined;
+    this.verifiesEInvoices = eInvoices === 'verify' && this.#eInvoicePrint !== undefined;
     this.#settings = canonicalJson(this.#settingsParts());
   }
 
@@ -122,7 +125,8 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
 
   /** A file's answers when every one of them is in the cache (the stat cache's way to skip reading it), else undefined. */
   cached(sha256: string, cache: AnswerCache): CachedAnswers | undefined {
-    if (this.readsEInvoices) {
+    // Under verify the model's answers are compared afresh: the file is read again (its answers are cache hits).
+    if (this.readsEInvoices && !this.verifiesEInvoices) {
       const fromEInvoice = this.read(cache, this.key(sha256, 'e-invoice'), { step: 'e-invoice' });
       if (fromEInvoice) return { first: fromEInvoice, passes: 0 };
     }
@@ -176,6 +180,7 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
       profile: this.profile.name,
       // Added only when e-invoices answer, so a run that reads none keeps the id it had before they could.
       ...(this.#eInvoicePrint ? { eInvoice: this.#eInvoicePrint } : {}),
+      ...(this.verifiesEInvoices ? { eInvoiceVerify: true } : {}),
     };
   }
 }

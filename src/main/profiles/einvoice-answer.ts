@@ -56,3 +56,31 @@ function valueOf(term: string | undefined, facts: EInvoiceFacts, lineFields: Rea
     return facts.lines.map((line) => Object.fromEntries(Object.entries(lineFields).map(([field, lineTerm]) => [field, line[lineTerm] ?? null])));
   return facts.terms[term] ?? null;
 }
+
+/**
+ * `--e-invoice verify`: each field the XML gives where the model read the pages otherwise. Amounts
+ * agree within half a cent, text ignoring case and spacing; line items are compared by count. A
+ * model that failed, or put the document in another class, disagrees on the class itself.
+ */
+export function disagreements(
+  xml: Readonly<Record<string, unknown>>,
+  model: { readonly label: string | null; readonly fields: Readonly<Record<string, unknown>> | null } | undefined,
+  xmlLabel: string,
+): Record<string, { xml: unknown; model: unknown }> {
+  if (!model || model.label !== xmlLabel) return { class: { xml: xmlLabel, model: model?.label ?? null } };
+  const found: Record<string, { xml: unknown; model: unknown }> = {};
+  for (const [field, value] of Object.entries(xml)) {
+    if (value === null || value === undefined) continue;
+    const read = model.fields?.[field] ?? null;
+    if (!same(value, read))
+      found[field] = Array.isArray(value) ? { xml: value.length, model: Array.isArray(read) ? read.length : read } : { xml: value, model: read };
+  }
+  return found;
+}
+
+function same(xml: unknown, model: unknown): boolean {
+  if (Array.isArray(xml)) return Array.isArray(model) && model.length === xml.length;
+  if (typeof xml === 'number') return typeof model === 'number' && Math.abs(model - xml) < 0.005;
+  const text = (value: unknown) => String(value).replace(/\s+/g, ' ').trim().toLowerCase();
+  return model !== null && model !== undefined && text(model) === text(xml);
+}

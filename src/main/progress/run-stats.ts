@@ -18,6 +18,8 @@ export interface RunSnapshot {
   readonly pages: number;
   readonly byClass: Readonly<Record<string, number>>;
   readonly bySource: Readonly<Record<string, number>>;
+  /** `--e-invoice verify`: e-invoices whose XML was checked against the model, those it disagreed on, and how often per field. */
+  readonly eInvoiceChecks: { readonly checked: number; readonly disagreeing: number; readonly byField: Readonly<Record<string, number>> };
   readonly failuresByCode: Readonly<Record<string, { readonly count: number; readonly example: string; readonly message: string }>>;
   readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
   readonly costUsd: number;
@@ -65,6 +67,7 @@ export class RunStats {
   readonly #tokens = { input: 0, output: 0, thinking: 0 };
   readonly #byClass: Record<string, number> = {};
   readonly #bySource: Record<string, number> = {};
+  readonly #eInvoiceChecks = { checked: 0, disagreeing: 0, byField: {} as Record<string, number> };
   readonly #failures = new FailureTally(1);
   readonly #recent: Array<{ path: string; code: string; message: string }> = [];
   readonly #rates = new RateWindow();
@@ -121,6 +124,13 @@ export class RunStats {
       this.#costUsd += record.usage.costUsd;
     }
     if (record.source) this.#bySource[record.source] = (this.#bySource[record.source] ?? 0) + 1;
+    const disagreements = record.eInvoice?.disagreements;
+    if (disagreements) {
+      const fields = Object.keys(disagreements);
+      this.#eInvoiceChecks.checked++;
+      if (fields.length > 0) this.#eInvoiceChecks.disagreeing++;
+      for (const field of fields) this.#eInvoiceChecks.byField[field] = (this.#eInvoiceChecks.byField[field] ?? 0) + 1;
+    }
     if (record.status === 'failed') {
       this.#failed++;
       const code = record.error?.code ?? 'UNKNOWN';
@@ -152,6 +162,7 @@ export class RunStats {
       pages: this.#pages,
       byClass: { ...this.#byClass },
       bySource: { ...this.#bySource },
+      eInvoiceChecks: { ...this.#eInvoiceChecks, byField: { ...this.#eInvoiceChecks.byField } },
       failuresByCode: Object.fromEntries(
         this.#failures.entries().map(([code, entry]) => [code, { count: entry.count, example: entry.examples[0]!.path, message: entry.examples[0]!.message }]),
       ),

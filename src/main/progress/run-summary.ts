@@ -15,6 +15,12 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
   if (classes.length > 0) lines.push(`  classes  ${classes.map(([label, files]) => `${label} ${count(files)}`).join(', ')}`);
   const sources = Object.entries(snapshot.bySource);
   if (sources.length > 0) lines.push(`  source   ${sources.map(([source, files]) => `${source} ${count(files)}`).join(', ')}`);
+  const checks = snapshot.eInvoiceChecks;
+  if (checks.checked > 0) {
+    const fields = Object.entries(checks.byField).sort((a, b) => b[1] - a[1]);
+    const where = fields.length > 0 ? ` (${fields.map(([field, files]) => `${field} ${count(files)}`).join(', ')})` : '';
+    lines.push(`  verify   ${count(checks.checked)} e-invoices checked against the model: it disagreed with the XML on ${count(checks.disagreeing)}${where}`);
+  }
   for (const [code, entry] of Object.entries(snapshot.failuresByCode).sort((a, b) => b[1].count - a[1].count)) {
     lines.push(`  failed   ${code} × ${count(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
   }

@@ -34,13 +34,16 @@ const resultSchema = z.discriminatedUnion('kind', [
     bytes: z.number(),
     pages: z.number(),
     answer: z.discriminatedUnion('ok', [
-      z.object({
-        ok: z.literal(true),
-        first: answer,
-        extracted: answer.optional(),
-        passes: z.union([z.literal(0), z.literal(1), z.literal(2)]),
-        spentBefore: usage,
-      }),
+      z
+        .object({
+          ok: z.literal(true),
+          first: answer,
+          extracted: answer.optional(),
+          passes: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+          spentBefore: usage,
+        })
+        // `checkedAgainst` (--e-invoice verify) is the model's answer, kept as sent: it is compared, never cached.
+        .passthrough(),
       z.object({
         ok: z.literal(false),
         code: z.enum(codes),

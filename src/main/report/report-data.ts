@@ -31,6 +31,8 @@ export interface ReportData {
   };
   readonly bySource: ReadonlyArray<readonly [string, number]>;
   readonly byClass: ReadonlyArray<readonly [string, number]>;
+  /** `--e-invoice verify`: e-invoices checked against the model, those it disagreed on, and the fields it disagreed on. */
+  readonly eInvoiceChecks: { readonly checked: number; readonly disagreeing: number; readonly byField: ReadonlyArray<readonly [string, number]> };
   /** What the run's records say they cost (the file's own usage when it was answered). */
   readonly usage: TokenUsage;
   readonly failures: ReadonlyArray<{
@@ -60,6 +62,9 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   let usage = ZERO_USAGE;
   const byClass = new Map<string, number>();
   const bySource = new Map<string, number>();
+  const disagreedOn = new Map<string, number>();
+  let checked = 0;
+  let disagreeing = 0;
   const failures = new FailureTally(EXAMPLES);
   const slowest: SlowFile[] = [];
   for (const { record } of store.runFiles(run.id)) {
@@ -74,6 +79,12 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
       else answered++;
       if (record.class) increment(byClass, record.class);
       if (record.source) increment(bySource, record.source);
+      const disagreements = record.eInvoice?.disagreements;
+      if (disagreements) {
+        checked++;
+        if (Object.keys(disagreements).length > 0) disagreeing++;
+        for (const field of Object.keys(disagreements)) increment(disagreedOn, field);
+      }
     }
     keepSlowest(slowest, {
       path: record.path,
@@ -88,6 +99,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
     files: { total: answered + cached + failed, answered, cached, failed, pages, bytes },
     bySource: sortedByCount(bySource),
     byClass: sortedByCount(byClass),
+    eInvoiceChecks: { checked, disagreeing, byField: sortedByCount(disagreedOn) },
     usage,
     failures: failures.entries().map(([code, entry]) => ({ code, ...entry })),
     slowest,

@@ -91,6 +91,12 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
           ].join(''),
     ]),
     section('Classes', [data.byClass.length === 0 ? '<p class="muted">no file was classified</p>' : barChart('Files by class', data.byClass, '#2563eb')]),
+    data.eInvoiceChecks.checked === 0
+      ? ''
+      : section('E-invoices checked against the model', [
+          `<p>${count(data.eInvoiceChecks.checked)} e-invoices were answered from their XML and read by the model too (<code>--e-invoice verify</code>); the model disagreed with the XML on ${count(data.eInvoiceChecks.disagreeing)}.</p>`,
+          data.eInvoiceChecks.byField.length === 0 ? '' : barChart('E-invoices where the model read a field otherwise', data.eInvoiceChecks.byField, '#dc2626'),
+        ]),
     section('Requests', [
       data.requests.length === 0
         ? '<p class="muted">no API request in this run</p>'

@@ -22,6 +22,8 @@ export interface EInvoiceNote {
   readonly typeCode?: string;
   /** Why it was not used: the model answered instead. */
   readonly problem?: string;
+  /** `--e-invoice verify`: the fields where the model read the pages otherwise than the XML says ({} when it agreed on all). */
+  readonly disagreements?: Readonly<Record<string, { readonly xml: unknown; readonly model: unknown }>>;
 }
 
 export interface TokenUsage {
