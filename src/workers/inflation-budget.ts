@@ -1,5 +1,5 @@
-import { inflateSync } from 'node:zlib';
 import type * as mupdf from 'mupdf';
+import { filtersOf, inflateChain, onlyFlate } from './flate.ts';
 
 /**
  * What the streams a window's text is read from may inflate to, together. MuPDF decodes a content
@@ -72,7 +72,7 @@ class InflationWalk {
     const raw = stream.readRawStream();
     let size: number;
     try {
-      size = filters.every(isFlate) ? this.#inflatedSize(raw.asUint8Array(), filters.length) : raw.getLength();
+      size = onlyFlate(filters) ? this.#inflatedSize(raw.asUint8Array(), filters.length) : raw.getLength();
     } finally {
       raw.destroy();
     }
@@ -84,40 +84,11 @@ class InflationWalk {
 
   /** The stream's size once its `layers` Flate filters are undone, stopping at the budget left. */
   #inflatedSize(stored: Uint8Array, layers: number): number {
-    let data: Uint8Array = stored;
     const room = MAX_INFLATED_BYTES - this.#inflated + 1;
-    for (let layer = 0; layer < layers; layer++) {
-      try {
-        // Z_SYNC_FLUSH: a stream cut short inflates to what it holds, as MuPDF reads it.
-        data = inflateSync(data, { maxOutputLength: room, finishFlush: 2 });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return room;
-        // Damaged data: MuPDF reads what it can of it, and that is no more than was stored.
-        return data.byteLength;
-      }
-    }
-    return data.byteLength;
+    const inflated = inflateChain(stored, layers, room);
+    // Damaged data: MuPDF reads what it can of it, and that is no more than the layers before gave.
+    return inflated.kind === 'over' ? room : inflated.data.byteLength;
   }
-}
-
-function filtersOf(stream: mupdf.PDFObject): string[] {
-  const filter = stream.get('Filter');
-  try {
-    if (filter.isName()) return [filter.asName()];
-    if (!filter.isArray()) return [];
-    const names: string[] = [];
-    filter.forEach((entry) => {
-      if (entry.isName()) names.push(entry.asName());
-      entry.destroy();
-    });
-    return names;
-  } finally {
-    filter.destroy();
-  }
-}
-
-function isFlate(name: string): boolean {
-  return name === 'FlateDecode' || name === 'Fl';
 }
 
 function isImage(stream: mupdf.PDFObject): boolean {

@@ -56,21 +56,32 @@ export function answeredRecord(
   return record(path, started, {
     ...facts,
     status: 'done',
-    class: first.result.label ?? 'other',
-    confidence: first.result.confidence ?? null,
-    fields: fieldsOf(profile, first.result, extracted?.result),
-    source: sourceOf(steps.map((step) => step.result)),
+    ...answerOf(profile, first.result, extracted?.result),
     ...(first.result.eInvoice ? { eInvoice: verified(first.result, answer.checkedAgainst, profile) } : {}),
     cached: steps.every((step) => step.cached),
     ...(apiError ? { apiError } : {}),
-    models: { classify: first.result.model, ...(extracted ? { extract: extracted.result.model } : {}) },
     passes: answer.passes,
     usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
   });
 }
 
+/** What a done record says of its answer, from the step that gave the class and the extraction asked apart. */
+export function answerOf(
+  profile: Profile,
+  first: StepResult,
+  extracted: StepResult | undefined,
+): Pick<FileRecord, 'class' | 'confidence' | 'fields' | 'source' | 'models'> {
+  return {
+    class: first.label ?? 'other',
+    confidence: first.confidence ?? null,
+    fields: fieldsOf(profile, first, extracted),
+    source: sourceOf(extracted ? [first, extracted] : [first]),
+    models: { classify: first.model, ...(extracted ? { extract: extracted.model } : {}) },
+  };
+}
+
 /** Where a file's answer came from: its e-invoice, else the offline rules if any step was theirs, else Gemini. */
-export function sourceOf(results: readonly StepResult[]): AnswerSource {
+function sourceOf(results: readonly StepResult[]): AnswerSource {
   if (results[0]?.source === 'e-invoice') return 'e-invoice';
   return results.some((result) => result.source === 'offline') ? 'offline' : 'gemini';
 }

@@ -8,9 +8,8 @@ import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { StepFingerprints } from '../providers/provider.ts';
 import type { AnswerRoute, FileStat } from './answer-route.ts';
-import { fieldsOf } from './answer-steps.ts';
 import type { StepPlan } from './step-plan.ts';
-import { failedRecord, record, sourceOf } from './file-record.ts';
+import { answerOf, failedRecord, record } from './file-record.ts';
 import type { Store } from '../state/store.ts';
 
 export interface PipelineOptions {
@@ -178,13 +177,9 @@ function answerFromStatCache(path: string, stat: FileStat, options: PipelineOpti
     sha256: facts.sha256,
     bytes: facts.size,
     pages: facts.pages,
-    class: first.label ?? 'other',
-    confidence: first.confidence ?? null,
-    fields: fieldsOf(options.plan.profile, first, extracted),
-    source: sourceOf(extracted ? [first, extracted] : [first]),
+    ...answerOf(options.plan.profile, first, extracted),
     ...(first.eInvoice ? { eInvoice: first.eInvoice } : {}),
     cached: true,
-    models: { classify: first.model, ...(extracted ? { extract: extracted.model } : {}) },
     passes: cached.passes,
   });
 }

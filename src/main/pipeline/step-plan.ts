@@ -79,9 +79,17 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
    * answered the two-pass way (its one answer could not be made valid): it is not asked once more.
    */
   firstStep(sha256: string, cache: AnswerCache): 'one-pass' | 'classify' {
-    if (this.passes === '2') return 'classify';
-    if (this.passes === '1' || this.read(cache, this.key(sha256, 'one-pass'), { step: 'one-pass' })) return 'one-pass';
-    return this.read(cache, this.key(sha256, 'classify'), { step: 'classify' }) ? 'classify' : 'one-pass';
+    return this.passes === '2' ? 'classify' : this.#opening(sha256, cache).step;
+  }
+
+  /** The first step and its stored answer, if any: each key read once (the stat cache reads every unchanged file this way). */
+  #opening(sha256: string, cache: AnswerCache): { readonly step: 'one-pass' | 'classify'; readonly answer: StepResult | undefined } {
+    const classified = () => this.read(cache, this.key(sha256, 'classify'), { step: 'classify' });
+    if (this.passes === '2') return { step: 'classify', answer: classified() };
+    const one = this.read(cache, this.key(sha256, 'one-pass'), { step: 'one-pass' });
+    if (this.passes === '1' || one) return { step: 'one-pass', answer: one };
+    const answer = classified();
+    return answer ? { step: 'classify', answer } : { step: 'one-pass', answer: undefined };
   }
 
   /** Whether `auto` asks the two-pass way after a one-pass answer that could not be made valid. */
@@ -136,12 +144,8 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
       const extracted = this.read(cache, this.key(sha256, 'extract', label), { step: 'extract', label });
       return extracted ? { first, extracted, passes: 2 } : undefined;
     };
-    if (this.firstStep(sha256, cache) === 'one-pass') {
-      const one = this.read(cache, this.key(sha256, 'one-pass'), { step: 'one-pass' });
-      return one ? withExtraction(one, 'one-pass', 1) : undefined;
-    }
-    const classified = this.read(cache, this.key(sha256, 'classify'), { step: 'classify' });
-    return classified ? withExtraction(classified, 'classify', 2) : undefined;
+    const { step, answer } = this.#opening(sha256, cache);
+    return answer ? withExtraction(answer, step, step === 'one-pass' ? 1 : 2) : undefined;
   }
 
   /**

@@ -1,5 +1,5 @@
-import { inflateSync } from 'node:zlib';
 import type * as mupdf from 'mupdf';
+import { filtersOf, inflateChain, onlyFlate } from '../flate.ts';
 import type { EInvoiceReading } from './facts.ts';
 import { MAX_EINVOICE_BYTES, readEInvoiceXml } from './read-xml.ts';
 
@@ -93,26 +93,20 @@ function looksLikeInvoiceName(name: string): boolean {
 function attachmentText(spec: mupdf.PDFObject, keep: (object: mupdf.PDFObject) => mupdf.PDFObject): string | null | undefined {
   const stream = keep(spec.get('EF', 'F'));
   if (!stream.isStream()) return undefined;
-  const filter = keep(stream.get('Filter'));
-  const filters: string[] = [];
-  if (filter.isName()) filters.push(filter.asName());
-  else if (filter.isArray()) for (let index = 0; index < filter.length; index++) filters.push(keep(filter.get(index)).asName());
-  if (!filters.every((name) => name === 'FlateDecode' || name === 'Fl')) return undefined;
+  const filters = filtersOf(stream);
+  if (!onlyFlate(filters)) return undefined;
   const raw = stream.readRawStream();
-  let data: Uint8Array;
+  let stored: Uint8Array;
   try {
-    data = raw.asUint8Array().slice();
+    stored = raw.asUint8Array().slice();
   } finally {
     raw.destroy();
   }
-  for (let layer = 0; layer < filters.length; layer++) {
-    try {
-      data = inflateSync(data, { maxOutputLength: MAX_EINVOICE_BYTES + 1, finishFlush: 2 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
-      return undefined; // damaged data: not an e-invoice anyone can read
-    }
-  }
+  const inflated = inflateChain(stored, filters.length, MAX_EINVOICE_BYTES + 1);
+  if (inflated.kind === 'over') return null;
+  // Damaged data: not an e-invoice anyone can read.
+  if (inflated.kind === 'damaged') return undefined;
+  const { data } = inflated;
   if (data.byteLength > MAX_EINVOICE_BYTES) return null;
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 512)).toString('utf8');
   if (!/^\uFEFF?\s*</.test(head)) return undefined;
