@@ -12,9 +12,10 @@ import { killAndResume, latencyBound, quotaUtilisation } from './api-scenarios.t
 import { race } from './race.ts';
 import { queueScaling } from './queue-scaling.ts';
 import { cacheRerun } from './cache-rerun.ts';
+import { eInvoicePath } from './einvoice-path.ts';
 import { dashboardLoad } from './dashboard-load.ts';
 import { emulatorThroughput } from './emulator-throughput.ts';
-import { scratch } from './harness.ts';
+import { round, scratch } from './harness.ts';
 import { prepareScaling } from './prepare-scaling.ts';
 import { scaleRun } from './scale.ts';
 import { count } from '../src/main/progress/numbers.ts';
@@ -56,6 +57,9 @@ try {
   log('queue scaling');
   const queueFiles = quick ? 300 : 2000;
   const queued = await queueScaling(await corpus('queue', queueFiles, { damagedRate: 0, maxPages: 3 }), queueFiles);
+  log('the e-invoice path');
+  const eInvoiceFiles = quick ? 300 : 1000;
+  const eInvoices = await eInvoicePath(await corpus('einvoice', eInvoiceFiles, { damagedRate: 0, maxPages: 3, eInvoiceRate: 0.9 }));
   log('emulator throughput');
   const throughput = await emulatorThroughput(quick ? 2 : 5);
   const sharedCorpus = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
@@ -123,6 +127,20 @@ try {
         `| ${row.workers} | ${row.filesPerSecond} | ${row.busiestOfQuota} | ${row.refusedShare} | ${row.redisCommandsPerFile} | ${count(row.redisBytesPerFile)} | ${row.workers === 1 ? '<= 1.0 busiest, <= 1% 429s' : ''} |`,
     ),
     '',
+    `**10. The e-invoice path**: ${count(eInvoiceFiles)} generated files in English, German and French, 90 % of the intact text invoices Factur-X (their CII XML attached), default settings (\`--passes auto\`), answers taking ~0.5 s, quotas out of the way; the same folder without the path (\`--e-invoice ignore\`) and with it (the default), each on a fresh state folder.`,
+    '',
+    '| --e-invoice | files | of them e-invoices | requests | cost $ | run s | e-invoice fields equal to truth |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...eInvoices.map(
+      (row) =>
+        `| ${row.eInvoice} | ${count(row.files)} | ${count(row.eInvoices)} | ${count(row.requests)} | ${row.costUsd} | ${row.runSeconds} | ${row.eInvoiceFieldsExact} |`,
+    ),
+    ...(eInvoices.length === 2
+      ? [
+          `| with ÷ without | | | ${round(eInvoices[1]!.requests / eInvoices[0]!.requests)} | ${round(eInvoices[1]!.costUsd / eInvoices[0]!.costUsd)} | ${round(eInvoices[1]!.runSeconds / eInvoices[0]!.runSeconds)} | |`,
+        ]
+      : []),
+    '',
     '| **Emulator** | requests/s | failed | goal |',
     '|---|---:|---:|---|',
     `| small requests, zero latency, 64 connections from a second process | ${throughput.requestsPerSecond} | ${throughput.failed} | >= 2000 |`,
@@ -139,7 +157,7 @@ try {
   mkdirSync(results, { recursive: true });
   writeFileSync(
     new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results),
-    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, throughput, accuracy }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, eInvoices, throughput, accuracy }, null, 2)}\n`,
   );
   writeFileSync(new URL('latest.md', results), `${tables}\n`);
   process.stdout.write(`${tables}\n`);

@@ -39,6 +39,8 @@ function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> =
       done: 0,
       cached: 0,
       failed: 0,
+      skipped: 0,
+      skippedByCode: {},
       finished: 0,
       pages: 0,
       byClass: {},

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import * as mupdf from 'mupdf';
 import { ciiInvoiceXml } from '../src/corpus/einvoice-xml.ts';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import type { EstimateReport } from '../src/main/commands/estimate.ts';
 import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
+import { withAttachment } from './helpers/factur-x.ts';
 import { readManifest, readRecords } from './helpers/run-fixture.ts';
 import { SHARED_CORPUS } from './helpers/shared-corpus.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -20,7 +20,6 @@ const EINVOICES = join(SHARED_CORPUS, 'einvoices');
 const skipReal = existsSync(join(EINVOICES, 'MANIFEST.tsv')) ? false : '../shared/corpus/einvoices is absent';
 const work = tempDir('einvoice');
 const KEY = { GEMINI_API_KEY: 'test-key', GOOGLE_API_KEY: '' };
-const BOTH = ['--include', '**/*.pdf', '**/*.xml', '**/*.XML'];
 let emulator: RunningEmulator;
 let good: ManifestEntry[];
 const goodDir = join(work, 'generated');
@@ -52,7 +51,8 @@ test(
     const rows = manifestRows();
     for (const row of rows) copyFileSync(join(EINVOICES, row.file!), join(folder, row.file!));
     const before = await generateRequests();
-    const args = ['run', folder, ...BOTH, '-o', join(work, 'real.jsonl'), '--db', join(work, 'real-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
+    // The default include takes in .xml (and .XML) e-invoices beside PDFs.
+    const args = ['run', folder, '-o', join(work, 'real.jsonl'), '--db', join(work, 'real-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
     const run = await runCli(args, { env: KEY });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(await generateRequests(), before, 'no generateContent request');
@@ -70,7 +70,7 @@ test(
       );
       assert.equal(record.eInvoice?.document, row.document_type, `${row.file}: credit notes marked`);
     }
-    const estimated = JSON.parse((await runCli(['estimate', folder, ...BOTH, '--json'])).stdout) as EstimateReport;
+    const estimated = JSON.parse((await runCli(['estimate', folder, '--json'])).stdout) as EstimateReport;
     assert.deepEqual([estimated.eInvoices, estimated.classify.requests, estimated.windowPages], [rows.length, 0, 0], 'estimate counts them apart, at $0');
     const again = await runCli(args, { env: KEY });
     assert.equal(again.code, 0, again.stderr);
@@ -78,18 +78,6 @@ test(
     assert.match(again.stderr, /0 files read and hashed/);
   },
 );
-
-/** A generated invoice PDF with `xml` attached as factur-x.xml (through MuPDF, as a producer would). */
-function withAttachment(source: string, xml: string): Buffer {
-  const doc = mupdf.Document.openDocument(readFileSync(source), 'application/pdf').asPDF()!;
-  const spec = doc.addEmbeddedFile('factur-x.xml', 'text/xml', xml, new Date(), new Date());
-  doc.insertEmbeddedFile('factur-x.xml', spec);
-  const saved = doc.saveToBuffer('compress');
-  const bytes = Buffer.from(saved.asUint8Array());
-  saved.destroy();
-  doc.destroy();
-  return bytes;
-}
 
 const cii = (total: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">${extra}
@@ -115,12 +103,14 @@ test('hostile or broken XML is bad input: a coded record, never a hang or a blow
     'no-total.xml': cii(''),
     'not-an-invoice.xml': '<?xml version="1.0"?><project><name>pom</name></project>',
     'good.xml': cii(total),
+    // An S3 or portal error page saved under the invoice's name: a broken PDF, not an XML file to skip.
+    's3-error.pdf': '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code></Error>',
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
   writeFileSync(join(folder, 'hybrid-good.pdf'), withAttachment(join(goodDir, good[0]!.file), cii(total)));
   writeFileSync(join(folder, 'hybrid-broken.pdf'), withAttachment(join(goodDir, good[1]!.file), cii('')));
   const { child, result } = startCli(
-    ['run', folder, ...BOTH, '-o', join(work, 'hostile.jsonl'), '--db', join(work, 'hostile-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED],
+    ['run', folder, '-o', join(work, 'hostile.jsonl'), '--db', join(work, 'hostile-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED],
     {
       env: KEY,
     },
@@ -140,14 +130,46 @@ test('hostile or broken XML is bad input: a coded record, never a hang or a blow
     'no-total.xml': 'EINVOICE_INVALID',
     'not-an-invoice.xml': 'NOT_AN_EINVOICE',
     'good.xml': 'e-invoice',
+    's3-error.pdf': 'NOT_A_PDF',
     'hybrid-good.pdf': 'e-invoice',
     'hybrid-broken.pdf': 'gemini',
   });
   assert.match(records.get('xxe.xml')!.error!.message, /DTD/);
+  assert.equal(records.get('not-an-invoice.xml')!.status, 'skipped');
+  assert.equal(records.get('broken.xml')!.status, 'failed', 'a broken e-invoice is a failure, not a skip');
   assert.equal((records.get('good.xml')!.fields as Record<string, unknown>).vendor_name, 'Müller & Söhne');
   assert.match(records.get('hybrid-broken.pdf')!.eInvoice?.problem ?? '', /lacks BT-112/);
   assert.equal(records.get('hybrid-broken.pdf')!.class, good[1]!.class, 'the model read the pages instead');
   assert.doesNotMatch(JSON.stringify([...records.values()]), /root:x:0:0/, 'no external entity was read');
+});
+
+test('an XML file that is no e-invoice is skipped, not failed: the run exits 0 and says so; under --e-invoice ignore every XML file is skipped', async () => {
+  const folder = join(work, 'skip');
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(join(goodDir, good[3]!.file), join(folder, 'invoice.pdf'));
+  writeFileSync(join(folder, 'pom.xml'), '<?xml version="1.0"?><project><name>pom</name></project>');
+  writeFileSync(join(folder, 'e-invoice.xml'), cii('<ram:GrandTotalAmount>9.50</ram:GrandTotalAmount>'));
+  const common = ['--db', join(work, 'skip-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
+  const run = await runCli(['run', folder, '-o', join(work, 'skip.jsonl'), ...common], { env: KEY });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /0 failed, 1 skipped \(NOT_AN_EINVOICE 1\)/);
+  const statuses = (file: string) =>
+    Object.fromEntries(readRecords(file).map((record) => [record.path.slice(folder.length + 1), [record.status, record.error?.code ?? record.source]]));
+  assert.deepEqual(statuses(join(work, 'skip.jsonl')), {
+    'invoice.pdf': ['done', 'gemini'],
+    'pom.xml': ['skipped', 'NOT_AN_EINVOICE'],
+    'e-invoice.xml': ['done', 'e-invoice'],
+  });
+  const ignored = await runCli(['run', folder, '-o', join(work, 'skip-ignore.jsonl'), '--e-invoice', 'ignore', ...common], { env: KEY });
+  assert.equal(ignored.code, 0, ignored.stderr);
+  assert.deepEqual(statuses(join(work, 'skip-ignore.jsonl')), {
+    'invoice.pdf': ['done', 'gemini'],
+    'pom.xml': ['skipped', 'XML_NOT_READ'],
+    'e-invoice.xml': ['skipped', 'XML_NOT_READ'],
+  });
+  const status = await runCli(['status', '--db', join(work, 'skip-db')]);
+  assert.match(status.stdout, /2 done, 0 failed, 1 skipped/);
+  assert.match(status.stdout, /1 done, 0 failed, 2 skipped/);
 });
 
 test('--e-invoice ignore leaves e-invoices to the model like any file', async () => {
@@ -216,6 +238,8 @@ test('--e-invoice verify asks the model too and reports, per field, where it rea
   // The XML says another total and vendor than the pages: the model disagrees on exactly those.
   const altered = { ...agreeing.fields, total: (agreeing.fields.total as number) + 100, vendor_name: 'Someone Else GmbH' };
   writeFileSync(join(folder, 'disagrees.pdf'), withAttachment(join(goodDir, agreeing.file), ciiInvoiceXml(altered)));
+  // A standalone XML e-invoice has no page to show the model: the XML alone answers it, unchecked.
+  writeFileSync(join(folder, 'standalone.xml'), ciiInvoiceXml(agreeing.fields));
   const before = await generateRequests();
   const run = await runCli(
     [
@@ -237,7 +261,7 @@ test('--e-invoice verify asks the model too and reports, per field, where it rea
     },
   );
   assert.equal(run.code, 0, run.stderr);
-  assert.ok((await generateRequests()) > before, 'the model was asked');
+  assert.equal((await generateRequests()) - before, 4, 'the model was asked about each PDF (classified, then extracted), not about the XML file');
   const records = new Map(readRecords(join(work, 'verify.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
   assert.deepEqual(records.get('agrees.pdf')!.eInvoice?.disagreements, {});
   assert.deepEqual(records.get('disagrees.pdf')!.eInvoice?.disagreements, {
@@ -245,11 +269,12 @@ test('--e-invoice verify asks the model too and reports, per field, where it rea
     vendor_name: { xml: 'Someone Else GmbH', model: agreeing.fields.vendor_name },
   });
   assert.equal((records.get('disagrees.pdf')!.fields as Record<string, unknown>).total, altered.total, 'the XML stays the answer');
+  assert.deepEqual([records.get('standalone.xml')!.source, records.get('standalone.xml')!.eInvoice?.disagreements], ['e-invoice', undefined]);
   const report = await runCli(['report', '--db', join(work, 'verify-db'), '-o', join(work, 'verify.html')]);
   assert.equal(report.code, 0, report.stderr);
   const html = readFileSync(join(work, 'verify.html'), 'utf8');
   assert.match(html, /E-invoices checked against the model/);
-  assert.match(html, /answers from e-invoice 2/);
+  assert.match(html, /answers from e-invoice 3/);
   assert.match(html, /vendor_name/);
   assert.match(
     run.stderr,

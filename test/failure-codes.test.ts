@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { FILE_FAILURES, RUN_STOPS } from '../src/main/failure-codes.ts';
+import { FILE_FAILURES, FILE_SKIPS, RUN_STOPS } from '../src/main/failure-codes.ts';
 import { PROJECT_ROOT } from './helpers/cli.ts';
 
 /** The README's failure tables say what the failure table in the code says: every code, its retry, its exit. */
@@ -29,6 +29,12 @@ test('the README lists every file failure code, each with whether the next run r
   for (const [code, failure] of Object.entries(FILE_FAILURES)) {
     assert.equal(listed.get(code), failure.retryable ? 'yes' : 'with `--retry-failed`', code);
   }
+});
+
+test('the README lists every code a file is skipped with, apart from the failures', () => {
+  const rows = tableRows('| skip code | meaning |');
+  assert.deepEqual(rows.flatMap((row) => row.codes).sort(), Object.keys(FILE_SKIPS).sort());
+  for (const row of rows) assert.equal(row.cells[0], FILE_SKIPS[row.codes[0] as keyof typeof FILE_SKIPS].meaning);
 });
 
 test('the README lists every way a run stops as a whole, with the exit code the run gives', () => {

@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { ciiInvoiceXml } from '../src/corpus/einvoice-xml.ts';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import { workersKey } from '../src/main/queue/file-job.ts';
 import type { WorkerHeartbeat } from '../src/main/queue/queue-worker.ts';
 import { runCli, startCli } from './helpers/cli.ts';
+import { withAttachment } from './helpers/factur-x.ts';
 import { hasRedisServer, type RedisServer, startRedis } from './helpers/redis.ts';
 import { readManifest, readRecords, recordsByFile, waitForLines } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -313,5 +315,40 @@ test(
       0,
       'no poisoned answer was cached',
     );
+  },
+);
+
+test(
+  'through the queue, e-invoices are answered from their XML, a broken one says why the model answered, and an XML file that is no e-invoice is skipped',
+  { skip, timeout: 120_000 },
+  async () => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-einvoice');
+    const files = join(work, 'files');
+    mkdirSync(files, { recursive: true });
+    const [first, second] = manifest.filter((entry) => entry.class === 'vendor_invoice' && !entry.damaged && !entry.scanned);
+    writeFileSync(join(files, 'factur-x.pdf'), withAttachment(join(corpus, first!.file), ciiInvoiceXml(first!.fields)));
+    const noTotal = ciiInvoiceXml(second!.fields).replace(/<ram:GrandTotalAmount>[^<]*<\/ram:GrandTotalAmount>/, '');
+    writeFileSync(join(files, 'broken-x.pdf'), withAttachment(join(corpus, second!.file), noTotal));
+    writeFileSync(join(files, 'standalone.xml'), ciiInvoiceXml(first!.fields));
+    writeFileSync(join(files, 'pom.xml'), '<?xml version="1.0"?><project><name>pom</name></project>');
+    const worker = startWorker('einvoice');
+    const run = await runCli(
+      coordinatorArgs(emulator, work, 'einvoice').map((arg) => (arg === corpus ? files : arg)),
+      { env: KEY },
+    );
+    worker.child.kill('SIGTERM');
+    await worker.result;
+    assert.equal(run.code, 0, run.stderr.slice(-2000));
+    const byName = new Map(readRecords(join(work, 'out.jsonl')).map((record) => [record.path.slice(files.length + 1), record]));
+    const seen = (name: string) => [byName.get(name)?.status, byName.get(name)?.source ?? byName.get(name)?.error?.code];
+    assert.deepEqual(['factur-x.pdf', 'broken-x.pdf', 'standalone.xml', 'pom.xml'].map(seen), [
+      ['done', 'e-invoice'],
+      ['done', 'gemini'],
+      ['done', 'e-invoice'],
+      ['skipped', 'NOT_AN_EINVOICE'],
+    ]);
+    assert.match(byName.get('broken-x.pdf')!.eInvoice?.problem ?? '', /BT-112/, 'the record says why the XML was not used');
+    assert.deepEqual(byName.get('factur-x.pdf')!.fields, first!.fields);
   },
 );

@@ -29,10 +29,6 @@ export const FILE_FAILURES = {
     retryable: true,
     meaning: 'took longer than the per-file deadline (counted from when a thread was free for it); the worker thread was stopped and replaced',
   },
-  NOT_AN_EINVOICE: {
-    retryable: false,
-    meaning: 'an XML file that is not an e-invoice (CII, ZUGFeRD 1.0, UBL Invoice or CreditNote): docpool reads no other XML',
-  },
   EINVOICE_INVALID: {
     retryable: false,
     meaning:
@@ -79,7 +75,23 @@ export const FILE_FAILURES = {
   INTERRUPTED: { retryable: true, meaning: 'its requests were cancelled by a stop' },
 } as const satisfies Record<string, FileFailure>;
 
-export type FileFailureCode = keyof typeof FILE_FAILURES;
+interface FileSkip {
+  /** Why docpool does not read it, as the README says it. */
+  readonly meaning: string;
+}
+
+/**
+ * A file a pattern matched that docpool does not read: one record (status `skipped`) with its reason,
+ * and no effect on the exit code, so the default `**\/*.xml` can take in e-invoices without every
+ * other XML file failing the run.
+ */
+export const FILE_SKIPS = {
+  NOT_AN_EINVOICE: { meaning: 'an XML file that is not an e-invoice (CII, ZUGFeRD 1.0, UBL Invoice or CreditNote): docpool reads no other XML' },
+  XML_NOT_READ: { meaning: 'an XML file under `--e-invoice ignore` (or a profile that maps no e-invoice terms): docpool reads XML only as e-invoices' },
+} as const satisfies Record<string, FileSkip>;
+
+export type FileSkipCode = keyof typeof FILE_SKIPS;
+export type FileFailureCode = keyof typeof FILE_FAILURES | FileSkipCode;
 
 // The worker threads name their own failures (src/workers cannot import the main thread's modules): each must be in the table.
 type PrepareCodesInTable = PrepareFailureCode extends FileFailureCode ? true : never;
@@ -115,5 +127,10 @@ export type RunStopCode = keyof typeof RUN_STOPS;
 
 /** Whether the next run retries a file that failed with this code by itself. */
 export function retriedByItself(code: FileFailureCode): boolean {
-  return FILE_FAILURES[code].retryable;
+  return !isSkip(code) && FILE_FAILURES[code].retryable;
+}
+
+/** Whether a file with this code was skipped (not a document docpool reads) rather than failed. */
+export function isSkip(code: string): code is FileSkipCode {
+  return Object.hasOwn(FILE_SKIPS, code);
 }

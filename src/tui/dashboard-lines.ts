@@ -54,7 +54,7 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
     ),
     `${rates}${paint.cyan(sparkline(run.filesPerSecondSeries, sparkWidth))}`,
     fit(
-      `prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${count(run.done)} · cached ${count(run.cached)} · failed ${count(run.failed)}`,
+      `prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${count(run.done)} · cached ${count(run.cached)} · failed ${count(run.failed)}${run.skipped > 0 ? ` · skipped ${count(run.skipped)}` : ''}`,
     ),
     '',
     ...(narrow

@@ -23,7 +23,9 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const data = read.data;
   const sha256 = createHash('sha256').update(data).digest('hex');
 
-  if (task.readEInvoice && isXmlInput(task.path, data)) return prepareXml(data, sha256, task.path, elapsed);
+  const xml = xmlInput(task.path, data);
+  if (xml === 'named' && !task.readEInvoice) return skippedXml(sha256, data.length, elapsed());
+  if (xml && task.readEInvoice) return prepareXml(data, sha256, task.path, xml, elapsed);
   const outcome = readPdfWindow(data, task.pageWindow, task.buildSubset, task.readEInvoice === true);
   if (!outcome.ok) {
     return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
@@ -64,17 +66,26 @@ function readFailed(read: Extract<ReadOutcome, { ok: false }>, ms: number): Prep
   return { kind: 'failed', code: read.code, message: read.message, ...(read.bytes === undefined ? {} : { bytes: read.bytes }), ms };
 }
 
-/** An .xml input (or one that starts like XML and not like a PDF): an XRechnung, Peppol or UBL e-invoice, or nothing docpool reads. */
-function isXmlInput(path: string, data: Uint8Array): boolean {
+/**
+ * An XML input: `named` when its name ends in .xml, `sniffed` when only its first bytes say so (an
+ * e-invoice saved under another name, or a download's XML error page saved as .pdf).
+ */
+function xmlInput(path: string, data: Uint8Array): 'named' | 'sniffed' | undefined {
+  if (/\.xml$/i.test(path)) return 'named';
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 64)).toString('utf8');
-  return /\.xml$/i.test(path) || /^\uFEFF?\s*<\?xml/.test(head);
+  return /^\uFEFF?\s*<\?xml/.test(head) ? 'sniffed' : undefined;
+}
+
+function skippedXml(sha256: string, bytes: number, ms: number): PrepareFailed {
+  const message = 'an XML file, and e-invoices are not read (--e-invoice ignore, or a profile that maps no e-invoice terms)';
+  return { kind: 'failed', code: 'XML_NOT_READ', message, sha256, bytes, ms };
 }
 
 /** A standalone e-invoice: no pages and no text; its answer comes from the XML alone. */
-function prepareXml(data: Uint8Array, sha256: string, path: string, elapsed: () => number): PrepareResult {
+function prepareXml(data: Uint8Array, sha256: string, path: string, xmlBy: 'named' | 'sniffed', elapsed: () => number): PrepareResult {
   const xml = Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8');
   const reading = readEInvoiceXml(xml, basename(path));
-  const failed = (code: 'NOT_AN_EINVOICE' | 'EINVOICE_INVALID', message: string): PrepareFailed => ({
+  const failed = (code: 'NOT_AN_EINVOICE' | 'NOT_A_PDF' | 'EINVOICE_INVALID', message: string): PrepareFailed => ({
     kind: 'failed',
     code,
     message,
@@ -82,6 +93,8 @@ function prepareXml(data: Uint8Array, sha256: string, path: string, elapsed: () 
     bytes: data.length,
     ms: elapsed(),
   });
+  // An XML file named like a PDF that is no e-invoice is a broken PDF (an S3 or portal error page), not a file to skip.
+  if (!reading && xmlBy === 'sniffed') return failed('NOT_A_PDF', 'an XML file (no `%PDF-` header) that is not an e-invoice: an error page saved as a PDF?');
   if (!reading)
     return failed('NOT_AN_EINVOICE', 'an XML file that is not an e-invoice (CII, ZUGFeRD 1.0, UBL Invoice or CreditNote); docpool reads no other XML');
   if (!reading.ok) return failed('EINVOICE_INVALID', `an e-invoice docpool cannot use: ${reading.reason}`);

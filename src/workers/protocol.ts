@@ -17,7 +17,8 @@ export type PrepareFailureCode =
   | 'PDF_ENCRYPTED' // a user password is needed to read it
   | 'PDF_NO_PAGES' // parses, but holds zero pages
   | 'PDF_TIMEOUT' // the task exceeded its deadline; the worker was replaced
-  | 'NOT_AN_EINVOICE' // an .xml input that is no e-invoice (CII, ZUGFeRD 1, UBL Invoice or CreditNote)
+  | 'NOT_AN_EINVOICE' // an .xml input that is no e-invoice (CII, ZUGFeRD 1, UBL Invoice or CreditNote): skipped, not failed
+  | 'XML_NOT_READ' // an .xml input while e-invoices are not read: skipped, not failed
   | 'EINVOICE_INVALID' // an .xml e-invoice that cannot be used: not well-formed, a DTD, too large or deep, required terms missing
   | 'PDF_DECOMPRESSION_BOMB' // the first pages' streams would inflate past the per-document budget
   | 'PDF_ENGINE_FAULT' // the document trapped MuPDF's WASM (stack overflow, out-of-bounds access); the worker was replaced

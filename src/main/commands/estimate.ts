@@ -8,6 +8,7 @@ import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
+import { isSkip } from '../failure-codes.ts';
 import { readsEInvoices } from '../profiles/einvoice-answer.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { count } from '../progress/numbers.ts';
@@ -45,6 +46,8 @@ export interface EstimateReport {
   readonly files: number;
   readonly prepared: number;
   readonly failed: number;
+  /** Matched files docpool does not read (an XML file that is no e-invoice): neither readable nor failed. */
+  readonly skipped: number;
   /** Pages in all readable files. */
   readonly pages: number;
   /** Pages that would be sent (the first N of each file). */
@@ -93,7 +96,8 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
   const resolutions = config.mediaResolution;
-  const readEInvoices = config.eInvoice === 'prefer' && readsEInvoices(profile);
+  const readEInvoices = config.eInvoice !== 'ignore' && readsEInvoices(profile);
+  let skipped = 0;
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
     await forEachBounded(
@@ -104,10 +108,12 @@ export async function estimate(paths: readonly string[], config: Config): Promis
       (result, item) => {
         files++;
         if (item.kind === 'error') return failures.add(item.code, item.path, item.message);
+        if (result?.kind === 'failed' && isSkip(result.code)) return void skipped++;
         if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
         pages += result.pageCount;
-        if (readEInvoices && result.einvoice?.ok) return void eInvoices++;
+        // Under verify the model is asked about a PDF's e-invoice too; a standalone XML file has no pages to ask about.
+        if (result.einvoice?.ok && (config.eInvoice === 'prefer' || result.windowPages === 0)) return void eInvoices++;
         windowPages += result.windowPages;
         inputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
         onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
@@ -143,7 +149,8 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   return {
     files,
     prepared,
-    failed: files - prepared,
+    failed: files - prepared - skipped,
+    skipped,
     pages,
     windowPages,
     eInvoices,
@@ -242,7 +249,7 @@ function stepEstimate(config: Config, model: string, requests: number, inputToke
 /** The human-readable report printed by `docpool estimate`. */
 export function formatEstimate(report: EstimateReport): string {
   const lines = [
-    `files       ${count(report.files)}  (${count(report.prepared)} readable, ${count(report.failed)} failed)`,
+    `files       ${count(report.files)}  (${count(report.prepared)} readable, ${count(report.failed)} failed${report.skipped > 0 ? `, ${count(report.skipped)} skipped: XML that is no e-invoice` : ''})`,
     `pages       ${count(report.pages)} in readable files; ${count(report.windowPages)} would be sent (first pages of each)`,
   ];
   if (report.eInvoices > 0) lines.push(`e-invoices  ${count(report.eInvoices)} answered from their XML: no request, $0, counted in nothing below`);

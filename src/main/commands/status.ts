@@ -15,6 +15,8 @@ export interface RunStatus {
   readonly discovered: number | null;
   readonly done: number;
   readonly failed: number;
+  /** Matched files docpool does not read (not failures). */
+  readonly skipped: number;
   readonly failuresByCode: Readonly<Record<string, { readonly count: number; readonly retryable: boolean; readonly examples: readonly string[] }>>;
   readonly byClass: Readonly<Record<string, number>>;
   readonly costUsd: number;
@@ -73,6 +75,7 @@ function batchJobsStatus(jobs: readonly BatchJobRecord[]): StateStatus['batchJob
 function runStatus(store: Store, run: RunInfo): RunStatus {
   let done = 0;
   let failed = 0;
+  let skipped = 0;
   let costUsd = 0;
   const failures = new FailureTally(EXAMPLES);
   const byClass: Record<string, number> = {};
@@ -81,6 +84,10 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
     if (record.status === 'done') {
       done++;
       if (record.class) byClass[record.class] = (byClass[record.class] ?? 0) + 1;
+      continue;
+    }
+    if (record.status === 'skipped') {
+      skipped++;
       continue;
     }
     failed++;
@@ -95,6 +102,7 @@ function runStatus(store: Store, run: RunInfo): RunStatus {
     discovered: run.discovered ?? null,
     done,
     failed,
+    skipped,
     failuresByCode: Object.fromEntries(
       failures
         .entries()
@@ -122,11 +130,11 @@ export function formatStatus(status: StateStatus): string {
       lines.push(`  ${job.name}  ${job.state}  ${job.model}  ${count(job.requests)} requests  created ${job.createdAt.replace('T', ' ').slice(0, 19)} UTC`);
   }
   for (const run of status.runs) {
-    const toGo = run.discovered === null ? '' : `, ${count(Math.max(0, run.discovered - run.done - run.failed))} to go`;
+    const toGo = run.discovered === null ? '' : `, ${count(Math.max(0, run.discovered - run.done - run.failed - run.skipped))} to go`;
     lines.push(
       '',
       `run ${run.id}  ${run.state}  last ${run.updatedAt.replace('T', ' ').slice(0, 19)} UTC  inputs: ${run.inputs.join(' ')}`,
-      `  ${count(run.done)} done, ${count(run.failed)} failed${toGo}; $${run.costUsd.toFixed(4)} spent; last attempt read ${count(run.filesRead)} files, skipped ${count(run.statHits)} unchanged`,
+      `  ${count(run.done)} done, ${count(run.failed)} failed${run.skipped > 0 ? `, ${count(run.skipped)} skipped` : ''}${toGo}; $${run.costUsd.toFixed(4)} spent; last attempt read ${count(run.filesRead)} files, skipped ${count(run.statHits)} unchanged`,
     );
     const classes = Object.entries(run.byClass).sort((a, b) => b[1] - a[1]);
     if (classes.length > 0) lines.push(`  classes: ${classes.map(([label, files]) => `${label} ${count(files)}`).join(', ')}`);

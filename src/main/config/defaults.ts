@@ -11,7 +11,7 @@ export const DEFAULTS = {
   maxFileMb: 100,
   /** Per-file deadline for preparation. */
   taskTimeoutMs: 30_000,
-  include: ['**/*.pdf'],
+  include: ['**/*.pdf', '**/*.xml'],
   tier: '1' as Tier,
   /**
    * gemini-3.5-flash-lite: Google's replacement for 2.5 Flash, the cheapest current model with no

@@ -33,7 +33,7 @@ interface Frame {
  * A path given explicitly as a file is always yielded, whatever its extension: the user named it.
  */
 export async function* discover(paths: readonly string[], options: DiscoverOptions = {}): AsyncGenerator<Discovered> {
-  const matches = picomatch([...(options.include ?? ['**/*.pdf'])], { nocase: true, dot: false });
+  const matches = picomatch([...(options.include ?? ['**/*.pdf', '**/*.xml'])], { nocase: true, dot: false });
   const roots = await realRoots(paths, matches);
   const folders = roots.filter((root) => root.info?.isDirectory()).map((root) => root.real!);
   // A link to a file outside every input is followed once, however many links lead to it.

@@ -1,5 +1,6 @@
 import type { Profile } from '../profiles/profile.ts';
-import { type FileFailureCode, retriedByItself } from '../failure-codes.ts';
+import type { EInvoiceReading } from '../../workers/einvoice/facts.ts';
+import { type FileFailureCode, isSkip, retriedByItself } from '../failure-codes.ts';
 import { disagreements } from '../profiles/einvoice-answer.ts';
 import { addUsage, type AnswerSource, type EInvoiceNote, type FileRecord, type StepResult, ZERO_USAGE } from '../state/record.ts';
 import { type Answered, fieldsOf } from './answer-steps.ts';
@@ -26,7 +27,7 @@ export function record(path: string, started: number, { status, ...facts }: Part
   };
 }
 
-/** A failed file's record; `retryable` as the failure table says for its code unless the failure says otherwise. */
+/** A failed (or skipped) file's record; `retryable` as the failure table says for its code unless the failure says otherwise. */
 export function failedRecord(
   path: string,
   started: number,
@@ -35,7 +36,7 @@ export function failedRecord(
   facts: Partial<FileRecord> = {},
   retryable = retriedByItself(code),
 ): FileRecord {
-  return record(path, started, { status: 'failed', error: { code, message, retryable }, ...facts });
+  return record(path, started, { status: isSkip(code) ? 'skipped' : 'failed', error: { code, message, retryable }, ...facts });
 }
 
 /** The record of a file whose questions were asked (here, or by a queue worker). */
@@ -45,10 +46,13 @@ export function answeredRecord(
   facts: Pick<FileRecord, 'sha256' | 'bytes' | 'pages'>,
   answer: Answered,
   profile: Profile,
+  /** The file's e-invoice that could not be used (the model answered instead), to say why. */
+  unusedEInvoice?: EInvoiceNote,
 ): FileRecord {
   if (!answer.ok) {
     const guessed = { ...(answer.label ? { class: answer.label } : {}), ...(answer.confidence === undefined ? {} : { confidence: answer.confidence }) };
-    return failedRecord(path, started, answer.code, answer.message, { ...facts, ...guessed, usage: answer.usage }, answer.retryable);
+    const note = unusedEInvoice ? { eInvoice: unusedEInvoice } : {};
+    return failedRecord(path, started, answer.code, answer.message, { ...facts, ...guessed, ...note, usage: answer.usage }, answer.retryable);
   }
   const { first, extracted } = answer;
   const steps = extracted ? [first, extracted] : [first];
@@ -57,12 +61,17 @@ export function answeredRecord(
     ...facts,
     status: 'done',
     ...answerOf(profile, first.result, extracted?.result),
-    ...(first.result.eInvoice ? { eInvoice: verified(first.result, answer.checkedAgainst, profile) } : {}),
+    ...(first.result.eInvoice ? { eInvoice: verified(first.result, answer.checkedAgainst, profile) } : unusedEInvoice ? { eInvoice: unusedEInvoice } : {}),
     cached: steps.every((step) => step.cached),
     ...(apiError ? { apiError } : {}),
     passes: answer.passes,
     usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
   });
+}
+
+/** The note for an e-invoice a file carries that could not be used (broken or incomplete XML): the model answered, and the record says why. */
+export function unusedEInvoiceNote(reading: EInvoiceReading | undefined): EInvoiceNote | undefined {
+  return reading && !reading.ok ? { source: reading.source, problem: reading.reason } : undefined;
 }
 
 /** What a done record says of its answer, from the step that gave the class and the extraction asked apart. */

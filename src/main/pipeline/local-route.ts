@@ -5,7 +5,7 @@ import type { FileRecord } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
 import type { AnswerRoute, FileStat } from './answer-route.ts';
 import { askSteps } from './answer-steps.ts';
-import { answeredRecord, failedRecord } from './file-record.ts';
+import { answeredRecord, failedRecord, unusedEInvoiceNote } from './file-record.ts';
 import type { PreparePool } from './prepare-pool.ts';
 import type { StepPlan } from './step-plan.ts';
 import { inPhase, StepResolver } from './step-resolver.ts';
@@ -43,10 +43,8 @@ export class LocalRoute implements AnswerRoute {
       bytes.resize(prepared.subset.byteLength + prepared.text.length);
       await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
-      const answered = answeredRecord(path, started, { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount }, answer, plan.profile);
-      // An e-invoice that could not be used: the model answered, and the record says why.
-      const unused = prepared.einvoice && !prepared.einvoice.ok ? prepared.einvoice : undefined;
-      return unused ? { ...answered, eInvoice: { source: unused.source, problem: unused.reason } } : answered;
+      const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
+      return answeredRecord(path, started, facts, answer, plan.profile, unusedEInvoiceNote(prepared.einvoice));
     } finally {
       bytes.release();
     }

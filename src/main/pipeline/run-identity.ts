@@ -14,7 +14,8 @@ export function resumeState(store: Store, runId: string): ResumeState {
   let failedRetryable = 0;
   let failedPermanent = 0;
   for (const state of store.runFiles(runId)) {
-    if (state.record.status === 'done') done++;
+    if (state.record.status !== 'failed')
+      done++; // a skipped file is as finished as an answered one
     else if (state.record.error?.retryable) failedRetryable++;
     else failedPermanent++;
   }

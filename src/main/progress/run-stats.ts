@@ -14,6 +14,9 @@ export interface RunSnapshot {
   readonly done: number;
   readonly cached: number;
   readonly failed: number;
+  /** Matched files docpool does not read (an XML file that is no e-invoice): not failures, and not in the exit code. */
+  readonly skipped: number;
+  readonly skippedByCode: Readonly<Record<string, number>>;
   readonly finished: number;
   readonly pages: number;
   readonly byClass: Readonly<Record<string, number>>;
@@ -58,6 +61,8 @@ export class RunStats {
   #done = 0;
   #cached = 0;
   #failed = 0;
+  #skipped = 0;
+  readonly #skippedByCode: Record<string, number> = {};
   #pages = 0;
   #retries = 0;
   #costUsd = 0;
@@ -131,6 +136,12 @@ export class RunStats {
       if (fields.length > 0) this.#eInvoiceChecks.disagreeing++;
       for (const field of fields) this.#eInvoiceChecks.byField[field] = (this.#eInvoiceChecks.byField[field] ?? 0) + 1;
     }
+    if (record.status === 'skipped') {
+      this.#skipped++;
+      const code = record.error?.code ?? 'UNKNOWN';
+      this.#skippedByCode[code] = (this.#skippedByCode[code] ?? 0) + 1;
+      return;
+    }
     if (record.status === 'failed') {
       this.#failed++;
       const code = record.error?.code ?? 'UNKNOWN';
@@ -146,7 +157,7 @@ export class RunStats {
 
   snapshot(): RunSnapshot {
     const elapsedMs = performance.now() - this.#started;
-    const finished = this.#done + this.#cached + this.#failed;
+    const finished = this.#done + this.#cached + this.#failed + this.#skipped;
     const recent = this.#rates.rate(RECENT_SECONDS);
     const etaRate = this.#rates.rate(ETA_SECONDS).files;
     const remaining = this.#discovered - finished;
@@ -158,6 +169,8 @@ export class RunStats {
       done: this.#done,
       cached: this.#cached,
       failed: this.#failed,
+      skipped: this.#skipped,
+      skippedByCode: { ...this.#skippedByCode },
       finished,
       pages: this.#pages,
       byClass: { ...this.#byClass },

@@ -9,7 +9,7 @@ import { printable } from './printable.ts';
 export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files: { readonly out: string; readonly db: string }): string {
   const seconds = snapshot.elapsedMs / 1000;
   const lines = [
-    `docpool: ${count(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${count(snapshot.done)} answered, ${count(snapshot.cached)} from cache, ${count(snapshot.failed)} failed`,
+    `docpool: ${count(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${count(snapshot.done)} answered, ${count(snapshot.cached)} from cache, ${count(snapshot.failed)} failed${skippedNote(snapshot)}`,
   ];
   const classes = Object.entries(snapshot.byClass).sort((a, b) => b[1] - a[1]);
   if (classes.length > 0) lines.push(`  classes  ${classes.map(([label, files]) => `${label} ${count(files)}`).join(', ')}`);
@@ -69,7 +69,14 @@ export function formatProgressLine(snapshot: RunSnapshot, models: readonly Model
         ? [`${model.model} paused ${Math.ceil(model.pausedForMs / 1000)} s (rate limited)`]
         : [],
   );
-  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}${queue ? `; ${queueLine(queue)}` : ''}`;
+  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed${skippedNote(snapshot)}), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}${queue ? `; ${queueLine(queue)}` : ''}`;
+}
+
+/** ", 3 skipped (NOT_AN_EINVOICE 3)", or nothing when nothing was skipped. */
+export function skippedNote(snapshot: Pick<RunSnapshot, 'skipped' | 'skippedByCode'>): string {
+  if (snapshot.skipped === 0) return '';
+  const codes = Object.entries(snapshot.skippedByCode).map(([code, files]) => `${code} ${count(files)}`);
+  return `, ${count(snapshot.skipped)} skipped (${codes.join(', ')})`;
 }
 
 /** The queue's state in one phrase: its workers and its jobs. */

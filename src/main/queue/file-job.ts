@@ -1,5 +1,5 @@
 import type { Answered } from '../pipeline/answer-steps.ts';
-import type { StepResult } from '../state/record.ts';
+import type { EInvoiceNote, StepResult } from '../state/record.ts';
 import type { FileFailureCode } from '../failure-codes.ts';
 
 /**
@@ -51,6 +51,8 @@ export type FileJobResult =
       readonly bytes: number;
       readonly pages: number;
       readonly answer: Answered;
+      /** The file's e-invoice that could not be used, and why (the model answered instead). */
+      readonly unusedEInvoice?: EInvoiceNote;
       /** Answers the worker got from the API for this job (by cache key), for the coordinator's cache. */
       readonly fresh: Readonly<Record<string, StepResult>>;
     };

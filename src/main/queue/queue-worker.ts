@@ -12,6 +12,7 @@ import { loadProfile } from '../profiles/profile.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { chooseProvider, fallbackFor } from '../providers/choose-provider.ts';
 import type { StepResult } from '../state/record.ts';
+import { unusedEInvoiceNote } from '../pipeline/file-record.ts';
 import { type FileJob, type FileJobResult, QUEUE_PROTOCOL, quotaPrefix, REDIS_PREFIX, workersKey } from './file-job.ts';
 import { GlobalQuota, sharedQuotaFor } from './global-quota.ts';
 import { connectRedis, type RedisOutages } from './redis-connection.ts';
@@ -164,6 +165,7 @@ export class QueueWorker {
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.plan, run.stats);
     const answer = await askSteps(prepared.sha256, prepared, run.plan, resolver);
+    const unused = unusedEInvoiceNote(prepared.einvoice);
     return {
       kind: 'answered',
       protocol: QUEUE_PROTOCOL,
@@ -171,6 +173,7 @@ export class QueueWorker {
       bytes: prepared.bytes,
       pages: prepared.pageCount,
       answer,
+      ...(unused ? { unusedEInvoice: unused } : {}),
       fresh: cache.fresh,
     };
   }

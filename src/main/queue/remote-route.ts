@@ -53,7 +53,8 @@ export class RemoteRoute implements AnswerRoute {
     }
     await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
     await queue.settled(outcome.sha256);
-    return answeredRecord(path, started, { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages }, outcome.answer, plan.profile);
+    const facts = { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages };
+    return answeredRecord(path, started, facts, outcome.answer, plan.profile, outcome.unusedEInvoice);
   }
 }
 

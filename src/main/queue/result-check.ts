@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FILE_FAILURES, type FileFailureCode } from '../failure-codes.ts';
+import { FILE_FAILURES, FILE_SKIPS, type FileFailureCode } from '../failure-codes.ts';
 import type { StepPlan } from '../pipeline/step-plan.ts';
 import type { StepFingerprints } from '../providers/provider.ts';
 import { storedAnswerProblem } from '../profiles/stored-answer.ts';
@@ -15,7 +15,7 @@ import type { WorkerHeartbeat } from './queue-worker.ts';
  */
 
 const usage = z.object({ input: z.number(), output: z.number(), thinking: z.number(), costUsd: z.number() });
-const codes = Object.keys(FILE_FAILURES) as [FileFailureCode, ...FileFailureCode[]];
+const codes = [...Object.keys(FILE_FAILURES), ...Object.keys(FILE_SKIPS)] as [FileFailureCode, ...FileFailureCode[]];
 const answer = z.object({ ok: z.literal(true), result: z.unknown(), cached: z.boolean() }).passthrough();
 
 const resultSchema = z.discriminatedUnion('kind', [
@@ -33,6 +33,7 @@ const resultSchema = z.discriminatedUnion('kind', [
     sha256: z.string(),
     bytes: z.number(),
     pages: z.number(),
+    unusedEInvoice: z.object({ source: z.string(), problem: z.string() }).optional(),
     answer: z.discriminatedUnion('ok', [
       z
         .object({

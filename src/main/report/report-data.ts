@@ -26,6 +26,8 @@ export interface ReportData {
     readonly answered: number;
     readonly cached: number;
     readonly failed: number;
+    /** Matched files docpool does not read (an XML file that is no e-invoice). */
+    readonly skipped: number;
     readonly pages: number;
     readonly bytes: number;
   };
@@ -57,6 +59,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   let answered = 0;
   let cached = 0;
   let failed = 0;
+  let skipped = 0;
   let pages = 0;
   let bytes = 0;
   let usage = ZERO_USAGE;
@@ -71,7 +74,8 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
     pages += record.pages ?? 0;
     bytes += record.bytes ?? 0;
     usage = addUsage(usage, record.usage);
-    if (record.status === 'failed') {
+    if (record.status === 'skipped') skipped++;
+    else if (record.status === 'failed') {
       failed++;
       failures.add(record.error?.code ?? 'UNKNOWN', record.path, record.error?.message ?? '', record.error?.retryable);
     } else {
@@ -90,13 +94,13 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
       path: record.path,
       ms: record.ms,
       pages: record.pages,
-      outcome: record.status === 'failed' ? (record.error?.code ?? 'failed') : (record.class ?? 'done'),
+      outcome: record.status !== 'done' ? (record.error?.code ?? 'failed') : (record.class ?? 'done'),
     });
   }
   const attempts = attemptsOf(store.samples(run.id));
   return {
     run,
-    files: { total: answered + cached + failed, answered, cached, failed, pages, bytes },
+    files: { total: answered + cached + failed + skipped, answered, cached, failed, skipped, pages, bytes },
     bySource: sortedByCount(bySource),
     byClass: sortedByCount(byClass),
     eInvoiceChecks: { checked, disagreeing, byField: sortedByCount(disagreedOn) },

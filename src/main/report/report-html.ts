@@ -47,6 +47,7 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
         tile('answered', count(files.answered)),
         tile('from cache', count(files.cached)),
         tile('failed', count(files.failed), files.failed > 0 ? 'bad' : ''),
+        ...(files.skipped > 0 ? [tile('skipped (not read)', count(files.skipped), '')] : []),
         tile('pages', count(files.pages)),
         tile('spent', usd(data.spend.reduce((sum, entry) => sum + entry.costUsd, 0))),
       ].join('')}</div>`,

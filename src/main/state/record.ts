@@ -59,7 +59,8 @@ export interface FileRecord {
   readonly sha256: string | null;
   readonly bytes: number | null;
   readonly pages: number | null;
-  readonly status: 'done' | 'failed';
+  /** `skipped`: a matched file docpool does not read (an XML file that is no e-invoice); `error` says why, and the exit code ignores it. */
+  readonly status: 'done' | 'failed' | 'skipped';
   readonly class: string | null;
   readonly confidence: number | null;
   readonly fields: Readonly<Record<string, unknown>> | null;
@@ -74,7 +75,7 @@ export interface FileRecord {
   readonly passes?: 0 | 1 | 2;
   /** What answering the file spent (0 for cache hits). */
   readonly usage: TokenUsage;
-  /** `retryable`: whether a later run retries it by itself (else only with --retry-failed). */
+  /** Why it failed or was skipped. `retryable`: whether a later run retries it by itself (else only with --retry-failed). */
   readonly error: { readonly code: FileFailureCode; readonly message: string; readonly retryable: boolean } | null;
   /** With --fallback offline: the API failure the offline answer stands in for. */
   readonly apiError?: { readonly code: FileFailureCode; readonly message: string };
