@@ -46,6 +46,7 @@ function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> =
       byClass: {},
       bySource: {},
       eInvoiceChecks: { checked: 0, disagreeing: 0, byField: {} },
+      review: { flagged: 0, byReason: {}, secondOpinions: 0, keptSecond: 0 },
       failuresByCode: {},
       tokens: { input: 0, output: 0, thinking: 0 },
       costUsd: 0,

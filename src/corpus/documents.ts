@@ -1,3 +1,4 @@
+import { checkVAT, france, germany, unitedKingdom } from 'jsvat';
 import { addDays, CURRENCIES, formatDate, formatMoney, isoDate, type Lang, WORDS } from './locale.ts';
 import type { Rng } from './rng.ts';
 import type { FieldRecord, Fields, FinanceLabel, GroundTruth } from './truth.ts';
@@ -69,7 +70,7 @@ function composeInvoice({ lang, rng, style }: ComposeContext): Draft {
     tax,
     total,
     vendor_name: vendor,
-    vendor_tax_id: `${TAX_PREFIX[lang]}${rng.int(100000000, 999999999)}`,
+    vendor_tax_id: vatId(lang, rng.int(100000000, 999999999)),
     customer_name: customer,
     line_items: items,
   };
@@ -261,6 +262,22 @@ function paginate(head: readonly string[], filler: (index: number) => string, pa
 
 function company(rng: Rng, lang: Lang): string {
   return `${rng.pick(COMPANY_STEMS)} ${rng.pick(['Trading', 'Systems', 'Logistik', 'Services', 'Partners', 'Consulting'])} ${rng.pick(COMPANY_SUFFIX[lang])}`;
+}
+
+/**
+ * A VAT id with valid check digits, as real invoices carry: the drawn number with its last digits
+ * (DE, GB) or its key (FR) set so the country's checksum holds. No extra draw: the corpus's other
+ * documents stay as they were for the same seed.
+ */
+function vatId(lang: Lang, drawn: number): string {
+  const digits = String(drawn);
+  const candidates =
+    lang === 'fr'
+      ? Array.from({ length: 100 }, (_, key) => `FR${String(key).padStart(2, '0')}${digits}`)
+      : lang === 'de'
+        ? Array.from({ length: 10 }, (_, last) => `DE${digits.slice(0, 8)}${last}`)
+        : Array.from({ length: 100 }, (_, last) => `GB${digits.slice(0, 7)}${String(last).padStart(2, '0')}`);
+  return candidates.find((candidate) => checkVAT(candidate, [france, germany, unitedKingdom]).isValid) ?? `${TAX_PREFIX[lang]}${digits}`;
 }
 
 function randomDate(rng: Rng): string {

@@ -200,7 +200,7 @@ export class BatchStore {
       return { ...keyed, error: { code: GRPC.INVALID_ARGUMENT, message: body?.error.message ?? 'Request contains an invalid argument.' } };
     }
     if (this.uniform() < this.config().batch.requestErrorRate) return { ...keyed, error: { code: GRPC.INTERNAL, message: 'Internal error encountered.' } };
-    const result = answer(model, rules, item.request, read.reading, undefined);
+    const result = answer(model, rules, item.request, read.reading, undefined, { config: this.config().misread, seed: this.config().seed });
     this.billed(model, read.reading.promptTokens, result.outputTokens, result.thinkingTokens);
     return { ...keyed, response: result.body };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MISREAD_KINDS } from './misread.ts';
 import { CATALOGUE, EMULATED_TIERS, type EmulatedModel, type EmulatedTier, INLINE_PAYLOAD_LIMIT_BYTES, type QuotaLimits } from './catalogue.ts';
 
 /**
@@ -112,6 +113,15 @@ export const emulatorConfigSchema = z
     faultRates: z.partialRecord(z.enum(FAULT_KINDS), z.number().min(0).max(1)).default({}),
     /** Faults to inject next, in order, e.g. {model: 'gemini-2.5-pro', fault: '503', count: 20}. */
     scriptedFaults: z.array(scriptedFaultSchema).default([]),
+    /**
+     * Answers misread at this rate: digits of an amount swapped, the subtotal given as the total, a
+     * year off by one, a line item dropped (`kinds` narrows them). Decided per request by the seed,
+     * the model and the request's content: asking the same again misreads the same way.
+     */
+    misread: z
+      .object({ rate: z.number().min(0).max(1), kinds: z.array(z.enum(MISREAD_KINDS)).min(1).optional() })
+      .strict()
+      .optional(),
     /**
      * Outages that last: from `startsInSeconds` after this config is applied, for `seconds`, every
      * generateContent request to `model` (every model when absent) gets `status` (503 "The model

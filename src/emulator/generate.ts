@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EmulatedModel, ThinkingRule } from './catalogue.ts';
 import type { FaultKind } from './config.ts';
 import { fillSchema } from './fill-schema.ts';
+import { type MisreadConfig, type MisreadKind, misreadOf } from './misread.ts';
 import { COUNT_TOKENS_REQUEST, GENERATE_CONTENT_REQUEST, readProtoJson } from './proto-json.ts';
 import { EngineRestarting, type GenerateRequest, readRequest, type RequestReading, UnreadablePdfError } from './read-request.ts';
 import { refusalOf } from './request-rules.ts';
@@ -72,6 +73,8 @@ export interface Answer {
   readonly body: unknown;
   readonly outputTokens: number;
   readonly thinkingTokens: number;
+  /** The misread the answer carries (a field it asked for came back wrong). */
+  readonly misread?: MisreadKind;
 }
 
 /** Candidate-level endings a fault can ask for: the request was fine, the answer was withheld. */
@@ -84,17 +87,29 @@ const PROMPT_BLOCKS: Partial<Record<FaultKind, string>> = { safety: 'SAFETY', bl
  * maxOutputTokens as on the real service, so a budget too small for thought plus answer gives a
  * truncated MAX_TOKENS answer there too. With no maxOutputTokens the model's own limit applies.
  */
-export function answer(modelName: string, model: EmulatedModel, body: GenerateRequest, reading: RequestReading, fault: FaultKind | undefined): Answer {
+export function answer(
+  modelName: string,
+  model: EmulatedModel,
+  body: GenerateRequest,
+  reading: RequestReading,
+  fault: FaultKind | undefined,
+  misreads?: { readonly config: MisreadConfig | undefined; readonly seed: number },
+): Answer {
   const config = body.generationConfig ?? {};
   const schema = config.responseSchema ?? config.responseJsonSchema;
   const wantsJson = config.responseMimeType === 'application/json' || schema !== undefined;
-  const full = wantsJson
-    ? JSON.stringify(
-        schema
-          ? fillSchema(schema, reading.understanding)
-          : { label: reading.understanding.label, confidence: reading.understanding.confidence, fields: reading.understanding.fields },
-      )
-    : reading.understanding.label;
+  const say = (understanding: RequestReading['understanding']) =>
+    wantsJson
+      ? JSON.stringify(
+          schema ? fillSchema(schema, understanding) : { label: understanding.label, confidence: understanding.confidence, fields: understanding.fields },
+        )
+      : understanding.label;
+  const exact = say(reading.understanding);
+  const misreading = misreads && misreadOf(misreads.config, misreads.seed, modelName, reading.digest, reading.understanding);
+  const misread = misreading ? say(misreading.understanding) : undefined;
+  // A misread counts only when the question asked for the field it strikes.
+  const full = misread ?? exact;
+  const misreadKind = misread !== undefined && misread !== exact ? misreading!.kind : undefined;
   const thinkingTokens = thinkingFor(model.thinking, config.thinkingConfig, reading.digest);
   const maxOutput = config.maxOutputTokens ?? model.outputTokenLimit;
   const room = Math.max(0, maxOutput - thinkingTokens);
@@ -117,7 +132,12 @@ export function answer(modelName: string, model: EmulatedModel, body: GenerateRe
   }
   const outputTokens = countTextTokens(text);
   const candidate = { content: { parts: [{ text }], role: 'model' }, finishReason, index: 0 };
-  return { body: envelope(modelName, reading, candidate, outputTokens, thinkingTokens), outputTokens, thinkingTokens };
+  return {
+    body: envelope(modelName, reading, candidate, outputTokens, thinkingTokens),
+    outputTokens,
+    thinkingTokens,
+    ...(misreadKind ? { misread: misreadKind } : {}),
+  };
 }
 
 /** The longest prefix of `text` within `tokens` (at least one character, as a cut-off answer has). */

@@ -179,7 +179,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       case 'permission':
         return respond(runWideRefusal(fault));
       default: {
-        const result = answer(model, rules, parsed.body, reading, fault);
+        const result = answer(model, rules, parsed.body, reading, fault, { config: config.misread, seed: config.seed });
+        if (result.misread) stats.fault(`misread_${result.misread}`);
         stats.accepted(model, now);
         stats.usage(model, reading.promptTokens, result.outputTokens, result.thinkingTokens, tier);
         spentUsd += ((reading.promptTokens * rules.price.input + (result.outputTokens + result.thinkingTokens) * rules.price.output) / 1e6) * (flex ? 0.5 : 1);

@@ -18,6 +18,7 @@ import { type ConfigInput, loadConfig } from './config/schema.ts';
 import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
+import { writeReview } from './commands/review.ts';
 import { exportRun } from './commands/export.ts';
 import { runCommand } from './commands/run.ts';
 import { formatStatus, readStateStatus } from './commands/status.ts';
@@ -87,7 +88,7 @@ withPdfOptions(program.command('estimate').argument('<path...>', 'PDF files or f
 
 withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folders (recursive)'))
   .description('classify every PDF and extract fields from the classes that matter; one record per file')
-  .option('-o, --out <file>', `results file, .jsonl or .csv (default ${DEFAULTS.out})`)
+  .option('-o, --out <file>', `results file, .jsonl, .csv or .xlsx (default ${DEFAULTS.out})`)
   .option('--db <dir>', `LMDB state folder: cache and resume state (default ${DEFAULTS.db})`)
   .option('--profile <name|file>', `label set, prompts and extraction schemas (default ${DEFAULTS.profile})`)
   .addOption(new Option('--provider <provider>', 'gemini (default when GEMINI_API_KEY or GOOGLE_API_KEY is set) or offline').choices(['gemini', 'offline']))
@@ -107,6 +108,12 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
       '--e-invoice <mode>',
       `prefer: a Factur-X/ZUGFeRD/XRechnung/UBL e-invoice answers from its XML, asking nobody; verify: from its XML, and the model is asked too, to show where it disagrees; ignore: the model reads it like any file (default ${DEFAULTS.eInvoice})`,
     ).choices(['prefer', 'verify', 'ignore']),
+  )
+  .option('--escalate', 'ask a Gemini answer that fails a check once more, keeping the answer that passes (default: on with --passes auto)')
+  .option('--no-escalate', 'never ask a second opinion')
+  .option('--escalate-model <model>', 'the model a second opinion is asked on (default: the extraction model)')
+  .option('--review-below <confidence>', `flag an answer whose class confidence is below this for review, 0 to 1 (default ${DEFAULTS.reviewBelow})`, (value) =>
+    parseShare('--review-below', value),
   )
   .option('--concurrency <model=n,...>', 'per-model ceilings on requests in flight', (value) => parseModelNumbers('--concurrency', value))
   .option('--quota-window-ms <ms>', 'quota window length: 60000 for Google; 60000 × f against an emulator at --time-scale f', (value) =>
@@ -228,8 +235,8 @@ program
 
 program
   .command('export')
-  .description('rebuild a results file (.jsonl or .csv) from the state folder alone')
-  .requiredOption('-o, --out <file>', 'results file, .jsonl or .csv')
+  .description('rebuild a results file (.jsonl, .csv or .xlsx) from the state folder alone')
+  .requiredOption('-o, --out <file>', 'results file, .jsonl, .csv or .xlsx')
   .option('--db <dir>', 'LMDB state folder', '.docpool')
   .option('--run <id>', 'which run (default: the latest; see docpool status)')
   .option('--profile <name|file>', 'profile whose fields become CSV columns', 'finance')
@@ -241,6 +248,23 @@ program
       process.stdout.write(
         flags.json ? `${JSON.stringify({ ...result, out: flags.out })}\n` : `wrote ${result.records} records of run ${result.runId} to ${flags.out}\n`,
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('review')
+  .description('the records a person should look at (a check failed, low confidence, a duplicate invoice), with why; to the terminal or a file')
+  .option('-o, --out <file>', 'review.csv, review.xlsx or review.html (default: print them)')
+  .option('--db <dir>', 'LMDB state folder', '.docpool')
+  .option('--run <id>', 'which run (default: the latest; see docpool status)')
+  .action(async (flags: { out?: string; db: string; run?: string }) => {
+    const store = openExistingStore(flags.db);
+    try {
+      const result = await writeReview(store, flags.run, flags.out);
+      if (result.text) process.stdout.write(`${result.text}\n`);
+      process.stderr.write(`docpool: ${result.items} records of run ${result.runId} to review${flags.out ? `, written to ${flags.out}` : ''}\n`);
     } finally {
       await store.close();
     }

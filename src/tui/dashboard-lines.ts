@@ -1,5 +1,5 @@
 import type { QueueSnapshot } from '../main/queue/queue-coordinator.ts';
-import { queueLine } from '../main/progress/run-summary.ts';
+import { queueLine, reviewLine } from '../main/progress/run-summary.ts';
 import { printable } from '../main/progress/printable.ts';
 import chalk, { Chalk, type ChalkInstance } from 'chalk';
 import type { DashboardSnapshot } from '../main/progress/dashboard-feed.ts';
@@ -56,6 +56,7 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
     fit(
       `prep ${run.inPhase.preparing} · classify ${run.inPhase.classifying} · extract ${run.inPhase.extracting} · done ${count(run.done)} · cached ${count(run.cached)} · failed ${count(run.failed)}${run.skipped > 0 ? ` · skipped ${count(run.skipped)}` : ''}`,
     ),
+    ...(reviewLine(run.review) ? [fit(`review ${reviewLine(run.review)!}`)] : []),
     '',
     ...(narrow
       ? []

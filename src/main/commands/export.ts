@@ -12,7 +12,7 @@ import { chooseRun } from './existing-state.ts';
  */
 export async function exportRun(store: Store, out: string, runId: string | undefined, profileName: string): Promise<{ runId: string; records: number }> {
   const run = chooseRun(store, runId);
-  const openAt = sinkFor(out, () => loadProfile(profileName));
+  const { final: openAt } = sinkFor(out, () => loadProfile(profileName));
   const temporary = `${resolve(out)}.tmp`;
   rmSync(temporary, { force: true });
   const sink = openAt(temporary);

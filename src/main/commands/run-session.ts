@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { admissionWindow } from '../config/limits.ts';
 import { mebibytes } from '../config/parsers.ts';
-import type { Config } from '../config/schema.ts';
+import { type Config, secondOpinionsOn } from '../config/schema.ts';
 import type { BatchJobs } from '../providers/batch/batch-jobs.ts';
 import { EXIT, RunAborted, UsageError } from '../errors.ts';
 import { RUN_STOPS } from '../failure-codes.ts';
@@ -18,6 +18,7 @@ import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import { resumeBanner, resumeState, type ResumeState } from '../pipeline/run-identity.ts';
 import { StepPlan } from '../pipeline/step-plan.ts';
+import { DuplicateInvoices } from '../checks/duplicate-invoices.ts';
 import type { AnswerRoute } from '../pipeline/answer-route.ts';
 import { LocalRoute } from '../pipeline/local-route.ts';
 import { RemoteRoute } from '../queue/remote-route.ts';
@@ -26,7 +27,7 @@ import { LiveView } from '../progress/live-view.ts';
 import { RunSampler } from '../progress/run-sampler.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { formatLearnedLimits, formatRunSummary } from '../progress/run-summary.ts';
-import { chooseProvider, fallbackFor, geminiQuestions } from '../providers/choose-provider.ts';
+import { answerSettings, chooseProvider, fallbackFor, geminiQuestions } from '../providers/choose-provider.ts';
 import { GeminiFingerprints } from '../providers/gemini/gemini-fingerprints.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { preflightModels } from '../providers/gemini/preflight.ts';
@@ -148,6 +149,7 @@ export class RunSession {
       const roles = [
         { model: config.classifyModel, flag: '--classify-model' },
         { model: config.extractModel, flag: '--extract-model' },
+        ...(config.escalateModel && secondOpinionsOn(config) ? [{ model: config.escalateModel, flag: '--escalate-model' }] : []),
       ];
       this.#provider.adoptServedModels(
         await preflightModels(this.#provider.client, roles, config.batch ? 'batchGenerateContent' : 'generateContent', today(), (message) =>
@@ -165,11 +167,11 @@ export class RunSession {
     const answerer = this.#provider ?? new GeminiFingerprints(geminiQuestions(config, profile, io.env));
     const fallback = fallbackFor(config, profile, answerer);
     if (this.#provider && !io.queue) {
-      const plan = new StepPlan(this.#provider, fallback, profile, config.passes, config.eInvoice);
+      const plan = new StepPlan(this.#provider, fallback, profile, config.passes, config.eInvoice, answerSettings(config));
       this.#plan = plan;
       this.#route = this.#localRoute(plan);
     } else {
-      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes, config.eInvoice);
+      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes, config.eInvoice, answerSettings(config));
       this.#route = await this.#openQueue(io.queue!, this.#plan);
     }
     const identity = this.#plan.runIdentity(paths, config.include);
@@ -293,6 +295,7 @@ export class RunSession {
       route: this.#route!,
       plan,
       store: this.#store!,
+      duplicates: new DuplicateInvoices(plan.profile, this.#store!),
       sink: this.#results!,
       stats: this.#stats,
       admission: {

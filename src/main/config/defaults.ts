@@ -55,6 +55,8 @@ export const DEFAULTS = {
   batchPollMs: 30_000,
   /** An e-invoice's XML is the legally binding invoice: exact, and free to read. */
   eInvoice: 'prefer',
+  /** Below this class confidence an answer is flagged for review (the emulator answers 0.9+; a real model's doubt shows well below). */
+  reviewBelow: 0.5,
 } as const;
 
 export const DEFAULT_CLASSIFY_MODEL = DEFAULTS.classifyModel;

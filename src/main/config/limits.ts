@@ -1,5 +1,5 @@
 import { MODELS } from '../models/catalogue.ts';
-import type { Config } from './schema.ts';
+import { type Config, modelsOf } from './schema.ts';
 
 /** The limits policy: what each model is paced against, how much is in flight, what calls are billed at. */
 
@@ -72,7 +72,7 @@ export function admissionWindow(config: Config, usesApi: boolean): number {
   if (config.window) return config.window;
   // A batch job answers in minutes to hours: every file waits at once (memory bounded by --max-inflight-mb).
   if (config.batch && usesApi) return BATCH_WINDOW;
-  const models = new Set([config.classifyModel, config.extractModel]);
-  const apiSlots = usesApi ? [...models].reduce((sum, model) => sum + limitsFor(config, model).concurrency, 0) : 0;
+  const models = modelsOf(config);
+  const apiSlots = usesApi ? models.reduce((sum, model) => sum + limitsFor(config, model).concurrency, 0) : 0;
   return Math.max(16, config.workers * 4 + apiSlots);
 }

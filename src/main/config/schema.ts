@@ -63,7 +63,7 @@ const configSchema = z
     passes: z.enum(['1', '2', 'auto']).default(DEFAULTS.passes),
     /** Profile: a built-in name or a JSON file. */
     profile: z.string().min(1).default(DEFAULTS.profile),
-    /** Results file, .jsonl or .csv. */
+    /** Results file, .jsonl, .csv or .xlsx. */
     out: z.string().min(1).default(DEFAULTS.out),
     /** LMDB state folder. */
     db: z.string().min(1).default(DEFAULTS.db),
@@ -107,6 +107,12 @@ const configSchema = z
      * report where it read the pages otherwise ("verify"); or left to the model like any file ("ignore").
      */
     eInvoice: z.enum(['prefer', 'verify', 'ignore']).default(DEFAULTS.eInvoice),
+    /** A Gemini answer that fails a check is asked once more (a second opinion); unset: on under `--passes auto`. */
+    escalate: z.boolean().optional(),
+    /** The model a second opinion is asked on; the extraction model when unset. */
+    escalateModel: z.string().min(1).optional(),
+    /** An answer whose class confidence is below this is flagged for review. */
+    reviewBelow: z.number().min(0).max(1).default(DEFAULTS.reviewBelow),
     /** Cancel this state folder's batch jobs that are still running, and stop. */
     cancel: z.boolean().default(false),
   })
@@ -114,6 +120,16 @@ const configSchema = z
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'requestTimeoutMs'> & { requestTimeoutMs: number }>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** Every model a run may ask: classification, extraction, and second opinions when they are on. */
+export function modelsOf(config: Pick<Config, 'classifyModel' | 'extractModel' | 'escalateModel' | 'escalate' | 'passes'>): string[] {
+  return [...new Set([config.classifyModel, config.extractModel, ...(secondOpinionsOn(config) && config.escalateModel ? [config.escalateModel] : [])])];
+}
+
+/** Whether a Gemini answer that fails a check earns a second opinion: `--escalate`, else the default of `--passes auto`. */
+export function secondOpinionsOn(config: Pick<Config, 'escalate' | 'passes'>): boolean {
+  return config.escalate ?? config.passes === 'auto';
+}
 
 /**
  * Builds the config from, in rising precedence: defaults, the config file (`--config` or
@@ -143,7 +159,7 @@ export function loadConfig(flags: ConfigInput, configPath?: string): Config {
   }
   if (parsed.data.maxCost !== undefined) {
     const pricing = new Pricing(parsed.data.price, billingTier(parsed.data));
-    const unpriced = [parsed.data.classifyModel, parsed.data.extractModel].filter((model) => !pricing.known(model));
+    const unpriced = modelsOf(parsed.data).filter((model) => !pricing.known(model));
     if (unpriced.length > 0) {
       throw new UsageError(`--max-cost: no price is known for ${unpriced.join(', ')}; give it with --price ${unpriced[0]}=INPUT/OUTPUT (USD per 1M tokens)`);
     }

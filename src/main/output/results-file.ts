@@ -4,7 +4,7 @@ import { RunAborted, UsageError } from '../errors.ts';
 import { checkOutputPath } from './output-path.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { FileRecord } from '../state/record.ts';
-import { sinkFor } from './open-sink.ts';
+import { type SinkOpeners, sinkFor } from './open-sink.ts';
 import type { Sink } from './sink.ts';
 
 /**
@@ -20,9 +20,9 @@ export class ResultsFile {
 
   private constructor(
     readonly out: string,
-    private readonly openAt: (path: string) => Sink,
+    private readonly openers: SinkOpeners,
   ) {
-    this.#partial = openAt(fresh(`${out}.partial`));
+    this.#partial = openers.partial(fresh(`${out}.partial`));
   }
 
   /**
@@ -30,15 +30,15 @@ export class ResultsFile {
    * the inputs, and no folder in the way of its working files.
    */
   static open(out: string, profile: () => Profile, inputs: readonly string[] = []): ResultsFile {
-    const openAt = sinkFor(out, profile);
+    const openers = sinkFor(out, profile);
     const path = resolve(out);
-    checkOutputPath(path, out, 'a file name ending in .jsonl or .csv');
+    checkOutputPath(path, out, 'a file name ending in .jsonl, .csv or .xlsx');
     refuseInputAsOutput(path, inputs);
     for (const working of [`${path}.partial`, `${path}.tmp`]) {
       if (isFolder(working))
         throw new UsageError(`--out: ${working} is a folder in the way of the results file's working copy; remove it or choose another -o`);
     }
-    return new ResultsFile(path, openAt);
+    return new ResultsFile(path, openers);
   }
 
   /** Streams one finished file's line; a failed write stops the run with what to do (nothing is lost: LMDB has it). */
@@ -56,7 +56,7 @@ export class ResultsFile {
     // Every record is in LMDB; the partial file was only ever a live view of them.
     await this.#partial.close().catch(() => {});
     const temporary = fresh(`${this.out}.tmp`);
-    const sink = this.openAt(temporary);
+    const sink = this.openers.final(temporary);
     let count = 0;
     try {
       for (const record of records) {

@@ -1,9 +1,8 @@
 import type { FileFailureCode } from '../failure-codes.ts';
 import { eInvoiceAnswer } from '../profiles/einvoice-answer.ts';
-import type { Profile } from '../profiles/profile.ts';
 import type { StepInput } from '../providers/provider.ts';
 import { addUsage, type StepResult, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
-import type { StepPlan } from './step-plan.ts';
+import type { SecondOpinion, StepPlan } from './step-plan.ts';
 import { type Resolved, spentThisRun, type StepResolver } from './step-resolver.ts';
 
 type Answer = Resolved & { ok: true };
@@ -18,6 +17,8 @@ export type Answered =
       readonly spentBefore: TokenUsage;
       /** `--e-invoice verify`: what the model answered for a file whose XML gave the answer. */
       readonly checkedAgainst?: Answered;
+      /** The second opinion the answer earned by failing a check, and how asking it ended. */
+      readonly secondOpinion?: AskedSecondOpinion;
     }
   | {
       readonly ok: false;
@@ -28,6 +29,8 @@ export type Answered =
       readonly confidence?: number;
       readonly usage: TokenUsage;
     };
+
+export type AskedSecondOpinion = SecondOpinion & { readonly outcome: Resolved };
 
 /** Asks a prepared file's questions in the way the plan says, each from the cache when it is there. */
 export async function askSteps(sha256: string, input: StepInput, plan: StepPlan, runner: StepResolver): Promise<Answered> {
@@ -48,7 +51,18 @@ export async function askSteps(sha256: string, input: StepInput, plan: StepPlan,
       return { ok: true, first: read, passes: 0, spentBefore: spent, checkedAgainst: model };
     }
   }
-  return askModel(sha256, input, plan, runner);
+  const answer = await askModel(sha256, input, plan, runner);
+  return answer.ok ? withSecondOpinion(sha256, input, plan, runner, answer) : answer;
+}
+
+/** A model's answer that failed a check, asked once more (the request names the checks); the record keeps whichever passes more. */
+async function withSecondOpinion(sha256: string, input: StepInput, plan: StepPlan, runner: StepResolver, answer: Answered & { ok: true }): Promise<Answered> {
+  const earned = plan.secondOpinionFor(sha256, answer.first.result, answer.extracted?.result);
+  if (!earned) return answer;
+  const outcome = await runner.resolve('extracting', earned.key, { step: 'extract', label: earned.label }, () =>
+    plan.provider.secondOpinion!(input, earned.label, earned.failed),
+  );
+  return { ...answer, secondOpinion: { ...earned, outcome } };
 }
 
 /** The model's steps for a file: one pass, two, or one and a second, as the plan says. */
@@ -87,10 +101,4 @@ async function extractAfter(
   if (extracted.ok) return { ok: true, first, extracted, passes: 2, spentBefore };
   const usage = [spentBefore, spentThisRun(first), extracted.usage ?? ZERO_USAGE].reduce(addUsage);
   return { ...extracted, label, ...(first.result.confidence === undefined ? {} : { confidence: first.result.confidence }), usage };
-}
-
-/** The fields a file's record carries: from the extraction, or from the one-pass answer for an extract class. */
-export function fieldsOf(profile: Profile, first: StepResult, extracted: StepResult | undefined): Readonly<Record<string, unknown>> | null {
-  if (extracted) return extracted.fields ?? {};
-  return profile.extract[first.label ?? 'other'] ? (first.fields ?? {}) : null;
 }

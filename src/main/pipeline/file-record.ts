@@ -1,9 +1,13 @@
 import type { Profile } from '../profiles/profile.ts';
+import type { StepFingerprints } from '../providers/provider.ts';
+import { canonicalJson } from '../state/fingerprint.ts';
+import type { StepPlan } from './step-plan.ts';
 import type { EInvoiceReading } from '../../workers/einvoice/facts.ts';
 import { type FileFailureCode, isSkip, retriedByItself } from '../failure-codes.ts';
 import { disagreements } from '../profiles/einvoice-answer.ts';
 import { addUsage, type AnswerSource, type EInvoiceNote, type FileRecord, type StepResult, ZERO_USAGE } from '../state/record.ts';
-import { type Answered, fieldsOf } from './answer-steps.ts';
+import type { Answered } from './answer-steps.ts';
+import { fieldsOf } from './answer-fields.ts';
 import { spentThisRun } from './step-resolver.ts';
 
 /** A file's record: what is known of it, the rest empty, and the time since `started`. */
@@ -45,7 +49,7 @@ export function answeredRecord(
   started: number,
   facts: Pick<FileRecord, 'sha256' | 'bytes' | 'pages'>,
   answer: Answered,
-  profile: Profile,
+  plan: RecordPlan,
   /** The file's e-invoice that could not be used (the model answered instead), to say why. */
   unusedEInvoice?: EInvoiceNote,
 ): FileRecord {
@@ -54,18 +58,24 @@ export function answeredRecord(
     const note = unusedEInvoice ? { eInvoice: unusedEInvoice } : {};
     return failedRecord(path, started, answer.code, answer.message, { ...facts, ...guessed, ...note, usage: answer.usage }, answer.retryable);
   }
-  const { first, extracted } = answer;
-  const steps = extracted ? [first, extracted] : [first];
+  const { first, extracted, secondOpinion } = answer;
+  const second = secondOpinion?.outcome;
+  const steps = [first, ...(extracted ? [extracted] : []), ...(second?.ok ? [second] : [])];
   const apiError = steps.find((step) => step.apiError)?.apiError;
+  const asked = secondOpinion && {
+    label: secondOpinion.label,
+    failed: secondOpinion.failed,
+    ...(second?.ok ? { result: second.result } : { error: second!.message }),
+  };
   return record(path, started, {
     ...facts,
     status: 'done',
-    ...answerOf(profile, first.result, extracted?.result),
-    ...(first.result.eInvoice ? { eInvoice: verified(first.result, answer.checkedAgainst, profile) } : unusedEInvoice ? { eInvoice: unusedEInvoice } : {}),
+    ...answerOf(plan, first.result, extracted?.result, asked),
+    ...(first.result.eInvoice ? { eInvoice: verified(first.result, answer.checkedAgainst, plan.profile) } : unusedEInvoice ? { eInvoice: unusedEInvoice } : {}),
     cached: steps.every((step) => step.cached),
     ...(apiError ? { apiError } : {}),
-    passes: answer.passes,
-    usage: steps.map(spentThisRun).reduce(addUsage, answer.spentBefore),
+    passes: secondOpinion ? ((answer.passes + 1) as 2 | 3) : answer.passes,
+    usage: [...steps.map(spentThisRun), ...(second && !second.ok && second.usage ? [second.usage] : [])].reduce(addUsage, answer.spentBefore),
   });
 }
 
@@ -74,18 +84,61 @@ export function unusedEInvoiceNote(reading: EInvoiceReading | undefined): EInvoi
   return reading && !reading.ok ? { source: reading.source, problem: reading.reason } : undefined;
 }
 
-/** What a done record says of its answer, from the step that gave the class and the extraction asked apart. */
+/** What a record is made with: the profile, and its checks. */
+export type RecordPlan = Pick<StepPlan<StepFingerprints>, 'profile' | 'checks'>;
+
+/** A second opinion as the record sees it: what the first answer failed, and the second answer or why there is none. */
+interface SecondReading {
+  readonly label: string;
+  readonly failed: readonly string[];
+  readonly result?: StepResult;
+  readonly error?: string;
+}
+
+/**
+ * What a done record says of its answer: the class from the step that gave it, the fields from
+ * the extraction (or the second opinion, when it passes more checks than the first answer), the
+ * checks on those fields, and whether a person should look.
+ */
 export function answerOf(
-  profile: Profile,
+  plan: RecordPlan,
   first: StepResult,
   extracted: StepResult | undefined,
-): Pick<FileRecord, 'class' | 'confidence' | 'fields' | 'source' | 'models'> {
+  second?: SecondReading,
+): Pick<FileRecord, 'class' | 'confidence' | 'fields' | 'source' | 'models' | 'checks' | 'review' | 'reviewReasons' | 'secondOpinion'> {
+  const label = first.label ?? 'other';
+  const firstFields = fieldsOf(plan.profile, first, extracted);
+  const secondFields = second?.result ? fieldsOf(plan.profile, first, second.result) : undefined;
+  const keptSecond = secondFields !== undefined && plan.checks.failed(label, secondFields).length < second!.failed.length;
+  const kept = keptSecond ? second!.result : extracted;
+  const fields = keptSecond ? secondFields : firstFields;
+  // Two readings that fail alike point at the document, not the reading.
+  const agreed = second?.result && !keptSecond && canonicalJson(secondFields) === canonicalJson(firstFields);
+  const reviewed = plan.checks.review(
+    label,
+    fields,
+    first.confidence ?? null,
+    agreed ? [`second-opinion: ${second.result!.model} read the same; the document itself may not add up`] : [],
+  );
   return {
-    class: first.label ?? 'other',
+    class: label,
     confidence: first.confidence ?? null,
-    fields: fieldsOf(profile, first, extracted),
-    source: sourceOf(extracted ? [first, extracted] : [first]),
-    models: { classify: first.model, ...(extracted ? { extract: extracted.model } : {}) },
+    fields,
+    source: sourceOf(kept ? [first, kept] : [first]),
+    models: { classify: first.model, ...(kept ? { extract: kept.model } : {}) },
+    ...(reviewed.checks.length > 0 ? { checks: reviewed.checks } : {}),
+    review: reviewed.review,
+    ...(reviewed.reviewReasons ? { reviewReasons: reviewed.reviewReasons } : {}),
+    ...(second
+      ? {
+          secondOpinion: {
+            ...(second.result ? { model: second.result.model } : {}),
+            kept: keptSecond ? 'second' : 'first',
+            failed: second.failed,
+            ...(second.error ? { error: second.error } : {}),
+          },
+        }
+      : {}),
   };
 }
 

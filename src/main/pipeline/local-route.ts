@@ -44,7 +44,7 @@ export class LocalRoute implements AnswerRoute {
       await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
       const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
-      return answeredRecord(path, started, facts, answer, plan.profile, unusedEInvoiceNote(prepared.einvoice));
+      return answeredRecord(path, started, facts, answer, plan, unusedEInvoiceNote(prepared.einvoice));
     } finally {
       bytes.release();
     }

@@ -11,6 +11,7 @@ import type { AnswerRoute, FileStat } from './answer-route.ts';
 import type { StepPlan } from './step-plan.ts';
 import { answerOf, failedRecord, record } from './file-record.ts';
 import type { Store } from '../state/store.ts';
+import type { DuplicateInvoices } from '../checks/duplicate-invoices.ts';
 
 export interface PipelineOptions {
   /** The files: paths given, and the globs that choose files under folders. */
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   /** Which steps a file takes and where their answers are kept: what the stat cache reads. */
   readonly plan: StepPlan<StepFingerprints>;
   readonly store: Store;
+  /** Flags a done invoice that repeats another file's (same vendor, number and total, other content). */
+  readonly duplicates?: DuplicateInvoices;
   readonly sink: Sink;
   readonly stats: RunStats;
   readonly admission: Admission;
@@ -108,11 +111,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     async (finished) => {
       if (!finished || end.kind === 'aborted') return;
       try {
+        // A carried-over record keeps the duplicate flag it was committed with.
+        const { record, commit } = finished.carriedOver || !options.duplicates ? { record: finished.record } : options.duplicates.check(finished.record);
         // Commit, then write, then count: a file is never reported done before its state is saved.
-        if (!finished.carriedOver)
-          await options.store.putRunFile(options.resume.runId, finished.record.path, { record: finished.record, stat: finished.stat, committedAt: Date.now() });
-        await options.sink.write(finished.record);
-        options.stats.finished(finished.record, finished.carriedOver);
+        if (!finished.carriedOver) await options.store.putRunFile(options.resume.runId, record.path, { record, stat: finished.stat, committedAt: Date.now() });
+        await commit;
+        await options.sink.write(record);
+        options.stats.finished(record, finished.carriedOver);
       } catch (error) {
         // A full disk or a vanished folder: stop cleanly, with what was committed kept.
         if (error instanceof RunAborted) abort(error);
@@ -170,17 +175,17 @@ function answerFromStatCache(path: string, stat: FileStat, options: PipelineOpti
   if (!facts || !sameStat(facts, stat) || facts.hashedAt - Math.max(facts.mtimeMs, facts.ctimeMs ?? 0) < RACY_MS) return undefined;
   const cached = options.plan.cached(facts.sha256, options.store);
   if (!cached) return undefined;
-  const { first, extracted } = cached;
+  const { first, extracted, second } = cached;
   options.stats.statHit();
   return record(path, started, {
     status: 'done',
     sha256: facts.sha256,
     bytes: facts.size,
     pages: facts.pages,
-    ...answerOf(options.plan.profile, first, extracted),
+    ...answerOf(options.plan, first, extracted, second),
     ...(first.eInvoice ? { eInvoice: first.eInvoice } : {}),
     cached: true,
-    passes: cached.passes,
+    passes: second ? ((cached.passes + 1) as 2 | 3) : cached.passes,
   });
 }
 

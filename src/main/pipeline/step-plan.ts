@@ -8,6 +8,8 @@ import { type ExpectedAnswer, servableAnswer } from '../profiles/stored-answer.t
 import type { Provider, StepFingerprints } from '../providers/provider.ts';
 import { canonicalJson, resultKey } from '../state/fingerprint.ts';
 import type { Step, StepResult } from '../state/record.ts';
+import { AnswerChecks } from '../checks/answer-review.ts';
+import { fieldsOf } from './answer-fields.ts';
 
 /**
  * How many requests a file takes: `2` classifies, then extracts the classes that matter (on the
@@ -22,12 +24,28 @@ export interface AnswerCache {
   getResult(key: string): StepResult | undefined;
 }
 
-/** A file's answers as the cache holds them: the step that gave its class, and the extraction asked apart. */
+/** A file's answers as the cache holds them: the step that gave its class, the extraction asked apart, and a second opinion. */
 export interface CachedAnswers {
   readonly first: StepResult;
   readonly extracted?: StepResult;
+  readonly second?: SecondOpinion & { readonly result: StepResult };
   /** Requests the answers took: 0 when read from an e-invoice. */
   readonly passes: 0 | 1 | 2;
+}
+
+/** A second opinion an answer earned: its class, the checks it failed (as the request names them), and where its answer is kept. */
+export interface SecondOpinion {
+  readonly label: string;
+  readonly failed: readonly string[];
+  readonly key: string;
+}
+
+/** What a run does with an answer beside asking for it: its checks, and whether a failed one earns a second opinion. */
+export interface AnswerSettings {
+  /** `--escalate` (the default under `--passes auto`): a Gemini answer that fails a check is asked once more. */
+  readonly secondOpinions: boolean;
+  /** `--review-below`: an answer with less confidence is flagged for review. */
+  readonly reviewBelow: number;
 }
 
 /** One step a content may be asked, with its cache key and what its answer must be. */
@@ -48,6 +66,10 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
   readonly #eInvoicePrint: string | undefined;
   /** `--e-invoice verify`: the model is asked too, and the record says where it disagrees with the XML. */
   readonly verifiesEInvoices: boolean;
+  /** The profile's checks on every answer, and the review threshold. */
+  readonly checks: AnswerChecks;
+  /** Whether a Gemini answer that fails a check is asked once more. */
+  readonly asksSecondOpinions: boolean;
 
   constructor(
     /** Who answers (a queue coordinator that sends nothing has the fingerprints alone). */
@@ -57,7 +79,10 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     readonly profile: Profile,
     readonly passes: Passes,
     eInvoices: 'prefer' | 'verify' | 'ignore' = 'ignore',
+    answers: AnswerSettings = { secondOpinions: false, reviewBelow: 0 },
   ) {
+    this.checks = new AnswerChecks(profile, answers.reviewBelow);
+    this.asksSecondOpinions = answers.secondOpinions && provider.secondOpinionFingerprint !== undefined;
     this.#eInvoicePrint = eInvoices !== 'ignore' && readsEInvoices(profile) ? eInvoiceFingerprint(profile) : undefined;
     this.verifiesEInvoices = eInvoices === 'verify' && this.#eInvoicePrint !== undefined;
     this.#settings = canonicalJson(this.#settingsParts());
@@ -103,6 +128,20 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     return this.profile.extract[label] ? label : undefined;
   }
 
+  /**
+   * The second opinion a model's answer earns: when second opinions are on, the answer is
+   * Gemini's (never an e-invoice's, which is exact, nor the offline rules'), and a check of its
+   * class failed. The failed checks are part of the request, so of its key.
+   */
+  secondOpinionFor(sha256: string, first: StepResult, extracted: StepResult | undefined): SecondOpinion | undefined {
+    if (!this.asksSecondOpinions || first.source !== 'gemini' || (extracted && extracted.source !== 'gemini')) return undefined;
+    const label = first.label ?? 'other';
+    if (!this.profile.extract[label] || !this.checks.has(label)) return undefined;
+    const failed = this.checks.failed(label, fieldsOf(this.profile, first, extracted)).map((check) => `${check.rule}: ${check.detail}`);
+    if (failed.length === 0) return undefined;
+    return { label, failed, key: resultKey(sha256, 'extract', this.provider.secondOpinionFingerprint!(label, failed)) };
+  }
+
   /** A step's cache key for a content, under the provider that answers it (the run's, or its fallback). */
   key(sha256: string, step: Step, label?: string, answerer: StepFingerprints = this.provider): string {
     const print =
@@ -145,7 +184,12 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
       return extracted ? { first, extracted, passes: 2 } : undefined;
     };
     const { step, answer } = this.#opening(sha256, cache);
-    return answer ? withExtraction(answer, step, step === 'one-pass' ? 1 : 2) : undefined;
+    const answers = answer ? withExtraction(answer, step, step === 'one-pass' ? 1 : 2) : undefined;
+    const earned = answers && this.secondOpinionFor(sha256, answers.first, answers.extracted);
+    if (!answers || !earned) return answers;
+    // A second opinion is part of the answer: without it in the cache, the file goes the whole way.
+    const second = this.read(cache, earned.key, { step: 'extract', label: earned.label });
+    return second ? { ...answers, second: { ...earned, result: second } } : undefined;
   }
 
   /**
@@ -185,6 +229,14 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
       // Added only when e-invoices answer, so a run that reads none keeps the id it had before they could.
       ...(this.#eInvoicePrint ? { eInvoice: this.#eInvoicePrint } : {}),
       ...(this.verifiesEInvoices ? { eInvoiceVerify: true } : {}),
+      // Added only when asked, so a run without second opinions keeps the id it had before they existed.
+      ...(this.asksSecondOpinions
+        ? {
+            secondOpinion: Object.keys(this.profile.extract)
+              .sort()
+              .map((label) => this.provider.secondOpinionFingerprint!(label, [])),
+          }
+        : {}),
     };
   }
 }

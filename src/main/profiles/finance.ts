@@ -83,6 +83,34 @@ export const FINANCE_PROFILE: ProfileDefinition = {
       },
     },
   },
+  checks: {
+    vendor_invoice: [
+      { rule: 'required', fields: ['invoice_number', 'invoice_date', 'total', 'currency', 'vendor_name'] },
+      { rule: 'sum', terms: ['subtotal', 'tax'], total: 'total' },
+      { rule: 'lines-sum', lines: 'line_items', amount: 'amount', total: 'subtotal' },
+      { rule: 'line-product', lines: 'line_items', quantity: 'quantity', unitPrice: 'unit_price', amount: 'amount' },
+      { rule: 'date', fields: ['invoice_date', 'due_date'] },
+      // Payment terms beyond half a year are rare enough to look at (and a year misread lands there).
+      { rule: 'date-order', earlier: 'invoice_date', later: 'due_date', maxDays: 180 },
+      { rule: 'currency', field: 'currency' },
+      { rule: 'vat-id', field: 'vendor_tax_id' },
+    ],
+    employee_expense_report: [
+      { rule: 'required', fields: ['employee_name', 'total', 'currency'] },
+      { rule: 'lines-sum', lines: 'items', amount: 'amount', total: 'total' },
+      { rule: 'date', fields: ['report_date', 'period_start', 'period_end'] },
+      { rule: 'date-order', earlier: 'period_start', later: 'period_end', maxDays: 366 },
+      { rule: 'date-order', earlier: 'period_end', later: 'report_date', maxDays: 180 },
+      { rule: 'currency', field: 'currency' },
+    ],
+    receipt: [
+      { rule: 'required', fields: ['merchant_name', 'total', 'currency'] },
+      { rule: 'date', fields: ['receipt_date'] },
+      { rule: 'not-above', field: 'tax', limit: 'total' },
+      { rule: 'currency', field: 'currency' },
+    ],
+  },
+  duplicates: [{ class: 'vendor_invoice', vendor: 'vendor_name', number: 'invoice_number', total: 'total' }],
   eInvoice: {
     class: 'vendor_invoice',
     fields: {

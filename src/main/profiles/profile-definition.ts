@@ -1,3 +1,4 @@
+import type { CheckSpec } from '../checks/check-spec.ts';
 import type { ResponseSchema } from './response-schema.ts';
 
 /** A profile: the label set, the prompts, and an extraction schema per class that matters. */
@@ -20,6 +21,20 @@ export interface ProfileDefinition {
    * for the invoice lines, mapped by `lineFields`). Without it, e-invoices are left to the model.
    */
   readonly eInvoice?: EInvoiceMapping;
+  /** The checks each class's answers get (`docpool` flags a failed one for review, and may ask a second opinion). */
+  readonly checks?: Readonly<Record<string, readonly CheckSpec[]>>;
+  /**
+   * The fields that make two documents of a class the same invoice: the same vendor, number and
+   * total in two files of different content is flagged `DUPLICATE_INVOICE`.
+   */
+  readonly duplicates?: ReadonlyArray<DuplicateKey>;
+}
+
+export interface DuplicateKey {
+  readonly class: string;
+  readonly vendor: string;
+  readonly number: string;
+  readonly total: string;
 }
 
 export interface EInvoiceMapping {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { checkSpecSchema, fieldsOfCheck } from '../checks/check-spec.ts';
 import { UsageError } from '../errors.ts';
 import { FINANCE_PROFILE } from './finance.ts';
 import type { ProfileDefinition } from './profile-definition.ts';
@@ -30,6 +31,8 @@ const profileSchema = z
     classifyPrompt: z.string().min(1),
     extract: z.record(z.string(), z.object({ prompt: z.string().min(1), schema: responseSchemaSchema }).strict()).default({}),
     secondPass: z.array(z.string()).optional(),
+    checks: z.record(z.string(), z.array(checkSpecSchema)).optional(),
+    duplicates: z.array(z.object({ class: z.string(), vendor: z.string(), number: z.string(), total: z.string() }).strict()).optional(),
     eInvoice: z
       .object({
         class: z.string(),
@@ -57,6 +60,23 @@ const profileSchema = z
       if (!profile.extract[profile.eInvoice!.class]?.schema.properties?.[field])
         context.addIssue({ code: 'custom', path: ['eInvoice', 'fields', field], message: `"${field}" is not a field of ${profile.eInvoice!.class}'s schema` });
     }
+    for (const [name, specs] of Object.entries(profile.checks ?? {})) {
+      const properties = profile.extract[name]?.schema.properties;
+      if (!properties) {
+        context.addIssue({ code: 'custom', path: ['checks', name], message: `"${name}" is not a class with an extraction schema` });
+        continue;
+      }
+      specs.forEach((spec, index) => {
+        for (const field of fieldsOfCheck(spec))
+          if (!properties[field]) context.addIssue({ code: 'custom', path: ['checks', name, index], message: `"${field}" is not a field of ${name}'s schema` });
+      });
+    }
+    (profile.duplicates ?? []).forEach((key, index) => {
+      const properties = profile.extract[key.class]?.schema.properties;
+      for (const field of [key.vendor, key.number, key.total])
+        if (!properties?.[field])
+          context.addIssue({ code: 'custom', path: ['duplicates', index], message: `"${field}" is not a field of ${key.class}'s extraction schema` });
+    });
     for (const reserved of ['label', 'confidence']) {
       if (profile.extract[reserved])
         context.addIssue({ code: 'custom', path: ['extract', reserved], message: `"${reserved}" is a reserved name in the one-pass answer; rename the class` });

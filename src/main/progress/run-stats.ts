@@ -1,3 +1,4 @@
+import { reviewKinds } from '../checks/answer-review.ts';
 import { FailureTally } from './failure-tally.ts';
 import { RateWindow } from './rate-window.ts';
 import type { FileRecord, Step, TokenUsage } from '../state/record.ts';
@@ -23,6 +24,8 @@ export interface RunSnapshot {
   readonly bySource: Readonly<Record<string, number>>;
   /** `--e-invoice verify`: e-invoices whose XML was checked against the model, those it disagreed on, and how often per field. */
   readonly eInvoiceChecks: { readonly checked: number; readonly disagreeing: number; readonly byField: Readonly<Record<string, number>> };
+  /** Answers flagged for review (by the rule or reason), and the second opinions asked and kept. */
+  readonly review: ReviewTally;
   readonly failuresByCode: Readonly<Record<string, { readonly count: number; readonly example: string; readonly message: string }>>;
   readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
   readonly costUsd: number;
@@ -45,6 +48,14 @@ export interface RunSnapshot {
   readonly filesPerSecondSeries: readonly number[];
   /** Seconds to go at the last 30 s' rate; undefined while the total is unknown or nothing moves. */
   readonly etaSeconds: number | undefined;
+}
+
+export interface ReviewTally {
+  readonly flagged: number;
+  /** Per failed check rule (`sum`, `date-order`, `duplicate`, …), and `confidence` for a low one. */
+  readonly byReason: Readonly<Record<string, number>>;
+  readonly secondOpinions: number;
+  readonly keptSecond: number;
 }
 
 const RECENT_SECONDS = 10;
@@ -73,6 +84,7 @@ export class RunStats {
   readonly #byClass: Record<string, number> = {};
   readonly #bySource: Record<string, number> = {};
   readonly #eInvoiceChecks = { checked: 0, disagreeing: 0, byField: {} as Record<string, number> };
+  readonly #review = { flagged: 0, byReason: {} as Record<string, number>, secondOpinions: 0, keptSecond: 0 };
   readonly #failures = new FailureTally(1);
   readonly #recent: Array<{ path: string; code: string; message: string }> = [];
   readonly #rates = new RateWindow();
@@ -150,9 +162,21 @@ export class RunStats {
       if (this.#recent.length > RECENT_ERRORS) this.#recent.shift();
       return;
     }
+    this.#tallyReview(record);
     if (record.cached || carriedOver) this.#cached++;
     else this.#done++;
     if (record.class) this.#byClass[record.class] = (this.#byClass[record.class] ?? 0) + 1;
+  }
+
+  #tallyReview(record: FileRecord): void {
+    const review = this.#review;
+    if (record.secondOpinion) {
+      review.secondOpinions++;
+      if (record.secondOpinion.kept === 'second') review.keptSecond++;
+    }
+    if (!record.review) return;
+    review.flagged++;
+    for (const reason of reviewKinds(record.reviewReasons ?? [])) review.byReason[reason] = (review.byReason[reason] ?? 0) + 1;
   }
 
   snapshot(): RunSnapshot {
@@ -176,6 +200,7 @@ export class RunStats {
       byClass: { ...this.#byClass },
       bySource: { ...this.#bySource },
       eInvoiceChecks: { ...this.#eInvoiceChecks, byField: { ...this.#eInvoiceChecks.byField } },
+      review: { ...this.#review, byReason: { ...this.#review.byReason } },
       failuresByCode: Object.fromEntries(
         this.#failures.entries().map(([code, entry]) => [code, { count: entry.count, example: entry.examples[0]!.path, message: entry.examples[0]!.message }]),
       ),

@@ -1,7 +1,7 @@
 import type { QueueSnapshot } from '../queue/queue-coordinator.ts';
 import type { ModelLimiterStats } from '../providers/gemini/model-limiter.ts';
 import type { PipelineEnd } from '../pipeline/pipeline.ts';
-import type { RunSnapshot } from './run-stats.ts';
+import type { ReviewTally, RunSnapshot } from './run-stats.ts';
 import { count } from './numbers.ts';
 import { printable } from './printable.ts';
 
@@ -21,6 +21,8 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
     const where = fields.length > 0 ? ` (${fields.map(([field, files]) => `${field} ${count(files)}`).join(', ')})` : '';
     lines.push(`  verify   ${count(checks.checked)} e-invoices checked against the model: it disagreed with the XML on ${count(checks.disagreeing)}${where}`);
   }
+  const review = reviewLine(snapshot.review);
+  if (review) lines.push(`  review   ${review}; docpool review --db ${shellWord(files.db)} lists them`);
   for (const [code, entry] of Object.entries(snapshot.failuresByCode).sort((a, b) => b[1].count - a[1].count)) {
     lines.push(`  failed   ${code} × ${count(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
   }
@@ -77,6 +79,15 @@ export function skippedNote(snapshot: Pick<RunSnapshot, 'skipped' | 'skippedByCo
   if (snapshot.skipped === 0) return '';
   const codes = Object.entries(snapshot.skippedByCode).map(([code, files]) => `${code} ${count(files)}`);
   return `, ${count(snapshot.skipped)} skipped (${codes.join(', ')})`;
+}
+
+/** "12 answers to review (sum 7, date-order 3, confidence 2); 9 second opinions asked, 7 kept", or nothing when there is nothing to say. */
+export function reviewLine(review: ReviewTally): string | undefined {
+  if (review.flagged === 0 && review.secondOpinions === 0) return undefined;
+  const reasons = Object.entries(review.byReason).sort((a, b) => b[1] - a[1]);
+  const why = reasons.length > 0 ? ` (${reasons.map(([reason, files]) => `${reason} ${count(files)}`).join(', ')})` : '';
+  const seconds = review.secondOpinions > 0 ? `; ${count(review.secondOpinions)} second opinions asked, ${count(review.keptSecond)} kept` : '';
+  return `${count(review.flagged)} answers to review${why}${seconds}`;
 }
 
 /** The queue's state in one phrase: its workers and its jobs. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { limitsFor } from '../config/limits.ts';
-import type { Config } from '../config/schema.ts';
+import { type Config, modelsOf, secondOpinionsOn } from '../config/schema.ts';
+import type { AnswerSettings } from '../pipeline/step-plan.ts';
 import type { Store } from '../state/store.ts';
 import { callBatch } from './batch/batch-call.ts';
 import { BatchJobs } from './batch/batch-jobs.ts';
@@ -54,7 +55,7 @@ export function chooseProvider(config: Config, profile: Profile, context: Provid
   }
   if (!apiKey) throw new UsageError('--provider gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment; the key is never read from flags or files');
   const pricing = new Pricing(config.price, billingTier(config));
-  for (const model of new Set([config.classifyModel, config.extractModel])) {
+  for (const model of modelsOf(config)) {
     if (!pricing.known(model))
       context.notify(
         `docpool: no price is known for ${model}: its calls are not counted in the spend; give one with --price ${model}=INPUT/OUTPUT (USD per 1M tokens)\n`,
@@ -125,6 +126,11 @@ export function fallbackFor(config: Config, profile: Profile, answerer: { readon
   return config.fallback === 'offline' && answerer.name === 'gemini' ? new OfflineProvider(profile, config.pages) : undefined;
 }
 
+/** What a run does with answers beside asking: second opinions for a failed check, and the review threshold. */
+export function answerSettings(config: Config): AnswerSettings {
+  return { secondOpinions: secondOpinionsOn(config), reviewBelow: config.reviewBelow };
+}
+
 /** What Gemini is asked under these settings: what its answers, and so its cache keys, depend on. */
 export function geminiQuestions(config: Config, profile: Profile, env: NodeJS.ProcessEnv): GeminiQuestions {
   const baseUrl = config.baseUrl ?? env.GOOGLE_GEMINI_BASE_URL;
@@ -133,6 +139,7 @@ export function geminiQuestions(config: Config, profile: Profile, env: NodeJS.Pr
     profile,
     classifyModel: config.classifyModel,
     extractModel: config.extractModel,
+    ...(config.escalateModel && secondOpinionsOn(config) ? { secondOpinionModel: config.escalateModel } : {}),
     pageWindow: config.pages,
     inputMode: config.inputMode,
     resolutions: config.mediaResolution,

@@ -21,6 +21,8 @@ export interface StepFingerprints {
   classifyFingerprint(): string;
   extractFingerprint(label: string): string;
   onePassFingerprint(): string;
+  /** A second extraction of a class, told the checks the first answer failed (Gemini only). */
+  secondOpinionFingerprint?(label: string, failed: readonly string[]): string;
 }
 
 /** A source of answers: Gemini through the limiters, or the offline rules. */
@@ -29,5 +31,7 @@ export interface Provider extends StepFingerprints {
   extract(input: StepInput, label: string): Promise<StepOutcome>;
   /** The class and, for an extract class, its fields, from one question (`--passes 1`). */
   onePass(input: StepInput): Promise<StepOutcome>;
+  /** The class's fields asked again on the second-opinion model, saying which checks the first answer failed. */
+  secondOpinion?(input: StepInput, label: string, failed: readonly string[]): Promise<StepOutcome>;
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { type PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { StepResolver, type StepCache } from '../pipeline/step-resolver.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { RunStats } from '../progress/run-stats.ts';
-import { chooseProvider, fallbackFor } from '../providers/choose-provider.ts';
+import { answerSettings, chooseProvider, fallbackFor } from '../providers/choose-provider.ts';
 import type { StepResult } from '../state/record.ts';
 import { unusedEInvoiceNote } from '../pipeline/file-record.ts';
 import { type FileJob, type FileJobResult, QUEUE_PROTOCOL, quotaPrefix, REDIS_PREFIX, workersKey } from './file-job.ts';
@@ -207,7 +207,7 @@ export class QueueWorker {
     // As many files in hand as keep this run's quota busy from this machine.
     this.#worker.concurrency = admissionWindow(config, provider.name === 'gemini');
     const fallback = fallbackFor(config, profile, provider);
-    return { config, plan: new StepPlan(provider, fallback, profile, config.passes, config.eInvoice), stats };
+    return { config, plan: new StepPlan(provider, fallback, profile, config.passes, config.eInvoice, answerSettings(config)), stats };
   }
 
   async #beat(): Promise<void> {

@@ -54,7 +54,7 @@ export class RemoteRoute implements AnswerRoute {
     await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
     await queue.settled(outcome.sha256);
     const facts = { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages };
-    return answeredRecord(path, started, facts, outcome.answer, plan.profile, outcome.unusedEInvoice);
+    return answeredRecord(path, started, facts, outcome.answer, plan, outcome.unusedEInvoice);
   }
 }
 

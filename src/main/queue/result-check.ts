@@ -18,6 +18,16 @@ const usage = z.object({ input: z.number(), output: z.number(), thinking: z.numb
 const codes = [...Object.keys(FILE_FAILURES), ...Object.keys(FILE_SKIPS)] as [FileFailureCode, ...FileFailureCode[]];
 const answer = z.object({ ok: z.literal(true), result: z.unknown(), cached: z.boolean() }).passthrough();
 
+/** A second opinion as a worker sends it: which checks, under which key, and how asking it ended. */
+const secondOpinion = z
+  .object({
+    label: z.string(),
+    failed: z.array(z.string()),
+    key: z.string(),
+    outcome: z.union([answer, z.object({ ok: z.literal(false), code: z.enum(codes), message: z.string(), retryable: z.boolean(), usage: usage.optional() })]),
+  })
+  .optional();
+
 const resultSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('failed'),
@@ -75,20 +85,31 @@ export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sh
   if (result.kind === 'failed') return { ok: true, result };
   if (result.sha256 !== sha256) return { ok: false, reason: `it answers content ${result.sha256.slice(0, 12)}…, not ${sha256.slice(0, 12)}…` };
   const planned = new Map(plan.possibleSteps(sha256).map((step) => [step.key, step.expected]));
-  for (const [key, fresh] of Object.entries(result.fresh)) {
-    const expected = planned.get(key);
-    if (!expected) return { ok: false, reason: `it answers a step these settings never ask (${key.split(':').slice(1).join(':')})` };
-    const problem = storedAnswerProblem(plan.profile, expected, fresh);
-    if (problem) return { ok: false, reason: `its ${expected.step} answer: ${problem}` };
-  }
   if (result.answer.ok) {
     const first = result.answer.first.result as StepResult;
     const step = first.step === 'one-pass' || first.step === 'e-invoice' ? first.step : 'classify';
     const firstProblem = storedAnswerProblem(plan.profile, { step }, first);
     if (firstProblem) return { ok: false, reason: `its answer: ${firstProblem}` };
-    const extracted = result.answer.extracted?.result;
+    const extracted = result.answer.extracted?.result as StepResult | undefined;
     const extractProblem = extracted === undefined ? undefined : storedAnswerProblem(plan.profile, { step: 'extract', label: first.label! }, extracted);
     if (extractProblem) return { ok: false, reason: `its extraction: ${extractProblem}` };
+    // A second opinion is asked only for the checks these settings find failed: its key says which.
+    const asked = secondOpinion.safeParse((result.answer as { secondOpinion?: unknown }).secondOpinion);
+    if (!asked.success) return { ok: false, reason: `its second opinion: ${asked.error.issues[0]!.message}` };
+    if (asked.data) {
+      const earned = plan.secondOpinionFor(sha256, first, extracted);
+      if (!earned || earned.key !== asked.data.key) return { ok: false, reason: 'it sends a second opinion these settings would not ask' };
+      const expected = { step: 'extract', label: earned.label } as const;
+      const problem = asked.data.outcome.ok ? storedAnswerProblem(plan.profile, expected, asked.data.outcome.result) : undefined;
+      if (problem) return { ok: false, reason: `its second opinion: ${problem}` };
+      planned.set(earned.key, expected);
+    }
+  }
+  for (const [key, fresh] of Object.entries(result.fresh)) {
+    const expected = planned.get(key);
+    if (!expected) return { ok: false, reason: `it answers a step these settings never ask (${key.split(':').slice(1).join(':')})` };
+    const problem = storedAnswerProblem(plan.profile, expected, fresh);
+    if (problem) return { ok: false, reason: `its ${expected.step} answer: ${problem}` };
   }
   return { ok: true, result: result as FileJobResult };
 }

@@ -1,3 +1,4 @@
+import { reviewKinds } from '../checks/answer-review.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
 import { addUsage, type TokenUsage, ZERO_USAGE } from '../state/record.ts';
 import { addSpend, type ModelSample, type RunSample, type StepSpend } from '../state/run-sample.ts';
@@ -35,6 +36,14 @@ export interface ReportData {
   readonly byClass: ReadonlyArray<readonly [string, number]>;
   /** `--e-invoice verify`: e-invoices checked against the model, those it disagreed on, and the fields it disagreed on. */
   readonly eInvoiceChecks: { readonly checked: number; readonly disagreeing: number; readonly byField: ReadonlyArray<readonly [string, number]> };
+  /** Records flagged for review: how many, by reason, the first few, and the second opinions asked and kept. */
+  readonly review: {
+    readonly flagged: number;
+    readonly byReason: ReadonlyArray<readonly [string, number]>;
+    readonly examples: ReadonlyArray<{ readonly path: string; readonly reasons: readonly string[] }>;
+    readonly secondOpinions: number;
+    readonly keptSecond: number;
+  };
   /** What the run's records say they cost (the file's own usage when it was answered). */
   readonly usage: TokenUsage;
   readonly failures: ReadonlyArray<{
@@ -52,6 +61,8 @@ export interface ReportData {
 }
 
 const SLOWEST = 10;
+/** The report lists this many records to review; `docpool review` lists them all. */
+const REVIEW_EXAMPLES = 50;
 const EXAMPLES = 3;
 
 /** Reads one run's records (streamed, never all in memory) and samples into what the report draws. */
@@ -67,6 +78,13 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   const bySource = new Map<string, number>();
   const disagreedOn = new Map<string, number>();
   let checked = 0;
+  const review = {
+    flagged: 0,
+    byReason: new Map<string, number>(),
+    examples: [] as Array<{ path: string; reasons: readonly string[] }>,
+    secondOpinions: 0,
+    keptSecond: 0,
+  };
   let disagreeing = 0;
   const failures = new FailureTally(EXAMPLES);
   const slowest: SlowFile[] = [];
@@ -83,6 +101,15 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
       else answered++;
       if (record.class) increment(byClass, record.class);
       if (record.source) increment(bySource, record.source);
+      if (record.secondOpinion) {
+        review.secondOpinions++;
+        if (record.secondOpinion.kept === 'second') review.keptSecond++;
+      }
+      if (record.review) {
+        review.flagged++;
+        for (const kind of reviewKinds(record.reviewReasons ?? [])) increment(review.byReason, kind);
+        if (review.examples.length < REVIEW_EXAMPLES) review.examples.push({ path: record.path, reasons: record.reviewReasons ?? [] });
+      }
       const disagreements = record.eInvoice?.disagreements;
       if (disagreements) {
         checked++;
@@ -104,6 +131,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
     bySource: sortedByCount(bySource),
     byClass: sortedByCount(byClass),
     eInvoiceChecks: { checked, disagreeing, byField: sortedByCount(disagreedOn) },
+    review: { ...review, byReason: sortedByCount(review.byReason) },
     usage,
     failures: failures.entries().map(([code, entry]) => ({ code, ...entry })),
     slowest,

@@ -92,6 +92,16 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
           ].join(''),
     ]),
     section('Classes', [data.byClass.length === 0 ? '<p class="muted">no file was classified</p>' : barChart('Files by class', data.byClass, '#2563eb')]),
+    data.review.flagged === 0 && data.review.secondOpinions === 0
+      ? ''
+      : section('To review', [
+          `<p>${count(data.review.flagged)} records to look at: a check on the answer failed (the totals do not add up, a date is impossible or out of order, a code is invalid), the class confidence is low, or the invoice duplicates another file's. ${count(data.review.secondOpinions)} answers that failed a check were asked once more; the second answer was kept for ${count(data.review.keptSecond)}. <code>docpool review -o review.csv</code> lists every one.</p>`,
+          data.review.byReason.length === 0 ? '' : barChart('Records to review, by reason', data.review.byReason, '#d97706'),
+          table(
+            ['file', 'why'],
+            data.review.examples.map((example) => [escapeHtml(example.path), escapeHtml(example.reasons.join('; '))]),
+          ),
+        ]),
     data.eInvoiceChecks.checked === 0
       ? ''
       : section('E-invoices checked against the model', [

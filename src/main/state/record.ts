@@ -1,3 +1,4 @@
+import type { CheckResult } from '../checks/run-checks.ts';
 import type { FileFailureCode } from '../failure-codes.ts';
 /**
  * A question docpool asks of a file: its class, then (for some classes) its fields — or both in
@@ -24,6 +25,17 @@ export interface EInvoiceNote {
   readonly problem?: string;
   /** `--e-invoice verify`: the fields where the model read the pages otherwise than the XML says ({} when it agreed on all). */
   readonly disagreements?: Readonly<Record<string, { readonly xml: unknown; readonly model: unknown }>>;
+}
+
+export interface SecondOpinionNote {
+  /** The model that gave the second answer (absent when the request failed). */
+  readonly model?: string;
+  /** `second`: its answer passed more checks and is the record's; `first`: the first answer stands (a failed second request keeps it too). */
+  readonly kept: 'first' | 'second';
+  /** The checks the first answer failed, as sent to the model. */
+  readonly failed: readonly string[];
+  /** Why the second request gave no answer, when it failed. */
+  readonly error?: string;
 }
 
 export interface TokenUsage {
@@ -71,12 +83,21 @@ export interface FileRecord {
   /** Answered from the cache: no request was made for this file (its content was answered before). */
   readonly cached: boolean;
   readonly models: { readonly classify?: string; readonly extract?: string };
-  /** Requests the answer took: 0, read from an e-invoice; 1, class and fields from one request; 2, classified, then extracted (absent in records made before one-pass existed). */
-  readonly passes?: 0 | 1 | 2;
+  /** Requests the answer took: 0, read from an e-invoice; 1, class and fields from one request; 2, classified, then extracted; one more for a second opinion (absent in records made before one-pass existed). */
+  readonly passes?: 0 | 1 | 2 | 3;
   /** What answering the file spent (0 for cache hits). */
   readonly usage: TokenUsage;
   /** Why it failed or was skipped. `retryable`: whether a later run retries it by itself (else only with --retry-failed). */
   readonly error: { readonly code: FileFailureCode; readonly message: string; readonly retryable: boolean } | null;
+  /** The profile's checks on the answer (absent for a class without checks, and in records made before checks existed). */
+  readonly checks?: readonly CheckResult[];
+  /** A person should look at it: a check failed, the confidence is low, or it duplicates another file's invoice (`reviewReasons` says which). */
+  readonly review?: boolean;
+  readonly reviewReasons?: readonly string[];
+  /** `DUPLICATE_INVOICE`: the file (of other content) with the same vendor, invoice number and total, seen first. */
+  readonly duplicateOf?: string;
+  /** A second opinion asked because a check failed: on which model, which answer was kept, and what the first answer failed. */
+  readonly secondOpinion?: SecondOpinionNote;
   /** With --fallback offline: the API failure the offline answer stands in for. */
   readonly apiError?: { readonly code: FileFailureCode; readonly message: string };
   readonly ms: number;

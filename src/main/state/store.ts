@@ -55,6 +55,12 @@ export interface RunFileState {
   readonly committedAt?: number;
 }
 
+/** The first file an invoice identity was seen in: a later file of other content with the same identity is its duplicate. */
+export interface InvoiceSeen {
+  readonly sha256: string;
+  readonly path: string;
+}
+
 /**
  * The one owner of the LMDB state folder (DESIGN §5). Writes go through lmdb-js's batched async
  * transactions; callers await them before counting a file done, so a crash never loses work
@@ -68,6 +74,7 @@ export class Store {
   readonly #runFiles: Database<RunFileState, RunFileKey>;
   readonly #samples: Database<RunSample, SampleKey>;
   readonly #batchJobs: Database<BatchJobRecord, string>;
+  readonly #invoices: Database<InvoiceSeen, string>;
 
   private constructor(root: RootDatabase) {
     this.#root = root;
@@ -77,6 +84,7 @@ export class Store {
     this.#runFiles = root.openDB<RunFileState, RunFileKey>({ name: 'run-files' });
     this.#samples = root.openDB<RunSample, SampleKey>({ name: 'run-samples' });
     this.#batchJobs = root.openDB<BatchJobRecord, string>({ name: 'batch-jobs' });
+    this.#invoices = root.openDB<InvoiceSeen, string>({ name: 'invoices' });
   }
 
   /**
@@ -195,6 +203,15 @@ export class Store {
     for (const { value } of this.#runFiles.getRange({ start: [runId] as unknown as RunFileKey, end: [`${runId}\u0001`] as unknown as RunFileKey })) yield value;
   }
 
+  /** The first file seen with this invoice identity (normalised vendor, number and total), in any run of this folder. */
+  getInvoice(identity: string): InvoiceSeen | undefined {
+    return this.#invoices.get(identity);
+  }
+
+  putInvoice(identity: string, seen: InvoiceSeen): Promise<void> {
+    return this.#write(this.#invoices.put(identity, seen));
+  }
+
   putSample(runId: string, sample: RunSample): Promise<void> {
     return this.#write(this.#samples.put([runId, sample.at], sample));
   }
@@ -305,7 +322,7 @@ function refuseFullDisk(dir: string): void {
 const MIN_FREE_BYTES = 4 * 1024 * 1024;
 
 /** The named databases docpool keeps (each is a key of the environment's main database). */
-const DATABASES = ['meta', 'results', 'files', 'runs', 'run-files', 'run-samples', 'batch-jobs'];
+const DATABASES = ['meta', 'results', 'files', 'runs', 'run-files', 'run-samples', 'batch-jobs', 'invoices'];
 
 /**
  * An existing LMDB environment that docpool did not make is never written to: opening even one

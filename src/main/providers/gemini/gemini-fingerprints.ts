@@ -14,6 +14,8 @@ export interface GeminiQuestions {
   readonly profile: Profile;
   readonly classifyModel: string;
   readonly extractModel: string;
+  /** Where a second opinion is asked (`--escalate-model`); the extraction model when absent. */
+  readonly secondOpinionModel?: string;
   readonly pageWindow: number;
   readonly inputMode: InputMode;
   /** How finely each step's pages are read (Gemini 3 models). */
@@ -26,6 +28,11 @@ export const GOOGLE_ENDPOINT = 'https://generativelanguage.googleapis.com';
 export const CLASSIFY_QUESTION = 'Classify this document.';
 export const EXTRACT_QUESTION = 'Extract the fields of this document.';
 export const ONE_PASS_QUESTION = 'Classify this document and, if its class asks for them, extract its fields.';
+
+/** A second opinion's question: the extraction again, told what the first reading failed (a model reads again more carefully when told what to look at). */
+export function secondOpinionQuestion(failed: readonly string[]): string {
+  return `${EXTRACT_QUESTION} A first reading failed these checks:\n${failed.map((check) => `- ${check}`).join('\n')}\nRead the document again carefully and give every value exactly as printed.`;
+}
 
 /**
  * The cache fingerprints of Gemini's steps, from the questions alone: no client and no key. A
@@ -54,6 +61,12 @@ export class GeminiFingerprints implements StepFingerprints {
     return rememberedFingerprint(this.#remembered, `extract:${label}`, () =>
       this.#fingerprint('extract', this.questions.extractModel, `${entry.prompt}\n${EXTRACT_QUESTION}`, entry.schema),
     );
+  }
+
+  secondOpinionFingerprint(label: string, failed: readonly string[]): string {
+    const entry = this.questions.profile.extract[label]!;
+    const model = this.questions.secondOpinionModel ?? this.questions.extractModel;
+    return this.#fingerprint('extract', model, `${entry.prompt}\n${secondOpinionQuestion(failed)}`, entry.schema);
   }
 
   onePassFingerprint(): string {

@@ -6,7 +6,14 @@ import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
 import { classifyInstruction, type OnePassAnswer, onePassInstruction } from '../../profiles/profile.ts';
 import { type Provider, type StepInput, type StepOutcome, stepFailure } from '../provider.ts';
 import type { AdmissionStopped } from '../../errors.ts';
-import { CLASSIFY_QUESTION, EXTRACT_QUESTION, GeminiFingerprints, type GeminiQuestions, ONE_PASS_QUESTION } from './gemini-fingerprints.ts';
+import {
+  CLASSIFY_QUESTION,
+  EXTRACT_QUESTION,
+  GeminiFingerprints,
+  type GeminiQuestions,
+  ONE_PASS_QUESTION,
+  secondOpinionQuestion,
+} from './gemini-fingerprints.ts';
 import { type BillingAccount, type CallPolicy, callGemini, type GeminiCall } from './gemini-call.ts';
 import { ModelLimiter, type ModelLimiterOptions } from './model-limiter.ts';
 import { RefusalJudge } from './refusal-judge.ts';
@@ -81,7 +88,12 @@ export class GeminiProvider implements Provider {
   }
 
   limiters(): ModelLimiter[] {
-    return [this.limiter(this.#options.classifyModel), this.limiter(this.#options.extractModel)];
+    const models = new Set([
+      this.#options.classifyModel,
+      this.#options.extractModel,
+      ...(this.#options.secondOpinionModel ? [this.#options.secondOpinionModel] : []),
+    ]);
+    return [...models].map((model) => this.limiter(model));
   }
 
   classifyFingerprint(): string {
@@ -137,6 +149,24 @@ export class GeminiProvider implements Provider {
       model: this.#options.extractModel,
       instruction: entry.prompt,
       question: EXTRACT_QUESTION,
+      responseSchema: entry.schema,
+      validate: this.#options.profile.validateFields[label]!,
+      step: 'extract',
+      toResult: (answer) => ({ fields: answer as Record<string, unknown> }),
+    });
+  }
+
+  secondOpinionFingerprint(label: string, failed: readonly string[]): string {
+    return this.#fingerprints.secondOpinionFingerprint(label, failed);
+  }
+
+  /** The class's fields once more, on the second-opinion model, the question naming the checks the first answer failed. */
+  secondOpinion(input: StepInput, label: string, failed: readonly string[]): Promise<StepOutcome> {
+    const entry = this.#options.profile.extract[label]!;
+    return this.#call(input, {
+      model: this.#options.secondOpinionModel ?? this.#options.extractModel,
+      instruction: entry.prompt,
+      question: secondOpinionQuestion(failed),
       responseSchema: entry.schema,
       validate: this.#options.profile.validateFields[label]!,
       step: 'extract',
