@@ -13,6 +13,8 @@ import { race } from './race.ts';
 import { queueScaling } from './queue-scaling.ts';
 import { cacheRerun } from './cache-rerun.ts';
 import { eInvoicePath } from './einvoice-path.ts';
+import { measureChecks } from './checked-answers.ts';
+import { startEmulator } from '../src/emulator/server.ts';
 import { dashboardLoad } from './dashboard-load.ts';
 import { emulatorThroughput } from './emulator-throughput.ts';
 import { round, scratch } from './harness.ts';
@@ -26,6 +28,7 @@ const quick = process.argv.includes('--quick');
 const sizes = quick
   ? { race: 300, raceCapMs: 20_000, quota: 400, cpu: 300, rerun: 1000, scale: [1000, 5000] }
   : { race: 4000, raceCapMs: 90_000, quota: 700, cpu: 1000, rerun: 5000, scale: [5000, 50000] };
+const share = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)} %`;
 const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 const corpora = scratch('corpora');
 const corpus = async (name: string, count: number, extra: object = {}) => {
@@ -60,6 +63,13 @@ try {
   log('the e-invoice path');
   const eInvoiceFiles = quick ? 300 : 1000;
   const eInvoices = await eInvoicePath(await corpus('einvoice', eInvoiceFiles, { damagedRate: 0, maxPages: 3, eInvoiceRate: 0.9 }));
+  log('checked answers');
+  const checkedFiles = quick ? 500 : 2000;
+  const checkedCorpus = await corpus('checked', checkedFiles, { damagedRate: 0, maxPages: 2, seed: 28 });
+  const misreading = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, misread: { rate: 0.05 } });
+  const checked = await measureChecks(checkedCorpus, scratch('checked'), misreading.url, async () => misreading.stats().requests.total).finally(() =>
+    misreading.close(),
+  );
   log('emulator throughput');
   const throughput = await emulatorThroughput(quick ? 2 : 5);
   const sharedCorpus = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
@@ -141,6 +151,17 @@ try {
         ]
       : []),
     '',
+    `**11. Checked answers**: ${count(checkedFiles)} generated files, the emulator misreading 5 % of answers (digits of an amount swapped, the subtotal given as the total, a year off by one, a line item dropped; decided by its seed, the model and the request), one pass; the same command with second opinions on the same state folder. Truth is the generator's.`,
+    '',
+    '| figure | value | goal |',
+    '|---|---:|---|',
+    `| extract-class answers / misread | ${count(checked.answers)} / ${count(checked.misread)} | |`,
+    `| misreads a check relates (sums, line products, date order) flagged | ${checked.relatedFlagged} of ${checked.relatedMisread} (${share(checked.relatedFlagged, checked.relatedMisread)}) | >= 90 % |`,
+    `| other misreads flagged (a receipt's total or date: nothing to check them against) | ${checked.flaggedMisread - checked.relatedFlagged} of ${checked.misread - checked.relatedMisread} | |`,
+    `| correct answers flagged | ${checked.correctFlagged} of ${count(checked.correct)} (${share(checked.correctFlagged, checked.correct)}) | <= 2 % |`,
+    `| flagged misreads right after a second opinion | ${checked.recovered} of ${checked.flaggedMisread} (${share(checked.recovered, checked.flaggedMisread)}) | >= 80 % |`,
+    `| second opinions asked; their cost | ${checked.secondOpinions}; $${checked.extraUsd} on top of $${checked.firstRunUsd} (${share(checked.extraUsd, checked.firstRunUsd)}) | |`,
+    '',
     '| **Emulator** | requests/s | failed | goal |',
     '|---|---:|---:|---|',
     `| small requests, zero latency, 64 connections from a second process | ${throughput.requestsPerSecond} | ${throughput.failed} | >= 2000 |`,
@@ -157,7 +178,7 @@ try {
   mkdirSync(results, { recursive: true });
   writeFileSync(
     new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results),
-    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, eInvoices, throughput, accuracy }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, eInvoices, checked, throughput, accuracy }, null, 2)}\n`,
   );
   writeFileSync(new URL('latest.md', results), `${tables}\n`);
   process.stdout.write(`${tables}\n`);

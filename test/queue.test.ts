@@ -352,3 +352,27 @@ test(
     assert.deepEqual(byName.get('factur-x.pdf')!.fields, first!.fields);
   },
 );
+
+test('through the queue, a second opinion a worker asked for a failed check is accepted, committed and kept', { skip, timeout: 120_000 }, async () => {
+  const emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, misread: { rate: 0.3 }, acceptedKeys: ['test-key'] });
+  after(() => emulator.close());
+  const work = tempDir('queue-second');
+  const files = join(work, 'files');
+  mkdirSync(files, { recursive: true });
+  const entries = inFolders(['batch-001']).filter((entry) => !entry.damaged && EXTRACTED.has(entry.class));
+  for (const entry of entries) copyFileSync(join(corpus, entry.file), join(files, entry.file.replace('/', '-')));
+  const worker = startWorker('second');
+  const args = coordinatorArgs(emulator, work, 'second', ['--passes', 'auto']).map((arg) => (arg === corpus ? files : arg));
+  const run = await runCli(args, { env: KEY });
+  worker.child.kill('SIGTERM');
+  await worker.result;
+  assert.equal(run.code, 0, run.stderr.slice(-2000));
+  assert.doesNotMatch(run.stderr, /cannot use/, 'no worker answer was refused');
+  const records = readRecords(join(work, 'out.jsonl'));
+  const seconds = records.filter((record) => record.secondOpinion);
+  assert.ok(seconds.length > 0, 'second opinions were asked');
+  assert.ok(
+    seconds.some((record) => record.secondOpinion!.kept === 'second'),
+    JSON.stringify(seconds.map((record) => record.secondOpinion)),
+  );
+});
