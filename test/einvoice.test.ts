@@ -6,6 +6,7 @@ import { ciiInvoiceXml } from '../src/corpus/einvoice-xml.ts';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import type { EstimateReport } from '../src/main/commands/estimate.ts';
+import type { EvalReport } from '../src/main/eval/evaluate.ts';
 import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
 import { withAttachment } from './helpers/factur-x.ts';
 import { readManifest, readRecords } from './helpers/run-fixture.ts';
@@ -270,6 +271,12 @@ test('--e-invoice verify asks the model too and reports, per field, where it rea
   });
   assert.equal((records.get('disagrees.pdf')!.fields as Record<string, unknown>).total, altered.total, 'the XML stays the answer');
   assert.deepEqual([records.get('standalone.xml')!.source, records.get('standalone.xml')!.eInvoice?.disagreements], ['e-invoice', undefined]);
+  // The run's own e-invoices are labels: the model's reading scored against the XML, field by field.
+  const scored = await runCli(['eval', '--db', join(work, 'verify-db'), '--truth', 'e-invoice', '--json']);
+  assert.equal(scored.code, 0, scored.stderr);
+  const fields = (JSON.parse(scored.stdout) as EvalReport).fields;
+  const score = (name: string) => fields.find((entry) => entry.field === `vendor_invoice.${name}`);
+  assert.deepEqual([score('total')?.labelled, score('total')?.wrong, score('vendor_name')?.wrong, score('invoice_number')?.wrong], [2, 1, 1, 0]);
   const report = await runCli(['report', '--db', join(work, 'verify-db'), '-o', join(work, 'verify.html')]);
   assert.equal(report.code, 0, report.stderr);
   const html = readFileSync(join(work, 'verify.html'), 'utf8');

@@ -7,6 +7,8 @@ import { chromium } from 'playwright-core';
 import { generateCorpus } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { writeReport } from '../src/main/commands/report.ts';
+import { readReportData } from '../src/main/report/report-data.ts';
+import { timeline } from '../src/main/report/timeline.ts';
 import { Store } from '../src/main/state/store.ts';
 import type { FileRecord } from '../src/main/state/record.ts';
 import type { RunSample } from '../src/main/state/run-sample.ts';
@@ -76,7 +78,7 @@ test('a real run with 429s, then its cached second attempt, makes a report of bo
   for (const heading of [
     'Spend by model and step',
     'Files finished per second',
-    'requests and 429s per 3 s quota window',
+    'requests accepted and 429s in the trailing 3 s quota window',
     'Spend over time',
     'Files by class',
     'Failures by code',
@@ -85,6 +87,26 @@ test('a real run with 429s, then its cached second attempt, makes a report of bo
     assert.ok(html.includes(heading), heading);
   }
   assert.match(html, /<code>NOT_A_PDF<\/code>|<code>PDF_TRUNCATED<\/code>|<code>PDF_ENCRYPTED<\/code>/, 'failures by code with their codes');
+
+  // The request chart plots what the quota counts: no point above the busiest window the emulator itself counted.
+  const stats = emulator.stats();
+  const ticks = stats.acceptedPerTick['gemini-3.5-flash-lite'] ?? [];
+  const perWindow = Math.round(3000 / stats.tickMs);
+  let busiest = 0;
+  for (let start = 0; start < ticks.length; start++)
+    busiest = Math.max(
+      busiest,
+      ticks.slice(start, start + perWindow).reduce((sum, n) => sum + n, 0),
+    );
+  assert.ok(busiest <= 20, `the emulator never accepted more than its quota in a window (${busiest})`);
+  const store = Store.openReadOnly(db);
+  try {
+    const drawn = timeline(readReportData(store, store.runs()[0]!).attempts, 3000).models.find((model) => model.model === 'gemini-3.5-flash-lite')!;
+    const peak = Math.max(...drawn.series[0]!.points.map(([, value]) => value));
+    assert.ok(peak > 0 && peak <= busiest, `the chart's busiest window (${peak}) is no more than the emulator's (${busiest})`);
+  } finally {
+    await store.close();
+  }
 });
 
 test(

@@ -19,6 +19,9 @@ import { runDemo } from './commands/demo.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { estimate, formatEstimate } from './commands/estimate.ts';
 import { writeReview } from './commands/review.ts';
+import { belowFloors, evalRun, formatEval, parseMinAccuracy } from './commands/eval.ts';
+import { writeSample } from './commands/sample.ts';
+import { loadProfile } from './profiles/profile.ts';
 import { exportRun } from './commands/export.ts';
 import { runCommand } from './commands/run.ts';
 import { formatStatus, readStateStatus } from './commands/status.ts';
@@ -271,12 +274,57 @@ program
   });
 
 program
+  .command('eval')
+  .description(
+    "how many answers are right: a run's records against labels (class precision and recall, per-field accuracy, by source and model, cost per right field)",
+  )
+  .requiredOption(
+    '--truth <labels>',
+    "labels.jsonl or labels.csv (by path or sha256; class and any fields), or e-invoice: the run's own e-invoices under --e-invoice verify",
+  )
+  .option('--db <dir>', 'LMDB state folder', '.docpool')
+  .option('--run <id>', 'which run (default: the latest; see docpool status)')
+  .option('--json', 'print one JSON object instead of the tables')
+  .option('--min-accuracy <field=share,...>', 'exit 1 when a field is right less often than this, e.g. total=0.95,invoice_number=0.9', parseMinAccuracy)
+  .action(async (flags: { truth: string; db: string; run?: string; json?: boolean; minAccuracy?: Record<string, number> }) => {
+    const store = openExistingStore(flags.db);
+    try {
+      const report = evalRun(store, flags.run, flags.truth);
+      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatEval(report)}\n`);
+      const below = flags.minAccuracy ? belowFloors(report, flags.minAccuracy) : [];
+      for (const line of below) process.stderr.write(`docpool eval: ${line}\n`);
+      process.exitCode = below.length > 0 ? EXIT.someFailed : EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('sample')
+  .description('a stratified sample of a run (by class, source, pages, size) as a labelling template with the current answers filled in')
+  .argument('<count>', 'how many files', (value) => parseWholeNumber('<count>', value))
+  .requiredOption('-o, --out <file>', 'labels.csv to write')
+  .option('--db <dir>', 'LMDB state folder', '.docpool')
+  .option('--run <id>', 'which run (default: the latest; see docpool status)')
+  .option('--profile <name|file>', 'profile whose fields become columns', 'finance')
+  .action(async (size: number, flags: { out: string; db: string; run?: string; profile: string }) => {
+    const store = openExistingStore(flags.db);
+    try {
+      const result = writeSample(store, flags.run, size, flags.out, loadProfile(flags.profile));
+      process.stdout.write(`wrote ${result.rows} files of run ${result.runId} to ${flags.out}: correct the answers, then docpool eval --truth ${flags.out}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program
   .command('report')
   .description('one self-contained HTML report of a run (charts, spend, failures, slowest files), from the state folder alone')
   .option('-o, --out <file>', 'report file', 'report.html')
   .option('--db <dir>', 'LMDB state folder', '.docpool')
   .option('--run <id>', 'which run (default: the latest; see docpool status)')
-  .action(async (flags: { out: string; db: string; run?: string }) => {
+  .option('--truth <labels>', 'add an accuracy section: labels.jsonl or labels.csv, or e-invoice (as docpool eval)')
+  .action(async (flags: { out: string; db: string; run?: string; truth?: string }) => {
     const report = await writeReport(flags);
     process.stdout.write(`wrote the report of run ${report.runId} (${report.files} files) to ${report.out}\n`);
   });

@@ -1,13 +1,7 @@
 import type { Profile } from '../profiles/profile.ts';
+import { normalName } from './normal-name.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { InvoiceSeen, Store } from '../state/store.ts';
-
-/** Legal forms dropped from a vendor's name: "Müller GmbH" and "MUELLER" are not told apart by them. */
-const LEGAL_FORMS = new Set(
-  'gmbh ag kg kgaa ohg ug ek co ltd limited inc incorporated llc llp plc corp corporation company sa sas sarl sasu eurl sca bv nv vof srl spa snc oy ab as asa aps se sl'.split(
-    ' ',
-  ),
-);
 
 /**
  * Duplicate invoices across a state folder: the same vendor (its name without case, accents,
@@ -52,20 +46,10 @@ export class DuplicateInvoices {
     const key = this.profile.duplicates?.find((entry) => entry.class === record.class);
     const fields = record.fields;
     if (!key || !fields) return undefined;
-    const vendor = typeof fields[key.vendor] === 'string' ? normalVendor(fields[key.vendor] as string) : '';
+    const vendor = typeof fields[key.vendor] === 'string' ? normalName(fields[key.vendor] as string) : '';
     const number = typeof fields[key.number] === 'string' ? (fields[key.number] as string).toUpperCase().replace(/[^\p{L}\p{N}]/gu, '') : '';
     const total = fields[key.total];
     if (!vendor || !number || typeof total !== 'number' || !Number.isFinite(total)) return undefined;
     return `${record.class}\u0000${vendor}\u0000${number}\u0000${Math.round(total * 100)}`;
   }
-}
-
-function normalVendor(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word && !LEGAL_FORMS.has(word))
-    .join(' ');
 }

@@ -1,3 +1,4 @@
+import type { EvalReport } from '../eval/evaluate.ts';
 import { count } from '../progress/numbers.ts';
 import { escapeHtml } from './escape-html.ts';
 import type { ReportData } from './report-data.ts';
@@ -11,7 +12,7 @@ const DEFAULT_QUOTA_WINDOW_MS = 60_000;
  * The report as one self-contained HTML file: inline CSS and SVG, no script, no font, no image,
  * no link to anywhere, so it opens the same offline, in a mail attachment or years from now.
  */
-export function reportHtml(data: ReportData, generatedAt: Date): string {
+export function reportHtml(data: ReportData, generatedAt: Date, accuracy?: EvalReport): string {
   const { run, files } = data;
   const settings = run.settings;
   const quotaWindowMs = settings?.quotaWindowMs ?? DEFAULT_QUOTA_WINDOW_MS;
@@ -79,8 +80,8 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
             lineChart({ title: 'Files finished per second', yLabel: 'files/s', series: line.filesPerSecond, markers: line.markers }),
             ...line.models.map((model) =>
               lineChart({
-                title: `${model.model}: requests and 429s per ${windowName}, against the quota`,
-                yLabel: `per ${windowName}`,
+                title: `${model.model}: requests accepted and 429s in the trailing ${windowName}, against the quota`,
+                yLabel: `in the trailing ${windowName}`,
                 series: model.series,
                 markers: line.markers,
               }),
@@ -92,6 +93,7 @@ export function reportHtml(data: ReportData, generatedAt: Date): string {
           ].join(''),
     ]),
     section('Classes', [data.byClass.length === 0 ? '<p class="muted">no file was classified</p>' : barChart('Files by class', data.byClass, '#2563eb')]),
+    accuracy ? accuracySection(accuracy) : '',
     data.review.flagged === 0 && data.review.secondOpinions === 0
       ? ''
       : section('To review', [
@@ -160,6 +162,37 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/** `docpool report --truth`: how many answers were right against labels (what `docpool eval` prints). */
+function accuracySection(report: EvalReport): string {
+  const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+  return section('Accuracy against labels', [
+    `<p>${count(report.matched)} labelled files scored (${count(report.unmatched)} labels with no record in the run). A field is right when it equals the label once normalised: numbers within 0.01, dates as dates, names without case, spacing, accents or legal form. $${report.costUsd.toFixed(4)} for ${count(report.correctFields)} fields right.</p>`,
+    table(
+      ['class', 'labelled', 'answered', 'precision', 'recall'],
+      report.classes.map((score) => [escapeHtml(score.class), count(score.support), count(score.answered), percent(score.precision), percent(score.recall)]),
+    ),
+    barChart(
+      'Fields right, of those labelled (%)',
+      report.fields.map((score) => [score.field, Math.round(score.accuracy * 1000) / 10] as const),
+      '#059669',
+    ),
+    table(
+      ['field', 'labelled', 'exact', 'right', 'empty', 'wrong'],
+      report.fields.map((score) => [
+        escapeHtml(score.field),
+        count(score.labelled),
+        count(score.exact),
+        count(score.normalised),
+        count(score.empty),
+        count(score.wrong),
+      ]),
+    ),
+    `<p>by source: ${Object.entries(report.bySource)
+      .map(([name, group]) => `${escapeHtml(name)} ${percent(group.accuracy)} of ${count(group.labelled)}`)
+      .join('; ')}</p>`,
+  ]);
 }
 
 function section(heading: string, parts: readonly string[]): string {

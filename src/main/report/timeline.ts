@@ -8,7 +8,7 @@ export interface Timeline {
   readonly markers: readonly number[];
   readonly filesPerSecond: Series[];
   readonly spend: Series[];
-  /** Per model: requests and 429s per quota window, and the quota. */
+  /** Per model: requests accepted and 429s in the trailing quota window (what the quota counts), and the quota. */
   readonly models: ReadonlyArray<{ readonly model: string; readonly series: Series[] }>;
 }
 
@@ -32,17 +32,28 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
       const from = previous?.at ?? attempt.startedAt;
       const seconds = (sample.at - from) / 1000;
       step(files, at(from), at(sample.at), (sample.finished - (previous?.finished ?? 0)) / seconds);
+      previous = sample;
+    }
+    // What the quota counts: requests in the trailing window. Counted from the first sample at or
+    // after the window's start, so a point never spans more than a window (it may miss up to one
+    // sample interval of it): a chart above the quota line means a window really was.
+    let first = 0;
+    for (const sample of attempt.samples) {
+      const windowStart = sample.at - quotaWindowMs;
+      while (attempt.samples[first]!.at < windowStart) first++;
+      // The window reaches back before the attempt: everything so far is in it.
+      const fromStart = windowStart <= attempt.startedAt;
+      const since = attempt.samples[first]!;
+      if (!fromStart && since === sample) continue; // no sample inside the window: nothing true to plot
       for (const model of sample.models) {
-        const before = previous?.models.find((entry) => entry.model === model.model);
         const line = models.get(model.model) ?? { requests: [], refused: [], rpm: model.rpm };
         // The quota line shows the last limit paced against (a learned one comes in a later sample).
         if (model.rpm !== undefined) line.rpm = model.rpm;
-        const perWindow = quotaWindowMs / 1000 / seconds;
-        step(line.requests, at(from), at(sample.at), (model.sent - (before?.sent ?? 0)) * perWindow);
-        step(line.refused, at(from), at(sample.at), (model.rateLimited - (before?.rateLimited ?? 0)) * perWindow);
+        const base = fromStart ? undefined : since.models.find((entry) => entry.model === model.model);
+        line.requests.push([at(sample.at), model.sent - model.rateLimited - (base ? base.sent - base.rateLimited : 0)]);
+        line.refused.push([at(sample.at), model.rateLimited - (base?.rateLimited ?? 0)]);
         models.set(model.model, line);
       }
-      previous = sample;
     }
     offset += (attempt.endedAt - attempt.startedAt) / 1000;
     spentBefore += attempt.samples.length > 0 ? spentIn(attempt.samples.at(-1)!) : 0;
@@ -54,8 +65,8 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
     models: [...models].map(([model, line]) => ({
       model,
       series: [
-        { name: 'requests sent', points: line.requests, color: COLORS.requests },
-        { name: '429s', points: line.refused, color: COLORS.refused },
+        { name: 'requests accepted in the trailing window', points: line.requests, color: COLORS.requests },
+        { name: '429s in the trailing window', points: line.refused, color: COLORS.refused },
         ...(line.rpm === undefined
           ? []
           : [
