@@ -7,18 +7,16 @@ import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import type { EstimateReport } from '../src/main/commands/estimate.ts';
 import type { EvalReport } from '../src/main/eval/evaluate.ts';
-import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
+import { PROJECT_ROOT, runCli, startCli, UNLIMITED } from './helpers/cli.ts';
 import { withAttachment } from './helpers/factur-x.ts';
 import { readManifest, readRecords } from './helpers/run-fixture.ts';
-import { SHARED_CORPUS } from './helpers/shared-corpus.ts';
 import { tempDir } from './helpers/temp.ts';
 
 /**
  * E-invoices (issue 27): the exact answer is inside the file. Real Factur-X/ZUGFeRD PDFs and
  * XRechnung/Peppol/UBL files are answered from their XML with no request; hostile XML is bad input.
  */
-const EINVOICES = join(SHARED_CORPUS, 'einvoices');
-const skipReal = existsSync(join(EINVOICES, 'MANIFEST.tsv')) ? false : '../shared/corpus/einvoices is absent';
+const EINVOICES = join(PROJECT_ROOT, 'test/fixtures/einvoices');
 const work = tempDir('einvoice');
 const KEY = { GEMINI_API_KEY: 'test-key', GOOGLE_API_KEY: '' };
 let emulator: RunningEmulator;
@@ -43,42 +41,38 @@ function manifestRows(): Array<Record<string, string>> {
   return rows.map((row) => Object.fromEntries(row.split('\t').map((value, index) => [columns[index]!, value])));
 }
 
-test(
-  'every real e-invoice (26 Factur-X/ZUGFeRD PDFs, 44 XRechnung/Peppol/UBL files) is answered from its XML with no request, exactly',
-  { skip: skipReal },
-  async () => {
-    const folder = join(work, 'real');
-    mkdirSync(folder, { recursive: true });
-    const rows = manifestRows();
-    for (const row of rows) copyFileSync(join(EINVOICES, row.file!), join(folder, row.file!));
-    const before = await generateRequests();
-    // The default include takes in .xml (and .XML) e-invoices beside PDFs.
-    const args = ['run', folder, '-o', join(work, 'real.jsonl'), '--db', join(work, 'real-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
-    const run = await runCli(args, { env: KEY });
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(await generateRequests(), before, 'no generateContent request');
-    const byName = new Map(readRecords(join(work, 'real.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
-    assert.equal(byName.size, rows.length);
-    for (const row of rows) {
-      const record = byName.get(row.file!)!;
-      assert.equal(record.source, 'e-invoice', row.file);
-      assert.equal(record.class, 'vendor_invoice', row.file);
-      const fields = record.fields as Record<string, unknown>;
-      assert.deepEqual(
-        [fields.invoice_number, fields.invoice_date, fields.currency, fields.total, fields.vendor_name],
-        [row.invoice_number, row.issue_date, row.currency, Number(row.grand_total), row.seller_name],
-        row.file,
-      );
-      assert.equal(record.eInvoice?.document, row.document_type, `${row.file}: credit notes marked`);
-    }
-    const estimated = JSON.parse((await runCli(['estimate', folder, '--json'])).stdout) as EstimateReport;
-    assert.deepEqual([estimated.eInvoices, estimated.classify.requests, estimated.windowPages], [rows.length, 0, 0], 'estimate counts them apart, at $0');
-    const again = await runCli(args, { env: KEY });
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, /70 from cache/);
-    assert.match(again.stderr, /0 files read and hashed/);
-  },
-);
+test('every real e-invoice (26 Factur-X/ZUGFeRD PDFs, 44 XRechnung/Peppol/UBL files) is answered from its XML with no request, exactly', async () => {
+  const folder = join(work, 'real');
+  mkdirSync(folder, { recursive: true });
+  const rows = manifestRows();
+  for (const row of rows) copyFileSync(join(EINVOICES, row.file!), join(folder, row.file!));
+  const before = await generateRequests();
+  // The default include takes in .xml (and .XML) e-invoices beside PDFs.
+  const args = ['run', folder, '-o', join(work, 'real.jsonl'), '--db', join(work, 'real-db'), '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
+  const run = await runCli(args, { env: KEY });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(await generateRequests(), before, 'no generateContent request');
+  const byName = new Map(readRecords(join(work, 'real.jsonl')).map((record) => [record.path.slice(folder.length + 1), record]));
+  assert.equal(byName.size, rows.length);
+  for (const row of rows) {
+    const record = byName.get(row.file!)!;
+    assert.equal(record.source, 'e-invoice', row.file);
+    assert.equal(record.class, 'vendor_invoice', row.file);
+    const fields = record.fields as Record<string, unknown>;
+    assert.deepEqual(
+      [fields.invoice_number, fields.invoice_date, fields.currency, fields.total, fields.vendor_name],
+      [row.invoice_number, row.issue_date, row.currency, Number(row.grand_total), row.seller_name],
+      row.file,
+    );
+    assert.equal(record.eInvoice?.document, row.document_type, `${row.file}: credit notes marked`);
+  }
+  const estimated = JSON.parse((await runCli(['estimate', folder, '--json'])).stdout) as EstimateReport;
+  assert.deepEqual([estimated.eInvoices, estimated.classify.requests, estimated.windowPages], [rows.length, 0, 0], 'estimate counts them apart, at $0');
+  const again = await runCli(args, { env: KEY });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /70 from cache/);
+  assert.match(again.stderr, /0 files read and hashed/);
+});
 
 const cii = (total: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">${extra}
