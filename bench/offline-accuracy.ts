@@ -78,10 +78,11 @@ export interface GeneratedAccuracy {
   readonly invoiceNumber: Rate;
   readonly invoiceDate: Rate;
   readonly total: Rate;
+  readonly vendorName: Rate;
 }
 
 export async function generatedAccuracy(corpus: string, manifest: readonly ManifestEntry[]): Promise<GeneratedAccuracy> {
-  const counts = { label: [0, 0], scannedHonest: [0, 0], invoiceNumber: [0, 0], invoiceDate: [0, 0], total: [0, 0] } as Record<
+  const counts = { label: [0, 0], scannedHonest: [0, 0], invoiceNumber: [0, 0], invoiceDate: [0, 0], total: [0, 0], vendorName: [0, 0] } as Record<
     keyof GeneratedAccuracy,
     [number, number]
   >;
@@ -103,6 +104,7 @@ export async function generatedAccuracy(corpus: string, manifest: readonly Manif
       score('invoiceNumber', reading.fields.invoice_number === entry.fields.invoice_number);
       score('invoiceDate', reading.fields.invoice_date === entry.fields.invoice_date);
       score('total', reading.fields.total === entry.fields.total);
+      score('vendorName', reading.fields.vendor_name === entry.fields.vendor_name);
     }
   }
   const rate = ([correct, total]: [number, number]): Rate => ({ correct, total });
@@ -112,6 +114,7 @@ export async function generatedAccuracy(corpus: string, manifest: readonly Manif
     invoiceNumber: rate(counts.invoiceNumber),
     invoiceDate: rate(counts.invoiceDate),
     total: rate(counts.total),
+    vendorName: rate(counts.vendorName),
   };
 }
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { generatedAccuracy, percent, realCorpusAccuracy } from '../bench/offline-accuracy.ts';
 import { generateCorpus } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { parseAmount, parseDate } from '../src/offline/values.ts';
-import { runCli } from './helpers/cli.ts';
+import { PROJECT_ROOT, runCli } from './helpers/cli.ts';
 import { readManifest, readRecords } from './helpers/run-fixture.ts';
 import { hasSharedCorpus, SHARED_CORPUS } from './helpers/shared-corpus.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -37,6 +37,26 @@ test('on a generated corpus: classes and invoice fields, and image-only files an
   atLeast(accuracy.invoiceNumber, 0.95, 'invoice number');
   atLeast(accuracy.invoiceDate, 0.95, 'invoice date');
   atLeast(accuracy.total, 0.95, 'total');
+  atLeast(accuracy.vendorName, 0.95, 'vendor name');
+});
+
+test("the README's offline accuracy table on the real e-invoice PDFs in the repository is what docpool eval prints", async () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const block = /<!-- offline-eval -->\n```text\n\$ (docpool run .+)\n\$ (docpool eval .+)\n([^]*?)```/.exec(readme);
+  assert.ok(block, 'the README shows the commands and the table');
+  const work = tempDir('offline-eval');
+  const words = (command: string) =>
+    command
+      .replace(/^docpool /, '')
+      .replace('--db .docpool', `--db ${join(work, 'db')}`)
+      .match(/'[^']*'|\S+/g)!
+      .map((word) => word.replace(/^'|'$/g, ''));
+  const run = await runCli([...words(block[1]!), '-o', join(work, 'out.jsonl')], { cwd: PROJECT_ROOT });
+  assert.equal(run.code, 0, run.stderr);
+  const printed = await runCli(words(block[2]!), { cwd: PROJECT_ROOT });
+  assert.equal(printed.code, 0, printed.stderr);
+  const rows = (text: string) => text.split('\n').filter((line) => /^vendor_invoice\./.test(line));
+  assert.deepEqual(rows(block[3]!), rows(printed.stdout));
 });
 
 test('amounts and dates in the forms real invoices print them', () => {

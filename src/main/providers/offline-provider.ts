@@ -5,7 +5,7 @@ import { type Step, ZERO_USAGE } from '../state/record.ts';
 import type { Provider, StepInput, StepOutcome } from './provider.ts';
 
 /** Bump when the rules change what they answer: it is part of the offline cache fingerprint. */
-const RULES_VERSION = 1;
+const RULES_VERSION = 2;
 
 /**
  * Answers from the worker's extracted text with keyword and regex rules (src/offline/rules.ts):
