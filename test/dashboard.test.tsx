@@ -150,6 +150,13 @@ test('a finished run reads finished at 100%', () => {
   assert.match(frame, /100% 300\/300 files/);
 });
 
+test('checked answers: the records to review by reason, second opinions asked and kept, and skipped files', () => {
+  const review = { flagged: 7, byReason: { sum: 4, duplicate: 2, confidence: 1 }, secondOpinions: 5, keptSecond: 3 };
+  const frame = frameOf(snapshot({ discovered: 300, discoveryDone: true, finished: 300, done: 290, failed: 8, skipped: 2, review }), 120, 30);
+  assert.match(frame, /failed 8 · skipped 2/);
+  assert.match(frame, /review 7 answers to review \(sum 4, duplicate 2, confidence 1\); 5 second opinions asked, 3 kept/);
+});
+
 test('it fits an 80x24 terminal and uses more room when there is more', () => {
   const busy = snapshot({
     discovered: 50,
