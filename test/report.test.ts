@@ -151,8 +151,8 @@ test(
     const labels = charts.map((chart) => chart.label);
     for (const expected of [
       'Files finished per second',
-      'gemini-3.5-flash-lite: requests and 429s',
-      'gemini-3.8-flash: requests and 429s',
+      'gemini-3.5-flash-lite: requests accepted and 429s',
+      'gemini-3.8-flash: requests accepted and 429s',
       'Spend over time',
       'Files by class',
     ]) {
