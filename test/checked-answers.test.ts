@@ -10,6 +10,9 @@ import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import type { CheckSpec } from '../src/main/checks/check-spec.ts';
 import { runChecks } from '../src/main/checks/run-checks.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
+import type { Profile } from '../src/main/profiles/profile.ts';
+import { XlsxSink } from '../src/main/output/xlsx-sink.ts';
+import type { FileRecord } from '../src/main/state/record.ts';
 import { runCli, UNLIMITED } from './helpers/cli.ts';
 import { readManifest, readRecords } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -203,4 +206,41 @@ test('20 planted duplicate invoices (other files, same vendor, number and total)
       .sort(),
     expected.map((record) => record.path).sort(),
   );
+});
+
+test('the workbook names every sheet apart, even two long class names that share their first 31 characters', async () => {
+  const long = (suffix: string) => `supplier_invoice_from_the_region_${suffix}`;
+  const profile = {
+    ...FINANCE_PROFILE,
+    extract: {
+      [long('north')]: FINANCE_PROFILE.extract.vendor_invoice!,
+      [long('south')]: FINANCE_PROFILE.extract.vendor_invoice!,
+    },
+  } as unknown as Profile;
+  const path = join(work, 'long-names.xlsx');
+  const sink = new XlsxSink(path, profile);
+  const record = (label: string, name: string): FileRecord => ({
+    path: join(work, name),
+    sha256: null,
+    bytes: 1,
+    pages: 1,
+    status: 'done',
+    class: label,
+    confidence: 1,
+    fields: { total: 1 },
+    source: 'gemini',
+    cached: false,
+    models: {},
+    usage: { input: 0, output: 0, thinking: 0, costUsd: 0 },
+    error: null,
+    ms: 1,
+  });
+  await sink.write(record(long('north'), 'a.pdf'));
+  await sink.write(record(long('south'), 'b.pdf'));
+  await sink.close();
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.readFile(path);
+  const names = book.worksheets.map((sheet) => sheet.name);
+  assert.equal(new Set(names).size, 2, names.join(', '));
+  assert.ok(names.every((name) => name.length <= 31));
 });

@@ -53,8 +53,9 @@ export class XlsxSink implements Sink {
       ...(this.#order.includes('review') ? ['review'] : []),
       ...(this.#order.includes('not answered') ? ['not answered'] : []),
     ];
+    const titles = new Set<string>();
     for (const sheet of sheets) {
-      const worksheet = workbook.addWorksheet(sheetTitle(sheet));
+      const worksheet = workbook.addWorksheet(uniqueTitle(sheetTitle(sheet), titles));
       worksheet.addRow([...this.#header(sheet)]).commit();
       const lines = createInterface({ input: createReadStream(this.#partFile(sheet)), crlfDelay: Number.POSITIVE_INFINITY });
       for await (const line of lines) worksheet.addRow(JSON.parse(line) as unknown[]).commit();
@@ -94,6 +95,14 @@ export class XlsxSink implements Sink {
 function cell(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   return typeof value === 'object' ? JSON.stringify(value) : value;
+}
+
+/** Two long class names cut to the same 31 characters get a number, as Excel wants every sheet named apart. */
+function uniqueTitle(title: string, taken: Set<string>): string {
+  let unique = title;
+  for (let copy = 2; taken.has(unique.toLowerCase()); copy++) unique = `${title.slice(0, SHEET_NAME_MAX - String(copy).length - 1)}~${copy}`;
+  taken.add(unique.toLowerCase());
+  return unique;
 }
 
 /** A sheet's title: the class name as it is (class names are lower_snake_case), cut to Excel's 31 characters. */
