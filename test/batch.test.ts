@@ -210,3 +210,19 @@ test('a stopped run leaves its jobs running and says so; the same command collec
   assert.equal(readRecords(join(work, 'stopped.jsonl')).filter((record) => record.status === 'done').length, 40);
   assert.equal(server.stats().batches.created, 2, "the cancelled job's requests went into one new job");
 });
+
+test('under --batch, an answer that fails a check earns a second opinion, asked through a batch job too', async () => {
+  const server = await emulator({ misread: { rate: 0.1 } });
+  const done = await run(server.url, 'second', ...BATCH, '--passes', 'auto');
+  assert.ok(done.code === 0 || done.code === 1, done.stderr.slice(-2000));
+  const records = readRecords(join(work, 'second.jsonl'));
+  const seconds = records.filter((record) => record.secondOpinion);
+  assert.ok(seconds.length >= 10, `${seconds.length} second opinions`);
+  assert.ok(
+    seconds.filter((record) => record.secondOpinion!.kept === 'second').length >= seconds.length * 0.6,
+    JSON.stringify(seconds.map((record) => record.secondOpinion)),
+  );
+  assert.equal(server.stats().requests.byMethod.generateContent ?? 0, 0, 'nothing was asked online');
+  const batched = server.stats().batches.requests;
+  assert.ok(batched >= records.filter((record) => record.status === 'done').length + seconds.length, `${batched} batched requests`);
+});
