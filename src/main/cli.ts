@@ -103,7 +103,7 @@ withPdfOptions(program.command('run').argument('<path...>', 'PDF files or folder
   .addOption(
     new Option(
       '--passes <n>',
-      `requests per file: 2 = classify then extract, 1 = both in one request, auto = one, then a second for the profile's secondPass classes (default ${DEFAULTS.passes})`,
+      `requests per file: 2 = classify then extract, 1 = both in one request, auto = one, then a second for the profile's secondPass classes and a second opinion for an answer that fails a check (default ${DEFAULTS.passes})`,
     ).choices(['1', '2', 'auto']),
   )
   .addOption(
