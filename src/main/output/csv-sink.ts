@@ -21,6 +21,9 @@ const FIXED = [
   'thinking_tokens',
   'cost_usd',
   'ms',
+  'review',
+  'review_reasons',
+  'duplicate_of',
 ] as const;
 
 /**
@@ -60,6 +63,9 @@ export class CsvSink implements Sink {
       record.usage.thinking,
       record.usage.costUsd,
       record.ms,
+      record.review,
+      record.reviewReasons?.join('; '),
+      record.duplicateOf,
     ];
     const fields = this.#fieldColumns.map((name) => record.fields?.[name]);
     await this.#writer.write(`${[...fixed, ...fields].map(csvCell).join(',')}\r\n`);
