@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseManifest } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
-import { docpool, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
+import { docpool, finished, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
 
 const QUOTA_SETUPS = [
   {
@@ -36,9 +36,9 @@ export interface QuotaRow {
 /** A classification-only profile: one request per file, so requests per window are what is measured. */
 function classifyOnlyProfile(dir: string): string {
   const path = join(dir, 'classify-only.json');
-  // No extraction, so no e-invoice mapping either (it maps fields of vendor_invoice's extraction).
-  const { eInvoice: _mapsExtractedFields, ...classifyOnly } = FINANCE_PROFILE;
-  writeFileSync(path, JSON.stringify({ ...classifyOnly, name: 'bench-classify-only', extract: {} }));
+  // The classes and their question alone: no extraction, so nothing that names extracted fields (e-invoice mapping, checks, duplicates).
+  const { version, classes, classifyPrompt } = FINANCE_PROFILE;
+  writeFileSync(path, JSON.stringify({ name: 'bench-classify-only', version, classes, classifyPrompt, extract: {} }));
   return path;
 }
 
@@ -66,22 +66,24 @@ export async function quotaUtilisation(corpus: string, rpm: number): Promise<Quo
       });
       try {
         const limits = setup.flags(rpm);
-        await docpool([
-          'run',
-          corpus,
-          '-o',
-          join(work, `q-${setup.name}.jsonl`),
-          '--db',
-          join(work, `q-${setup.name}`),
-          '--profile',
-          profile,
-          '--base-url',
-          emulator.url,
-          '--quota-window-ms',
-          String(windowMs),
-          '--no-tui',
-          ...limits,
-        ]);
+        finished(
+          await docpool([
+            'run',
+            corpus,
+            '-o',
+            join(work, `q-${setup.name}.jsonl`),
+            '--db',
+            join(work, `q-${setup.name}`),
+            '--profile',
+            profile,
+            '--base-url',
+            emulator.url,
+            '--quota-window-ms',
+            String(windowMs),
+            '--no-tui',
+            ...limits,
+          ]),
+        );
         const stats = emulator.stats();
         const windows = (stats.acceptedPerWindow['gemini-3.5-flash-lite'] ?? []).slice(1, -1);
         const steady = windows.length > 0 ? windows.reduce((sum, count) => sum + count, 0) / windows.length : 0;
@@ -116,22 +118,24 @@ export async function latencyBound(corpus: string, concurrency: number, latencyM
   const work = scratch('latency');
   const emulator = await startEmulator({ latency: { 'gemini-3.5-flash-lite': { medianMs: latencyMs, sigma: 0, perKiloTokenMs: 0 } } });
   try {
-    const run = await docpool([
-      'run',
-      corpus,
-      '-o',
-      join(work, 'out.jsonl'),
-      '--db',
-      join(work, 'db'),
-      '--profile',
-      classifyOnlyProfile(work),
-      '--base-url',
-      emulator.url,
-      '--concurrency',
-      `gemini-3.5-flash-lite=${concurrency}`,
-      '--no-tui',
-      ...UNLIMITED,
-    ]);
+    const run = finished(
+      await docpool([
+        'run',
+        corpus,
+        '-o',
+        join(work, 'out.jsonl'),
+        '--db',
+        join(work, 'db'),
+        '--profile',
+        classifyOnlyProfile(work),
+        '--base-url',
+        emulator.url,
+        '--concurrency',
+        `gemini-3.5-flash-lite=${concurrency}`,
+        '--no-tui',
+        ...UNLIMITED,
+      ]),
+    );
     const files = summaryOf(run);
     const ideal = concurrency / (latencyMs / 1000);
     return { concurrency, latencyMs, filesPerSecond: round(files.filesPerSecond, 1), ratio: round(files.filesPerSecond / ideal) };

@@ -9,7 +9,7 @@ import type { ManifestEntry } from '../src/corpus/generate.ts';
 import { fieldsOfCheck } from '../src/main/checks/check-spec.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { FileRecord } from '../src/main/state/record.ts';
-import { docpool, KEY_ENV, round, UNLIMITED } from './harness.ts';
+import { docpool, finished, KEY_ENV, round, UNLIMITED } from './harness.ts';
 import { readFileSync } from 'node:fs';
 
 export interface CheckFigures {
@@ -54,9 +54,9 @@ export async function measureChecks(corpus: string, work: string, emulatorUrl: s
     .map((line) => JSON.parse(line) as ManifestEntry);
   const truth = new Map(manifest.map((entry) => [entry.file, entry]));
   const common = ['--db', join(work, 'db'), '--no-tui', '--base-url', emulatorUrl, '--passes', '1', ...UNLIMITED];
-  const first = await docpool(['run', corpus, '-o', join(work, 'first.jsonl'), '--no-escalate', ...common], KEY_ENV);
+  const first = finished(await docpool(['run', corpus, '-o', join(work, 'first.jsonl'), '--no-escalate', ...common], KEY_ENV));
   const before = await requests();
-  const second = await docpool(['run', corpus, '-o', join(work, 'second.jsonl'), '--escalate', ...common], KEY_ENV);
+  const second = finished(await docpool(['run', corpus, '-o', join(work, 'second.jsonl'), '--escalate', ...common], KEY_ENV));
   const secondOpinions = (await requests()) - before;
   const related = relatedFields();
   const afterSecond = new Map(records(join(work, 'second.jsonl')).map((record) => [record.path, record]));

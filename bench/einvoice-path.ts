@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/server.ts';
 import type { ManifestEntry } from '../src/corpus/generate.ts';
-import { docpool, KEY_ENV, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
+import { docpool, finished, KEY_ENV, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
 
 export interface EInvoicePathRow {
   readonly eInvoice: 'prefer' | 'ignore';
@@ -37,7 +37,7 @@ export async function eInvoicePath(corpus: string): Promise<EInvoicePathRow[]> {
         const out = join(work, 'out.jsonl');
         const args = ['run', corpus, '-o', out, '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', '--e-invoice', mode, ...UNLIMITED];
         const before = emulator.stats().requests.total;
-        const run = await docpool(args, KEY_ENV);
+        const run = finished(await docpool(args, KEY_ENV));
         const records = readFileSync(out, 'utf8')
           .trim()
           .split('\n')

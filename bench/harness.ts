@@ -94,6 +94,12 @@ export function summaryOf(run: CliRun): {
   };
 }
 
+/** A run that did its work (exit 0, or 1 for files that failed): anything else stops the bench, never a row of zeros. */
+export function finished(run: CliRun): CliRun {
+  if (run.code === 0 || run.code === 1) return run;
+  throw new Error(`docpool exited ${run.code ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+}
+
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
