@@ -137,7 +137,7 @@ try {
         `| ${row.workers} | ${row.filesPerSecond} | ${row.busiestOfQuota} | ${row.refusedShare} | ${row.redisCommandsPerFile} | ${count(row.redisBytesPerFile)} | ${row.workers === 1 ? '<= 1.0 busiest, <= 1% 429s' : ''} |`,
     ),
     '',
-    `**10. The e-invoice path**: ${count(eInvoiceFiles)} generated files in English, German and French, 90 % of the intact text invoices Factur-X (their CII XML attached), default settings (\`--passes auto\`), answers taking ~0.5 s, quotas out of the way; the same folder without the path (\`--e-invoice ignore\`) and with it (the default), each on a fresh state folder.`,
+    `**10. The e-invoice path**: ${count(eInvoiceFiles)} generated files in English, German and French, 90 % of the intact text invoices Factur-X (their CII XML attached), default settings (two passes), answers taking ~0.5 s, quotas out of the way; the same folder without the path (\`--e-invoice ignore\`) and with it (the default), each on a fresh state folder.`,
     '',
     '| --e-invoice | files | of them e-invoices | requests | cost $ | run s | e-invoice fields equal to truth |',
     '|---|---:|---:|---:|---:|---:|---:|',
