@@ -19,15 +19,19 @@ export class DuplicateInvoices {
     private readonly store: Pick<Store, 'getInvoice' | 'putInvoice'>,
   ) {}
 
-  /** The record, flagged when it repeats an earlier file's invoice; a first sighting is claimed (and `commit` saves it). */
-  check(record: FileRecord): { readonly record: FileRecord; readonly commit?: Promise<void> } {
+  /**
+   * The record, flagged when it repeats an earlier file's invoice. A first sighting is claimed at
+   * once (files finish concurrently); `commit` saves the claim, called once the record itself is
+   * committed (a write started earlier would fail unobserved when the record's own write stops the run).
+   */
+  check(record: FileRecord): { readonly record: FileRecord; readonly commit?: () => Promise<void> } {
     const identity = record.status === 'done' && record.sha256 ? this.#identity(record) : undefined;
     if (!identity) return { record };
     const seen = this.#claimed.get(identity) ?? this.store.getInvoice(identity);
     if (!seen) {
       const mine = { sha256: record.sha256!, path: record.path };
       this.#claimed.set(identity, mine);
-      return { record, commit: this.store.putInvoice(identity, mine) };
+      return { record, commit: () => this.store.putInvoice(identity, mine) };
     }
     if (seen.sha256 === record.sha256) return { record };
     const detail = `DUPLICATE_INVOICE: same vendor, invoice number and total as ${seen.path}`;

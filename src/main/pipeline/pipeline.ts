@@ -115,7 +115,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
         const { record, commit } = finished.carriedOver || !options.duplicates ? { record: finished.record } : options.duplicates.check(finished.record);
         // Commit, then write, then count: a file is never reported done before its state is saved.
         if (!finished.carriedOver) await options.store.putRunFile(options.resume.runId, record.path, { record, stat: finished.stat, committedAt: Date.now() });
-        await commit;
+        await commit?.();
         await options.sink.write(record);
         options.stats.finished(record, finished.carriedOver);
       } catch (error) {
