@@ -12,6 +12,12 @@ export interface ScaleRow {
   readonly files: number;
   readonly filesPerSecond: number;
   readonly peakRssMb: number;
+  /**
+   * The most anonymous memory (heap, WASM, buffers) the process held, sampled every 100 ms from
+   * /proc by the bench, outside the measured process. The rest of the RSS is file pages mapped in
+   * (LMDB's map, the code), which the kernel takes back under pressure.
+   */
+  readonly peakAnonMb: number;
   readonly eventLoopP99Ms: number;
 }
 
@@ -19,14 +25,38 @@ export async function scaleRun(source: string, files: number): Promise<ScaleRow>
   const work = scratch('scale');
   try {
     const tree = hardLinkTree(source, files, join(work, 'tree'));
-    const run = await docpool(['run', tree, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--provider', 'offline', '--no-tui'], {
-      GEMINI_API_KEY: '',
-      GOOGLE_API_KEY: '',
-    });
+    let peakAnonKb = 0;
+    let sampler: NodeJS.Timeout | undefined;
+    const run = await docpool(
+      ['run', tree, '-o', join(work, 'out.jsonl'), '--db', join(work, 'db'), '--provider', 'offline', '--no-tui'],
+      { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' },
+      {
+        onSpawn: (child) => {
+          sampler = setInterval(() => {
+            peakAnonKb = Math.max(peakAnonKb, anonKb(child.pid));
+          }, 100);
+        },
+      },
+    ).finally(() => clearInterval(sampler));
     const summary = summaryOf(run);
-    return { files, filesPerSecond: Math.round(summary.filesPerSecond), peakRssMb: summary.peakRssMb, eventLoopP99Ms: summary.eventLoopP99Ms };
+    return {
+      files,
+      filesPerSecond: Math.round(summary.filesPerSecond),
+      peakRssMb: summary.peakRssMb,
+      peakAnonMb: Math.round(peakAnonKb / 1024),
+      eventLoopP99Ms: summary.eventLoopP99Ms,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A process's anonymous resident memory now, KB (0 once it has gone). */
+function anonKb(pid: number | undefined): number {
+  try {
+    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
