@@ -22,6 +22,7 @@ const model = (overrides: Partial<ModelLimiterStats>): ModelLimiterStats => ({
   tokensInWindow: 0,
   rateLimited: 0,
   sent: 0,
+  settled: 0,
   shed: 0,
   retries: 0,
   pausedForMs: 0,

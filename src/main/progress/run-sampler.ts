@@ -59,6 +59,7 @@ export class RunSampler {
       models: limiters().map((limiter) => ({
         model: limiter.model,
         sent: limiter.sent,
+        settled: limiter.settled,
         rateLimited: limiter.rateLimited,
         ...(limiter.rpm === undefined ? {} : { rpm: limiter.rpm }),
       })),

@@ -1,6 +1,6 @@
 import type { Series } from './svg-chart.ts';
 import type { Attempt } from './report-data.ts';
-import type { RunSample } from '../state/run-sample.ts';
+import type { ModelSample, RunSample } from '../state/run-sample.ts';
 
 /** The time axis: the run's attempts one after the other (the gaps between them left out). */
 export interface Timeline {
@@ -50,7 +50,9 @@ export function timeline(attempts: readonly Attempt[], quotaWindowMs: number): T
         // The quota line shows the last limit paced against (a learned one comes in a later sample).
         if (model.rpm !== undefined) line.rpm = model.rpm;
         const base = fromStart ? undefined : since.models.find((entry) => entry.model === model.model);
-        line.requests.push([at(sample.at), model.sent - model.rateLimited - (base ? base.sent - base.rateLimited : 0)]);
+        // Accepted: answered and not refused. A request still in flight is not counted yet (its 429 may be on the way).
+        const accepted = (entry: ModelSample) => (entry.settled ?? entry.sent) - entry.rateLimited;
+        line.requests.push([at(sample.at), accepted(model) - (base ? accepted(base) : 0)]);
         line.refused.push([at(sample.at), model.rateLimited - (base?.rateLimited ?? 0)]);
         models.set(model.model, line);
       }

@@ -19,6 +19,8 @@ export function addSpend(totals: Map<string, StepSpend>, entry: StepSpend): void
 export interface ModelSample {
   readonly model: string;
   readonly sent: number;
+  /** Of them, answered or failed by the sample (absent in samples made before it was kept). */
+  readonly settled?: number;
   readonly rateLimited: number;
   /** Requests allowed per quota window; absent while it was not known (learned from Google's first 429). */
   readonly rpm?: number;

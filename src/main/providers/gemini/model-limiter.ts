@@ -53,6 +53,8 @@ export interface ModelLimiterStats {
   readonly rateLimited: number;
   /** Requests sent since the limiter was made (every attempt counts). */
   readonly sent: number;
+  /** Of them, those answered (or failed) by now: sent minus those still in flight. */
+  readonly settled: number;
   /** Requests the server shed for want of capacity (retried, not failed). */
   readonly shed: number;
   readonly retries: number;
@@ -148,6 +150,7 @@ export class ModelLimiter {
   #tokensInWindow = 0;
   #rateLimited = 0;
   #sentTotal = 0;
+  #settled = 0;
   #shed = 0;
   #retries = 0;
   #marginMs: number;
@@ -214,6 +217,7 @@ export class ModelLimiter {
           return await attempt(sent);
         } finally {
           this.#inFlight--;
+          this.#settled++;
           this.#latencies[this.#latencyNext] = performance.now() - started;
           this.#latencyNext = (this.#latencyNext + 1) % LATENCY_SAMPLES;
         }
@@ -352,6 +356,7 @@ export class ModelLimiter {
       tokensInWindow: this.#tokensInWindow,
       rateLimited: this.#rateLimited,
       sent: this.#sentTotal,
+      settled: this.#settled,
       shed: this.#shed,
       retries: this.#retries,
       pausedForMs: Math.max(0, this.#pausedUntil - Date.now()),
