@@ -5,7 +5,7 @@
  * are cache hits: only the second opinions are asked).
  */
 import { join } from 'node:path';
-import type { ManifestEntry } from '../src/corpus/generate.ts';
+import { parseManifest } from '../src/corpus/generate.ts';
 import { fieldsOfCheck } from '../src/main/checks/check-spec.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { FileRecord } from '../src/main/state/record.ts';
@@ -48,10 +48,7 @@ const records = (path: string) =>
 const spent = (stderr: string) => Number(/spent \$([\d.]+)/.exec(stderr)?.[1] ?? 'NaN');
 
 export async function measureChecks(corpus: string, work: string, emulatorUrl: string, requests: () => Promise<number>): Promise<CheckFigures> {
-  const manifest = readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as ManifestEntry);
+  const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8'));
   const truth = new Map(manifest.map((entry) => [entry.file, entry]));
   const common = ['--db', join(work, 'db'), '--no-tui', '--base-url', emulatorUrl, '--passes', '1', ...UNLIMITED];
   const first = finished(await docpool(['run', corpus, '-o', join(work, 'first.jsonl'), '--no-escalate', ...common], KEY_ENV));

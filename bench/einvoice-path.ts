@@ -7,7 +7,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/server.ts';
-import type { ManifestEntry } from '../src/corpus/generate.ts';
+import { parseManifest } from '../src/corpus/generate.ts';
 import { docpool, finished, KEY_ENV, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
 
 export interface EInvoicePathRow {
@@ -22,10 +22,7 @@ export interface EInvoicePathRow {
 }
 
 export async function eInvoicePath(corpus: string): Promise<EInvoicePathRow[]> {
-  const manifest = readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as ManifestEntry);
+  const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8'));
   const eInvoices = manifest.filter((entry) => entry.eInvoice);
   // Answers take ~0.5 s, as a light request to Flash-Lite does; quotas out of the way.
   const emulator = await startEmulator({ defaultLatency: { medianMs: 500, sigma: 0.3 }, latency: {} });

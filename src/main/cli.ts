@@ -310,7 +310,7 @@ program
   .action(async (size: number, flags: { out: string; db: string; run?: string; profile: string }) => {
     const store = openExistingStore(flags.db);
     try {
-      const result = writeSample(store, flags.run, size, flags.out, loadProfile(flags.profile));
+      const result = await writeSample(store, flags.run, size, flags.out, loadProfile(flags.profile));
       process.stdout.write(`wrote ${result.rows} files of run ${result.runId} to ${flags.out}: correct the answers, then docpool eval --truth ${flags.out}\n`);
     } finally {
       await store.close();

@@ -9,7 +9,9 @@ import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts';
 import { FailureTally } from '../progress/failure-tally.ts';
 import { isSkip } from '../failure-codes.ts';
-import { readsEInvoices } from '../profiles/einvoice-answer.ts';
+import { StepPlan } from '../pipeline/step-plan.ts';
+import { geminiQuestions } from '../providers/choose-provider.ts';
+import { GeminiFingerprints } from '../providers/gemini/gemini-fingerprints.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { count } from '../progress/numbers.ts';
 
@@ -96,7 +98,9 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   const predictedByClass: Record<string, number> = {};
   const profile = loadProfile(config.profile);
   const resolutions = config.mediaResolution;
-  const readEInvoices = config.eInvoice !== 'ignore' && readsEInvoices(profile);
+  // The run's own step plan decides which files their e-invoice answers (it needs the questions, not a key).
+  const plan = new StepPlan(new GeminiFingerprints(geminiQuestions(config, profile, {})), undefined, profile, config.passes, config.eInvoice);
+  const readEInvoices = plan.readsEInvoices;
   let skipped = 0;
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
@@ -112,8 +116,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
         pages += result.pageCount;
-        // Under verify the model is asked about a PDF's e-invoice too; a standalone XML file has no pages to ask about.
-        if (result.einvoice?.ok && (config.eInvoice === 'prefer' || result.windowPages === 0)) return void eInvoices++;
+        if (plan.answersFromEInvoice(result.einvoice) && plan.asksNoModelBeside(result.windowPages)) return void eInvoices++;
         windowPages += result.windowPages;
         inputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
         onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;

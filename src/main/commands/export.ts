@@ -1,4 +1,4 @@
-import { renameSync, rmSync } from 'node:fs';
+import { replaceFile } from '../output/replace-file.ts';
 import { resolve } from 'node:path';
 import { loadProfile } from '../profiles/profile.ts';
 import { sinkFor } from '../output/open-sink.ts';
@@ -13,21 +13,19 @@ import { chooseRun } from './existing-state.ts';
 export async function exportRun(store: Store, out: string, runId: string | undefined, profileName: string): Promise<{ runId: string; records: number }> {
   const run = chooseRun(store, runId);
   const { final: openAt } = sinkFor(out, () => loadProfile(profileName));
-  const temporary = `${resolve(out)}.tmp`;
-  rmSync(temporary, { force: true });
-  const sink = openAt(temporary);
   let records = 0;
-  try {
-    for (const { record } of store.runFiles(run.id)) {
-      await sink.write(record);
-      records++;
+  await replaceFile(resolve(out), async (temporary) => {
+    const sink = openAt(temporary);
+    try {
+      for (const { record } of store.runFiles(run.id)) {
+        await sink.write(record);
+        records++;
+      }
+      await sink.close();
+    } catch (error) {
+      await sink.close().catch(() => {}); // the error being reported is the one that counts
+      throw error;
     }
-    await sink.close();
-    renameSync(temporary, out);
-  } catch (error) {
-    await sink.close().catch(() => {}); // the error being reported is the one that counts
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  });
   return { runId: run.id, records };
 }

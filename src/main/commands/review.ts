@@ -1,9 +1,10 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
 import { UsageError } from '../errors.ts';
 import { csvCell } from '../output/csv-sink.ts';
 import { checkOutputPath } from '../output/output-path.ts';
+import { replaceFile } from '../output/replace-file.ts';
 import { printable } from '../progress/printable.ts';
 import { escapeHtml } from '../report/escape-html.ts';
 import type { FileRecord } from '../state/record.ts';
@@ -57,10 +58,8 @@ export async function writeReview(store: Store, runId: string | undefined, out: 
   if (!['.csv', '.xlsx', '.html'].includes(kind)) throw new UsageError(`--out: expected review.csv, review.xlsx or review.html, got "${out}"`);
   const target = resolve(out);
   checkOutputPath(target, out, 'a file name ending in .csv, .xlsx or .html');
-  const temporary = `${target}.tmp`;
-  rmSync(temporary, { force: true });
   let count = 0;
-  try {
+  await replaceFile(target, async (temporary) => {
     if (kind === '.xlsx') {
       const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: temporary, useStyles: false, useSharedStrings: false });
       const sheet = workbook.addWorksheet('Review');
@@ -85,11 +84,7 @@ export async function writeReview(store: Store, runId: string | undefined, out: 
       }
       writeFileSync(temporary, kind === '.csv' ? `${[COLUMNS.join(','), ...rows].join('\r\n')}\r\n` : reviewPage(run.id, rows), { flag: 'wx' });
     }
-    renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  });
   return { runId: run.id, items: count };
 }
 

@@ -1,8 +1,9 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { csvCell } from '../output/csv-sink.ts';
 import { checkOutputPath } from '../output/output-path.ts';
+import { replaceFile } from '../output/replace-file.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
@@ -27,7 +28,13 @@ function stratumOf(record: FileRecord): string {
  * than types. Within a stratum the files are taken in content-hash order: the same state gives the
  * same sample. Two passes over the state folder; memory holds N rows, never the run.
  */
-export function writeSample(store: Store, runId: string | undefined, size: number, out: string, profile: Profile): { runId: string; rows: number } {
+export async function writeSample(
+  store: Store,
+  runId: string | undefined,
+  size: number,
+  out: string,
+  profile: Profile,
+): Promise<{ runId: string; rows: number }> {
   if (extname(out).toLowerCase() !== '.csv') throw new UsageError(`--out: the labelling template is a .csv file, got "${out}"`);
   const target = resolve(out);
   checkOutputPath(target, out, 'a file name ending in .csv');
@@ -36,7 +43,10 @@ export function writeSample(store: Store, runId: string | undefined, size: numbe
     for (const { record } of store.runFiles(run.id)) if (record.status === 'done' && record.sha256) yield record;
   };
   const sizes = new Map<string, number>();
-  for (const record of answered()) sizes.set(stratumOf(record), (sizes.get(stratumOf(record)) ?? 0) + 1);
+  for (const record of answered()) {
+    const stratum = stratumOf(record);
+    sizes.set(stratum, (sizes.get(stratum) ?? 0) + 1);
+  }
   const quota = allocate(sizes, size);
   const chosen = new Map<string, FileRecord[]>();
   for (const record of answered()) {
@@ -56,10 +66,7 @@ export function writeSample(store: Store, runId: string | undefined, size: numbe
         .map(csvCell)
         .join(','),
     );
-  const temporary = `${target}.tmp`;
-  rmSync(temporary, { force: true });
-  writeFileSync(temporary, `${[header.join(','), ...rows].join('\r\n')}\r\n`, { flag: 'wx' });
-  renameSync(temporary, target);
+  await replaceFile(target, (temporary) => writeFileSync(temporary, `${[header.join(','), ...rows].join('\r\n')}\r\n`, { flag: 'wx' }));
   return { runId: run.id, rows: rows.length };
 }
 

@@ -40,8 +40,7 @@ export async function askSteps(sha256: string, input: StepInput, plan: StepPlan,
       ok: true,
       result: eInvoiceAnswer(plan.profile, reading),
     }));
-    // A standalone XML e-invoice has no page for the model to read: under verify too, the XML alone answers.
-    if (read.ok && (!plan.verifiesEInvoices || input.windowPages === 0)) return { ok: true, first: read, passes: 0, spentBefore: ZERO_USAGE };
+    if (read.ok && plan.asksNoModelBeside(input.windowPages)) return { ok: true, first: read, passes: 0, spentBefore: ZERO_USAGE };
     if (read.ok) {
       // The XML stays the answer; the model's reading is what it is checked against, and its cost counts.
       const model = await askModel(sha256, input, plan, runner);

@@ -93,6 +93,14 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     return this.#eInvoicePrint !== undefined;
   }
 
+  /**
+   * Whether the XML's answer stands without the model being asked too: always under prefer; under
+   * verify only for a standalone XML file, which has no page to show the model.
+   */
+  asksNoModelBeside(windowPages: number): boolean {
+    return !this.verifiesEInvoices || windowPages === 0;
+  }
+
   /** Whether this file's own e-invoice answers it, asking nobody. */
   answersFromEInvoice(reading: EInvoiceReading | undefined): reading is Extract<EInvoiceReading, { ok: true }> {
     return this.#eInvoicePrint !== undefined && reading?.ok === true;
