@@ -75,6 +75,7 @@ export class Store {
   readonly #samples: Database<RunSample, SampleKey>;
   readonly #batchJobs: Database<BatchJobRecord, string>;
   readonly #invoices: Database<InvoiceSeen, string>;
+  #writeFailed = false;
 
   private constructor(root: RootDatabase) {
     this.#root = root;
@@ -239,6 +240,7 @@ export class Store {
     try {
       await pending;
     } catch (error) {
+      this.#writeFailed = true;
       throw new RunAborted('STATE_WRITE_FAILED', `cannot write to the state folder (${await commitFailure(error)}); is the disk full?`);
     }
   }
@@ -248,6 +250,10 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    // After a failed commit lmdb-js's native write buffers are not fit to free (seen: glibc's
+    // "corrupted size vs. prev_size" abort at close after ENOSPC). The process is about to exit,
+    // and what was committed is on disk: the environment is left for the OS to release.
+    if (this.#writeFailed) return;
     await this.#root.close();
   }
 }
