@@ -90,12 +90,19 @@ test('with no key, run uses the offline provider with a notice; records say sour
   const records = readRecords(out);
   const manifest = readManifest(corpus);
   assert.equal(records.length, manifest.length);
+  let scans = 0;
+  let scansRead = 0;
   for (const record of records.filter((candidate) => candidate.status === 'done')) {
     assert.equal(record.source, 'offline');
     const entry = manifest.find((candidate) => record.path.endsWith(candidate.file))!;
-    if (entry.scanned) assert.deepEqual([record.class, record.confidence], ['other', 0]);
-    else assert.equal(record.class, entry.class);
+    if (!entry.scanned) assert.equal(record.class, entry.class);
+    else {
+      // Scans have no text layer: the rules read their OCR text (rules-v3; before it they answered `other`, confidence 0).
+      scans++;
+      if (record.class === entry.class) scansRead++;
+    }
   }
+  assert.ok(scans > 0 && scansRead / scans >= 0.75, `${scansRead} of ${scans} scans classed right from their OCR text`);
 });
 
 test('--fallback offline answers a file whose API calls failed for good, keeping the API error beside it', async () => {

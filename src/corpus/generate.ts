@@ -4,9 +4,10 @@ import { damage, DAMAGE_CODES, type DamageKind } from './damage.ts';
 import { composeDocument } from './documents.ts';
 import type { Lang } from './locale.ts';
 import { ciiInvoiceXml } from './einvoice-xml.ts';
+import { pagePng, photoJpeg, scanTiff } from './image-files.ts';
 import { renderPdf } from './render.ts';
 import { Rng } from './rng.ts';
-import type { Fields, FinanceLabel } from './truth.ts';
+import type { Fields, FinanceLabel, GroundTruth } from './truth.ts';
 
 export interface CorpusOptions {
   readonly dir: string;
@@ -20,7 +21,19 @@ export interface CorpusOptions {
   readonly scannedRate?: number;
   /** Share of intact text invoices made Factur-X: the invoice's CII XML attached as factur-x.xml. Default 0. */
   readonly eInvoiceRate?: number;
+  /**
+   * Share of intact documents of up to 3 pages written as images instead of PDFs: a one-page
+   * document as a phone photo (JPEG on its side, with EXIF orientation) or a PNG, a longer one as a
+   * scanner's multi-page TIFF. Default 0.
+   */
+  readonly imageRate?: number;
 }
+
+/** The image kinds the generator writes, as the manifest names them. */
+export type ImageKind = 'jpeg' | 'png' | 'tiff';
+const IMAGE_EXTENSIONS: Record<ImageKind, string> = { jpeg: 'jpg', png: 'png', tiff: 'tif' };
+/** Documents longer than this stay PDFs: a TIFF of a 200-page contract is no scanner's output. */
+const MAX_IMAGE_PAGES = 3;
 
 /** One line of manifest.jsonl: what the file is and what docpool should make of it. */
 export interface ManifestEntry {
@@ -33,6 +46,8 @@ export interface ManifestEntry {
   readonly scanned: boolean;
   /** A Factur-X invoice: its answer is in its XML (absent in manifests made before the generator made them). */
   readonly eInvoice?: boolean;
+  /** Written as an image, not a PDF (absent in manifests made before the generator made them). */
+  readonly image?: ImageKind;
 }
 
 export interface CorpusSummary {
@@ -83,8 +98,14 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
       producer: 'docpool corpus generator',
       ...(eInvoice ? { attachment: { name: 'factur-x.xml', mimeType: 'text/xml', text: ciiInvoiceXml(content.truth.fields) } } : {}),
     });
-    const data = damageKind ? damage(damageKind, good, rng) : good;
-    const file = join(`batch-${String(Math.floor(index / FILES_PER_FOLDER)).padStart(3, '0')}`, `doc-${String(index).padStart(6, '0')}.pdf`);
+    // Drawn only when asked for, as e-invoices are.
+    const image =
+      (options.imageRate ?? 0) > 0 && damageKind === null && !eInvoice && pageCount <= MAX_IMAGE_PAGES && rng.chance(options.imageRate!)
+        ? imageKindFor(pageCount, rng)
+        : undefined;
+    const data = damageKind ? damage(damageKind, good, rng) : image ? imageFile(image, good, pageCount, content.truth) : good;
+    const extension = image ? IMAGE_EXTENSIONS[image] : 'pdf';
+    const file = join(`batch-${String(Math.floor(index / FILES_PER_FOLDER)).padStart(3, '0')}`, `doc-${String(index).padStart(6, '0')}.${extension}`);
     await mkdir(dirname(join(options.dir, file)), { recursive: true });
     await writeFile(join(options.dir, file), data);
     const entry: ManifestEntry = {
@@ -94,8 +115,9 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
       pages: pageCount,
       damaged: damageKind ? DAMAGE_CODES[damageKind] : null,
       lang,
-      scanned,
+      scanned: scanned || image !== undefined,
       ...(eInvoice ? { eInvoice } : {}),
+      ...(image ? { image } : {}),
     };
     manifest.push(JSON.stringify(entry));
     pages += pageCount;
@@ -104,6 +126,17 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
   }
   await writeFile(join(options.dir, 'manifest.jsonl'), `${manifest.join('\n')}\n`);
   return { files: options.count, pages, damaged, bytes, ms: Math.round(performance.now() - started) };
+}
+
+function imageKindFor(pageCount: number, rng: Rng): ImageKind {
+  if (pageCount > 1) return 'tiff';
+  return rng.chance(0.7) ? 'jpeg' : 'png';
+}
+
+function imageFile(kind: ImageKind, pdf: Uint8Array, pageCount: number, truth: GroundTruth): Uint8Array {
+  if (kind === 'jpeg') return photoJpeg(pdf, truth);
+  if (kind === 'png') return pagePng(pdf, truth);
+  return scanTiff(pdf, pageCount, truth);
 }
 
 /** Page counts by class: mostly short, with a long tail up to 500 (statements, contracts, reports). */

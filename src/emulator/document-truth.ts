@@ -1,7 +1,8 @@
 import type * as mupdf from 'mupdf';
 
 /**
- * Ground truth a test corpus may carry in a PDF's Info dictionary under `DocpoolTruth`: JSON
+ * Ground truth a test corpus may carry in a PDF's Info dictionary under `DocpoolTruth`, or as the
+ * XMP property `DocpoolTruth` (in a PDF's metadata stream, or an image's XMP packet): JSON
  * `{"v":1,"class":"…","fields":{…}}`. This is a published file format, read here on its own
  * terms: the emulator trusts what the document says about itself, as a perfect reader would, and
  * knows nothing of how or by whom it was written.
@@ -21,14 +22,37 @@ export function readDocumentTruth(doc: mupdf.PDFDocument): DocumentTruth | undef
   const trailer = doc.getTrailer();
   const info = trailer.get('Info');
   const value = info.isDictionary() ? info.get(INFO_KEY) : undefined;
+  const root = trailer.get('Root');
+  const metadata = root.isDictionary() ? root.get('Metadata') : undefined;
   try {
-    if (!value?.isString()) return undefined;
-    const parsed = JSON.parse(value.asString()) as { v?: unknown; class?: unknown; fields?: unknown };
+    if (value?.isString()) return parseTruth(value.asString());
+    if (metadata?.isStream()) return readXmpTruth(metadata.readStream().asUint8Array());
+    return undefined;
+  } finally {
+    for (const handle of [metadata, root, value, info, trailer]) handle?.destroy();
+  }
+}
+
+/** The truth in an XMP packet anywhere in `bytes` (a PDF's metadata stream, or an image file). */
+export function readXmpTruth(bytes: Uint8Array): DocumentTruth | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const match = /<(?:[\w-]+:)?DocpoolTruth>([^<]*)<\/(?:[\w-]+:)?DocpoolTruth>/.exec(text);
+  if (!match) return undefined;
+  const unescaped = match[1]!
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+  return parseTruth(unescaped);
+}
+
+function parseTruth(json: string): DocumentTruth | undefined {
+  try {
+    const parsed = JSON.parse(json) as { v?: unknown; class?: unknown; fields?: unknown };
     if (parsed.v !== 1 || typeof parsed.class !== 'string' || typeof parsed.fields !== 'object' || parsed.fields === null) return undefined;
     return { class: parsed.class, fields: parsed.fields as Record<string, unknown> };
   } catch {
     return undefined;
-  } finally {
-    for (const handle of [value, info, trailer]) handle?.destroy();
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as mupdf from 'mupdf';
 import { isEngineFault, pdfEngine, replaceEngine } from './pdf-engine.ts';
 import { type EmulatedModel, pageTokensAt } from './catalogue.ts';
-import { type DocumentTruth, readDocumentTruth } from './document-truth.ts';
+import { type DocumentTruth, readDocumentTruth, readXmpTruth } from './document-truth.ts';
 import { readText } from './read-text.ts';
 import { countTextTokens } from './tokenizer.ts';
 
@@ -61,8 +61,16 @@ interface PdfReading {
   readonly truth: DocumentTruth | undefined;
 }
 
-/** An inline image is billed as one 768×768 tile at least (documented: 258 tokens a tile). */
-const TOKENS_PER_IMAGE = 258;
+/** Image types Gemini reads (image-understanding page: PNG, JPEG, WebP, HEIC, HEIF; searched 2026-12-07). */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/webp', 'image/heic', 'image/heif']);
+/**
+ * 2.x bills an image with both sides ≤ 384 px as 258 tokens, a larger one 258 a 768×768 tile; Gemini
+ * 3 by media resolution, HIGH for images when the request names none (tokens and media-resolution
+ * pages, searched 2026-12-07).
+ */
+const TOKENS_PER_TILE = 258;
+const SMALL_IMAGE_SIDE = 384;
+const TILE_SIDE = 768;
 
 // The emulator reads whatever it is sent, damaged or not; MuPDF's repair chatter is noise here.
 
@@ -80,6 +88,7 @@ export function readRequest(body: GenerateRequest, model: EmulatedModel): Reques
   const parts = [...(body.systemInstruction?.parts ?? []), ...(body.contents ?? []).flatMap((content) => content.parts ?? [])];
   const texts: string[] = [];
   const pdfs: PdfReading[] = [];
+  const imageTruths: DocumentTruth[] = [];
   const digest = createHash('sha256');
   const tokens: Record<Modality, number> = { TEXT: 0, DOCUMENT: 0, IMAGE: 0 };
   for (const part of parts) {
@@ -95,8 +104,11 @@ export function readRequest(body: GenerateRequest, model: EmulatedModel): Reques
         pdfs.push(pdf);
         // Gemini 3 reads a page at the part's media resolution, else the request's (MEDIUM for PDFs when neither says).
         tokens.DOCUMENT += pdf.pages * pageTokensAt(model.pdfPageTokens, part.mediaResolution?.level ?? body.generationConfig?.mediaResolution);
-      } else if (mimeType.startsWith('image/')) {
-        tokens.IMAGE += TOKENS_PER_IMAGE;
+      } else if (IMAGE_TYPES.has(mimeType)) {
+        const bytes = Buffer.from(part.inlineData.data, 'base64');
+        const truth = readXmpTruth(bytes);
+        if (truth) imageTruths.push(truth);
+        tokens.IMAGE += imageTokens(model, bytes, part.mediaResolution?.level ?? body.generationConfig?.mediaResolution);
       } else {
         throw new UnreadablePdfError(`Unsupported MIME type: ${mimeType || '(none)'}`);
       }
@@ -105,17 +117,38 @@ export function readRequest(body: GenerateRequest, model: EmulatedModel): Reques
   return {
     promptTokens: tokens.TEXT + tokens.DOCUMENT + tokens.IMAGE,
     tokensByModality: tokens,
-    understanding: understand(pdfs, texts),
+    understanding: understand(pdfs, imageTruths, texts),
     digest: digest.digest('hex'),
   };
 }
 
-function understand(pdfs: readonly PdfReading[], texts: readonly string[]): Understanding {
-  const truth = pdfs.find((pdf) => pdf.truth)?.truth;
+function understand(pdfs: readonly PdfReading[], imageTruths: readonly DocumentTruth[], texts: readonly string[]): Understanding {
+  const truth = pdfs.find((pdf) => pdf.truth)?.truth ?? imageTruths[0];
   if (truth) return { label: truth.class, confidence: 0.97, fields: truth.fields };
   const documentText = pdfs.length > 0 ? pdfs.map((pdf) => pdf.text).join('\n') : ([...texts].sort((a, b) => b.length - a.length)[0] ?? '');
   const reading = readText(documentText);
   return { label: reading.kind, confidence: reading.confidence, fields: reading.fields };
+}
+
+/** What an image part costs, by the model's published rule; its size read by MuPDF (258 a tile when MuPDF cannot read it: WebP, HEIC). */
+function imageTokens(model: EmulatedModel, bytes: Buffer, resolution: string | undefined): number {
+  if (typeof model.pdfPageTokens !== 'number') return pageTokensAt(model.pdfPageTokens, resolution ?? 'MEDIA_RESOLUTION_HIGH');
+  const size = imageSize(bytes);
+  if (!size || (size.width <= SMALL_IMAGE_SIDE && size.height <= SMALL_IMAGE_SIDE)) return TOKENS_PER_TILE;
+  return Math.ceil(size.width / TILE_SIDE) * Math.ceil(size.height / TILE_SIDE) * TOKENS_PER_TILE;
+}
+
+function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
+  const engine = pdfEngine();
+  if (!engine) return undefined;
+  try {
+    const image = new engine.Image(bytes);
+    const size = { width: image.getWidth(), height: image.getHeight() };
+    image.destroy();
+    return size;
+  } catch {
+    return undefined;
+  }
 }
 
 function readPdf(base64: string): PdfReading {

@@ -183,6 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (result.misread) stats.fault(`misread_${result.misread}`);
         stats.accepted(model, now);
         stats.usage(model, reading.promptTokens, result.outputTokens, result.thinkingTokens, tier);
+        stats.promptModalities(reading.tokensByModality);
         spentUsd += ((reading.promptTokens * rules.price.input + (result.outputTokens + result.thinkingTokens) * rules.price.output) / 1e6) * (flex ? 0.5 : 1);
         const delayMs = timeFor(result.thinkingTokens);
         if (flex) {

@@ -10,6 +10,8 @@ export interface EmulatorStats {
     readonly byMethod: Readonly<Record<string, number>>;
   };
   readonly tokens: { readonly input: number; readonly output: number; readonly thinking: number };
+  /** Prompt tokens of answered online requests by modality (TEXT, DOCUMENT, IMAGE), as usageMetadata.promptTokensDetails lists them. */
+  readonly promptTokensByModality: Readonly<Record<string, number>>;
   /** Answered requests and their tokens by service tier ("standard", "flex", "priority"): what each is billed at. */
   readonly byTier: Readonly<Record<string, TierUsage>>;
   /** The same per model, then tier: what a bill would list. */
@@ -40,6 +42,7 @@ export class StatsRecorder {
   #byStatus: Record<string, number> = {};
   #byMethod: Record<string, number> = {};
   #tokens = { input: 0, output: 0, thinking: 0 };
+  #byModality: Record<string, number> = {};
   #byModelTier: Record<string, Record<string, { requests: number; input: number; output: number; thinking: number }>> = {};
   #accepted: Record<string, number[]> = {};
   #acceptedTicks: Record<string, number[]> = {};
@@ -82,6 +85,10 @@ export class StatsRecorder {
     this.#tokens.thinking += thinking;
   }
 
+  promptModalities(tokens: Readonly<Record<string, number>>): void {
+    for (const [modality, count] of Object.entries(tokens)) this.#byModality[modality] = (this.#byModality[modality] ?? 0) + count;
+  }
+
   fault(kind: string): void {
     this.#faults[kind] = (this.#faults[kind] ?? 0) + 1;
   }
@@ -94,6 +101,7 @@ export class StatsRecorder {
     this.#byStatus = {};
     this.#byMethod = {};
     this.#tokens = { input: 0, output: 0, thinking: 0 };
+    this.#byModality = {};
     this.#byModelTier = {};
     this.#accepted = {};
     this.#acceptedTicks = {};
@@ -106,6 +114,7 @@ export class StatsRecorder {
     return {
       requests: { total: this.#total, byModel: { ...this.#byModel }, byStatus: { ...this.#byStatus }, byMethod: { ...this.#byMethod } },
       tokens: { ...this.#tokens },
+      promptTokensByModality: { ...this.#byModality },
       byTier: sumByTier(this.#byModelTier),
       byModelTier: structuredClone(this.#byModelTier),
       acceptedPerWindow: Object.fromEntries(Object.entries(this.#accepted).map(([model, counts]) => [model, [...counts]])),

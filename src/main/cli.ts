@@ -331,7 +331,7 @@ program
 
 program
   .command('corpus')
-  .description('generate a deterministic sample corpus of PDFs with ground truth (manifest.jsonl)')
+  .description('generate a deterministic sample corpus of PDFs (and images, e-invoices) with ground truth (manifest.jsonl)')
   .argument('<dir>', 'output folder')
   .option('--count <n>', 'number of files', (value) => parseWholeNumber('--count', value), 200)
   .option('--seed <n>', 'random seed', (value) => parseWholeNumber('--seed', value), 1)
@@ -339,13 +339,17 @@ program
   .option('--e-invoice-rate <f>', 'share of intact text invoices made Factur-X (their CII XML attached), 0 to 1 (default 0)', (value) =>
     parseShare('--e-invoice-rate', value),
   )
-  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number }) => {
+  .option('--image-rate <f>', 'share of intact documents of up to 3 pages written as JPEG photos, PNGs or multi-page TIFF scans, 0 to 1 (default 0)', (value) =>
+    parseShare('--image-rate', value),
+  )
+  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number; imageRate?: number }) => {
     const summary = await generateCorpus({
       dir,
       count: flags.count,
       seed: flags.seed,
       maxPages: flags.maxPages,
       ...(flags.eInvoiceRate === undefined ? {} : { eInvoiceRate: flags.eInvoiceRate }),
+      ...(flags.imageRate === undefined ? {} : { imageRate: flags.imageRate }),
     });
     process.stderr.write(
       `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,

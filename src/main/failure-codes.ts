@@ -38,6 +38,14 @@ export const FILE_FAILURES = {
     retryable: false,
     meaning: 'the streams its first pages draw from would inflate past 64 MB (a decompression bomb); measured before MuPDF reads them',
   },
+  IMAGE_CORRUPT: {
+    retryable: false,
+    meaning: 'an image (by its name or its first bytes) that cannot be decoded: damaged, cut short, or not the format its name says',
+  },
+  IMAGE_TOO_LARGE: {
+    retryable: false,
+    meaning: 'an image frame over 64 megapixels, refused from its header before decoding (a decompression bomb, or a scan far finer than a document needs)',
+  },
   PDF_ENGINE_FAULT: { retryable: false, meaning: 'the document broke the PDF engine (a WASM trap: deeply nested or looping content); its thread was replaced' },
   WORKER_CRASHED: {
     retryable: true,

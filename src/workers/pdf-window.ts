@@ -66,6 +66,16 @@ export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset:
 /** Set once a document trapped MuPDF's WASM (stack overflow, out-of-bounds access): the thread must be replaced. */
 let engineFault: string | undefined;
 
+/**
+ * Records a trap that happened outside the PDF reader (an image's pages are MuPDF's too): the
+ * fault's message when `error` is one, so the thread retires as after a PDF that broke it.
+ */
+export function noteEngineFault(error: unknown): string | undefined {
+  if (!isEngineFault(error)) return undefined;
+  engineFault = messageOf(error);
+  return engineFault;
+}
+
 /** Whether this thread's MuPDF was broken by a document (the worker entry then retires the thread). */
 export function engineBroken(): boolean {
   return engineFault !== undefined;
@@ -219,7 +229,8 @@ function readMetadata(doc: mupdf.PDFDocument): PdfMetadata {
   return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
 }
 
-function hasPdfHeader(data: Uint8Array): boolean {
+/** Whether `%PDF-` stands in the first KiB, where readers accept it. */
+export function hasPdfHeader(data: Uint8Array): boolean {
   return Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, HEADER_SEARCH_BYTES)).includes('%PDF-');
 }
 
@@ -228,7 +239,7 @@ function hasEofMarker(data: Uint8Array): boolean {
   return Buffer.from(data.buffer, data.byteOffset + start, data.length - start).includes('%%EOF');
 }
 
-function describeStart(data: Uint8Array): string {
+export function describeStart(data: Uint8Array): string {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 12)).toString('latin1');
   return JSON.stringify(head.replace(/[^\x20-\x7e]/g, '.'));
 }

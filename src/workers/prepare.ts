@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { readEInvoiceXml } from './einvoice/read-xml.ts';
 import { readByRules } from '../offline/rules.ts';
-import { readPdfWindow } from './pdf-window.ts';
+import { readImageWindow } from './image/image-window.ts';
+import { IMAGE_NAME, type ImageFormat, sniffImage } from './image/sniff.ts';
+import { readPagesByOcr } from './ocr.ts';
+import { describeStart, hasPdfHeader, readPdfWindow } from './pdf-window.ts';
 import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareFailed, type PrepareResult, type PrepareTask } from './protocol.ts';
 import { readCandidate, type ReadOutcome } from './read-file.ts';
 
@@ -26,29 +29,70 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const xml = xmlInput(task.path, data);
   if (xml === 'named' && !task.readEInvoice) return skippedXml(sha256, data.length, elapsed());
   if (xml && task.readEInvoice) return prepareXml(data, sha256, task.path, xml, elapsed);
+  const image = hasPdfHeader(data) ? undefined : sniffImage(data);
+  if (image) return prepareImage(task, data, sha256, image, elapsed);
+  if (IMAGE_NAME.test(task.path) && !hasPdfHeader(data)) {
+    const message = `named like an image, but its first bytes are no JPEG, PNG, TIFF, WebP, HEIC, GIF or BMP (starts with ${describeStart(data)})`;
+    return { kind: 'failed', code: 'IMAGE_CORRUPT', message, sha256, bytes: data.length, ms: elapsed() };
+  }
   const outcome = readPdfWindow(data, task.pageWindow, task.buildSubset, task.readEInvoice === true);
   if (!outcome.ok) {
     return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   }
   const { window } = outcome;
   const visibleChars = window.text.replace(/\s+/g, '').length;
+  const hasTextLayer = visibleChars >= MIN_TEXT_CHARS_PER_PAGE * window.windowPages;
+  // A scan: its pages are read by OCR when the offline rules need text (Gemini reads the pages themselves).
+  const ocr = !hasTextLayer && task.ocr ? await readPagesByOcr(data, window.windowPages) : undefined;
+  const text = ocr ? ocr.texts.join('\n\f\n') : window.text;
   return {
     kind: 'prepared',
+    format: 'pdf',
     sha256,
     bytes: data.length,
     pageCount: window.pageCount,
     windowPages: window.windowPages,
     subset: window.subset,
-    text: window.text,
-    hasTextLayer: visibleChars >= MIN_TEXT_CHARS_PER_PAGE * window.windowPages,
+    text,
+    hasTextLayer,
+    ...(ocr ? { ocrPages: ocr.texts.length } : {}),
     metadata: window.metadata,
     tokens: {
       pdf: window.windowPages * PDF_TOKENS_PER_PAGE,
       text: Math.ceil(window.text.length / CHARS_PER_TOKEN),
     },
-    ...(task.readRules ? { rules: readByRules(window.text) } : {}),
+    ...(task.readRules ? { rules: readByRules(text) } : {}),
     ...(window.einvoice ? { einvoice: window.einvoice } : {}),
-    warnings: window.warnings,
+    warnings: ocr?.warning ? [...window.warnings, ocr.warning] : window.warnings,
+    ms: elapsed(),
+  };
+}
+
+/**
+ * A photo or scan: its frames become PDF pages (upright, bounded), sent like any PDF's window. It
+ * has no text layer; its text is read by OCR when the task asks.
+ */
+async function prepareImage(task: PrepareTask, data: Buffer, sha256: string, format: ImageFormat, elapsed: () => number): Promise<PrepareResult> {
+  const outcome = await readImageWindow(data, format, task.pageWindow);
+  if (!outcome.ok) return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
+  const { window } = outcome;
+  const ocr = task.ocr ? await readPagesByOcr(window.pdf, window.windowPages) : undefined;
+  const text = ocr ? ocr.texts.join('\n\f\n') : '';
+  return {
+    kind: 'prepared',
+    format,
+    sha256,
+    bytes: data.length,
+    pageCount: window.pageCount,
+    windowPages: window.windowPages,
+    subset: task.buildSubset ? window.pdf : new Uint8Array(0),
+    text,
+    hasTextLayer: false,
+    ...(ocr ? { ocrPages: ocr.texts.length } : {}),
+    metadata: {},
+    tokens: { pdf: window.windowPages * PDF_TOKENS_PER_PAGE, text: 0 },
+    ...(task.readRules ? { rules: readByRules(text) } : {}),
+    warnings: ocr?.warning ? [...window.warnings, ocr.warning] : window.warnings,
     ms: elapsed(),
   };
 }
@@ -100,6 +144,7 @@ function prepareXml(data: Uint8Array, sha256: string, path: string, xmlBy: 'name
   if (!reading.ok) return failed('EINVOICE_INVALID', `an e-invoice docpool cannot use: ${reading.reason}`);
   return {
     kind: 'prepared',
+    format: 'xml',
     sha256,
     bytes: data.length,
     pageCount: 0,

@@ -4,6 +4,7 @@
  */
 import type { EInvoiceReading } from './einvoice/facts.ts';
 import type { RuleReading } from '../offline/rules.ts';
+import type { ImageFormat } from './image/sniff.ts';
 
 /** Why a file could not be prepared. Each damaged-file symptom has its own code (DESIGN §3). */
 export type PrepareFailureCode =
@@ -21,6 +22,8 @@ export type PrepareFailureCode =
   | 'XML_NOT_READ' // an .xml input while e-invoices are not read: skipped, not failed
   | 'EINVOICE_INVALID' // an .xml e-invoice that cannot be used: not well-formed, a DTD, too large or deep, required terms missing
   | 'PDF_DECOMPRESSION_BOMB' // the first pages' streams would inflate past the per-document budget
+  | 'IMAGE_CORRUPT' // an image (by its name or its first bytes) that cannot be decoded
+  | 'IMAGE_TOO_LARGE' // an image frame over the pixel bound, refused before decoding (a decompression bomb)
   | 'PDF_ENGINE_FAULT' // the document trapped MuPDF's WASM (stack overflow, out-of-bounds access); the worker was replaced
   | 'WORKER_CRASHED'; // the worker thread died while on this file
 
@@ -37,6 +40,8 @@ export interface PrepareTask {
    * the main thread (the offline provider, `--fallback offline` and `estimate` need them).
    */
   readonly readRules?: boolean;
+  /** Read pages without a text layer (scans, photos) by OCR, for the offline rules. */
+  readonly ocr?: boolean;
   /** Look for an e-invoice (a Factur-X/ZUGFeRD attachment, or the file itself when it is XML). */
   readonly readEInvoice?: boolean;
   /**
@@ -55,8 +60,12 @@ export interface PdfMetadata {
   readonly subject?: string;
 }
 
+/** What a file is, by its content: a PDF, an XML e-invoice, or an image made into PDF pages. */
+export type InputFormat = 'pdf' | 'xml' | ImageFormat;
+
 export interface PreparedFile {
   readonly kind: 'prepared';
+  readonly format: InputFormat;
   readonly sha256: string;
   readonly bytes: number;
   readonly pageCount: number;
@@ -67,6 +76,8 @@ export interface PreparedFile {
   readonly text: string;
   /** True when the window's text has enough characters to be a real text layer. */
   readonly hasTextLayer: boolean;
+  /** Pages whose text was read by OCR (the window had no text layer and the task asked for it). */
+  readonly ocrPages?: number;
   readonly metadata: PdfMetadata;
   /** Input-token estimates for sending the window as a PDF or as text. */
   readonly tokens: { readonly pdf: number; readonly text: number };

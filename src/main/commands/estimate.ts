@@ -44,6 +44,13 @@ export interface ModeEstimate {
   readonly bindingModel: string;
 }
 
+export interface FormatEstimate {
+  readonly files: number;
+  readonly windowPages: number;
+  /** Classification and (predicted) extraction of these files; null when a model has no known price. */
+  readonly costUsd: number | null;
+}
+
 export interface EstimateReport {
   readonly files: number;
   readonly prepared: number;
@@ -56,6 +63,12 @@ export interface EstimateReport {
   readonly windowPages: number;
   /** Files answered from their e-invoice XML (`--e-invoice prefer`): no request, $0, in no figure below. */
   readonly eInvoices: number;
+  /**
+   * Readable files by what they are (pdf, xml, jpeg, png, tiff, webp, heic, …): each kind's pages
+   * sent and its share of the two-pass cost. Photos and scans are sent as PDF pages, so they cost
+   * what a PDF page costs.
+   */
+  readonly byFormat: Readonly<Record<string, FormatEstimate>>;
   readonly failures: Readonly<Record<string, number>>;
   /** A few failed paths per code, so the user can look at them. */
   readonly failureExamples: Readonly<Record<string, readonly string[]>>;
@@ -96,6 +109,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let extractInputTokens = 0;
   let onePassInputTokens = 0;
   const predictedByClass: Record<string, number> = {};
+  const formats = new Map<string, { files: number; windowPages: number; classify: number; classifyTokens: number; extract: number; extractTokens: number }>();
   const profile = loadProfile(config.profile);
   const resolutions = config.mediaResolution;
   // The run's own step plan decides which files their e-invoice answers (it needs the questions, not a key).
@@ -116,15 +130,25 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
         pages += result.pageCount;
+        const format = formats.get(result.format) ?? { files: 0, windowPages: 0, classify: 0, classifyTokens: 0, extract: 0, extractTokens: 0 };
+        formats.set(result.format, format);
+        format.files++;
         if (plan.answersFromEInvoice(result.einvoice) && plan.asksNoModelBeside(result.windowPages)) return void eInvoices++;
         windowPages += result.windowPages;
-        inputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
+        format.windowPages += result.windowPages;
+        const classifyTokens = pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
+        inputTokens += classifyTokens;
+        format.classify++;
+        format.classifyTokens += classifyTokens;
         onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
         const predicted = result.hasTextLayer && result.rules ? result.rules.label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
+          const extractTokens = pdfTokens(config.extractModel, result.windowPages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
           extractRequests++;
-          extractInputTokens += pdfTokens(config.extractModel, result.windowPages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
+          extractInputTokens += extractTokens;
+          format.extract++;
+          format.extractTokens += extractTokens;
         }
       },
     );
@@ -147,6 +171,23 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     (asked - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
   const onePass = stepEstimate(config, config.classifyModel, asked, onePassInputTokens, onePassOutput);
   const modes = compareModes(classify, extract, onePass);
+  const byFormat = Object.fromEntries(
+    [...formats].map(([name, format]) => {
+      const costs = [
+        stepEstimate(
+          config,
+          config.classifyModel,
+          format.classify,
+          format.classifyTokens,
+          format.classify * expectedOutputTokens(config.classifyModel, 'classify'),
+        ).costUsd,
+        stepEstimate(config, config.extractModel, format.extract, format.extractTokens, format.extract * expectedOutputTokens(config.extractModel, 'extract'))
+          .costUsd,
+      ];
+      const costUsd = costs.includes(null) ? null : costs[0]! + costs[1]!;
+      return [name, { files: format.files, windowPages: format.windowPages, costUsd }];
+    }),
+  );
   const elapsedMs = performance.now() - started;
   const byCode = failures.entries();
   return {
@@ -157,6 +198,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     pages,
     windowPages,
     eInvoices,
+    byFormat,
     failures: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.count])),
     failureExamples: Object.fromEntries(byCode.map(([code, entry]) => [code, entry.examples.map((example) => example.path)])),
     classify,
@@ -256,6 +298,12 @@ export function formatEstimate(report: EstimateReport): string {
     `pages       ${count(report.pages)} in readable files; ${count(report.windowPages)} would be sent (first pages of each)`,
   ];
   if (report.eInvoices > 0) lines.push(`e-invoices  ${count(report.eInvoices)} answered from their XML: no request, $0, counted in nothing below`);
+  const formats = Object.entries(report.byFormat).sort((a, b) => b[1].files - a[1].files);
+  if (formats.length > 1) {
+    lines.push('by kind     (photos and scans are sent as PDF pages)');
+    for (const [name, format] of formats)
+      lines.push(`  ${name.padEnd(9)} ${count(format.files).padStart(9)} files  ${count(format.windowPages).padStart(9)} pages sent  ${usd(format.costUsd)}`);
+  }
   for (const [code, files] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
     lines.push(`  ${code.padEnd(16)} ${count(files)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }

@@ -272,7 +272,9 @@ export class RunSession {
   /** The prepare task for a file; the rules read the text in the worker, under its deadline, whenever they may answer. */
   #taskFor(plan: StepPlan<StepFingerprints>): (path: string, buildSubset: boolean) => PrepareTask {
     const rules = plan.provider.name === 'offline' || plan.fallback !== undefined;
-    return (path, buildSubset) => prepareTask(this.config, path, { subset: buildSubset, rules, eInvoice: plan.readsEInvoices });
+    // Scans and photos are read by OCR only when the rules answer every file: Gemini reads the pages themselves.
+    const ocr = plan.provider.name === 'offline';
+    return (path, buildSubset) => prepareTask(this.config, path, { subset: buildSubset, rules, ocr, eInvoice: plan.readsEInvoices });
   }
 
   /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */

@@ -2,6 +2,7 @@ import type { Dir, Stats } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export type DiscoveryErrorCode = 'PATH_NOT_FOUND' | 'PATH_UNREADABLE' | 'SYMLINK_LOOP' | 'NOT_A_FILE' | 'PATH_NOT_UTF8';
 
@@ -33,7 +34,7 @@ interface Frame {
  * A path given explicitly as a file is always yielded, whatever its extension: the user named it.
  */
 export async function* discover(paths: readonly string[], options: DiscoverOptions = {}): AsyncGenerator<Discovered> {
-  const matches = picomatch([...(options.include ?? ['**/*.pdf', '**/*.xml'])], { nocase: true, dot: false });
+  const matches = picomatch([...(options.include ?? DEFAULTS.include)], { nocase: true, dot: false });
   const roots = await realRoots(paths, matches);
   const folders = roots.filter((root) => root.info?.isDirectory()).map((root) => root.real!);
   // A link to a file outside every input is followed once, however many links lead to it.

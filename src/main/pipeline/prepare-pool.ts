@@ -145,7 +145,7 @@ export class PreparePool {
 export function prepareTask(
   config: Pick<Config, 'pages' | 'maxFileMb'>,
   path: string,
-  needs: { readonly subset: boolean; readonly rules: boolean; readonly eInvoice?: boolean },
+  needs: { readonly subset: boolean; readonly rules: boolean; readonly ocr?: boolean; readonly eInvoice?: boolean },
 ): PrepareTask {
   return {
     path,
@@ -153,6 +153,7 @@ export function prepareTask(
     maxFileBytes: mebibytes(config.maxFileMb),
     buildSubset: needs.subset,
     readRules: needs.rules,
+    ...(needs.ocr ? { ocr: true } : {}),
     ...(needs.eInvoice ? { readEInvoice: true } : {}),
   };
 }

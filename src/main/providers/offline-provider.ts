@@ -4,12 +4,15 @@ import type { Profile } from '../profiles/profile.ts';
 import { type Step, ZERO_USAGE } from '../state/record.ts';
 import type { Provider, StepInput, StepOutcome } from './provider.ts';
 
-/** Bump when the rules change what they answer: it is part of the offline cache fingerprint. */
-const RULES_VERSION = 2;
+/**
+ * Bump when the rules change what they answer: it is part of the offline cache fingerprint.
+ * 3: scans and photos are read by OCR (they answered `other` from no text before).
+ */
+const RULES_VERSION = 3;
 
 /**
  * Answers from the worker's extracted text with keyword and regex rules (src/offline/rules.ts):
- * no key, no network, no cost. Image-only documents get `other` with confidence 0 and say why.
+ * no key, no network, no cost. Scans and photos are read from their OCR text (src/workers/ocr.ts).
  */
 export class OfflineProvider implements Provider {
   readonly name = 'offline';

@@ -139,6 +139,7 @@ export class QueueWorker {
       prepareTask(run.config, data.path, {
         subset: run.plan.provider.name === 'gemini',
         rules: run.plan.provider.name === 'offline' || run.plan.fallback !== undefined,
+        ocr: run.plan.provider.name === 'offline',
         eInvoice: run.plan.readsEInvoices,
       }),
     );

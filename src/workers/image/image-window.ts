@@ -1,0 +1,222 @@
+import * as mupdf from 'mupdf';
+import { decodeHeicPixels, decodeWebpPixels, type DecodedPixels, type PixelsOutcome } from './decode-wasm.ts';
+import { type ImageFormat, MUPDF_IMAGE_TYPES } from './sniff.ts';
+import { findXmpPacket } from './xmp-packet.ts';
+import { engineBroken, noteEngineFault } from '../pdf-window.ts';
+import type { PrepareFailureCode } from '../protocol.ts';
+
+/**
+ * A photo or scan turned into what docpool sends for every document: a PDF, one page a frame (a
+ * TIFF's every frame a page), upright by its EXIF orientation, bounded in pixels.
+ *
+ * Why a PDF page and not an image part: Google bills a PDF page at 258 tokens on 2.x and at 560
+ * (MEDIUM, the PDF default) on Gemini 3, while an image part costs 258 per 768×768 tile on 2.x (six
+ * tiles, 1,548 tokens, for an A4 page at 150 dpi) and 1,120 on Gemini 3 (HIGH, the image default)
+ * — token and media-resolution pages, searched 2026-12-07. The page is never dearer, it keeps one
+ * path (window, subset, estimate, limiter) for every input, and `--media-resolution` applies to it.
+ */
+
+/** A frame over this many pixels is refused before it is decoded: a 600 dpi A4 scan is 35 MP, a phone photo 12–48 MP. */
+export const MAX_IMAGE_PIXELS = 64_000_000;
+/**
+ * The long side, in pixels, a page is sent at: ~200 dpi for an A4 page, finer than Gemini 3 reads
+ * at HIGH and enough for OCR; larger photos are scaled down, smaller ones are never scaled up.
+ */
+export const MAX_SENT_SIDE = 2400;
+/** JPEG quality for the sent pages: text stays sharp, a page stays in the hundreds of KB. */
+const JPEG_QUALITY = 85;
+/** Points for a pixel when the image states no resolution (MuPDF's own assumption, 96 dpi). */
+const POINTS_PER_PIXEL = 72 / 96;
+
+export interface ImageWindow {
+  /** Frames in the file (a TIFF's pages); 1 for other formats. */
+  readonly pageCount: number;
+  readonly windowPages: number;
+  /** The window as a PDF, one page a frame, with the image's XMP metadata. */
+  readonly pdf: Uint8Array;
+  readonly warnings: readonly string[];
+}
+
+export type ImageOutcome =
+  { readonly ok: true; readonly window: ImageWindow } | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string };
+
+/** MuPDF's words for pixels that are not all there: a photo cut short in its download is a damaged file, not a page. */
+const DAMAGE_WARNING = /premature end|truncated|corrupt|bad huffman|invalid|unexpected end/i;
+
+export async function readImageWindow(data: Uint8Array, format: ImageFormat, pageWindow: number): Promise<ImageOutcome> {
+  if (engineBroken()) return { ok: false, code: 'PDF_ENGINE_FAULT', message: "this thread's PDF engine was broken by an earlier file; it is being replaced" };
+  const handles: Array<{ destroy(): void }> = [];
+  const keep = <T extends { destroy(): void }>(handle: T): T => (handles.push(handle), handle);
+  // MuPDF decodes a damaged image as far as it can and says so only in its log: listened to here.
+  const heard: string[] = [];
+  mupdf.setLog({ error: (message: string) => heard.push(message), warning: (message: string) => heard.push(message) });
+  try {
+    const source = await openSource(data, format, keep);
+    if (!source.ok) return source;
+    const wanted = Math.min(source.pageCount, pageWindow);
+    const writer = new PageWriter(keep);
+    for (let index = 0; index < wanted; index++) {
+      const page = keep(source.loadPage(index));
+      const size = nativeSize(page);
+      if (!size) return corrupt(`frame ${index + 1} holds no image`);
+      if (size.width * size.height > MAX_IMAGE_PIXELS) return tooLarge(size.width, size.height);
+      const rendered = renderBounded(page, size, keep);
+      if (!rendered.ok) return corrupt(`frame ${index + 1} cannot be decoded (${rendered.detail})`);
+      const damage = heard.find((message) => DAMAGE_WARNING.test(message));
+      if (damage) return corrupt(`frame ${index + 1} is damaged or cut short (${damage})`);
+      writer.add(rendered.jpeg, page.getBounds());
+    }
+    const xmp = findXmpPacket(data);
+    return {
+      ok: true,
+      window: {
+        pageCount: source.pageCount,
+        windowPages: wanted,
+        pdf: writer.save(xmp),
+        warnings: [],
+      },
+    };
+  } catch (error) {
+    const fault = noteEngineFault(error);
+    if (fault) return { ok: false, code: 'PDF_ENGINE_FAULT', message: `the image broke the PDF engine (${fault}); its worker thread was replaced` };
+    return corrupt(messageOf(error));
+  } finally {
+    // After a trap nothing more may run on the engine (its handles are left to the thread's end).
+    if (!engineBroken()) for (const handle of handles.reverse()) handle.destroy();
+    mupdf.setLog({ error: () => {}, warning: () => {} });
+  }
+}
+
+type Keep = <T extends { destroy(): void }>(handle: T) => T;
+
+type Source =
+  | { readonly ok: true; readonly pageCount: number; loadPage(index: number): mupdf.Page }
+  | { readonly ok: false; readonly code: PrepareFailureCode; readonly message: string };
+
+/** The file as pages: MuPDF's image document (EXIF orientation applied), or decoded pixels on a page of their own. */
+async function openSource(data: Uint8Array, format: ImageFormat, keep: Keep): Promise<Source> {
+  const declared = format === 'png' ? pngHeaderSize(data) : undefined;
+  if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) return tooLarge(declared.width, declared.height);
+  const mimeType = MUPDF_IMAGE_TYPES[format];
+  if (mimeType) {
+    let doc: mupdf.Document;
+    try {
+      doc = keep(mupdf.Document.openDocument(data, mimeType));
+    } catch (error) {
+      return corrupt(`not a readable ${format.toUpperCase()} (${messageOf(error)})`);
+    }
+    const pageCount = doc.countPages();
+    if (pageCount === 0) return corrupt(`the ${format.toUpperCase()} holds no image`);
+    return { ok: true, pageCount, loadPage: (index) => doc.loadPage(index) };
+  }
+  const decoded: PixelsOutcome = format === 'heic' ? await decodeHeicPixels(data, MAX_IMAGE_PIXELS) : await decodeWebpPixels(data, MAX_IMAGE_PIXELS);
+  if (!decoded.ok)
+    return decoded.reason === 'too-large' ? tooLarge(decoded.width, decoded.height) : corrupt(`not a readable ${format.toUpperCase()} (${decoded.detail})`);
+  const page = pixelsPage(decoded.pixels, keep);
+  return { ok: true, pageCount: 1, loadPage: () => page };
+}
+
+/** A PNG's size as its IHDR chunk states it: a bomb is named as one, not as a file MuPDF refuses. */
+function pngHeaderSize(data: Uint8Array): { width: number; height: number } | undefined {
+  if (data.length < 24) return undefined;
+  const view = Buffer.from(data.buffer, data.byteOffset, data.length);
+  return view.toString('latin1', 12, 16) === 'IHDR' ? { width: view.readUInt32BE(16), height: view.readUInt32BE(20) } : undefined;
+}
+
+/** Decoded pixels drawn on a page of their size, so they take the same bounded rendering as any frame. */
+function pixelsPage({ width, height, rgba }: DecodedPixels, keep: Keep): mupdf.Page {
+  const pixmap = keep(new mupdf.Pixmap(mupdf.ColorSpace.DeviceRGB, [0, 0, width, height], false));
+  const samples = pixmap.getPixels();
+  for (let source = 0, target = 0; source < rgba.length; source += 4, target += 3) {
+    samples[target] = rgba[source]!;
+    samples[target + 1] = rgba[source + 1]!;
+    samples[target + 2] = rgba[source + 2]!;
+  }
+  const doc = keep(new mupdf.PDFDocument());
+  const image = doc.addImage(keep(new mupdf.Image(pixmap)));
+  const [w, h] = [width * POINTS_PER_PIXEL, height * POINTS_PER_PIXEL];
+  const pageObject = doc.addPage([0, 0, w, h], 0, doc.addObject({ XObject: { Im0: image } }), `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`);
+  doc.insertPage(-1, pageObject);
+  return doc.loadPage(0);
+}
+
+/** The pixel size of the image a frame draws, read from its header: nothing is decoded yet. */
+function nativeSize(page: mupdf.Page): { width: number; height: number } | undefined {
+  let size: { width: number; height: number } | undefined;
+  const device = new mupdf.Device({
+    fillImage(image: mupdf.Image) {
+      size ??= { width: image.getWidth(), height: image.getHeight() };
+    },
+  });
+  try {
+    page.run(device, mupdf.Matrix.identity);
+    device.close();
+  } finally {
+    device.destroy();
+  }
+  return size;
+}
+
+type Rendered = { readonly ok: true; readonly jpeg: Uint8Array } | { readonly ok: false; readonly detail: string };
+
+/** The frame rendered upright with its long side at most MAX_SENT_SIDE pixels, as a JPEG. */
+function renderBounded(page: mupdf.Page, size: { width: number; height: number }, keep: Keep): Rendered {
+  const [x0, y0, x1, y1] = page.getBounds();
+  const longPoints = Math.max(x1 - x0, y1 - y0);
+  const longPixels = Math.min(Math.max(size.width, size.height), MAX_SENT_SIDE);
+  const scale = longPixels / longPoints;
+  try {
+    const pixmap = keep(page.toPixmap(mupdf.Matrix.scale(scale, scale), mupdf.ColorSpace.DeviceRGB, false, true));
+    return { ok: true, jpeg: pixmap.asJPEG(JPEG_QUALITY, false).slice() };
+  } catch (error) {
+    return { ok: false, detail: messageOf(error) };
+  }
+}
+
+/** Collects rendered frames into one PDF, a page each at the frame's own size in points. */
+class PageWriter {
+  readonly #doc: mupdf.PDFDocument;
+  readonly #keep: Keep;
+
+  constructor(keep: Keep) {
+    this.#keep = keep;
+    this.#doc = keep(new mupdf.PDFDocument());
+  }
+
+  add(jpeg: Uint8Array, bounds: mupdf.Rect): void {
+    const [x0, y0, x1, y1] = bounds;
+    const [w, h] = [x1 - x0, y1 - y0];
+    const image = this.#doc.addImage(this.#keep(new mupdf.Image(jpeg)));
+    const pageObject = this.#doc.addPage([0, 0, w, h], 0, this.#doc.addObject({ XObject: { Im0: image } }), `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`);
+    this.#doc.insertPage(-1, pageObject);
+  }
+
+  /** The PDF, with the image's XMP packet as the document's metadata stream (where a PDF keeps it). */
+  save(xmp: Uint8Array | undefined): Uint8Array {
+    if (xmp) {
+      const stream = this.#doc.addStream(xmp, {});
+      stream.put('Type', this.#doc.newName('Metadata'));
+      stream.put('Subtype', this.#doc.newName('XML'));
+      this.#keep(this.#keep(this.#doc.getTrailer()).get('Root')).put('Metadata', stream);
+    }
+    const saved = this.#keep(this.#doc.saveToBuffer('compress'));
+    return saved.asUint8Array().slice();
+  }
+}
+
+function corrupt(detail: string): { ok: false; code: 'IMAGE_CORRUPT'; message: string } {
+  return { ok: false, code: 'IMAGE_CORRUPT', message: `the image cannot be read: ${detail}` };
+}
+
+function tooLarge(width: number, height: number): { ok: false; code: 'IMAGE_TOO_LARGE'; message: string } {
+  const megapixels = Math.round((width * height) / 1e6);
+  return {
+    ok: false,
+    code: 'IMAGE_TOO_LARGE',
+    message: `${width} × ${height} pixels (${megapixels} MP) is over the ${MAX_IMAGE_PIXELS / 1e6} MP bound: a decompression bomb, or a scan far finer than any document needs; refused before decoding`,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
