@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { damage, DAMAGE_CODES, type DamageKind } from './damage.ts';
 import { composeDocument } from './documents.ts';
 import type { Lang } from './locale.ts';
 import { ciiInvoiceXml } from './einvoice-xml.ts';
+import { emlWith, msgWith, zipOf } from './container-files.ts';
 import { pagePng, photoJpeg, scanTiff } from './image-files.ts';
 import { renderPdf } from './render.ts';
 import { Rng } from './rng.ts';
@@ -27,7 +28,19 @@ export interface CorpusOptions {
    * scanner's multi-page TIFF. Default 0.
    */
   readonly imageRate?: number;
+  /**
+   * Share of intact documents of up to 3 pages delivered inside another file: two attached to an
+   * .eml, one to an Outlook .msg, three in a ZIP, in turn. Default 0.
+   */
+  readonly containerRate?: number;
 }
+
+/** The containers the generator packs documents in, in turn, with how many each holds. */
+const CONTAINERS = [
+  { kind: 'eml', holds: 2 },
+  { kind: 'msg', holds: 1 },
+  { kind: 'zip', holds: 3 },
+] as const;
 
 /** The image kinds the generator writes, as the manifest names them. */
 export type ImageKind = 'jpeg' | 'png' | 'tiff';
@@ -48,6 +61,8 @@ export interface ManifestEntry {
   readonly eInvoice?: boolean;
   /** Written as an image, not a PDF (absent in manifests made before the generator made them). */
   readonly image?: ImageKind;
+  /** Delivered inside `file` (a mail or a ZIP): the attachment's or member's name, as docpool names the part. */
+  readonly part?: string;
 }
 
 export interface CorpusSummary {
@@ -82,6 +97,7 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
   let damaged = 0;
   let bytes = 0;
   await mkdir(options.dir, { recursive: true });
+  const packer = new Packer(options.dir, manifest);
   for (let index = 0; index < options.count; index++) {
     const rng = master.fork();
     const label = rng.weighted(CLASS_WEIGHTS);
@@ -105,11 +121,11 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
         : undefined;
     const data = damageKind ? damage(damageKind, good, rng) : image ? imageFile(image, good, pageCount, content.truth) : good;
     const extension = image ? IMAGE_EXTENSIONS[image] : 'pdf';
-    const file = join(`batch-${String(Math.floor(index / FILES_PER_FOLDER)).padStart(3, '0')}`, `doc-${String(index).padStart(6, '0')}.${extension}`);
-    await mkdir(dirname(join(options.dir, file)), { recursive: true });
-    await writeFile(join(options.dir, file), data);
+    const folder = `batch-${String(Math.floor(index / FILES_PER_FOLDER)).padStart(3, '0')}`;
+    const name = `doc-${String(index).padStart(6, '0')}.${extension}`;
+    const packed = (options.containerRate ?? 0) > 0 && damageKind === null && pageCount <= MAX_IMAGE_PAGES && rng.chance(options.containerRate!);
     const entry: ManifestEntry = {
-      file,
+      file: join(folder, name),
       class: label,
       fields: content.truth.fields,
       pages: pageCount,
@@ -119,13 +135,56 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
       ...(eInvoice ? { eInvoice } : {}),
       ...(image ? { image } : {}),
     };
-    manifest.push(JSON.stringify(entry));
+    if (packed) bytes += await packer.add(folder, name, data, entry);
+    else {
+      await mkdir(join(options.dir, folder), { recursive: true });
+      await writeFile(join(options.dir, entry.file), data);
+      manifest.push(JSON.stringify(entry));
+      bytes += data.length;
+    }
     pages += pageCount;
-    bytes += data.length;
     if (damageKind) damaged++;
   }
+  bytes += await packer.flush();
   await writeFile(join(options.dir, 'manifest.jsonl'), `${manifest.join('\n')}\n`);
   return { files: options.count, pages, damaged, bytes, ms: Math.round(performance.now() - started) };
+}
+
+/** Collects documents into mails and ZIPs, writing each container once it holds its share. */
+class Packer {
+  #turn = 0;
+  #pending: Array<{ folder: string; name: string; data: Uint8Array; entry: ManifestEntry }> = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly manifest: string[],
+  ) {}
+
+  /** Takes a document; the bytes written, when it completed a container. */
+  async add(folder: string, name: string, data: Uint8Array, entry: ManifestEntry): Promise<number> {
+    this.#pending.push({ folder, name, data, entry });
+    return this.#pending.length >= CONTAINERS[this.#turn % CONTAINERS.length]!.holds ? this.flush() : 0;
+  }
+
+  async flush(): Promise<number> {
+    if (this.#pending.length === 0) return 0;
+    const { kind } = CONTAINERS[this.#turn++ % CONTAINERS.length]!;
+    const first = this.#pending[0]!;
+    const file = join(first.folder, `${kind === 'zip' ? 'export' : 'mail'}-${first.name.replace(/\.\w+$/, '')}.${kind}`);
+    const attachments = this.#pending.map(({ name, data }) => ({ name, data }));
+    const subject = `Documents ${attachments.map((attachment) => attachment.name).join(', ')}`;
+    const data =
+      kind === 'eml'
+        ? emlWith(subject, 'Please find the documents attached.', attachments, new Date(Date.UTC(2026, 0, 1)))
+        : kind === 'msg'
+          ? msgWith(subject, 'Please find the documents attached.', attachments)
+          : zipOf(attachments);
+    await mkdir(join(this.dir, first.folder), { recursive: true });
+    await writeFile(join(this.dir, file), data);
+    for (const { name, entry } of this.#pending) this.manifest.push(JSON.stringify({ ...entry, file, part: name }));
+    this.#pending = [];
+    return data.length;
+  }
 }
 
 function imageKindFor(pageCount: number, rng: Rng): ImageKind {

@@ -342,7 +342,12 @@ program
   .option('--image-rate <f>', 'share of intact documents of up to 3 pages written as JPEG photos, PNGs or multi-page TIFF scans, 0 to 1 (default 0)', (value) =>
     parseShare('--image-rate', value),
   )
-  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number; imageRate?: number }) => {
+  .option(
+    '--container-rate <f>',
+    'share of intact documents of up to 3 pages delivered attached to .eml or .msg mails or in ZIP exports, 0 to 1 (default 0)',
+    (value) => parseShare('--container-rate', value),
+  )
+  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number; imageRate?: number; containerRate?: number }) => {
     const summary = await generateCorpus({
       dir,
       count: flags.count,
@@ -350,6 +355,7 @@ program
       maxPages: flags.maxPages,
       ...(flags.eInvoiceRate === undefined ? {} : { eInvoiceRate: flags.eInvoiceRate }),
       ...(flags.imageRate === undefined ? {} : { imageRate: flags.imageRate }),
+      ...(flags.containerRate === undefined ? {} : { containerRate: flags.containerRate }),
     });
     process.stderr.write(
       `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,

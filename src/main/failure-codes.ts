@@ -46,6 +46,18 @@ export const FILE_FAILURES = {
     retryable: false,
     meaning: 'an image frame over 64 megapixels, refused from its header before decoding (a decompression bomb, or a scan far finer than a document needs)',
   },
+  CONTAINER_CORRUPT: { retryable: false, meaning: 'a ZIP, `.eml` or Outlook `.msg` that cannot be parsed (damaged, cut short, or not what its name says)' },
+  CONTAINER_TOO_MANY_PARTS: { retryable: false, meaning: 'a ZIP or mail holding more than 1,000 members or attachments: not expanded (split it)' },
+  PART_UNSAFE_NAME: {
+    retryable: false,
+    meaning: 'an archive member whose name would leave its folder (`../x.pdf`, an absolute path): not read, nothing written',
+  },
+  PART_ENCRYPTED: { retryable: false, meaning: 'an encrypted archive member: needs a password' },
+  PART_TOO_LARGE: {
+    retryable: false,
+    meaning: 'a member or attachment over `--max-file-mb`, or inflating past the size it declares (a ZIP bomb): stopped while inflating',
+  },
+  PART_CORRUPT: { retryable: false, meaning: 'an archive member whose data is damaged, or a ZIP or mail nested more than 3 deep' },
   PDF_ENGINE_FAULT: { retryable: false, meaning: 'the document broke the PDF engine (a WASM trap: deeply nested or looping content); its thread was replaced' },
   WORKER_CRASHED: {
     retryable: true,
@@ -95,6 +107,7 @@ interface FileSkip {
  */
 export const FILE_SKIPS = {
   NOT_AN_EINVOICE: { meaning: 'an XML file that is not an e-invoice (CII, ZUGFeRD 1.0, UBL Invoice or CreditNote): docpool reads no other XML' },
+  PART_NOT_READ: { meaning: 'an attachment or archive member that is no document docpool reads (text, office files, calendar invites)' },
   XML_NOT_READ: { meaning: 'an XML file under `--e-invoice ignore` (or a profile that maps no e-invoice terms): docpool reads XML only as e-invoices' },
 } as const satisfies Record<string, FileSkip>;
 

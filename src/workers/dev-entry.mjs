@@ -9,3 +9,4 @@ const entry = await import('./prepare-entry.ts');
 export default entry.default;
 export const lastMovedByteLength = entry.lastMovedByteLength;
 export const hash = entry.hash;
+export const expand = entry.expand;

@@ -5,8 +5,8 @@
 import { basename } from 'node:path';
 import { Piscina } from 'piscina';
 import { engineBroken, engineHeapBytes } from './pdf-window.ts';
-import { hashFile, prepareFile } from './prepare.ts';
-import type { HashResult, PrepareResult, PrepareTask } from './protocol.ts';
+import { expandFile, hashFile, prepareFile } from './prepare.ts';
+import type { ExpandResult, HashResult, PrepareResult, PrepareTask } from './protocol.ts';
 
 /**
  * A thread whose MuPDF heap is larger than this after a file is replaced. Ordinary files keep it
@@ -33,6 +33,12 @@ export default async function prepare(task: PrepareTask): Promise<PrepareResult>
   // A custom Transferable: Piscina posts `result` with the subset's buffer in the transfer list.
   const movable = { [Piscina.transferableSymbol]: [result.subset.buffer], [Piscina.valueSymbol]: result };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as PrepareResult;
+}
+
+/** Named task (Piscina `name: 'expand'`): a ZIP's or a mail's documents, each with its content hash. */
+export async function expand(task: PrepareTask): Promise<ExpandResult> {
+  retireIfDue();
+  return expandFile(task);
 }
 
 /** Named task (Piscina `name: 'hash'`): the content hash alone, for a queue coordinator. */

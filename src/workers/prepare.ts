@@ -2,11 +2,21 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { readEInvoiceXml } from './einvoice/read-xml.ts';
 import { readByRules } from '../offline/rules.ts';
+import { containerKind, listParts, openPart } from './containers/parts.ts';
+import { htmlToPdf } from './html-pages.ts';
 import { readImageWindow } from './image/image-window.ts';
 import { IMAGE_NAME, type ImageFormat, sniffImage } from './image/sniff.ts';
 import { readPagesByOcr } from './ocr.ts';
 import { describeStart, hasPdfHeader, readPdfWindow } from './pdf-window.ts';
-import { CHARS_PER_TOKEN, type HashResult, PDF_TOKENS_PER_PAGE, type PrepareFailed, type PrepareResult, type PrepareTask } from './protocol.ts';
+import {
+  CHARS_PER_TOKEN,
+  type HashResult,
+  PDF_TOKENS_PER_PAGE,
+  type PrepareFailed,
+  type PrepareResult,
+  type PrepareTask,
+  type ExpandResult,
+} from './protocol.ts';
 import { readCandidate, type ReadOutcome } from './read-file.ts';
 
 /** Fewer visible characters than this per page means the window has no usable text layer. */
@@ -23,19 +33,23 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
 
   const read = readCandidate(task.path, task.maxFileBytes);
   if (!read.ok) return readFailed(read, elapsed());
-  const data = read.data;
+  const document = await documentIn(task, read.data);
+  if (!document.ok) return { kind: 'failed', code: document.code, message: document.message, ms: elapsed() };
+  const { name, data } = document;
   const sha256 = createHash('sha256').update(data).digest('hex');
 
-  const xml = xmlInput(task.path, data);
+  const xml = xmlInput(name, data);
   if (xml === 'named' && !task.readEInvoice) return skippedXml(sha256, data.length, elapsed());
-  if (xml && task.readEInvoice) return prepareXml(data, sha256, task.path, xml, elapsed);
+  if (xml && task.readEInvoice) return prepareXml(data, sha256, name, xml, elapsed);
   const image = hasPdfHeader(data) ? undefined : sniffImage(data);
   if (image) return prepareImage(task, data, sha256, image, elapsed);
-  if (IMAGE_NAME.test(task.path) && !hasPdfHeader(data)) {
+  if (IMAGE_NAME.test(name) && !hasPdfHeader(data)) {
     const message = `named like an image, but its first bytes are no JPEG, PNG, TIFF, WebP, HEIC, GIF or BMP (starts with ${describeStart(data)})`;
     return { kind: 'failed', code: 'IMAGE_CORRUPT', message, sha256, bytes: data.length, ms: elapsed() };
   }
-  const outcome = readPdfWindow(data, task.pageWindow, task.buildSubset, task.readEInvoice === true);
+  const html = /\.html?$/i.test(name) && !hasPdfHeader(data);
+  // A mail's body is laid out on pages here and read like any PDF; its bytes (the HTML) stay its identity.
+  const outcome = readPdfWindow(html ? htmlToPdf(data, task.pageWindow) : data, task.pageWindow, task.buildSubset, task.readEInvoice === true);
   if (!outcome.ok) {
     return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   }
@@ -47,7 +61,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const text = ocr ? ocr.texts.join('\n\f\n') : window.text;
   return {
     kind: 'prepared',
-    format: 'pdf',
+    format: html ? 'html' : 'pdf',
     sha256,
     bytes: data.length,
     pageCount: window.pageCount,
@@ -72,7 +86,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
  * A photo or scan: its frames become PDF pages (upright, bounded), sent like any PDF's window. It
  * has no text layer; its text is read by OCR when the task asks.
  */
-async function prepareImage(task: PrepareTask, data: Buffer, sha256: string, format: ImageFormat, elapsed: () => number): Promise<PrepareResult> {
+async function prepareImage(task: PrepareTask, data: Uint8Array, sha256: string, format: ImageFormat, elapsed: () => number): Promise<PrepareResult> {
   const outcome = await readImageWindow(data, format, task.pageWindow);
   if (!outcome.ok) return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   const { window } = outcome;
@@ -95,6 +109,48 @@ async function prepareImage(task: PrepareTask, data: Buffer, sha256: string, for
     warnings: ocr?.warning ? [...window.warnings, ocr.warning] : window.warnings,
     ms: elapsed(),
   };
+}
+
+/**
+ * The document a task is about: the file, or the part of it the task names (an attachment, an
+ * archive member). A container reached without a part was never listed: it is no document itself.
+ */
+async function documentIn(
+  task: PrepareTask,
+  data: Buffer,
+): Promise<{ ok: true; name: string; data: Uint8Array } | { ok: false; code: PrepareFailed['code']; message: string }> {
+  const kind = containerKind(basename(task.path), data);
+  if (task.part === undefined) {
+    if (!kind) return { ok: true, name: task.path, data };
+    return { ok: false, code: 'CONTAINER_CORRUPT', message: 'a ZIP or mail holds documents, and is not one: its parts are read one by one' };
+  }
+  if (!kind)
+    return { ok: false, code: 'CONTAINER_CORRUPT', message: `asked for part ${task.part} of a file that is no ZIP or mail (it changed since it was listed?)` };
+  const opened = await openPart(data, kind, task.part, task.maxFileBytes);
+  return opened.ok ? { ok: true, name: opened.name, data: opened.data } : opened;
+}
+
+/** A container's parts (named task `expand`): every document inside with its content hash, and the parts that are none. */
+export async function expandFile(task: PrepareTask): Promise<ExpandResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+  const read = readCandidate(task.path, task.maxFileBytes);
+  if (!read.ok) return readFailed(read, elapsed());
+  const sha256 = createHash('sha256').update(read.data).digest('hex');
+  const bytes = read.data.length;
+  const kind = containerKind(basename(task.path), read.data);
+  if (!kind)
+    return {
+      kind: 'failed',
+      code: 'CONTAINER_CORRUPT',
+      message: 'named like a ZIP or an Outlook .msg, but its first bytes are neither',
+      sha256,
+      bytes,
+      ms: elapsed(),
+    };
+  const listing = await listParts(read.data, kind, task.maxFileBytes);
+  if (!listing.ok) return { kind: 'failed', code: listing.code, message: listing.message, sha256, bytes, ms: elapsed() };
+  return { kind: 'expanded', sha256, bytes, parts: listing.parts, ms: elapsed() };
 }
 
 /** Reads and hashes a file, with the same checks and failure codes as `prepareFile`, and nothing more. */

@@ -4,6 +4,7 @@
  */
 import type { EInvoiceReading } from './einvoice/facts.ts';
 import type { RuleReading } from '../offline/rules.ts';
+import type { ListedPart } from './containers/parts.ts';
 import type { ImageFormat } from './image/sniff.ts';
 
 /** Why a file could not be prepared. Each damaged-file symptom has its own code (DESIGN §3). */
@@ -24,11 +25,20 @@ export type PrepareFailureCode =
   | 'PDF_DECOMPRESSION_BOMB' // the first pages' streams would inflate past the per-document budget
   | 'IMAGE_CORRUPT' // an image (by its name or its first bytes) that cannot be decoded
   | 'IMAGE_TOO_LARGE' // an image frame over the pixel bound, refused before decoding (a decompression bomb)
+  | 'CONTAINER_CORRUPT' // a ZIP, .eml or .msg that cannot be parsed
+  | 'CONTAINER_TOO_MANY_PARTS' // over 1,000 attachments or members: not expanded
+  | 'PART_UNSAFE_NAME' // an archive member whose name would leave its folder (`../`, an absolute path)
+  | 'PART_ENCRYPTED' // an encrypted archive member
+  | 'PART_TOO_LARGE' // a member or attachment over the size limit, or inflating past what it declares (a ZIP bomb)
+  | 'PART_CORRUPT' // a member whose data is damaged, or a container nested too deep
+  | 'PART_NOT_READ' // an attachment or member that is no document docpool reads: skipped, not failed
   | 'PDF_ENGINE_FAULT' // the document trapped MuPDF's WASM (stack overflow, out-of-bounds access); the worker was replaced
   | 'WORKER_CRASHED'; // the worker thread died while on this file
 
 export interface PrepareTask {
   readonly path: string;
+  /** A document inside the file (an attachment, an archive member), by the index its listing gave. */
+  readonly part?: string;
   /** How many leading pages to keep in the subset and extract text from. */
   readonly pageWindow: number;
   /** Files above this size fail with FILE_TOO_LARGE before being read. */
@@ -61,7 +71,7 @@ export interface PdfMetadata {
 }
 
 /** What a file is, by its content: a PDF, an XML e-invoice, or an image made into PDF pages. */
-export type InputFormat = 'pdf' | 'xml' | ImageFormat;
+export type InputFormat = 'pdf' | 'xml' | 'html' | ImageFormat;
 
 export interface PreparedFile {
   readonly kind: 'prepared';
@@ -106,6 +116,10 @@ export type PrepareResult = PreparedFile | PrepareFailed;
  * is done by whichever machine takes it).
  */
 export type HashResult = { readonly kind: 'hashed'; readonly sha256: string; readonly bytes: number; readonly ms: number } | PrepareFailed;
+
+/** A container's listing (named task `expand`): its documents, each with its content hash, and the parts that are none. */
+export type ExpandResult =
+  { readonly kind: 'expanded'; readonly sha256: string; readonly bytes: number; readonly parts: readonly ListedPart[]; readonly ms: number } | PrepareFailed;
 
 /** Gemini 2.x bills every PDF page as 258 tokens, scanned or not (gemini-wire.md §7). */
 export const PDF_TOKENS_PER_PAGE = 258;

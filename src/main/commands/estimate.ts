@@ -3,6 +3,7 @@ import { forEachBounded } from '../intake/bounded.ts';
 import { limitsFor } from '../config/limits.ts';
 import type { Config } from '../config/schema.ts';
 import { discover } from '../intake/discover.ts';
+import { expandContainers } from '../intake/expand-containers.ts';
 import { pdfTokens, PRICES_AS_OF } from '../models/catalogue.ts';
 import { Pricing, TIER_PRICE_FACTOR } from '../models/pricing.ts';
 import { PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
@@ -118,14 +119,23 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let skipped = 0;
   try {
     // The window of files in flight is the pool's own capacity: enough to keep every thread busy.
+    // A ZIP's or a mail's documents are counted one by one, as a run answers them.
+    const documents = expandContainers(discover(paths, { include: config.include }), (path) =>
+      pool.expand(prepareTask(config, path, { subset: false, rules: false })),
+    );
     await forEachBounded(
-      discover(paths, { include: config.include }),
+      documents,
       config.workers * 3,
-      async (item): Promise<PrepareResult | undefined> =>
-        item.kind === 'file' ? pool.prepare(prepareTask(config, item.path, { subset: false, rules: true, eInvoice: readEInvoices })) : undefined,
+      async (item): Promise<PrepareResult | undefined> => {
+        if (item.kind === 'error' || item.kind === 'container-failed') return undefined;
+        if (item.kind === 'part' && item.part.problem) return { kind: 'failed', ...item.part.problem, ms: 0 };
+        const part = item.kind === 'part' ? { part: item.part.index } : {};
+        return pool.prepare(prepareTask(config, item.path, { subset: false, rules: true, eInvoice: readEInvoices, ...part }));
+      },
       (result, item) => {
         files++;
         if (item.kind === 'error') return failures.add(item.code, item.path, item.message);
+        if (item.kind === 'container-failed') return failures.add(item.failure.code, item.path, item.failure.message);
         if (result?.kind === 'failed' && isSkip(result.code)) return void skipped++;
         if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
@@ -298,14 +308,14 @@ export function formatEstimate(report: EstimateReport): string {
     `pages       ${count(report.pages)} in readable files; ${count(report.windowPages)} would be sent (first pages of each)`,
   ];
   if (report.eInvoices > 0) lines.push(`e-invoices  ${count(report.eInvoices)} answered from their XML: no request, $0, counted in nothing below`);
+  for (const [code, files] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
+    lines.push(`  ${code.padEnd(16)} ${count(files)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
+  }
   const formats = Object.entries(report.byFormat).sort((a, b) => b[1].files - a[1].files);
   if (formats.length > 1) {
     lines.push('by kind     (photos and scans are sent as PDF pages)');
     for (const [name, format] of formats)
       lines.push(`  ${name.padEnd(9)} ${count(format.files).padStart(9)} files  ${count(format.windowPages).padStart(9)} pages sent  ${usd(format.costUsd)}`);
-  }
-  for (const [code, files] of Object.entries(report.failures).sort((a, b) => b[1] - a[1])) {
-    lines.push(`  ${code.padEnd(16)} ${count(files)}   e.g. ${report.failureExamples[code]?.[0] ?? ''}`);
   }
   for (const [name, step] of [
     ['classify', report.classify],

@@ -7,13 +7,15 @@ import { checkOutputPath } from '../output/output-path.ts';
 import { replaceFile } from '../output/replace-file.ts';
 import { printable } from '../progress/printable.ts';
 import { escapeHtml } from '../report/escape-html.ts';
-import type { FileRecord } from '../state/record.ts';
+import { type FileRecord, partLabel } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
 import { chooseRun } from './existing-state.ts';
 
 /** One record a person should look at, and why. */
 export interface ReviewItem {
   readonly path: string;
+  /** The document inside the file, when it is one (`invoice.pdf (#2)`), else empty. */
+  readonly part: string;
   readonly class: string | null;
   readonly confidence: number | null;
   readonly reasons: readonly string[];
@@ -22,7 +24,7 @@ export interface ReviewItem {
   readonly secondOpinion: string | null;
 }
 
-const COLUMNS = ['path', 'class', 'confidence', 'reasons', 'duplicate_of', 'second_opinion'] as const;
+const COLUMNS = ['path', 'part', 'class', 'confidence', 'reasons', 'duplicate_of', 'second_opinion'] as const;
 
 /** The run's records flagged for review, in path order, streamed from the state folder. */
 export function* reviewItems(store: Store, runId: string): Generator<ReviewItem> {
@@ -33,6 +35,7 @@ function itemOf(record: FileRecord): ReviewItem {
   const second = record.secondOpinion;
   return {
     path: record.path,
+    part: partLabel(record),
     class: record.class,
     confidence: record.confidence,
     reasons: record.reviewReasons ?? [],
@@ -41,7 +44,7 @@ function itemOf(record: FileRecord): ReviewItem {
   };
 }
 
-const cells = (item: ReviewItem) => [item.path, item.class, item.confidence, item.reasons.join('; '), item.duplicateOf, item.secondOpinion];
+const cells = (item: ReviewItem) => [item.path, item.part, item.class, item.confidence, item.reasons.join('; '), item.duplicateOf, item.secondOpinion];
 
 /**
  * `docpool review`: the records to look at, with their reasons and paths; to the terminal, or as
@@ -51,7 +54,7 @@ export async function writeReview(store: Store, runId: string | undefined, out: 
   const run = chooseRun(store, runId);
   const items = () => reviewItems(store, run.id);
   if (out === undefined) {
-    const lines = [...items()].map((item) => printable(`${item.path}\t${item.class ?? ''}\t${item.reasons.join('; ')}`));
+    const lines = [...items()].map((item) => printable(`${item.path}${item.part ? ` ${item.part}` : ''}\t${item.class ?? ''}\t${item.reasons.join('; ')}`));
     return { runId: run.id, items: lines.length, text: lines.join('\n') };
   }
   const kind = extname(out).toLowerCase();

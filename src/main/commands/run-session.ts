@@ -19,7 +19,7 @@ import type { PrepareTask } from '../../workers/protocol.ts';
 import { resumeBanner, resumeState, type ResumeState } from '../pipeline/run-identity.ts';
 import { StepPlan } from '../pipeline/step-plan.ts';
 import { DuplicateInvoices } from '../checks/duplicate-invoices.ts';
-import type { AnswerRoute } from '../pipeline/answer-route.ts';
+import type { AnswerRoute, DocumentRef } from '../pipeline/answer-route.ts';
 import { LocalRoute } from '../pipeline/local-route.ts';
 import { RemoteRoute } from '../queue/remote-route.ts';
 import { loadProfile, type Profile } from '../profiles/profile.ts';
@@ -270,11 +270,12 @@ export class RunSession {
   }
 
   /** The prepare task for a file; the rules read the text in the worker, under its deadline, whenever they may answer. */
-  #taskFor(plan: StepPlan<StepFingerprints>): (path: string, buildSubset: boolean) => PrepareTask {
+  #taskFor(plan: StepPlan<StepFingerprints>): (document: DocumentRef, buildSubset: boolean) => PrepareTask {
     const rules = plan.provider.name === 'offline' || plan.fallback !== undefined;
     // Scans and photos are read by OCR only when the rules answer every file: Gemini reads the pages themselves.
     const ocr = plan.provider.name === 'offline';
-    return (path, buildSubset) => prepareTask(this.config, path, { subset: buildSubset, rules, ocr, eInvoice: plan.readsEInvoices });
+    return (document, buildSubset) =>
+      prepareTask(this.config, document.path, { subset: buildSubset, rules, ocr, eInvoice: plan.readsEInvoices, part: document.part?.index });
   }
 
   /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */
@@ -292,7 +293,7 @@ export class RunSession {
     const { config, paths } = this;
     const plan = this.#plan!;
     return runPipeline({
-      inputs: { paths, include: config.include },
+      inputs: { paths, include: config.include, expand: (path) => this.#pool.expand(prepareTask(config, path, { subset: false, rules: false })) },
       window: admissionWindow(config, plan.provider.name === 'gemini'),
       route: this.#route!,
       plan,
@@ -335,7 +336,13 @@ export class RunSession {
       if (!(error instanceof RunAborted)) throw error;
       end = { kind: 'aborted', code: error.code, message: error.message };
     }
-    await this.#saveRun(endState(end));
+    try {
+      await this.#saveRun(endState(end));
+    } catch (error) {
+      // The state folder cannot be written (the disk is full): the files committed stand, the run's end goes unrecorded.
+      if (!(error instanceof RunAborted)) throw error;
+      if (end.kind !== 'aborted') end = { kind: 'aborted', code: error.code, message: error.message };
+    }
     if (end.kind === 'complete') await this.#batch?.settle();
     await this.#view?.close();
     this.io.stderr.write(`${formatRunSummary(snapshot, end, { out: this.config.out, db: this.config.db })}\n`);

@@ -11,8 +11,11 @@ export const DEFAULTS = {
   maxFileMb: 100,
   /** Per-file deadline for preparation. */
   taskTimeoutMs: 30_000,
-  /** PDFs, XML e-invoices, and the photos and scans a finance team has besides (each sent as PDF pages). */
-  include: ['**/*.pdf', '**/*.xml', '**/*.{jpg,jpeg,png,tif,tiff,webp,heic,heif}'],
+  /**
+   * PDFs, XML e-invoices, the photos and scans a finance team has besides (each sent as PDF pages),
+   * and the mails and ZIP exports that hold them (each document inside answered on its own).
+   */
+  include: ['**/*.pdf', '**/*.xml', '**/*.{jpg,jpeg,png,tif,tiff,webp,heic,heif}', '**/*.{eml,msg,zip}'],
   tier: '1' as Tier,
   /**
    * gemini-3.5-flash-lite: Google's replacement for 2.5 Flash, the cheapest current model with no

@@ -1,10 +1,11 @@
 import type { Profile } from '../profiles/profile.ts';
-import type { FileRecord } from '../state/record.ts';
+import { type FileRecord, partLabel } from '../state/record.ts';
 import { FileWriter } from './file-writer.ts';
 import type { Sink } from './sink.ts';
 
 const FIXED = [
   'path',
+  'part',
   'status',
   'class',
   'confidence',
@@ -47,6 +48,7 @@ export class CsvSink implements Sink {
     }
     const fixed = [
       record.path,
+      partLabel(record),
       record.status,
       record.class,
       record.confidence,

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import ExcelJS from 'exceljs';
 import type { Profile } from '../profiles/profile.ts';
-import type { FileRecord } from '../state/record.ts';
+import { type FileRecord, partLabel } from '../state/record.ts';
 import { FileWriter } from './file-writer.ts';
 import type { Sink } from './sink.ts';
 
 /** Excel's limit on a sheet name. */
 const SHEET_NAME_MAX = 31;
-const FIRST_COLUMNS = ['path', 'confidence', 'source', 'review', 'review_reasons'] as const;
-const REVIEW_COLUMNS = ['path', 'class', 'confidence', 'review_reasons', 'duplicate_of', 'second_opinion'] as const;
-const NOT_ANSWERED_COLUMNS = ['path', 'status', 'code', 'message'] as const;
+const FIRST_COLUMNS = ['path', 'part', 'confidence', 'source', 'review', 'review_reasons'] as const;
+const REVIEW_COLUMNS = ['path', 'part', 'class', 'confidence', 'review_reasons', 'duplicate_of', 'second_opinion'] as const;
+const NOT_ANSWERED_COLUMNS = ['path', 'part', 'status', 'code', 'message'] as const;
 
 /**
  * The results as a workbook: a sheet per class (its own fields as columns), a Review sheet (the
@@ -34,14 +34,15 @@ export class XlsxSink implements Sink {
   }
 
   async write(record: FileRecord): Promise<void> {
-    if (record.status !== 'done') return this.#append('not answered', [record.path, record.status, record.error?.code ?? '', record.error?.message ?? '']);
+    if (record.status !== 'done')
+      return this.#append('not answered', [record.path, partLabel(record), record.status, record.error?.code ?? '', record.error?.message ?? '']);
     const label = record.class ?? 'other';
     const fields = this.#fieldNames(label).map((name) => cell(record.fields?.[name]));
     const reasons = (record.reviewReasons ?? []).join('\n');
-    await this.#append(`class ${label}`, [record.path, record.confidence, record.source, record.review === true, reasons, ...fields]);
+    await this.#append(`class ${label}`, [record.path, partLabel(record), record.confidence, record.source, record.review === true, reasons, ...fields]);
     if (record.review) {
       const second = record.secondOpinion ? `${record.secondOpinion.kept} kept (${record.secondOpinion.model ?? record.secondOpinion.error ?? ''})` : '';
-      await this.#append('review', [record.path, label, record.confidence, reasons, record.duplicateOf ?? '', second]);
+      await this.#append('review', [record.path, partLabel(record), label, record.confidence, reasons, record.duplicateOf ?? '', second]);
     }
   }
 

@@ -3,7 +3,7 @@ import type { ByteBudget } from '../intake/byte-budget.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
-import type { AnswerRoute, FileStat } from './answer-route.ts';
+import type { AnswerRoute, DocumentRef, FileStat } from './answer-route.ts';
 import { askSteps } from './answer-steps.ts';
 import { answeredRecord, failedRecord, unusedEInvoiceNote } from './file-record.ts';
 import type { PreparePool } from './prepare-pool.ts';
@@ -12,7 +12,7 @@ import { inPhase, StepResolver } from './step-resolver.ts';
 
 export interface LocalRouteParts {
   /** The prepare task for a file (the page window and size limit come from the config). */
-  readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
+  readonly taskFor: (document: DocumentRef, buildSubset: boolean) => PrepareTask;
   readonly pool: PreparePool;
   readonly plan: StepPlan;
   readonly store: Store;
@@ -29,19 +29,21 @@ export class LocalRoute implements AnswerRoute {
     this.#resolver = new StepResolver(parts.store, parts.plan, parts.stats);
   }
 
-  async answer(path: string, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
+  async answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
     const { pool, plan, store, stats } = this.parts;
-    const bytes = await this.parts.bytesInFlight.take(stat.size);
+    const path = document.path;
+    const bytes = await this.parts.bytesInFlight.take(document.part?.bytes ?? stat.size);
     try {
       stats.fileRead();
       const prepared = await inPhase(stats, 'preparing', () =>
         // Only Gemini reads the page subset; the offline rules need the text alone.
-        pool.prepare(this.parts.taskFor(path, plan.provider.name === 'gemini'), halt),
+        pool.prepare(this.parts.taskFor(document, plan.provider.name === 'gemini'), halt),
       );
       if (prepared.kind === 'failed')
         return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
       bytes.resize(prepared.subset.byteLength + prepared.text.length);
-      await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
+      // The stat cache is the file's: a part is found again by the hash its container's listing gives.
+      if (!document.part) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
       const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
       return answeredRecord(path, started, facts, answer, plan, unusedEInvoiceNote(prepared.einvoice));

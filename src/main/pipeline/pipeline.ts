@@ -1,6 +1,8 @@
 import type { RunStopCode } from '../failure-codes.ts';
 import { forEachBounded } from '../intake/bounded.ts';
-import { type Discovered, discover } from '../intake/discover.ts';
+import { discover } from '../intake/discover.ts';
+import { expandContainers, type Intake, partKey, type PartItem } from '../intake/expand-containers.ts';
+import type { ExpandResult } from '../../workers/protocol.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import { projectedCost } from '../progress/spend-projection.ts';
@@ -14,8 +16,15 @@ import type { Store } from '../state/store.ts';
 import type { DuplicateInvoices } from '../checks/duplicate-invoices.ts';
 
 export interface PipelineOptions {
-  /** The files: paths given, and the globs that choose files under folders. */
-  readonly inputs: { readonly paths: readonly string[]; readonly include: readonly string[] };
+  /**
+   * The files: paths given, the globs that choose files under folders, and how a ZIP or mail is
+   * listed into the documents it holds (in a worker thread).
+   */
+  readonly inputs: {
+    readonly paths: readonly string[];
+    readonly include: readonly string[];
+    readonly expand: (path: string) => Promise<ExpandResult>;
+  };
   /** Files admitted and not yet finished: the bound on memory, whatever the number of files. */
   readonly window: number;
   /** How a file the caches cannot answer is answered: here, or by a queue's workers. */
@@ -44,9 +53,10 @@ export interface Admission {
   readonly budget?: { readonly maxCostUsd: number; readonly priorCostPerFile: number };
 }
 
-/** A finished file: its record, the stat it was processed under, and whether it was carried over unchanged. */
+/** A finished document: its record, the key its state is kept under, the stat it was processed under, and whether it was carried over unchanged. */
 interface Finished {
   readonly record: FileRecord;
+  readonly key: string;
   readonly stat: FileStat | null;
   readonly carriedOver: boolean;
 }
@@ -79,7 +89,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
     }
     return true;
   };
-  const source = admit(discover(options.inputs.paths, { include: options.inputs.include }), admissionOpen, options.stats, admission.waitWhilePaused);
+  const discovered = expandContainers(discover(options.inputs.paths, { include: options.inputs.include }), options.inputs.expand);
+  const source = admit(discovered, admissionOpen, options.stats, admission.waitWhilePaused);
   // Aborted with the run's RunAborted: files admitted but not yet read are not read at all.
   const halt = new AbortController();
   const abort = (error: RunAborted) => {
@@ -114,7 +125,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
         // A carried-over record keeps the duplicate flag it was committed with.
         const { record, commit } = finished.carriedOver || !options.duplicates ? { record: finished.record } : options.duplicates.check(finished.record);
         // Commit, then write, then count: a file is never reported done before its state is saved.
-        if (!finished.carriedOver) await options.store.putRunFile(options.resume.runId, record.path, { record, stat: finished.stat, committedAt: Date.now() });
+        if (!finished.carriedOver) await options.store.putRunFile(options.resume.runId, finished.key, { record, stat: finished.stat, committedAt: Date.now() });
         await commit?.();
         await options.sink.write(record);
         options.stats.finished(record, finished.carriedOver);
@@ -129,12 +140,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
   return end;
 }
 
-async function* admit(
-  source: AsyncIterable<Discovered>,
-  isOpen: () => boolean,
-  stats: RunStats,
-  waitWhilePaused?: () => Promise<void>,
-): AsyncGenerator<Discovered> {
+async function* admit(source: AsyncIterable<Intake>, isOpen: () => boolean, stats: RunStats, waitWhilePaused?: () => Promise<void>): AsyncGenerator<Intake> {
   for await (const item of source) {
     await waitWhilePaused?.();
     if (!isOpen()) return;
@@ -150,19 +156,36 @@ function overBudget(stats: RunStats, maxCostUsd: number, priorCostPerFile: numbe
   return projectedCost(snapshot, snapshot.discovered - snapshot.finished + 1, priorCostPerFile) >= maxCostUsd;
 }
 
-async function processFile(item: Discovered, options: PipelineOptions, halt: AbortSignal): Promise<Finished> {
+async function processFile(item: Intake, options: PipelineOptions, halt: AbortSignal): Promise<Finished> {
   if (item.kind === 'error') {
-    return { record: failedRecord(item.path, performance.now(), item.code, item.message), stat: null, carriedOver: false };
+    return { record: failedRecord(item.path, performance.now(), item.code, item.message), key: item.path, stat: null, carriedOver: false };
   }
   const stat = { size: item.size, mtimeMs: item.mtimeMs, ctimeMs: item.ctimeMs, ino: item.ino };
-  const prior = options.store.getRunFile(options.resume.runId, item.path);
+  // A part's state is its own: a mail half answered when a run was killed goes on from the attachment it stopped at.
+  const key = item.kind === 'part' ? partKey(item.path, item.part.index) : item.path;
+  const prior = options.store.getRunFile(options.resume.runId, key);
   if (prior && sameStat(prior.stat, stat) && carriesOver(prior.record, options.resume.retryFailed)) {
     options.stats.resumedFile();
-    return { record: prior.record, stat, carriedOver: true };
+    return { record: prior.record, key, stat, carriedOver: true };
   }
   const started = performance.now();
-  const record = answerFromStatCache(item.path, stat, options, started) ?? (await options.route.answer(item.path, stat, started, halt));
-  return { record, stat, carriedOver: false };
+  if (item.kind === 'container-failed') {
+    const { code, message, sha256, bytes } = item.failure;
+    return { record: failedRecord(item.path, started, code, message, { sha256: sha256 ?? null, bytes: bytes ?? null }), key, stat, carriedOver: false };
+  }
+  if (item.kind === 'part') return { record: await answerPart(item, stat, options, started, halt), key, stat, carriedOver: false };
+  const record = answerFromStatCache(item.path, stat, options, started) ?? (await options.route.answer({ path: item.path }, stat, started, halt));
+  return { record, key, stat, carriedOver: false };
+}
+
+/** A document inside a file: answered like a file, from the cache by the hash its listing gave, and named by its part. */
+async function answerPart(item: PartItem, stat: FileStat, options: PipelineOptions, started: number, halt: AbortSignal): Promise<FileRecord> {
+  const { index, name, sha256, bytes, problem } = item.part;
+  const part = { part: { index, name } };
+  if (problem) return failedRecord(item.path, started, problem.code, problem.message, part);
+  const document = { path: item.path, part: { index, name, sha256: sha256!, bytes: bytes! } };
+  const cached = cachedRecord(item.path, sha256!, bytes!, null, options, started);
+  return { ...(cached ?? (await options.route.answer(document, stat, started, halt))), ...part };
 }
 
 /**
@@ -173,15 +196,20 @@ async function processFile(item: Discovered, options: PipelineOptions, halt: Abo
 function answerFromStatCache(path: string, stat: FileStat, options: PipelineOptions, started: number): FileRecord | undefined {
   const facts = options.store.getFile(path);
   if (!facts || !sameStat(facts, stat) || facts.hashedAt - Math.max(facts.mtimeMs, facts.ctimeMs ?? 0) < RACY_MS) return undefined;
-  const cached = options.plan.cached(facts.sha256, options.store);
+  return cachedRecord(path, facts.sha256, facts.size, facts.pages, options, started);
+}
+
+/** The record made of cached answers alone, when every step the settings ask of this content has one. */
+function cachedRecord(path: string, sha256: string, bytes: number, pages: number | null, options: PipelineOptions, started: number): FileRecord | undefined {
+  const cached = options.plan.cached(sha256, options.store);
   if (!cached) return undefined;
   const { first, extracted, second } = cached;
   options.stats.statHit();
   return record(path, started, {
     status: 'done',
-    sha256: facts.sha256,
-    bytes: facts.size,
-    pages: facts.pages,
+    sha256,
+    bytes,
+    pages,
     ...answerOf(options.plan, first, extracted, second),
     ...(first.eInvoice ? { eInvoice: first.eInvoice } : {}),
     cached: true,

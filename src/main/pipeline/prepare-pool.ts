@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { HashResult, PrepareFailed, PrepareResult, PrepareTask } from '../../workers/protocol.ts';
+import type { ExpandResult, HashResult, PrepareFailed, PrepareResult, PrepareTask } from '../../workers/protocol.ts';
 import { mebibytes } from '../config/parsers.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -75,7 +75,12 @@ export class PreparePool {
     return this.#run<HashResult>(task, 'hash', stop);
   }
 
-  async #run<T extends PrepareResult | HashResult>(task: PrepareTask, name: string, stop?: AbortSignal): Promise<T> {
+  /** A ZIP's or a mail's parts, listed in a worker thread (inflating and hashing are CPU work). */
+  expand(task: PrepareTask, stop?: AbortSignal): Promise<ExpandResult> {
+    return this.#run<ExpandResult>(task, 'expand', stop);
+  }
+
+  async #run<T extends PrepareResult | HashResult | ExpandResult>(task: PrepareTask, name: string, stop?: AbortSignal): Promise<T> {
     while (this.#inPool >= this.#capacity) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     if (stop?.aborted) {
       this.#waiting.shift()?.(); // the room it was woken for goes to the next
@@ -145,10 +150,11 @@ export class PreparePool {
 export function prepareTask(
   config: Pick<Config, 'pages' | 'maxFileMb'>,
   path: string,
-  needs: { readonly subset: boolean; readonly rules: boolean; readonly ocr?: boolean; readonly eInvoice?: boolean },
+  needs: { readonly subset: boolean; readonly rules: boolean; readonly ocr?: boolean; readonly eInvoice?: boolean; readonly part?: string },
 ): PrepareTask {
   return {
     path,
+    ...(needs.part === undefined ? {} : { part: needs.part }),
     pageWindow: config.pages,
     maxFileBytes: mebibytes(config.maxFileMb),
     buildSubset: needs.subset,

@@ -20,6 +20,8 @@ export const DEFAULT_LOCK_MS = 30_000;
 export interface FileJob {
   /** Where the worker reads it (a mount every machine shares). */
   readonly path: string;
+  /** The document inside the file (an attachment, an archive member), by its listing's index. */
+  readonly part?: string;
   /** What the coordinator hashed; a worker that reads other bytes fails the file as changed. */
   readonly sha256: string;
   /** The run's settings in Redis (`settingsKey`): models, profile, passes, pages, tier, quotas. */

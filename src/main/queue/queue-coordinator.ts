@@ -1,3 +1,4 @@
+import type { DocumentRef } from '../pipeline/answer-route.ts';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
@@ -132,11 +133,13 @@ export class QueueCoordinator {
   }
 
   /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
-  answer(path: string, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome> {
+  answer(document: DocumentRef, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome> {
+    const { path } = document;
+    const part = document.part ? { part: document.part.index } : {};
     const jobId = jobIdFor(sha256, this.#settingsHash);
     let pending = this.#pending.get(jobId);
     if (!pending) {
-      pending = this.#finished({ path, sha256, settings: this.#settings, known }, jobId);
+      pending = this.#finished({ path, ...part, sha256, settings: this.#settings, known }, jobId);
       this.#pending.set(jobId, pending);
     }
     return pending;

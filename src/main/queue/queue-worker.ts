@@ -137,6 +137,7 @@ export class QueueWorker {
     const run = await this.#runFor(data.settings);
     const prepared = await this.#options.pool.prepare(
       prepareTask(run.config, data.path, {
+        ...(data.part === undefined ? {} : { part: data.part }),
         subset: run.plan.provider.name === 'gemini',
         rules: run.plan.provider.name === 'offline' || run.plan.fallback !== undefined,
         ocr: run.plan.provider.name === 'offline',

@@ -6,21 +6,21 @@ import type { Store } from '../state/store.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import { answeredRecord, failedRecord } from '../pipeline/file-record.ts';
 import type { StepFingerprints } from '../providers/provider.ts';
-import type { AnswerRoute, FileStat } from '../pipeline/answer-route.ts';
+import type { AnswerRoute, DocumentRef, FileStat } from '../pipeline/answer-route.ts';
 import type { StepPlan } from '../pipeline/step-plan.ts';
 import { inPhase } from '../pipeline/step-resolver.ts';
 
 /** A queue whose workers prepare and answer files for this run (`run --queue`). */
 export interface RemoteFiles {
   /** Puts the file's job on the queue (or joins it) with the answers already known, and waits for its end. */
-  answer(path: string, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome>;
+  answer(document: DocumentRef, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome>;
   /** The file's answers are committed here: its job may go. */
   settled(sha256: string): Promise<void>;
 }
 
 export interface RemoteRouteParts {
   /** The prepare task for a file: here only to hash it. */
-  readonly taskFor: (path: string, buildSubset: boolean) => PrepareTask;
+  readonly taskFor: (document: DocumentRef, buildSubset: boolean) => PrepareTask;
   readonly pool: PreparePool;
   readonly plan: StepPlan<StepFingerprints>;
   readonly store: Store;
@@ -36,13 +36,17 @@ export interface RemoteRouteParts {
 export class RemoteRoute implements AnswerRoute {
   constructor(private readonly parts: RemoteRouteParts) {}
 
-  async answer(path: string, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
+  async answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
     const { pool, plan, store, stats, queue } = this.parts;
+    const path = document.path;
     stats.fileRead();
-    const hashed = await inPhase(stats, 'preparing', () => pool.hash(this.parts.taskFor(path, false), halt));
+    // A part was hashed when its container was listed.
+    const hashed = document.part
+      ? { kind: 'hashed' as const, sha256: document.part.sha256, bytes: document.part.bytes }
+      : await inPhase(stats, 'preparing', () => pool.hash(this.parts.taskFor(document, false), halt));
     if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
     const known = knownSteps(hashed.sha256, plan, store);
-    const outcome = await inPhase(stats, 'classifying', () => queue.answer(path, hashed.sha256, known));
+    const outcome = await inPhase(stats, 'classifying', () => queue.answer(document, hashed.sha256, known));
     if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes });
     if (outcome.kind === 'failed')
       return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
@@ -51,7 +55,7 @@ export class RemoteRoute implements AnswerRoute {
       // An answer read from an e-invoice was asked of no model: it counts no request.
       if (result.step !== 'e-invoice') stats.answered(result.step, result.model, result.usage);
     }
-    await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
+    if (!document.part) await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
     await queue.settled(outcome.sha256);
     const facts = { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages };
     return answeredRecord(path, started, facts, outcome.answer, plan, outcome.unusedEInvoice);

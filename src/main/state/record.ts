@@ -65,9 +65,14 @@ export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   return { input: a.input + b.input, output: a.output + b.output, thinking: a.thinking + b.thinking, costUsd: a.costUsd + b.costUsd };
 }
 
-/** One output line per input file (JSONL, or a flattened CSV row). */
+/** One output line per document (JSONL, or a flattened CSV row): a file, or a part of one. */
 export interface FileRecord {
   readonly path: string;
+  /**
+   * A document inside the file at `path`: an attachment or an archive member, by its index in the
+   * listing (`2`; `1/0` inside a mail attached to the mail; `body` for a mail's own text) and its name.
+   */
+  readonly part?: { readonly index: string; readonly name: string };
   readonly sha256: string | null;
   readonly bytes: number | null;
   readonly pages: number | null;
@@ -101,4 +106,9 @@ export interface FileRecord {
   /** With --fallback offline: the API failure the offline answer stands in for. */
   readonly apiError?: { readonly code: FileFailureCode; readonly message: string };
   readonly ms: number;
+}
+
+/** A record's part as one cell: `invoice.pdf (#2)`, empty for a whole file. */
+export function partLabel(record: Pick<FileRecord, 'part'>): string {
+  return record.part ? `${record.part.name} (#${record.part.index})` : '';
 }
