@@ -214,7 +214,7 @@ test('CSV output is flattened, one row per file, and neutralises formulas', asyn
   await run([small, '-o', out, '--db', join(work, 'db')]);
   const lines = readFileSync(out, 'utf8').trim().split('\r\n');
   assert.equal(lines.length, 22, 'header + 21 files');
-  assert.match(lines[0]!, /^path,status,class,confidence,source,.*field_invoice_number/);
+  assert.match(lines[0]!, /^path,part,status,class,confidence,source,.*field_invoice_number/);
   const notPdf = lines.find((line) => line.includes('HYPERLINK'));
   assert.match(notPdf ?? '', /,failed,,,,.*,NOT_A_PDF,/);
   const invoiceRow = lines.find((line) => line.includes(',done,vendor_invoice,'));

@@ -65,15 +65,16 @@ test('the run identity and the queue settings hash change together, for every se
 });
 
 test('a state folder made before the step plan resumes: the run identity is computed as it was', () => {
-  // Offline runs are the exception by design: the rules' version is part of their fingerprint,
-  // and rules-v2 (2026-12-07) answers otherwise, so an offline run made under rules-v1 ('a78c12f933e3' here) is another run.
-  const OFFLINE_TWO_PASS = '39ef7c46cbfc';
+  // Offline runs are the exception by design: the rules' version is part of their fingerprint, and
+  // each version answers otherwise, so an offline run made under rules-v1 ('a78c12f933e3' here),
+  // rules-v2 ('39ef7c46cbfc', 2026-12-07) or rules-v3 (OCR of scans and photos) is another run.
+  const OFFLINE_TWO_PASS = 'ff64cbc530a6';
   // The ids the code before the step plan gave for these settings (read off commit 168422b).
   // E-invoices answering for themselves change answers, so by default (prefer) a run has a new id; with them ignored, the old one.
   assert.equal(planFor({ passes: '2', eInvoice: 'ignore' }, '').runIdentity(['/tmp/x'], []).id, OFFLINE_TWO_PASS);
   assert.equal(planFor({ passes: '1', eInvoice: 'ignore' }, 'k').runIdentity(['/tmp/x'], []).id, '222ac2ebc193');
-  // Its offline fallback's fingerprints are in a Gemini run's identity too: under rules-v1 it was '8ae840305cd7'.
-  assert.equal(planFor({ passes: 'auto', fallback: 'offline', eInvoice: 'ignore' }, 'k').runIdentity(['/tmp/x'], []).id, 'fa5417b99672');
+  // Its offline fallback's fingerprints are in a Gemini run's identity too: under rules-v1 it was '8ae840305cd7', under v2 'fa5417b99672'.
+  assert.equal(planFor({ passes: 'auto', fallback: 'offline', eInvoice: 'ignore' }, 'k').runIdentity(['/tmp/x'], []).id, '9a0ad1f1221e');
   assert.notEqual(planFor({ passes: '2' }, '').runIdentity(['/tmp/x'], []).id, OFFLINE_TWO_PASS);
 });
 

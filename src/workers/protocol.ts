@@ -4,7 +4,6 @@
  */
 import type { EInvoiceReading } from './einvoice/facts.ts';
 import type { RuleReading } from '../offline/rules.ts';
-import type { ListedPart } from './containers/parts.ts';
 import type { ImageFormat } from './image/sniff.ts';
 
 /** Why a file could not be prepared. Each damaged-file symptom has its own code (DESIGN §3). */
@@ -116,6 +115,22 @@ export type PrepareResult = PreparedFile | PrepareFailed;
  * is done by whichever machine takes it).
  */
 export type HashResult = { readonly kind: 'hashed'; readonly sha256: string; readonly bytes: number; readonly ms: number } | PrepareFailed;
+
+/** A part of a container, as its listing found it: a document (hashed), or a part that is none or cannot be read. */
+export interface ListedPart {
+  /** Its place: `2`, `1/0` (inside a mail attached to the mail), `body` (the mail's own text). */
+  readonly index: string;
+  /** Its name, folders and containers included: `fwd.eml/invoice.pdf`. */
+  readonly name: string;
+  /** A document: its content hash and size (its identity for the cache). */
+  readonly sha256?: string;
+  readonly bytes?: number;
+  /** A part that is no document (skipped) or cannot be read (failed): never both with sha256. */
+  readonly problem?: { readonly code: PartProblemCode; readonly message: string };
+}
+
+export type PartProblemCode = Extract<PrepareFailureCode, 'PART_UNSAFE_NAME' | 'PART_ENCRYPTED' | 'PART_TOO_LARGE' | 'PART_CORRUPT' | 'PART_NOT_READ'>;
+export type ContainerFailureCode = Extract<PrepareFailureCode, 'CONTAINER_CORRUPT' | 'CONTAINER_TOO_MANY_PARTS'>;
 
 /** A container's listing (named task `expand`): its documents, each with its content hash, and the parts that are none. */
 export type ExpandResult =

@@ -1,6 +1,5 @@
 import { CONTAINER_NAME } from '../../workers/containers/container-names.ts';
-import type { ListedPart } from '../../workers/containers/parts.ts';
-import type { ExpandResult, PrepareFailed } from '../../workers/protocol.ts';
+import type { ExpandResult, ListedPart, PrepareFailed } from '../../workers/protocol.ts';
 import type { Discovered } from './discover.ts';
 
 type FoundFile = Extract<Discovered, { kind: 'file' }>;

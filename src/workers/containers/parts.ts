@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sniffImage } from '../image/sniff.ts';
 import { hasPdfHeader } from '../pdf-window.ts';
+import type { ContainerFailureCode, ListedPart, PartProblemCode } from '../protocol.ts';
 import { type MailContent, readEml, readMsg } from './mail-message.ts';
 import { isZip, listZip, readMember } from './zip-archive.ts';
 
@@ -22,19 +23,6 @@ const MIN_INLINE_DOCUMENT_BYTES = 20 * 1024;
 const MIN_BODY_CHARS = 200;
 /** The name a mail's body goes by. */
 export const BODY_NAME = 'body.html';
-
-export type PartProblemCode = 'PART_UNSAFE_NAME' | 'PART_ENCRYPTED' | 'PART_TOO_LARGE' | 'PART_CORRUPT' | 'PART_NOT_READ';
-export type ContainerFailureCode = 'CONTAINER_CORRUPT' | 'CONTAINER_TOO_MANY_PARTS';
-
-export interface ListedPart {
-  readonly index: string;
-  readonly name: string;
-  /** A document: its content hash and size (its identity for the cache). */
-  readonly sha256?: string;
-  readonly bytes?: number;
-  /** A part that is no document (skipped) or cannot be read (failed): never both with sha256. */
-  readonly problem?: { readonly code: PartProblemCode; readonly message: string };
-}
 
 export type Listing =
   { readonly ok: true; readonly parts: readonly ListedPart[] } | { readonly ok: false; readonly code: ContainerFailureCode; readonly message: string };
