@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { emlWith, zipOf } from '../src/corpus/container-files.ts';
 import { ciiInvoiceXml } from '../src/corpus/einvoice-xml.ts';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
@@ -376,3 +377,38 @@ test('through the queue, a second opinion a worker asked for a failed check is a
     JSON.stringify(seconds.map((record) => record.secondOpinion)),
   );
 });
+
+test(
+  'through the queue, each document attached to a mail or packed in a ZIP is a job of its own, answered by a worker and recorded with its part',
+  { skip, timeout: 120_000 },
+  async () => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-parts');
+    const files = join(work, 'files');
+    mkdirSync(files, { recursive: true });
+    const [first, second, third] = manifest.filter((entry) => EXTRACTED.has(entry.class) && !entry.damaged && !entry.scanned);
+    const attach = (entry: ManifestEntry, name: string) => ({ name, data: readFileSync(join(corpus, entry.file)) });
+    writeFileSync(join(files, 'mail.eml'), emlWith('invoices', 'attached', [attach(first!, 'a.pdf'), attach(second!, 'b.pdf')], new Date(0)));
+    writeFileSync(join(files, 'export.zip'), zipOf([attach(third!, 'docs/c.pdf'), { name: 'notes.txt', data: Buffer.from('no document') }]));
+    const worker = startWorker('parts');
+    const run = await runCli(
+      coordinatorArgs(emulator, work, 'parts').map((arg) => (arg === corpus ? files : arg)),
+      { env: KEY },
+    );
+    worker.child.kill('SIGTERM');
+    await worker.result;
+    assert.equal(run.code, 0, run.stderr.slice(-2000));
+    const byPart = new Map(readRecords(join(work, 'out.jsonl')).map((record) => [`${record.path.slice(files.length + 1)}#${record.part?.name}`, record]));
+    assert.deepEqual([...byPart.keys()].sort(), ['export.zip#docs/c.pdf', 'export.zip#notes.txt', 'mail.eml#a.pdf', 'mail.eml#b.pdf']);
+    for (const [key, entry] of [
+      ['mail.eml#a.pdf', first],
+      ['mail.eml#b.pdf', second],
+      ['export.zip#docs/c.pdf', third],
+    ] as const) {
+      const record = byPart.get(key)!;
+      assert.deepEqual([record.status, record.source, record.class], ['done', 'gemini', entry!.class], key);
+      assert.deepEqual(record.fields, entry!.fields, key);
+    }
+    assert.equal(byPart.get('export.zip#notes.txt')!.error?.code, 'PART_NOT_READ');
+  },
+);
