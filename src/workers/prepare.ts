@@ -4,7 +4,7 @@ import { readEInvoiceXml } from './einvoice/read-xml.ts';
 import { readByRules } from '../offline/rules.ts';
 import { containerKind, listParts, openPart } from './containers/parts.ts';
 import { htmlToPdf } from './html-pages.ts';
-import { readImageWindow } from './image/image-window.ts';
+import { MAX_OCR_SOURCE_SIDE, MAX_SENT_SIDE, readImageWindow } from './image/image-window.ts';
 import { IMAGE_NAME, type ImageFormat, sniffImage } from './image/sniff.ts';
 import { readPagesByOcr } from './ocr.ts';
 import { describeStart, hasPdfHeader, readPdfWindow } from './pdf-window.ts';
@@ -87,7 +87,8 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
  * has no text layer; its text is read by OCR when the task asks.
  */
 async function prepareImage(task: PrepareTask, data: Uint8Array, sha256: string, format: ImageFormat, elapsed: () => number): Promise<PrepareResult> {
-  const outcome = await readImageWindow(data, format, task.pageWindow);
+  // Pages read by OCR are kept finer: nothing is sent, and Tesseract reads small print better.
+  const outcome = await readImageWindow(data, format, task.pageWindow, task.ocr ? MAX_OCR_SOURCE_SIDE : MAX_SENT_SIDE);
   if (!outcome.ok) return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   const { window } = outcome;
   const ocr = task.ocr ? await readPagesByOcr(window.pdf, window.windowPages) : undefined;

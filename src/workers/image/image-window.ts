@@ -19,12 +19,16 @@ import type { PrepareFailureCode } from '../protocol.ts';
 /** A frame over this many pixels is refused before it is decoded: a 600 dpi A4 scan is 35 MP, a phone photo 12–48 MP. */
 export const MAX_IMAGE_PIXELS = 64_000_000;
 /**
- * The long side, in pixels, a page is sent at: ~200 dpi for an A4 page, finer than Gemini 3 reads
- * at HIGH and enough for OCR; larger photos are scaled down, smaller ones are never scaled up.
+ * The long side, in pixels, a page is sent at: ~140 dpi for an A4 page, finer than any media
+ * resolution reads it (a Gemini 3 page is 280 to 1,120 tokens whatever its size); larger photos
+ * are scaled down, smaller ones never up (at 2,400 px a page took 2.4× as long to make and
+ * 2.6× the bytes, for nothing the model reads).
  */
-export const MAX_SENT_SIDE = 2400;
-/** JPEG quality for the sent pages: text stays sharp, a page stays in the hundreds of KB. */
-const JPEG_QUALITY = 85;
+export const MAX_SENT_SIDE = 1600;
+/** The long side kept when the pages are read by OCR instead (nothing is sent): Tesseract reads small print better at 1.5× a 200 dpi scan than at 1×. */
+export const MAX_OCR_SOURCE_SIDE = 3000;
+/** JPEG quality for the pages: text stays sharp, a page stays under ~100 KB. */
+const JPEG_QUALITY = 80;
 /** Points for a pixel when the image states no resolution (MuPDF's own assumption, 96 dpi). */
 const POINTS_PER_PIXEL = 72 / 96;
 
@@ -43,7 +47,7 @@ export type ImageOutcome =
 /** MuPDF's words for pixels that are not all there: a photo cut short in its download is a damaged file, not a page. */
 const DAMAGE_WARNING = /premature end|truncated|corrupt|bad huffman|invalid|unexpected end/i;
 
-export async function readImageWindow(data: Uint8Array, format: ImageFormat, pageWindow: number): Promise<ImageOutcome> {
+export async function readImageWindow(data: Uint8Array, format: ImageFormat, pageWindow: number, maxSide = MAX_SENT_SIDE): Promise<ImageOutcome> {
   if (engineBroken()) return { ok: false, code: 'PDF_ENGINE_FAULT', message: "this thread's PDF engine was broken by an earlier file; it is being replaced" };
   const handles: Array<{ destroy(): void }> = [];
   const keep = <T extends { destroy(): void }>(handle: T): T => (handles.push(handle), handle);
@@ -60,7 +64,7 @@ export async function readImageWindow(data: Uint8Array, format: ImageFormat, pag
       const size = nativeSize(page);
       if (!size) return corrupt(`frame ${index + 1} holds no image`);
       if (size.width * size.height > MAX_IMAGE_PIXELS) return tooLarge(size.width, size.height);
-      const rendered = renderBounded(page, size, keep);
+      const rendered = renderBounded(page, size, maxSide, keep);
       if (!rendered.ok) return corrupt(`frame ${index + 1} cannot be decoded (${rendered.detail})`);
       const damage = heard.find((message) => DAMAGE_WARNING.test(message));
       if (damage) return corrupt(`frame ${index + 1} is damaged or cut short (${damage})`);
@@ -82,7 +86,11 @@ export async function readImageWindow(data: Uint8Array, format: ImageFormat, pag
     return corrupt(messageOf(error));
   } finally {
     // After a trap nothing more may run on the engine (its handles are left to the thread's end).
-    if (!engineBroken()) for (const handle of handles.reverse()) handle.destroy();
+    if (!engineBroken()) {
+      for (const handle of handles.reverse()) handle.destroy();
+      // MuPDF keeps decoded images in its store (up to 256 MB) for a next use that never comes here.
+      mupdf.emptyStore();
+    }
     mupdf.setLog({ error: () => {}, warning: () => {} });
   }
 }
@@ -133,19 +141,25 @@ function pixelsPage({ width, height, rgba }: DecodedPixels, keep: Keep): mupdf.P
     samples[target + 2] = rgba[source + 2]!;
   }
   const doc = keep(new mupdf.PDFDocument());
-  const image = doc.addImage(keep(new mupdf.Image(pixmap)));
   const [w, h] = [width * POINTS_PER_PIXEL, height * POINTS_PER_PIXEL];
-  const pageObject = doc.addPage([0, 0, w, h], 0, doc.addObject({ XObject: { Im0: image } }), `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`);
-  doc.insertPage(-1, pageObject);
+  insertImagePage(doc, keep(new mupdf.Image(pixmap)), w, h, keep);
   return doc.loadPage(0);
 }
 
+interface NativeImage {
+  readonly width: number;
+  readonly height: number;
+  /** One colour component: a grey scan or a black-and-white fax stays grey (a third of the bytes, and faster). */
+  readonly grey: boolean;
+}
+
 /** The pixel size of the image a frame draws, read from its header: nothing is decoded yet. */
-function nativeSize(page: mupdf.Page): { width: number; height: number } | undefined {
-  let size: { width: number; height: number } | undefined;
+function nativeSize(page: mupdf.Page): NativeImage | undefined {
+  let size: NativeImage | undefined;
   const device = new mupdf.Device({
     fillImage(image: mupdf.Image) {
-      size ??= { width: image.getWidth(), height: image.getHeight() };
+      size ??= { width: image.getWidth(), height: image.getHeight(), grey: image.getNumberOfComponents() === 1 };
+      image.destroy();
     },
   });
   try {
@@ -159,14 +173,15 @@ function nativeSize(page: mupdf.Page): { width: number; height: number } | undef
 
 type Rendered = { readonly ok: true; readonly jpeg: Uint8Array } | { readonly ok: false; readonly detail: string };
 
-/** The frame rendered upright with its long side at most MAX_SENT_SIDE pixels, as a JPEG. */
-function renderBounded(page: mupdf.Page, size: { width: number; height: number }, keep: Keep): Rendered {
+/** The frame rendered upright with its long side at most `maxSide` pixels, as a JPEG. */
+function renderBounded(page: mupdf.Page, size: NativeImage, maxSide: number, keep: Keep): Rendered {
   const [x0, y0, x1, y1] = page.getBounds();
   const longPoints = Math.max(x1 - x0, y1 - y0);
-  const longPixels = Math.min(Math.max(size.width, size.height), MAX_SENT_SIDE);
+  const longPixels = Math.min(Math.max(size.width, size.height), maxSide);
   const scale = longPixels / longPoints;
+  const colours = size.grey ? mupdf.ColorSpace.DeviceGray : mupdf.ColorSpace.DeviceRGB;
   try {
-    const pixmap = keep(page.toPixmap(mupdf.Matrix.scale(scale, scale), mupdf.ColorSpace.DeviceRGB, false, true));
+    const pixmap = keep(page.toPixmap(mupdf.Matrix.scale(scale, scale), colours, false, true));
     return { ok: true, jpeg: pixmap.asJPEG(JPEG_QUALITY, false).slice() };
   } catch (error) {
     return { ok: false, detail: messageOf(error) };
@@ -186,22 +201,32 @@ class PageWriter {
   add(jpeg: Uint8Array, bounds: mupdf.Rect): void {
     const [x0, y0, x1, y1] = bounds;
     const [w, h] = [x1 - x0, y1 - y0];
-    const image = this.#doc.addImage(this.#keep(new mupdf.Image(jpeg)));
-    const pageObject = this.#doc.addPage([0, 0, w, h], 0, this.#doc.addObject({ XObject: { Im0: image } }), `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`);
-    this.#doc.insertPage(-1, pageObject);
+    insertImagePage(this.#doc, this.#keep(new mupdf.Image(jpeg)), w, h, this.#keep);
   }
 
   /** The PDF, with the image's XMP packet as the document's metadata stream (where a PDF keeps it). */
   save(xmp: Uint8Array | undefined): Uint8Array {
     if (xmp) {
-      const stream = this.#doc.addStream(xmp, {});
-      stream.put('Type', this.#doc.newName('Metadata'));
-      stream.put('Subtype', this.#doc.newName('XML'));
-      this.#keep(this.#keep(this.#doc.getTrailer()).get('Root')).put('Metadata', stream);
+      const keep = this.#keep;
+      const stream = keep(this.#doc.addStream(xmp, {}));
+      stream.put('Type', keep(this.#doc.newName('Metadata')));
+      stream.put('Subtype', keep(this.#doc.newName('XML')));
+      keep(keep(this.#doc.getTrailer()).get('Root')).put('Metadata', stream);
     }
     const saved = this.#keep(this.#doc.saveToBuffer('compress'));
     return saved.asUint8Array().slice();
   }
+}
+
+/**
+ * A page of `w` × `h` points that draws `image` over its whole area. Every object handle is
+ * released by hand: one left to the finalizers keeps the whole document, its image data included,
+ * in the thread's WASM heap (seen: ~380 MB a thread over 800 photos).
+ */
+function insertImagePage(doc: mupdf.PDFDocument, image: mupdf.Image, w: number, h: number, keep: Keep): void {
+  const imageObject = keep(doc.addImage(image));
+  const resources = keep(doc.addObject({ XObject: { Im0: imageObject } }));
+  doc.insertPage(-1, keep(doc.addPage([0, 0, w, h], 0, resources, `q ${w} 0 0 ${h} 0 0 cm /Im0 Do Q`)));
 }
 
 function corrupt(detail: string): { ok: false; code: 'IMAGE_CORRUPT'; message: string } {
