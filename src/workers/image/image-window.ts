@@ -21,8 +21,8 @@ export const MAX_IMAGE_PIXELS = 64_000_000;
 /**
  * The long side, in pixels, a page is sent at: ~140 dpi for an A4 page, finer than any media
  * resolution reads it (a Gemini 3 page is 280 to 1,120 tokens whatever its size); larger photos
- * are scaled down, smaller ones never up (at 2,400 px a page took 2.4× as long to make and
- * 2.6× the bytes, for nothing the model reads).
+ * are scaled down, smaller ones never up (at 2,400 px, a 200 dpi photo's page took 1.7× as long
+ * to make and 2× the bytes, for nothing the model reads).
  */
 export const MAX_SENT_SIDE = 1600;
 /** The long side kept when the pages are read by OCR instead (nothing is sent): Tesseract reads small print better at 1.5× a 200 dpi scan than at 1×. */
