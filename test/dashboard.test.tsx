@@ -56,6 +56,7 @@ function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> =
       recentErrors: [],
       filesPerSecond: 0,
       filesRead: 0,
+      ocrPages: 0,
       statHits: 0,
       resumed: 0,
       recentFilesPerSecond: 0,

@@ -84,7 +84,10 @@ test('with no key, run uses the offline provider with a notice; records say sour
   await generateCorpus({ dir: corpus, count: 40, seed: 8, maxPages: 4, scannedRate: 0.2 });
   const work = tempDir('offline-run-out');
   const out = join(work, 'out.jsonl');
-  const result = await runCli(['run', corpus, '-o', out, '--db', join(work, 'db'), '--no-tui'], { env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' } });
+  // One page a file: the scans are read by OCR, and their first page says what they are.
+  const result = await runCli(['run', corpus, '-o', out, '--db', join(work, 'db'), '--pages', '1', '--no-tui'], {
+    env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' },
+  });
   assert.ok(result.code === 0 || result.code === 1, result.stderr);
   assert.match(result.stderr, /no GEMINI_API_KEY or GOOGLE_API_KEY set: using the offline rule-based provider/);
   const records = readRecords(out);

@@ -90,10 +90,14 @@ test('--passes auto asks the secondPass classes again on the extraction model, a
 });
 
 test('the offline rules answer one-pass too, the same as in two passes', async () => {
+  // One page a file: the scans among them are read by OCR, and their first page says what they are.
   const offline = (name: string, ...extra: string[]) =>
-    runCli(['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--provider', 'offline', '--no-tui', ...extra], {
-      env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' },
-    });
+    runCli(
+      ['run', corpus, '-o', join(work, `${name}.jsonl`), '--db', join(work, `${name}-db`), '--provider', 'offline', '--pages', '1', '--no-tui', ...extra],
+      {
+        env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' },
+      },
+    );
   assert.equal((await offline('offline-two')).code, 0);
   assert.equal((await offline('offline-one', '--passes', '1')).code, 0);
   assert.deepEqual(answers(readRecords(join(work, 'offline-one.jsonl'))), answers(readRecords(join(work, 'offline-two.jsonl'))));

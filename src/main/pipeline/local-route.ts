@@ -1,4 +1,4 @@
-import type { PrepareTask } from '../../workers/protocol.ts';
+import type { PrepareResult, PrepareTask } from '../../workers/protocol.ts';
 import type { ByteBudget } from '../intake/byte-budget.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import type { FileRecord } from '../state/record.ts';
@@ -35,20 +35,32 @@ export class LocalRoute implements AnswerRoute {
     const bytes = await this.parts.bytesInFlight.take(document.part?.bytes ?? stat.size);
     try {
       stats.fileRead();
-      const prepared = await inPhase(stats, 'preparing', () =>
-        // Only Gemini reads the page subset; the offline rules need the text alone.
-        pool.prepare(this.parts.taskFor(document, plan.provider.name === 'gemini'), halt),
-      );
+      const prepared = await inPhase(stats, 'preparing', () => this.#prepare(document, halt));
       if (prepared.kind === 'failed')
         return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
       bytes.resize(prepared.subset.byteLength + prepared.text.length);
       // The stat cache is the file's: a part is found again by the hash its container's listing gives.
       if (!document.part) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
+      if (prepared.ocrPages) stats.readByOcr(prepared.ocrPages);
       const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
       const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
       return answeredRecord(path, started, facts, answer, plan, unusedEInvoiceNote(prepared.einvoice));
     } finally {
       bytes.release();
     }
+  }
+
+  /**
+   * Prepared once without OCR; read again with it only when the pages have no text layer and the
+   * content's answers are not cached. OCR costs ~0.5–6 s a page: the same scan under 100 names (or
+   * in 100 mails) is read by OCR again only while its first reading is still in flight.
+   */
+  async #prepare(document: DocumentRef, halt: AbortSignal): Promise<PrepareResult> {
+    const { pool, plan, store } = this.parts;
+    // Only Gemini reads the page subset; the offline rules need the text alone.
+    const task = this.parts.taskFor(document, plan.provider.name === 'gemini');
+    const prepared = await pool.prepare({ ...task, ocr: false }, halt);
+    if (!task.ocr || prepared.kind === 'failed' || prepared.hasTextLayer || prepared.format === 'xml' || plan.cached(prepared.sha256, store)) return prepared;
+    return pool.prepare(task, halt);
   }
 }

@@ -36,6 +36,8 @@ export interface RunSnapshot {
   readonly filesPerSecond: number;
   /** Files whose bytes the workers read and hashed this run. */
   readonly filesRead: number;
+  /** Pages read by OCR (scans and photos, for the offline rules). */
+  readonly ocrPages: number;
   /** Unchanged files answered from the stat cache without being read. */
   readonly statHits: number;
   /** Files whose finished state was carried over from an earlier attempt of this run. */
@@ -78,6 +80,7 @@ export class RunStats {
   #retries = 0;
   #costUsd = 0;
   #filesRead = 0;
+  #ocrPages = 0;
   #statHits = 0;
   #resumed = 0;
   readonly #tokens = { input: 0, output: 0, thinking: 0 };
@@ -108,6 +111,10 @@ export class RunStats {
 
   retried(): void {
     this.#retries++;
+  }
+
+  readByOcr(pages: number): void {
+    this.#ocrPages += pages;
   }
 
   fileRead(): void {
@@ -211,6 +218,7 @@ export class RunStats {
       recentErrors: [...this.#recent],
       filesPerSecond: finished / Math.max(elapsedMs / 1000, 0.001),
       filesRead: this.#filesRead,
+      ocrPages: this.#ocrPages,
       statHits: this.#statHits,
       resumed: this.#resumed,
       recentFilesPerSecond: recent.files,

@@ -27,7 +27,7 @@ export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files:
     lines.push(`  failed   ${code} × ${count(entry.count)}, e.g. ${entry.example}: ${entry.message}`);
   }
   lines.push(
-    `  read     ${count(snapshot.filesRead)} files read and hashed; ${count(snapshot.statHits)} unchanged files not read; ${count(snapshot.resumed)} carried over from the last attempt`,
+    `  read     ${count(snapshot.filesRead)} files read and hashed; ${count(snapshot.statHits)} unchanged files not read; ${count(snapshot.resumed)} carried over from the last attempt${snapshot.ocrPages > 0 ? `; ${count(snapshot.ocrPages)} page${snapshot.ocrPages === 1 ? '' : 's'} read by OCR` : ''}`,
     `  tokens   ${count(snapshot.tokens.input)} in, ${count(snapshot.tokens.output)} out, ${count(snapshot.tokens.thinking)} thinking; spent $${snapshot.costUsd.toFixed(4)}; ${count(snapshot.retries)} retries`,
     `  results  ${files.out}`,
     `  report   docpool report --db ${shellWord(files.db)} -o report.html`,
