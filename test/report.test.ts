@@ -103,7 +103,11 @@ test('a real run with 429s, then its cached second attempt, makes a report of bo
   try {
     const drawn = timeline(readReportData(store, store.runs()[0]!).attempts, 3000).models.find((model) => model.model === 'gemini-3.5-flash-lite')!;
     const peak = Math.max(...drawn.series[0]!.points.map(([, value]) => value));
-    assert.ok(peak > 0 && peak <= busiest, `the chart's busiest window (${peak}) is no more than the emulator's (${busiest})`);
+    // The chart counts answers when they reach docpool; the emulator counts requests when they reach
+    // it. A request accepted just before a window's start and answered just after it is in the
+    // chart's window and not the emulator's: 22 against 20 was seen (1 run in 5). The chart this
+    // test was written against scaled a 2 s sample up to a window and drew 32.
+    assert.ok(peak > 0 && peak <= Math.ceil(busiest * 1.15), `the chart's busiest window (${peak}) is no more than the emulator's (${busiest}) and 15 %`);
   } finally {
     await store.close();
   }
