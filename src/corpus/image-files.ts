@@ -14,7 +14,7 @@ const TRUTH_NAMESPACE = 'https://docpool.dev/ns/truth/1.0/';
 /** Pixels per point the pages are drawn at (200 dpi): an office scan, or a phone photo of a page filling the frame. */
 const SCALE = 200 / 72;
 
-export function xmpPacket(truth: GroundTruth): string {
+function xmpPacket(truth: GroundTruth): string {
   const escaped = encodeTruth(truth).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return (
     `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">` +

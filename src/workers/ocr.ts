@@ -11,7 +11,7 @@ import { createWorker, OEM, type Worker } from 'tesseract.js';
  * offline rules have something to read. The language data comes from the registry packages
  * @tesseract.js-data/{eng,deu,fra} (LSTM "best_int" models): nothing is downloaded at run time.
  */
-export const OCR_LANGUAGES = ['eng', 'deu', 'fra'] as const;
+const OCR_LANGUAGES = ['eng', 'deu', 'fra'] as const;
 
 /**
  * Pages are read at 300 dpi, what Tesseract's models were trained on: at 200 dpi it misread 9 as 3

@@ -2,6 +2,7 @@ import * as mupdf from 'mupdf';
 import { findEmbeddedEInvoice } from './einvoice/find-embedded.ts';
 import type { EInvoiceReading } from './einvoice/facts.ts';
 import { inflationProblem } from './inflation-budget.ts';
+import { messageOf } from './error-message.ts';
 import type { PdfMetadata, PrepareFailureCode } from './protocol.ts';
 
 /** What MuPDF gave us for the first pages of a document that opened and passed the checks. */
@@ -242,8 +243,4 @@ function hasEofMarker(data: Uint8Array): boolean {
 export function describeStart(data: Uint8Array): string {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 12)).toString('latin1');
   return JSON.stringify(head.replace(/[^\x20-\x7e]/g, '.'));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,7 @@ import { containerKind, listParts, openPart } from './containers/parts.ts';
 import { htmlToPdf } from './html-pages.ts';
 import { MAX_OCR_SOURCE_SIDE, MAX_SENT_SIDE, readImageWindow } from './image/image-window.ts';
 import { IMAGE_NAME, type ImageFormat, sniffImage } from './image/sniff.ts';
-import { readPagesByOcr } from './ocr.ts';
+import { type OcrReading, readPagesByOcr } from './ocr.ts';
 import { describeStart, hasPdfHeader, readPdfWindow } from './pdf-window.ts';
 import {
   CHARS_PER_TOKEN,
@@ -16,7 +16,9 @@ import {
   type PrepareResult,
   type PrepareTask,
   type ExpandResult,
+  type ContainerFailureCode,
 } from './protocol.ts';
+import { startsAsXml } from './xml-sniff.ts';
 import { readCandidate, type ReadOutcome } from './read-file.ts';
 
 /** Fewer visible characters than this per page means the window has no usable text layer. */
@@ -41,15 +43,17 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const xml = xmlInput(name, data);
   if (xml === 'named' && !task.readEInvoice) return skippedXml(sha256, data.length, elapsed());
   if (xml && task.readEInvoice) return prepareXml(data, sha256, name, xml, elapsed);
-  const image = hasPdfHeader(data) ? undefined : sniffImage(data);
+  const pdfHeader = hasPdfHeader(data);
+  const image = pdfHeader ? undefined : sniffImage(data);
   if (image) return prepareImage(task, data, sha256, image, elapsed);
-  if (IMAGE_NAME.test(name) && !hasPdfHeader(data)) {
+  if (IMAGE_NAME.test(name) && !pdfHeader) {
     const message = `named like an image, but its first bytes are no JPEG, PNG, TIFF, WebP, HEIC, GIF or BMP (starts with ${describeStart(data)})`;
     return { kind: 'failed', code: 'IMAGE_CORRUPT', message, sha256, bytes: data.length, ms: elapsed() };
   }
-  const html = /\.html?$/i.test(name) && !hasPdfHeader(data);
+  const html = /\.html?$/i.test(name) && !pdfHeader;
   // A mail's body is laid out on pages here and read like any PDF; its bytes (the HTML) stay its identity.
-  const outcome = readPdfWindow(html ? htmlToPdf(data, task.pageWindow) : data, task.pageWindow, task.buildSubset, task.readEInvoice === true);
+  const pdf = html ? htmlToPdf(data, task.pageWindow) : data;
+  const outcome = readPdfWindow(pdf, task.pageWindow, task.buildSubset, task.readEInvoice === true);
   if (!outcome.ok) {
     return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   }
@@ -57,8 +61,8 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const visibleChars = window.text.replace(/\s+/g, '').length;
   const hasTextLayer = visibleChars >= MIN_TEXT_CHARS_PER_PAGE * window.windowPages;
   // A scan: its pages are read by OCR when the offline rules need text (Gemini reads the pages themselves).
-  const ocr = !hasTextLayer && task.ocr ? await readPagesByOcr(data, window.windowPages) : undefined;
-  const text = ocr ? ocr.texts.join('\n\f\n') : window.text;
+  const ocr = !hasTextLayer && task.ocr ? await readPagesByOcr(pdf, window.windowPages) : undefined;
+  const { text, ...fromOcr } = textOf(ocr, window.text, window.warnings);
   return {
     kind: 'prepared',
     format: html ? 'html' : 'pdf',
@@ -69,7 +73,6 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
     subset: window.subset,
     text,
     hasTextLayer,
-    ...(ocr ? { ocrPages: ocr.texts.length } : {}),
     metadata: window.metadata,
     tokens: {
       pdf: window.windowPages * PDF_TOKENS_PER_PAGE,
@@ -77,7 +80,7 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
     },
     ...(task.readRules ? { rules: readByRules(text) } : {}),
     ...(window.einvoice ? { einvoice: window.einvoice } : {}),
-    warnings: ocr?.warning ? [...window.warnings, ocr.warning] : window.warnings,
+    ...fromOcr,
     ms: elapsed(),
   };
 }
@@ -92,7 +95,7 @@ async function prepareImage(task: PrepareTask, data: Uint8Array, sha256: string,
   if (!outcome.ok) return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   const { window } = outcome;
   const ocr = task.ocr ? await readPagesByOcr(window.pdf, window.windowPages) : undefined;
-  const text = ocr ? ocr.texts.join('\n\f\n') : '';
+  const { text, ...fromOcr } = textOf(ocr, '', []);
   return {
     kind: 'prepared',
     format,
@@ -103,13 +106,18 @@ async function prepareImage(task: PrepareTask, data: Uint8Array, sha256: string,
     subset: task.buildSubset ? window.pdf : new Uint8Array(0),
     text,
     hasTextLayer: false,
-    ...(ocr ? { ocrPages: ocr.texts.length } : {}),
     metadata: {},
     tokens: { pdf: window.windowPages * PDF_TOKENS_PER_PAGE, text: 0 },
     ...(task.readRules ? { rules: readByRules(text) } : {}),
-    warnings: ocr?.warning ? [...window.warnings, ocr.warning] : window.warnings,
+    ...fromOcr,
     ms: elapsed(),
   };
+}
+
+/** The window's text, or what OCR read of its pages instead (with how many, and why any were left). */
+function textOf(ocr: OcrReading | undefined, layer: string, warnings: readonly string[]): { text: string; ocrPages?: number; warnings: readonly string[] } {
+  if (!ocr) return { text: layer, warnings };
+  return { text: ocr.texts.join('\n\f\n'), ocrPages: ocr.texts.length, warnings: ocr.warning ? [...warnings, ocr.warning] : warnings };
 }
 
 /**
@@ -137,21 +145,16 @@ export async function expandFile(task: PrepareTask): Promise<ExpandResult> {
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   const read = readCandidate(task.path, task.maxFileBytes);
   if (!read.ok) return readFailed(read, elapsed());
-  const sha256 = createHash('sha256').update(read.data).digest('hex');
-  const bytes = read.data.length;
+  // The container's own hash names only its failed record: a listed one is answered part by part.
+  const failed = (code: ContainerFailureCode, message: string): PrepareFailed => {
+    const sha256 = createHash('sha256').update(read.data).digest('hex');
+    return { kind: 'failed', code, message, sha256, bytes: read.data.length, ms: elapsed() };
+  };
   const kind = containerKind(basename(task.path), read.data);
-  if (!kind)
-    return {
-      kind: 'failed',
-      code: 'CONTAINER_CORRUPT',
-      message: 'named like a ZIP or an Outlook .msg, but its first bytes are neither',
-      sha256,
-      bytes,
-      ms: elapsed(),
-    };
+  if (!kind) return failed('CONTAINER_CORRUPT', 'named like a ZIP or an Outlook .msg, but its first bytes are neither');
   const listing = await listParts(read.data, kind, task.maxFileBytes);
-  if (!listing.ok) return { kind: 'failed', code: listing.code, message: listing.message, sha256, bytes, ms: elapsed() };
-  return { kind: 'expanded', sha256, bytes, parts: listing.parts, ms: elapsed() };
+  if (!listing.ok) return failed(listing.code, listing.message);
+  return { kind: 'expanded', parts: listing.parts, ms: elapsed() };
 }
 
 /** Reads and hashes a file, with the same checks and failure codes as `prepareFile`, and nothing more. */
@@ -173,8 +176,7 @@ function readFailed(read: Extract<ReadOutcome, { ok: false }>, ms: number): Prep
  */
 function xmlInput(path: string, data: Uint8Array): 'named' | 'sniffed' | undefined {
   if (/\.xml$/i.test(path)) return 'named';
-  const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 64)).toString('utf8');
-  return /^\uFEFF?\s*<\?xml/.test(head) ? 'sniffed' : undefined;
+  return startsAsXml(data) ? 'sniffed' : undefined;
 }
 
 function skippedXml(sha256: string, bytes: number, ms: number): PrepareFailed {

@@ -133,8 +133,7 @@ export type PartProblemCode = Extract<PrepareFailureCode, 'PART_UNSAFE_NAME' | '
 export type ContainerFailureCode = Extract<PrepareFailureCode, 'CONTAINER_CORRUPT' | 'CONTAINER_TOO_MANY_PARTS'>;
 
 /** A container's listing (named task `expand`): its documents, each with its content hash, and the parts that are none. */
-export type ExpandResult =
-  { readonly kind: 'expanded'; readonly sha256: string; readonly bytes: number; readonly parts: readonly ListedPart[]; readonly ms: number } | PrepareFailed;
+export type ExpandResult = { readonly kind: 'expanded'; readonly parts: readonly ListedPart[]; readonly ms: number } | PrepareFailed;
 
 /** Gemini 2.x bills every PDF page as 258 tokens, scanned or not (gemini-wire.md §7). */
 export const PDF_TOKENS_PER_PAGE = 258;

@@ -103,14 +103,11 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let files = 0;
   let prepared = 0;
   let pages = 0;
-  let windowPages = 0;
   let eInvoices = 0;
-  let inputTokens = 0;
-  let extractRequests = 0;
-  let extractInputTokens = 0;
   let onePassInputTokens = 0;
   const predictedByClass: Record<string, number> = {};
-  const formats = new Map<string, { files: number; windowPages: number; classify: number; classifyTokens: number; extract: number; extractTokens: number }>();
+  // What each kind of file would ask; the folder's figures are their sums.
+  const formats = new Map<string, RequestTally>();
   const profile = loadProfile(config.profile);
   const resolutions = config.mediaResolution;
   // The run's own step plan decides which files their e-invoice answers (it needs the questions, not a key).
@@ -140,61 +137,39 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         if (!result || result.kind === 'failed') return failures.add(result?.code ?? 'UNKNOWN', item.path, result?.message ?? '');
         prepared++;
         pages += result.pageCount;
-        const format = formats.get(result.format) ?? { files: 0, windowPages: 0, classify: 0, classifyTokens: 0, extract: 0, extractTokens: 0 };
+        const format = formats.get(result.format) ?? emptyTally();
         formats.set(result.format, format);
         format.files++;
         if (plan.answersFromEInvoice(result.einvoice) && plan.asksNoModelBeside(result.windowPages)) return void eInvoices++;
-        windowPages += result.windowPages;
         format.windowPages += result.windowPages;
-        const classifyTokens = pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
-        inputTokens += classifyTokens;
         format.classify++;
-        format.classifyTokens += classifyTokens;
+        format.classifyTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
         onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
         const predicted = result.hasTextLayer && result.rules ? result.rules.label : 'unreadable without a model';
         predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
         if (!result.hasTextLayer || profile.extract[predicted]) {
-          const extractTokens = pdfTokens(config.extractModel, result.windowPages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
-          extractRequests++;
-          extractInputTokens += extractTokens;
           format.extract++;
-          format.extractTokens += extractTokens;
+          format.extractTokens += pdfTokens(config.extractModel, result.windowPages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
         }
       },
     );
   } finally {
     await pool.close();
   }
-  // E-invoices are answered from their XML: only the other readable files are asked.
-  const asked = prepared - eInvoices;
-  const classify = stepEstimate(config, config.classifyModel, asked, inputTokens, asked * expectedOutputTokens(config.classifyModel, 'classify'));
-  const extract = stepEstimate(
-    config,
-    config.extractModel,
-    extractRequests,
-    extractInputTokens,
-    extractRequests * expectedOutputTokens(config.extractModel, 'extract'),
-  );
+  // E-invoices are answered from their XML: only the other readable files are asked (the tallies' `classify`).
+  const total = [...formats.values()].reduce(addTallies, emptyTally());
+  const { classify, extract } = twoPasses(config, total);
+  const asked = total.classify;
+  const windowPages = total.windowPages;
   // One pass answers a record only for an extract class; for the rest its answer is a label (the fields null).
   const onePassOutput =
-    extractRequests * expectedOutputTokens(config.classifyModel, 'one-pass') +
-    (asked - extractRequests) * expectedOutputTokens(config.classifyModel, 'classify');
+    total.extract * expectedOutputTokens(config.classifyModel, 'one-pass') + (asked - total.extract) * expectedOutputTokens(config.classifyModel, 'classify');
   const onePass = stepEstimate(config, config.classifyModel, asked, onePassInputTokens, onePassOutput);
   const modes = compareModes(classify, extract, onePass);
   const byFormat = Object.fromEntries(
     [...formats].map(([name, format]) => {
-      const costs = [
-        stepEstimate(
-          config,
-          config.classifyModel,
-          format.classify,
-          format.classifyTokens,
-          format.classify * expectedOutputTokens(config.classifyModel, 'classify'),
-        ).costUsd,
-        stepEstimate(config, config.extractModel, format.extract, format.extractTokens, format.extract * expectedOutputTokens(config.extractModel, 'extract'))
-          .costUsd,
-      ];
-      const costUsd = costs.includes(null) ? null : costs[0]! + costs[1]!;
+      const steps = twoPasses(config, format);
+      const costUsd = steps.classify.costUsd === null || steps.extract.costUsd === null ? null : steps.classify.costUsd + steps.extract.costUsd;
       return [name, { files: format.files, windowPages: format.windowPages, costUsd }];
     }),
   );
@@ -220,6 +195,49 @@ export async function estimate(paths: readonly string[], config: Config): Promis
     tier: config.tier,
     elapsedMs: Math.round(elapsedMs),
     preparePagesPerSecond: Math.round(windowPages / (elapsedMs / 1000)),
+  };
+}
+
+/** What a set of files would ask: its classification and (predicted) extraction requests and their input tokens. */
+interface RequestTally {
+  files: number;
+  windowPages: number;
+  classify: number;
+  classifyTokens: number;
+  extract: number;
+  extractTokens: number;
+}
+
+const emptyTally = (): RequestTally => ({ files: 0, windowPages: 0, classify: 0, classifyTokens: 0, extract: 0, extractTokens: 0 });
+
+function addTallies(sum: RequestTally, tally: RequestTally): RequestTally {
+  return {
+    files: sum.files + tally.files,
+    windowPages: sum.windowPages + tally.windowPages,
+    classify: sum.classify + tally.classify,
+    classifyTokens: sum.classifyTokens + tally.classifyTokens,
+    extract: sum.extract + tally.extract,
+    extractTokens: sum.extractTokens + tally.extractTokens,
+  };
+}
+
+/** The two passes' steps for a tally: classification on the classify model, extraction on the extract model. */
+function twoPasses(config: Config, tally: RequestTally): { classify: StepEstimate; extract: StepEstimate } {
+  return {
+    classify: stepEstimate(
+      config,
+      config.classifyModel,
+      tally.classify,
+      tally.classifyTokens,
+      tally.classify * expectedOutputTokens(config.classifyModel, 'classify'),
+    ),
+    extract: stepEstimate(
+      config,
+      config.extractModel,
+      tally.extract,
+      tally.extractTokens,
+      tally.extract * expectedOutputTokens(config.extractModel, 'extract'),
+    ),
   };
 }
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { messageOf } from '../error-message.ts';
 import { sniffImage } from '../image/sniff.ts';
 import { hasPdfHeader } from '../pdf-window.ts';
 import type { ContainerFailureCode, ListedPart, PartProblemCode } from '../protocol.ts';
+import { startsAsXml } from '../xml-sniff.ts';
 import { type MailContent, readEml, readMsg } from './mail-message.ts';
 import { isZip, listZip, readMember } from './zip-archive.ts';
 
@@ -14,7 +16,7 @@ import { isZip, listZip, readMember } from './zip-archive.ts';
 export type ContainerKind = 'zip' | 'eml' | 'msg';
 
 /** Documents one file may hold, all levels together: a mail with 10,000 attachments is refused, not read. */
-export const MAX_PARTS = 1000;
+const MAX_PARTS = 1000;
 /** Containers inside containers, at most: a mail in a ZIP in a mail. */
 const MAX_DEPTH = 3;
 /** An inline image smaller than this is a logo or a signature, not a document. */
@@ -22,7 +24,7 @@ const MIN_INLINE_DOCUMENT_BYTES = 20 * 1024;
 /** The mail body counts as a document when it has this many visible characters and nothing attached is one. */
 const MIN_BODY_CHARS = 200;
 /** The name a mail's body goes by. */
-export const BODY_NAME = 'body.html';
+const BODY_NAME = 'body.html';
 
 export type Listing =
   { readonly ok: true; readonly parts: readonly ListedPart[] } | { readonly ok: false; readonly code: ContainerFailureCode; readonly message: string };
@@ -42,9 +44,12 @@ export function containerKind(name: string, data: Uint8Array): ContainerKind | u
 /** Every part of a container, documents hashed; inflated one at a time, each under `maxPartBytes`. */
 export async function listParts(data: Uint8Array, kind: ContainerKind, maxPartBytes: number): Promise<Listing> {
   const parts: ListedPart[] = [];
-  const walked = await walk(data, kind, { index: '', name: '' }, 1, maxPartBytes, (part) => {
-    parts.push(part.data ? { index: part.index, name: part.name, sha256: sha256Of(part.data), bytes: part.data.length } : part);
-    return parts.length > MAX_PARTS ? 'stop' : 'go';
+  const walked = await walk(data, kind, { index: '', name: '' }, 1, maxPartBytes, {
+    wants: () => true,
+    visit: (part) => {
+      parts.push(part.data ? { index: part.index, name: part.name, sha256: sha256Of(part.data), bytes: part.data.length } : part);
+      return parts.length > MAX_PARTS ? 'stop' : 'go';
+    },
   });
   if (!walked.ok) return walked;
   if (parts.length > MAX_PARTS) return tooMany(`more than ${MAX_PARTS} documents and attachments`);
@@ -54,10 +59,14 @@ export async function listParts(data: Uint8Array, kind: ContainerKind, maxPartBy
 /** The part at `index`, as listing found it. */
 export async function openPart(data: Uint8Array, kind: ContainerKind, index: string, maxPartBytes: number): Promise<OpenedPart> {
   let found: OpenedPart | undefined;
-  const walked = await walk(data, kind, { index: '', name: '' }, 1, maxPartBytes, (part) => {
-    if (part.index !== index) return 'go';
-    found = part.data ? { ok: true, name: part.name, data: part.data } : { ok: false, ...part.problem! };
-    return 'stop';
+  const walked = await walk(data, kind, { index: '', name: '' }, 1, maxPartBytes, {
+    // Only the part and the containers on its way are read: the other members are never inflated.
+    wants: (at) => at === index || index.startsWith(`${at}/`),
+    visit: (part) => {
+      if (part.index !== index) return 'go';
+      found = part.data ? { ok: true, name: part.name, data: part.data } : { ok: false, ...part.problem! };
+      return 'stop';
+    },
   });
   if (!walked.ok) return walked;
   return found ?? { ok: false, code: 'CONTAINER_CORRUPT', message: `it no longer holds part ${index}: it changed since it was listed` };
@@ -70,7 +79,11 @@ interface WalkedPart {
   readonly problem?: { readonly code: PartProblemCode; readonly message: string };
 }
 
-type Visit = (part: WalkedPart) => 'go' | 'stop';
+interface Visitor {
+  /** Whether the part at this index is to be read at all (a ZIP member costs its inflation). */
+  wants(index: string): boolean;
+  visit(part: WalkedPart): 'go' | 'stop';
+}
 type Walk = { readonly ok: true; readonly stopped: boolean } | { readonly ok: false; readonly code: ContainerFailureCode; readonly message: string };
 
 interface Child {
@@ -86,7 +99,7 @@ async function walk(
   at: { index: string; name: string },
   depth: number,
   maxPartBytes: number,
-  visit: Visit,
+  visitor: Visitor,
 ): Promise<Walk> {
   const opened = await childrenOf(data, kind, maxPartBytes);
   if (!opened.ok) return opened;
@@ -96,23 +109,25 @@ async function walk(
   for (const [position, child] of children.entries()) {
     const index = `${at.index}${position}`;
     const name = `${at.name}${child.name}`;
+    // Skipped parts are not counted as documents: the body is only wanted when the listing found none.
+    if (!visitor.wants(index)) continue;
     const read = child.read();
     if ('problem' in read) {
-      if (visit({ index, name, problem: read.problem }) === 'stop') return { ok: true, stopped: true };
+      if (visitor.visit({ index, name, problem: read.problem }) === 'stop') return { ok: true, stopped: true };
       continue;
     }
     const inner = child.mail ?? containerKind(child.name, read.data);
     if (inner) {
       documents++;
       if (depth >= MAX_DEPTH) {
-        if (visit({ index, name, problem: { code: 'PART_CORRUPT', message: `a container nested more than ${MAX_DEPTH} deep: not opened` } }) === 'stop')
+        if (visitor.visit({ index, name, problem: { code: 'PART_CORRUPT', message: `a container nested more than ${MAX_DEPTH} deep: not opened` } }) === 'stop')
           return { ok: true, stopped: true };
         continue;
       }
-      const nested = await walk(read.data, inner, { index: `${index}/`, name: `${name}/` }, depth + 1, maxPartBytes, visit);
+      const nested = await walk(read.data, inner, { index: `${index}/`, name: `${name}/` }, depth + 1, maxPartBytes, visitor);
       if (!nested.ok) {
         if (nested.code === 'CONTAINER_TOO_MANY_PARTS') return nested;
-        if (visit({ index, name, problem: { code: 'PART_CORRUPT', message: nested.message } }) === 'stop') return { ok: true, stopped: true };
+        if (visitor.visit({ index, name, problem: { code: 'PART_CORRUPT', message: nested.message } }) === 'stop') return { ok: true, stopped: true };
       } else if (nested.stopped) return nested;
       continue;
     }
@@ -120,16 +135,17 @@ async function walk(
       // Logos and signatures shown in the body are not worth a record; other files are named as skipped.
       if (child.inline) continue;
       const problem = { code: 'PART_NOT_READ' as const, message: 'not a document docpool reads (a PDF, an image, an XML e-invoice, a mail or a ZIP)' };
-      if (visit({ index, name, problem }) === 'stop') return { ok: true, stopped: true };
+      if (visitor.visit({ index, name, problem }) === 'stop') return { ok: true, stopped: true };
       continue;
     }
     if (child.inline && read.data.length < MIN_INLINE_DOCUMENT_BYTES) continue;
     documents++;
-    if (visit({ index, name, data: read.data }) === 'stop') return { ok: true, stopped: true };
+    if (visitor.visit({ index, name, data: read.data }) === 'stop') return { ok: true, stopped: true };
   }
   // An invoice sent as the mail's own text: the body is the document when nothing attached is one.
   if (bodyHtml && documents === 0 && visibleChars(bodyHtml) >= MIN_BODY_CHARS) {
-    if (visit({ index: `${at.index}body`, name: `${at.name}${BODY_NAME}`, data: Buffer.from(bodyHtml, 'utf8') }) === 'stop') return { ok: true, stopped: true };
+    const body = { index: `${at.index}body`, name: `${at.name}${BODY_NAME}` };
+    if (visitor.wants(body.index) && visitor.visit({ ...body, data: Buffer.from(bodyHtml, 'utf8') }) === 'stop') return { ok: true, stopped: true };
   }
   return { ok: true, stopped: false };
 }
@@ -151,7 +167,7 @@ async function childrenOf(
   try {
     mail = kind === 'eml' ? await readEml(data) : readMsg(data);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     // mailparser's own bound on MIME parts (a mail of 10,000 attachments reaches it).
     if (/child nodes exceeded/i.test(message)) return tooMany('more MIME parts than mailparser reads');
     return corrupt(kind === 'eml' ? 'mail' : 'Outlook .msg', message);
@@ -189,9 +205,7 @@ function safeLabel(name: string): string {
 }
 
 function isDocument(name: string, data: Uint8Array): boolean {
-  if (hasPdfHeader(data) || sniffImage(data)) return true;
-  const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 64)).toString('utf8');
-  return /\.xml$/i.test(name) || /^\uFEFF?\s*<\?xml/.test(head);
+  return hasPdfHeader(data) || sniffImage(data) !== undefined || /\.xml$/i.test(name) || startsAsXml(data);
 }
 
 /** The OLE compound file signature (MS-CFB 2.2), which an Outlook .msg begins with. */

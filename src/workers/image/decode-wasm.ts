@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeHeic from 'heic-decode';
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
+import { messageOf } from '../error-message.ts';
 
 /**
  * HEIC (iPhone photos) and WebP, which MuPDF does not read, decoded by their own WASM builds
@@ -78,8 +79,4 @@ function webpCanvasSize(data: Uint8Array): { width: number; height: number } | u
     return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff) };
   }
   return undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

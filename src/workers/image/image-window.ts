@@ -2,6 +2,7 @@ import * as mupdf from 'mupdf';
 import { decodeHeicPixels, decodeWebpPixels, type DecodedPixels, type PixelsOutcome } from './decode-wasm.ts';
 import { type ImageFormat, MUPDF_IMAGE_TYPES } from './sniff.ts';
 import { findXmpPacket } from './xmp-packet.ts';
+import { messageOf } from '../error-message.ts';
 import { engineBroken, noteEngineFault } from '../pdf-window.ts';
 import type { PrepareFailureCode } from '../protocol.ts';
 
@@ -17,7 +18,7 @@ import type { PrepareFailureCode } from '../protocol.ts';
  */
 
 /** A frame over this many pixels is refused before it is decoded: a 600 dpi A4 scan is 35 MP, a phone photo 12–48 MP. */
-export const MAX_IMAGE_PIXELS = 64_000_000;
+const MAX_IMAGE_PIXELS = 64_000_000;
 /**
  * The long side, in pixels, a page is sent at: ~140 dpi for an A4 page, finer than any media
  * resolution reads it (a Gemini 3 page is 280 to 1,120 tokens whatever its size); larger photos
@@ -38,7 +39,6 @@ export interface ImageWindow {
   readonly windowPages: number;
   /** The window as a PDF, one page a frame, with the image's XMP metadata. */
   readonly pdf: Uint8Array;
-  readonly warnings: readonly string[];
 }
 
 export type ImageOutcome =
@@ -77,7 +77,6 @@ export async function readImageWindow(data: Uint8Array, format: ImageFormat, pag
         pageCount: source.pageCount,
         windowPages: wanted,
         pdf: writer.save(xmp),
-        warnings: [],
       },
     };
   } catch (error) {
@@ -240,8 +239,4 @@ function tooLarge(width: number, height: number): { ok: false; code: 'IMAGE_TOO_
     code: 'IMAGE_TOO_LARGE',
     message: `${width} × ${height} pixels (${megapixels} MP) is over the ${MAX_IMAGE_PIXELS / 1e6} MP bound: a decompression bomb, or a scan far finer than any document needs; refused before decoding`,
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
