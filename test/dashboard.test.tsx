@@ -35,6 +35,8 @@ function snapshot(run: Partial<RunSnapshot>, extra: Partial<DashboardSnapshot> =
     run: {
       elapsedMs: 0,
       discovered: 0,
+      files: run.discovered ?? 0,
+      split: { files: 0, documents: 0 },
       discoveryDone: false,
       inPhase: { preparing: 0, classifying: 0, extracting: 0 },
       done: 0,

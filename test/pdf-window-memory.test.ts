@@ -16,7 +16,7 @@ test('building thousands of subsets does not grow memory: every MuPDF handle is 
     .map((name) => readFileSync(join(dir, name)));
   const prepareDistinct = (from: number, count: number) => {
     for (let index = from; index < from + count; index++) {
-      const outcome = readPdfWindow(Buffer.concat([originals[index % originals.length]!, Buffer.from(`\n%${index}\n`)]), 5, true);
+      const outcome = readPdfWindow(Buffer.concat([originals[index % originals.length]!, Buffer.from(`\n%${index}\n`)]), { pageWindow: 5, buildSubset: true });
       assert.ok(outcome.ok && outcome.window.subset.length > 0);
     }
   };

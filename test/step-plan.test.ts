@@ -95,6 +95,9 @@ class TableProvider implements Provider {
   onePassFingerprint(): string {
     return 'o';
   }
+  splitFingerprint(): string {
+    return 's';
+  }
   async classify(): Promise<StepOutcome> {
     this.asked.push('classify');
     return { ok: true, result: this.#result('classify', { label: this.label, confidence: 0.9 }) };

@@ -5,6 +5,7 @@ import { composeDocument } from './documents.ts';
 import type { Lang } from './locale.ts';
 import { ciiInvoiceXml } from './einvoice-xml.ts';
 import { emlWith, msgWith, zipOf } from './container-files.ts';
+import { BUNDLED_CLASSES, Bundler } from './bundles.ts';
 import { pagePng, photoJpeg, scanTiff } from './image-files.ts';
 import { renderPdf } from './render.ts';
 import { Rng } from './rng.ts';
@@ -33,6 +34,12 @@ export interface CorpusOptions {
    * .eml, one to an Outlook .msg, three in a ZIP, in turn. Default 0.
    */
   readonly containerRate?: number;
+  /**
+   * Share of intact receipts, invoices and expense reports of up to 3 pages gathered into bundles:
+   * one PDF of 4–8 receipts, of 3–5 invoices, or of an expense report followed by 2–4 receipts,
+   * scanned or with text, each document's pages in the manifest. Default 0.
+   */
+  readonly bundleRate?: number;
 }
 
 /** The containers the generator packs documents in, in turn, with how many each holds. */
@@ -61,7 +68,10 @@ export interface ManifestEntry {
   readonly eInvoice?: boolean;
   /** Written as an image, not a PDF (absent in manifests made before the generator made them). */
   readonly image?: ImageKind;
-  /** Delivered inside `file` (a mail or a ZIP): the attachment's or member's name, as docpool names the part. */
+  /**
+   * Delivered inside `file`: the attachment's or member's name (a mail or a ZIP), or its pages
+   * (`pages 3-5`, a bundle), as docpool names the part.
+   */
   readonly part?: string;
 }
 
@@ -86,6 +96,7 @@ const CLASS_WEIGHTS: Record<FinanceLabel, number> = {
 const DAMAGE_WEIGHTS: Record<DamageKind, number> = { truncated: 3, empty: 1, encrypted: 2, not_a_pdf: 2, zero_pages: 1 };
 const LANG_WEIGHTS: Record<Lang, number> = { en: 5, de: 3, fr: 2 };
 const FILES_PER_FOLDER = 100;
+const PRODUCER = 'docpool corpus generator';
 
 /** Generates a corpus deterministically from its seed: the PDFs, in folders of 100, and manifest.jsonl. */
 export async function generateCorpus(options: CorpusOptions): Promise<CorpusSummary> {
@@ -98,6 +109,9 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
   let bytes = 0;
   await mkdir(options.dir, { recursive: true });
   const packer = new Packer(options.dir, manifest);
+  // Its own draws, made only when asked for: a corpus without bundles is the same bytes as before they existed.
+  const bundleRate = options.bundleRate ?? 0;
+  const bundler = bundleRate > 0 ? new Bundler(options.dir, manifest, master.fork(), PRODUCER) : undefined;
   for (let index = 0; index < options.count; index++) {
     const rng = master.fork();
     const label = rng.weighted(CLASS_WEIGHTS);
@@ -111,7 +125,7 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
     const good = renderPdf(content.pages, {
       imageOnly: scanned,
       truth: content.truth,
-      producer: 'docpool corpus generator',
+      producer: PRODUCER,
       ...(eInvoice ? { attachment: { name: 'factur-x.xml', mimeType: 'text/xml', text: ciiInvoiceXml(content.truth.fields) } } : {}),
     });
     // Drawn only when asked for, as e-invoices are.
@@ -135,7 +149,17 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
       ...(eInvoice ? { eInvoice } : {}),
       ...(image ? { image } : {}),
     };
-    if (packed) bytes += await packer.add(folder, name, data, entry);
+    const bundled =
+      bundler !== undefined &&
+      !packed &&
+      damageKind === null &&
+      !eInvoice &&
+      !image &&
+      pageCount <= MAX_IMAGE_PAGES &&
+      BUNDLED_CLASSES.has(label) &&
+      rng.chance(bundleRate);
+    if (bundled) bytes += await bundler.add(folder, name, content, entry);
+    else if (packed) bytes += await packer.add(folder, name, data, entry);
     else {
       await mkdir(join(options.dir, folder), { recursive: true });
       await writeFile(join(options.dir, entry.file), data);
@@ -146,6 +170,7 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
     if (damageKind) damaged++;
   }
   bytes += await packer.flush();
+  if (bundler) bytes += await bundler.flush();
   await writeFile(join(options.dir, 'manifest.jsonl'), `${manifest.join('\n')}\n`);
   return { files: options.count, pages, damaged, bytes, ms: Math.round(performance.now() - started) };
 }

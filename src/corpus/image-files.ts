@@ -1,6 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 import * as mupdf from 'mupdf';
-import { encodeTruth, type GroundTruth } from './truth.ts';
+import { type GroundTruth, xmpPacket } from './truth.ts';
 
 /**
  * A rendered document as the files a finance team gets besides PDFs: a phone photo (JPEG whose
@@ -9,19 +9,8 @@ import { encodeTruth, type GroundTruth } from './truth.ts';
  * for an image's metadata, where the emulator reads it as it reads a PDF's.
  */
 
-/** XMP namespace of the corpus's truth property. */
-const TRUTH_NAMESPACE = 'https://docpool.dev/ns/truth/1.0/';
 /** Pixels per point the pages are drawn at (200 dpi): an office scan, or a phone photo of a page filling the frame. */
 const SCALE = 200 / 72;
-
-function xmpPacket(truth: GroundTruth): string {
-  const escaped = encodeTruth(truth).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return (
-    `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">` +
-    `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dp="${TRUTH_NAMESPACE}">` +
-    `<dp:DocpoolTruth>${escaped}</dp:DocpoolTruth></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`
-  );
-}
 
 /** Each page of a PDF rendered to pixels (grey, as a scanner or a photo of paper gives). */
 function renderPages(pdf: Uint8Array, pages: number, rotate = 0): mupdf.Pixmap[] {

@@ -1,5 +1,5 @@
 import * as mupdf from 'mupdf';
-import { encodeTruth, type GroundTruth, TRUTH_METADATA_KEY } from './truth.ts';
+import { encodeTruth, type GroundTruth, TRUTH_METADATA_KEY, xmpPacket } from './truth.ts';
 
 const PAGE: [number, number, number, number] = [0, 0, 595, 842]; // A4 in points
 const TOP = 800;
@@ -21,28 +21,7 @@ export interface RenderOptions {
 export function renderPdf(pages: readonly (readonly string[])[], options: RenderOptions): Uint8Array {
   const doc = new mupdf.PDFDocument();
   try {
-    const font = doc.addSimpleFont(new mupdf.Font('Helvetica'), 'Latin');
-    const textResources = doc.addObject({ Font: { F1: font } });
-    // Scanned documents reuse one image for page 1 and one for every later page: rendering each
-    // of up to 500 pages would dominate generation time and the emulator reads the truth anyway.
-    const imageCache = new Map<number, mupdf.PDFObject>();
-    pages.forEach((lines, index) => {
-      const contents = textContent(lines);
-      let pageObject: mupdf.PDFObject;
-      if (options.imageOnly) {
-        const key = index === 0 ? 0 : 1;
-        let image = imageCache.get(key);
-        if (!image) {
-          image = doc.addImage(scanImage(contents));
-          imageCache.set(key, image);
-        }
-        const resources = doc.addObject({ XObject: { Im0: image } });
-        pageObject = doc.addPage(PAGE, 0, resources, `q ${PAGE[2]} 0 0 ${PAGE[3]} 0 0 cm /Im0 Do Q`);
-      } else {
-        pageObject = doc.addPage(PAGE, 0, textResources, contents);
-      }
-      doc.insertPage(-1, pageObject);
-    });
+    new PageWriter(doc, options.imageOnly, true).write(pages);
     doc.setMetaData('info:Producer', options.producer);
     doc.setMetaData(TRUTH_METADATA_KEY, encodeTruth(options.truth));
     if (options.attachment) {
@@ -50,13 +29,84 @@ export function renderPdf(pages: readonly (readonly string[])[], options: Render
       const epoch = new Date(Date.UTC(2026, 0, 1)); // fixed: the corpus is the same bytes for the same seed
       doc.insertEmbeddedFile(name, doc.addEmbeddedFile(name, mimeType, text, epoch, epoch));
     }
-    const saved = doc.saveToBuffer('compress');
-    const bytes = saved.asUint8Array().slice();
-    saved.destroy();
-    return bytes;
+    return saved(doc);
   } finally {
     doc.destroy();
   }
+}
+
+/**
+ * Several documents in one PDF, as a scanner's batch or a portal's export gives them: each page
+ * carries its own document's truth as page-level XMP (a page's metadata stream), and the file as a
+ * whole claims none.
+ */
+export function renderBundle(
+  documents: ReadonlyArray<{ readonly pages: readonly (readonly string[])[]; readonly truth: GroundTruth }>,
+  imageOnly: boolean,
+  producer: string,
+): Uint8Array {
+  const doc = new mupdf.PDFDocument();
+  try {
+    const writer = new PageWriter(doc, imageOnly, false);
+    let page = 0;
+    for (const { pages, truth } of documents) {
+      writer.write(pages);
+      const metadata = doc.addStream(xmpPacket(truth), { Type: 'Metadata', Subtype: 'XML' });
+      for (; page < doc.countPages(); page++) doc.findPage(page).put('Metadata', metadata);
+    }
+    doc.setMetaData('info:Producer', producer);
+    return saved(doc);
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Draws pages of text lines, or (scans) images of them, at the end of a document. */
+class PageWriter {
+  readonly #textResources: mupdf.PDFObject;
+  readonly #images = new Map<number, mupdf.PDFObject>();
+
+  constructor(
+    private readonly doc: mupdf.PDFDocument,
+    private readonly imageOnly: boolean,
+    /**
+     * A scanned document reuses one image for its first page and one for every later page:
+     * rendering each of up to 500 pages would dominate generation time and the emulator reads the
+     * truth anyway. A bundle's pages are each drawn: their counters are what splits it offline.
+     */
+    private readonly reuseLaterPages: boolean,
+  ) {
+    const font = doc.addSimpleFont(new mupdf.Font('Helvetica'), 'Latin');
+    this.#textResources = doc.addObject({ Font: { F1: font } });
+  }
+
+  write(pages: readonly (readonly string[])[]): void {
+    const doc = this.doc;
+    pages.forEach((lines, index) => {
+      const contents = textContent(lines);
+      let pageObject: mupdf.PDFObject;
+      if (this.imageOnly) {
+        const key = Math.min(index, 1);
+        let image = this.reuseLaterPages ? this.#images.get(key) : undefined;
+        if (!image) {
+          image = doc.addImage(scanImage(contents));
+          this.#images.set(key, image);
+        }
+        const resources = doc.addObject({ XObject: { Im0: image } });
+        pageObject = doc.addPage(PAGE, 0, resources, `q ${PAGE[2]} 0 0 ${PAGE[3]} 0 0 cm /Im0 Do Q`);
+      } else {
+        pageObject = doc.addPage(PAGE, 0, this.#textResources, contents);
+      }
+      doc.insertPage(-1, pageObject);
+    });
+  }
+}
+
+function saved(doc: mupdf.PDFDocument): Uint8Array {
+  const buffer = doc.saveToBuffer('compress');
+  const bytes = buffer.asUint8Array().slice();
+  buffer.destroy();
+  return bytes;
 }
 
 /** Re-saves a rendered PDF with AES-256 and a user password, as a protected download would be. */

@@ -28,6 +28,19 @@ export function encodeTruth(truth: GroundTruth): string {
   return JSON.stringify({ v: 1, ...truth });
 }
 
+/** XMP namespace of the corpus's truth property. */
+const TRUTH_NAMESPACE = 'https://docpool.dev/ns/truth/1.0/';
+
+/** The truth as an XMP packet: an image's metadata, or a page's own metadata stream in a bundle. */
+export function xmpPacket(truth: GroundTruth): string {
+  const escaped = encodeTruth(truth).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return (
+    `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">` +
+    `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dp="${TRUTH_NAMESPACE}">` +
+    `<dp:DocpoolTruth>${escaped}</dp:DocpoolTruth></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`
+  );
+}
+
 /** Returns the truth if the string is one this generator wrote, else undefined (a real document). */
 export function decodeTruth(raw: string | undefined): GroundTruth | undefined {
   if (!raw) return undefined;

@@ -33,6 +33,33 @@ export function readDocumentTruth(doc: mupdf.PDFDocument): DocumentTruth | undef
   }
 }
 
+/**
+ * The documents a PDF's pages say they belong to: a page's own metadata stream (page-level XMP, as
+ * PDF allows any page to carry) may hold `DocpoolTruth`; consecutive pages with the same truth
+ * are one document, and a page without one continues the document before it. Empty when no page
+ * says anything (the document-level truth then speaks for every page).
+ */
+export function readPageSpans(doc: mupdf.PDFDocument, pages: number): Array<{ first: number; last: number; truth: DocumentTruth }> {
+  const spans: Array<{ first: number; last: number; truth: DocumentTruth; key: string }> = [];
+  for (let index = 0; index < pages; index++) {
+    const page = doc.findPage(index);
+    const metadata = page.get('Metadata');
+    try {
+      const raw = metadata.isStream() ? metadata.readStream() : undefined;
+      const truth = raw ? readXmpTruth(raw.asUint8Array()) : undefined;
+      raw?.destroy();
+      const last = spans[spans.length - 1];
+      const key = truth ? JSON.stringify(truth) : undefined;
+      if (truth && key !== last?.key) spans.push({ first: index + 1, last: index + 1, truth, key: key! });
+      else if (last) last.last = index + 1;
+    } finally {
+      metadata.destroy();
+      page.destroy();
+    }
+  }
+  return spans.map(({ first, last, truth }) => ({ first, last, truth }));
+}
+
 /** The truth in an XMP packet anywhere in `bytes` (a PDF's metadata stream, or an image file). */
 export function readXmpTruth(bytes: Uint8Array): DocumentTruth | undefined {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');

@@ -11,6 +11,8 @@ interface Schema {
 
 /** Property names that ask for the document's class, whatever a profile calls it. */
 const LABEL_NAMES = new Set(['label', 'class', 'category', 'document_type', 'documenttype', 'type', 'doc_type']);
+/** Array properties that ask for the documents a file holds (a split): each item a document's pages and class. */
+const DOCUMENT_LIST_NAMES = new Set(['documents', 'segments', 'parts']);
 
 /**
  * Produces an answer that follows the request's response schema from what the emulator
@@ -27,8 +29,8 @@ function fill(schema: Schema, understanding: Understanding, scope: Readonly<Reco
   if (schema.enum && schema.enum.length > 0) {
     const known = name === undefined ? undefined : lookup(name, understanding, scope);
     if (schema.enum.includes(known)) return known;
-    // An enum that is not a field of the document is the class question.
-    if (name === undefined || LABEL_NAMES.has(name.toLowerCase())) return pickEnum(schema.enum, understanding.label);
+    // An enum that is not a field of the document is the class question (of the listed document, inside a split's list).
+    if (name === undefined || LABEL_NAMES.has(name.toLowerCase())) return pickEnum(schema.enum, typeof known === 'string' ? known : understanding.label);
     return schema.nullable ? null : schema.enum[0];
   }
   if (type === 'OBJECT') {
@@ -59,6 +61,8 @@ function fill(schema: Schema, understanding: Understanding, scope: Readonly<Reco
 function lookup(name: string, understanding: Understanding, scope: Readonly<Record<string, unknown>>): unknown {
   if (name in scope) return scope[name];
   const lower = name.toLowerCase();
+  if (DOCUMENT_LIST_NAMES.has(lower))
+    return understanding.documents.map((document) => ({ ...document, start_page: document.first_page, end_page: document.last_page }));
   if (LABEL_NAMES.has(lower)) return understanding.label;
   if (lower === 'confidence') return understanding.confidence;
   return undefined;

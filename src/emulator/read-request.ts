@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as mupdf from 'mupdf';
 import { isEngineFault, pdfEngine, replaceEngine } from './pdf-engine.ts';
 import { type EmulatedModel, pageTokensAt } from './catalogue.ts';
-import { type DocumentTruth, readDocumentTruth, readXmpTruth } from './document-truth.ts';
+import { type DocumentTruth, readDocumentTruth, readPageSpans, readXmpTruth } from './document-truth.ts';
 import { readText } from './read-text.ts';
 import { countTextTokens } from './tokenizer.ts';
 
@@ -38,6 +38,15 @@ export interface Understanding {
   readonly label: string;
   readonly confidence: number;
   readonly fields: Readonly<Record<string, unknown>>;
+  /** The documents the pages hold, in order, with each one's class: what a model asked to split the file answers. */
+  readonly documents: readonly DocumentSpan[];
+}
+
+/** One document among a PDF's pages, counted from 1 in the PDF sent. */
+export interface DocumentSpan {
+  readonly first_page: number;
+  readonly last_page: number;
+  readonly label: string;
 }
 
 export type Modality = 'TEXT' | 'DOCUMENT' | 'IMAGE';
@@ -59,6 +68,8 @@ interface PdfReading {
   readonly pages: number;
   readonly text: string;
   readonly truth: DocumentTruth | undefined;
+  /** Runs of pages that say they belong to one document (page-level truth), when the pages say so. */
+  readonly spans: ReadonlyArray<{ readonly first: number; readonly last: number; readonly truth: DocumentTruth }>;
 }
 
 /** Image types Gemini reads (image-understanding page: PNG, JPEG, WebP, HEIC, HEIF; searched 2026-12-07). */
@@ -123,11 +134,20 @@ export function readRequest(body: GenerateRequest, model: EmulatedModel): Reques
 }
 
 function understand(pdfs: readonly PdfReading[], imageTruths: readonly DocumentTruth[], texts: readonly string[]): Understanding {
-  const truth = pdfs.find((pdf) => pdf.truth)?.truth ?? imageTruths[0];
-  if (truth) return { label: truth.class, confidence: 0.97, fields: truth.fields };
-  const documentText = pdfs.length > 0 ? pdfs.map((pdf) => pdf.text).join('\n') : ([...texts].sort((a, b) => b.length - a.length)[0] ?? '');
+  const pdf = pdfs[0];
+  const truth = pdfs.find((reading) => reading.truth)?.truth ?? imageTruths[0];
+  // Asked what one document is, a model shown several answers for the first.
+  const spans = pdf?.spans.length ? pdf.spans : undefined;
+  const wholeFile = (label: string) => [{ first_page: 1, last_page: pdf?.pages ?? 1, label }];
+  if (spans) {
+    const first = spans[0]!.truth;
+    const documents = spans.map((span) => ({ first_page: span.first, last_page: span.last, label: span.truth.class }));
+    return { label: first.class, confidence: 0.97, fields: first.fields, documents };
+  }
+  if (truth) return { label: truth.class, confidence: 0.97, fields: truth.fields, documents: wholeFile(truth.class) };
+  const documentText = pdfs.length > 0 ? pdfs.map((reading) => reading.text).join('\n') : ([...texts].sort((a, b) => b.length - a.length)[0] ?? '');
   const reading = readText(documentText);
-  return { label: reading.kind, confidence: reading.confidence, fields: reading.fields };
+  return { label: reading.kind, confidence: reading.confidence, fields: reading.fields, documents: wholeFile(reading.kind) };
 }
 
 /** What an image part costs, by the model's published rule; its size read by MuPDF (258 a tile when MuPDF cannot read it: WebP, HEIC). */
@@ -164,7 +184,8 @@ function readPdf(base64: string): PdfReading {
     const pages = doc.countPages();
     if (pages === 0) throw new UnreadablePdfError('The document has no pages.');
     // With ground truth there is nothing to read: the text only feeds the reading of other documents.
-    const truth = readDocumentTruth(doc);
+    const spans = readPageSpans(doc, pages);
+    const truth = spans[0]?.truth ?? readDocumentTruth(doc);
     const texts: string[] = [];
     for (let index = 0; index < (truth ? 0 : Math.min(pages, 20)); index++) {
       const page = doc.loadPage(index);
@@ -173,7 +194,7 @@ function readPdf(base64: string): PdfReading {
       stext.destroy();
       page.destroy();
     }
-    const reading = { pages, text: texts.join('\n'), truth };
+    const reading = { pages, text: texts.join('\n'), truth, spans };
     if (pdfCache.size >= PDF_CACHE_ENTRIES) pdfCache.delete(pdfCache.keys().next().value!);
     pdfCache.set(key, reading);
     return reading;

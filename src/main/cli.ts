@@ -48,6 +48,15 @@ function withPdfOptions(command: Command): Command {
       parseWholeNumber('--max-file-mb', value),
     )
     .option('--include <glob...>', `file globs under each folder (default: ${DEFAULTS.include.join(' ')})`)
+    .addOption(
+      new Option(
+        '--split <mode>',
+        `auto: a file of more than --split-pages pages may hold several documents, each found and answered on its own pages; off: every file is one document (default ${DEFAULTS.split})`,
+      ).choices(['auto', 'off']),
+    )
+    .option('--split-pages <n>', `files of more pages than this are looked at for several documents (default ${DEFAULTS.splitPages})`, (value) =>
+      parseWholeNumber('--split-pages', value),
+    )
     .addOption(new Option('--tier <tier>', `published rate-limit tier used for defaults (default ${DEFAULTS.tier})`).choices(TIERS as string[]))
     .option('--classify-model <model>', `classification model (default ${DEFAULTS.classifyModel}; see docpool models)`)
     .option('--extract-model <model>', `extraction model (default ${DEFAULTS.extractModel})`)
@@ -347,20 +356,31 @@ program
     'share of intact documents of up to 3 pages delivered attached to .eml or .msg mails or in ZIP exports, 0 to 1 (default 0)',
     (value) => parseShare('--container-rate', value),
   )
-  .action(async (dir: string, flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number; imageRate?: number; containerRate?: number }) => {
-    const summary = await generateCorpus({
-      dir,
-      count: flags.count,
-      seed: flags.seed,
-      maxPages: flags.maxPages,
-      ...(flags.eInvoiceRate === undefined ? {} : { eInvoiceRate: flags.eInvoiceRate }),
-      ...(flags.imageRate === undefined ? {} : { imageRate: flags.imageRate }),
-      ...(flags.containerRate === undefined ? {} : { containerRate: flags.containerRate }),
-    });
-    process.stderr.write(
-      `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,
-    );
-  });
+  .option(
+    '--bundle-rate <f>',
+    'share of intact receipts, invoices and expense reports gathered into bundles, several documents in one PDF (scanned or with text), 0 to 1 (default 0)',
+    (value) => parseShare('--bundle-rate', value),
+  )
+  .action(
+    async (
+      dir: string,
+      flags: { count: number; seed: number; maxPages: number; eInvoiceRate?: number; imageRate?: number; containerRate?: number; bundleRate?: number },
+    ) => {
+      const summary = await generateCorpus({
+        dir,
+        count: flags.count,
+        seed: flags.seed,
+        maxPages: flags.maxPages,
+        ...(flags.eInvoiceRate === undefined ? {} : { eInvoiceRate: flags.eInvoiceRate }),
+        ...(flags.imageRate === undefined ? {} : { imageRate: flags.imageRate }),
+        ...(flags.containerRate === undefined ? {} : { containerRate: flags.containerRate }),
+        ...(flags.bundleRate === undefined ? {} : { bundleRate: flags.bundleRate }),
+      });
+      process.stderr.write(
+        `wrote ${summary.files} files (${summary.pages} pages, ${summary.damaged} damaged, ${(summary.bytes / 1e6).toFixed(1)} MB) to ${dir} in ${(summary.ms / 1000).toFixed(1)} s; truth in ${dir}/manifest.jsonl\n`,
+      );
+    },
+  );
 
 program
   .command('emulator')

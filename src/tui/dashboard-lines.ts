@@ -50,7 +50,7 @@ export function dashboardLines(snapshot: DashboardSnapshot, width: number, heigh
     // Colour goes on after fitting, so escape codes never count towards the width.
     title.replace(/^docpool/, paint.bold('docpool')).replace(` · ${state} · `, ` · ${stateText} · `),
     fit(
-      `${bar(fraction, Math.max(10, usable - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${count(run.finished)}/${total === undefined ? `${count(run.discovered)}+` : count(total)} files`,
+      `${bar(fraction, Math.max(10, usable - 36))} ${total ? `${Math.floor(fraction * 100)}%` : '…'} ${count(run.finished)}/${total === undefined ? `${count(run.discovered)}+` : count(total)} ${run.files === run.discovered ? 'files' : `documents in ${count(run.files)} files`}`,
     ),
     `${rates}${paint.cyan(sparkline(run.filesPerSecondSeries, sparkWidth))}`,
     fit(

@@ -48,26 +48,38 @@ export interface OcrReading {
   readonly warning?: string;
 }
 
-/** The text of the first `pages` pages of a PDF (scans, or photos made into pages), read by OCR. */
-export async function readPagesByOcr(pdf: Uint8Array, pages: number): Promise<OcrReading> {
+/**
+ * Where a page is read: all of it, or only its top third and bottom eighth, where a document's
+ * letterhead, title and page counter stand (what finding the documents in a scanned bundle needs,
+ * at under half the time a page).
+ */
+export type OcrRegions = 'whole' | 'head-and-foot';
+const HEAD_SHARE = 1 / 3;
+const FOOT_SHARE = 1 / 8;
+
+/** The text of `pages` pages of a PDF from `first` (counted from 0): scans, or photos made into pages, read by OCR. */
+export async function readPagesByOcr(pdf: Uint8Array, pages: number, first = 0, regions: OcrRegions = 'whole'): Promise<OcrReading> {
   reader ??= startReader();
   const worker = await reader;
   const started = performance.now();
   const doc = new mupdf.PDFDocument(pdf);
   try {
-    const wanted = Math.min(pages, doc.countPages());
+    const wanted = Math.min(pages, doc.countPages() - first);
     const texts: string[] = [];
     let turn = 0;
     for (let index = 0; index < wanted; index++) {
       if (index > 0 && performance.now() - started > OCR_BUDGET_MS) {
-        return { texts, warning: `pages ${index + 1}..${wanted} were not read by OCR: the file's ${OCR_BUDGET_MS / 1000} s OCR budget was spent` };
+        return {
+          texts,
+          warning: `pages ${first + index + 1}..${first + wanted} were not read by OCR: the file's ${OCR_BUDGET_MS / 1000} s OCR budget was spent`,
+        };
       }
-      const page = doc.loadPage(index);
+      const page = doc.loadPage(first + index);
       try {
-        let best = await recognise(worker, page, turn);
+        let best = await recognise(worker, page, turn, regions);
         if (index === 0 && best.confidence < TURN_BELOW_CONFIDENCE) {
           for (const degrees of [90, 270]) {
-            const turned = await recognise(worker, page, degrees);
+            const turned = await recognise(worker, page, degrees, regions);
             if (turned.confidence > best.confidence) [best, turn] = [turned, degrees];
           }
         }
@@ -82,17 +94,36 @@ export async function readPagesByOcr(pdf: Uint8Array, pages: number): Promise<Oc
   }
 }
 
-/** One page rendered grey at `degrees` and read. */
-async function recognise(worker: Worker, page: mupdf.PDFPage, degrees: number): Promise<{ text: string; confidence: number }> {
+/** One page rendered grey at `degrees` and read, whole or its head and foot (each drawn on its own: nothing else is rendered). */
+async function recognise(worker: Worker, page: mupdf.PDFPage, degrees: number, regions: OcrRegions): Promise<{ text: string; confidence: number }> {
   const [x0, y0, x1, y1] = page.getBounds();
   const scale = Math.min(OCR_DPI / 72, MAX_OCR_SIDE / Math.max(x1 - x0, y1 - y0, 1));
-  const pixmap = page.toPixmap(mupdf.Matrix.concat(mupdf.Matrix.scale(scale, scale), mupdf.Matrix.rotate(degrees)), mupdf.ColorSpace.DeviceGray, false);
-  try {
-    const { data } = await worker.recognize(Buffer.from(pixmap.asPNG()));
-    return { text: data.text, confidence: data.confidence };
-  } finally {
-    pixmap.destroy();
+  const matrix = mupdf.Matrix.concat(mupdf.Matrix.scale(scale, scale), mupdf.Matrix.rotate(degrees));
+  const [left, top, right, bottom] = mupdf.Rect.transform(page.getBounds(), matrix).map(Math.round) as [number, number, number, number];
+  const height = bottom - top;
+  const areas: Array<[number, number, number, number]> =
+    regions === 'whole'
+      ? [[left, top, right, bottom]]
+      : [
+          [left, top, right, top + Math.round(height * HEAD_SHARE)],
+          [left, bottom - Math.round(height * FOOT_SHARE), right, bottom],
+        ];
+  const read: Array<{ text: string; confidence: number }> = [];
+  for (const area of areas) {
+    const pixmap = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, area, false);
+    const device = new mupdf.DrawDevice(matrix, pixmap);
+    try {
+      pixmap.clear(255);
+      page.run(device, mupdf.Matrix.identity);
+      device.close();
+      const { data } = await worker.recognize(Buffer.from(pixmap.asPNG()));
+      read.push({ text: data.text, confidence: data.confidence });
+    } finally {
+      device.destroy();
+      pixmap.destroy();
+    }
   }
+  return { text: read.map((part) => part.text).join('\n'), confidence: Math.min(...read.map((part) => part.confidence)) };
 }
 
 /**

@@ -3,14 +3,19 @@ import { findEmbeddedEInvoice } from './einvoice/find-embedded.ts';
 import type { EInvoiceReading } from './einvoice/facts.ts';
 import { inflationProblem } from './inflation-budget.ts';
 import { messageOf } from './error-message.ts';
-import type { PdfMetadata, PrepareFailureCode } from './protocol.ts';
+import { MAX_SPLIT_PAGES, type PageRange, type PdfMetadata, type PrepareFailureCode } from './protocol.ts';
 
 /** What MuPDF gave us for the first pages of a document that opened and passed the checks. */
 export interface PdfWindow {
+  /** The file's pages (the range's, when the window was taken from one). */
   readonly pageCount: number;
   readonly windowPages: number;
+  /** The window's first page in the file, counted from 0. */
+  readonly firstPage: number;
   readonly text: string;
   readonly subset: Uint8Array;
+  /** Asked to split a file of more pages than the threshold: each of its first MAX_SPLIT_PAGES pages' text, and those pages grafted. */
+  readonly pages?: { readonly texts: readonly string[]; readonly subset: Uint8Array };
   readonly metadata: PdfMetadata;
   readonly warnings: readonly string[];
   /** The e-invoice attached to it, when asked for and there is one. */
@@ -42,16 +47,26 @@ const TRAILER_SEARCH_BYTES = 2048; // room for the junk some producers append af
 /** The smallest page object is a few dozen bytes; a count far beyond that is a lie in the file. */
 const MIN_BYTES_PER_PAGE = 16;
 
+/** Which pages to read: the first `pageWindow` of the file or of a range, and every page when the file may be split. */
+export interface WindowSpec {
+  readonly pageWindow: number;
+  readonly buildSubset: boolean;
+  readonly readEInvoice?: boolean;
+  readonly range?: PageRange;
+  /** Read every page (up to MAX_SPLIT_PAGES) of a file of more than this many pages. */
+  readonly splitAbove?: number;
+}
+
 /**
  * Opens a PDF and reads its first `pageWindow` pages. MuPDF often fails silently on damaged
  * files (0 pages, password needed, a "repaired" half file), so every symptom is checked
  * explicitly and given its own code rather than trusting that no exception means success.
  */
-export function readPdfWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean, readEInvoice = false): WindowOutcome {
+export function readPdfWindow(data: Uint8Array, spec: WindowSpec): WindowOutcome {
   if (engineFault)
     return { ok: false, code: 'PDF_ENGINE_FAULT', message: `this thread's PDF engine was broken by an earlier file (${engineFault}); it is being replaced` };
   try {
-    return readWindow(data, pageWindow, buildSubset, readEInvoice);
+    return readWindow(data, spec);
   } catch (error) {
     if (!isEngineFault(error)) throw error;
     // A trap leaves MuPDF's WASM memory in an unknown state: nothing more may run on it.
@@ -107,7 +122,7 @@ function isEngineFault(error: unknown): boolean {
 /** WebAssembly.RuntimeError (the project's TypeScript lib has no WebAssembly types). */
 const WasmRuntimeError = (globalThis as { WebAssembly?: { RuntimeError?: new () => Error } }).WebAssembly?.RuntimeError;
 
-function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean, readEInvoice: boolean): WindowOutcome {
+function readWindow(data: Uint8Array, spec: WindowSpec): WindowOutcome {
   if (!hasPdfHeader(data)) {
     return { ok: false, code: 'NOT_A_PDF', message: `no %PDF- header in the first ${HEADER_SEARCH_BYTES} bytes (starts with ${describeStart(data)})` };
   }
@@ -144,27 +159,41 @@ function readWindow(data: Uint8Array, pageWindow: number, buildSubset: boolean, 
       return { ok: false, code: 'PDF_CORRUPT', message: `the page tree claims ${pageCount} pages in a ${data.length}-byte file` };
     }
 
-    const wanted = Math.min(pageCount, pageWindow);
-    const bomb = inflationProblem(doc, wanted);
+    const range = spec.range ?? { from: 1, to: pageCount };
+    if (range.from < 1 || range.to > pageCount || range.from > range.to)
+      return broken(`pages ${range.from}-${range.to} asked of a ${pageCount}-page document (it changed since it was split?)`);
+    const first = range.from - 1;
+    const wanted = Math.min(range.to - first, spec.pageWindow);
+    const bomb = inflationProblem(doc, first + wanted);
     if (bomb) return { ok: false, code: 'PDF_DECOMPRESSION_BOMB', message: bomb };
+    // Every page is read only when that too stays within the inflation budget; else the file is answered whole.
+    let splitting = spec.splitAbove !== undefined && !spec.range && pageCount > spec.splitAbove;
+    if (splitting && inflationProblem(doc, Math.min(pageCount, MAX_SPLIT_PAGES))) {
+      splitting = false;
+      warnings.push('not looked at for several documents: reading every page would inflate past the budget');
+    }
+    const read = splitting ? Math.min(pageCount, MAX_SPLIT_PAGES) : wanted;
     const texts: string[] = [];
-    for (let index = 0; index < wanted; index++) {
+    for (let index = first; index < first + read; index++) {
       const pageText = readPageText(doc, index);
       if (pageText === undefined) break;
       texts.push(pageText);
     }
-    if (texts.length === 0) return broken('the first page cannot be loaded');
-    if (texts.length < wanted) warnings.push(`pages ${texts.length + 1}..${wanted} could not be read; window shortened`);
+    if (texts.length === 0) return broken(`page ${first + 1} cannot be loaded`);
+    const windowPages = Math.min(wanted, texts.length);
+    if (windowPages < wanted) warnings.push(`pages ${first + windowPages + 1}..${first + wanted} could not be read; window shortened`);
 
-    const einvoice = readEInvoice ? findEmbeddedEInvoice(doc) : undefined;
+    const einvoice = spec.readEInvoice && !spec.range ? findEmbeddedEInvoice(doc) : undefined;
     return {
       ok: true,
       window: {
         ...(einvoice ? { einvoice } : {}),
-        pageCount,
-        windowPages: texts.length,
-        text: texts.join('\n\f\n'),
-        subset: buildSubset ? graftSubset(doc, texts.length) : new Uint8Array(0),
+        pageCount: range.to - first,
+        windowPages,
+        firstPage: first,
+        text: texts.slice(0, windowPages).join('\n\f\n'),
+        subset: spec.buildSubset ? graftSubset(doc, first, windowPages) : new Uint8Array(0),
+        ...(splitting ? { pages: { texts, subset: spec.buildSubset ? graftSubset(doc, 0, texts.length) : new Uint8Array(0) } } : {}),
         metadata: readMetadata(doc),
         warnings,
       },
@@ -191,12 +220,13 @@ function readPageText(doc: mupdf.PDFDocument, index: number): string | undefined
 }
 
 /**
- * Builds a new document holding only the first `pages` pages. Grafting into a fresh document is
+ * Builds a new document holding only `pages` pages from `first`. Grafting into a fresh document is
  * used instead of deleting pages because deletion barely shrinks the file and `rearrangePages`
  * has been seen to hang on ordinary files (DESIGN §12). The Info dictionary is carried over
- * so the receiver sees the same title and metadata as the original.
+ * so the receiver sees the same title and metadata as the original, and so is each page's own
+ * metadata stream (page-level XMP), which MuPDF's page graft leaves behind.
  */
-function graftSubset(source: mupdf.PDFDocument, pages: number): Uint8Array {
+function graftSubset(source: mupdf.PDFDocument, first: number, pages: number): Uint8Array {
   // Every MuPDF handle is destroyed by hand: the finalizers run too late for a worker that
   // grafts thousands of files, and a forgotten graft map holds ~180 KB of WASM heap per file.
   const handles: Array<{ destroy(): void }> = [];
@@ -204,7 +234,11 @@ function graftSubset(source: mupdf.PDFDocument, pages: number): Uint8Array {
   const target = keep(new mupdf.PDFDocument());
   try {
     const graftMap = keep(target.newGraftMap());
-    for (let index = 0; index < pages; index++) graftMap.graftPage(-1, source, index);
+    for (let index = 0; index < pages; index++) {
+      graftMap.graftPage(-1, source, first + index);
+      const metadata = keep(keep(source.findPage(first + index)).get('Metadata'));
+      if (metadata.isStream()) keep(target.findPage(index)).put('Metadata', keep(graftMap.graftObject(metadata)));
+    }
     const info = keep(keep(source.getTrailer()).get('Info'));
     if (info.isDictionary()) keep(target.getTrailer()).put('Info', keep(graftMap.graftObject(info)));
     const saved = keep(target.saveToBuffer('compress,garbage'));

@@ -19,6 +19,7 @@ import {
   type ContainerFailureCode,
 } from './protocol.ts';
 import { startsAsXml } from './xml-sniff.ts';
+import { readBundleCues } from './split/page-cues.ts';
 import { readCandidate, type ReadOutcome } from './read-file.ts';
 
 /** Fewer visible characters than this per page means the window has no usable text layer. */
@@ -53,7 +54,14 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const html = /\.html?$/i.test(name) && !pdfHeader;
   // A mail's body is laid out on pages here and read like any PDF; its bytes (the HTML) stay its identity.
   const pdf = html ? htmlToPdf(data, task.pageWindow) : data;
-  const outcome = readPdfWindow(pdf, task.pageWindow, task.buildSubset, task.readEInvoice === true);
+  const outcome = readPdfWindow(pdf, {
+    pageWindow: task.pageWindow,
+    buildSubset: task.buildSubset,
+    readEInvoice: task.readEInvoice === true,
+    ...(task.range ? { range: task.range } : {}),
+    // A mail's body is one document, however many pages it is laid out on.
+    ...(task.split && !html ? { splitAbove: task.split.minPages } : {}),
+  });
   if (!outcome.ok) {
     return { kind: 'failed', code: outcome.code, message: outcome.message, sha256, bytes: data.length, ms: elapsed() };
   }
@@ -61,8 +69,18 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const visibleChars = window.text.replace(/\s+/g, '').length;
   const hasTextLayer = visibleChars >= MIN_TEXT_CHARS_PER_PAGE * window.windowPages;
   // A scan: its pages are read by OCR when the offline rules need text (Gemini reads the pages themselves).
-  const ocr = !hasTextLayer && task.ocr ? await readPagesByOcr(pdf, window.windowPages) : undefined;
-  const { text, ...fromOcr } = textOf(ocr, window.text, window.warnings);
+  // One that may hold several documents has only each page's head and foot read, for the cues: each
+  // document found is then read whole on its own (and the file, if it holds one).
+  const ocr =
+    !hasTextLayer && task.ocr
+      ? await readPagesByOcr(pdf, window.pages?.texts.length ?? window.windowPages, window.firstPage, window.pages ? 'head-and-foot' : 'whole')
+      : undefined;
+  const pageTexts = ocr && window.pages ? ocr.texts : window.pages?.texts;
+  const { text, ...fromOcr } = textOf(
+    window.pages ? undefined : ocr,
+    window.text,
+    ocr?.warning && window.pages ? [...window.warnings, ocr.warning] : window.warnings,
+  );
   return {
     kind: 'prepared',
     format: html ? 'html' : 'pdf',
@@ -80,7 +98,18 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
     },
     ...(task.readRules ? { rules: readByRules(text) } : {}),
     ...(window.einvoice ? { einvoice: window.einvoice } : {}),
+    ...(window.pages && pageTexts
+      ? {
+          bundle: {
+            cues: readBundleCues(pageTexts),
+            subset: window.pages.subset,
+            pages: window.pages.texts.length,
+            ...(ocr ? { headsOnly: true } : {}),
+          },
+        }
+      : {}),
     ...fromOcr,
+    ...(ocr ? { ocrPages: ocr.texts.length } : {}),
     ms: elapsed(),
   };
 }

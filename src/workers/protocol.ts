@@ -38,8 +38,15 @@ export interface PrepareTask {
   readonly path: string;
   /** A document inside the file (an attachment, an archive member), by the index its listing gave. */
   readonly part?: string;
-  /** How many leading pages to keep in the subset and extract text from. */
+  /** How many leading pages to keep in the subset and extract text from (of the range, when one is given). */
   readonly pageWindow: number;
+  /** One document of a file that holds several: its pages, the window taken from its first. */
+  readonly range?: PageRange;
+  /**
+   * Find the documents in a file of more than `minPages` pages (and no range): every page's text
+   * (up to MAX_SPLIT_PAGES) read for the cues, and the pages grafted for a model to split.
+   */
+  readonly split?: { readonly minPages: number };
   /** Files above this size fail with FILE_TOO_LARGE before being read. */
   readonly maxFileBytes: number;
   /** Skip building the subset PDF (estimate needs counts and text only). */
@@ -96,8 +103,31 @@ export interface PreparedFile {
   readonly einvoice?: EInvoiceReading;
   /** Non-fatal oddities, e.g. pages inside the window that could not be read. */
   readonly warnings: readonly string[];
+  /** A file of more pages than the task's split threshold: what its pages say of the documents in it. */
+  readonly bundle?: Bundle;
   readonly ms: number;
 }
+
+/** Pages `from`..`to` of a file, counted from 1, both included. */
+export interface PageRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A file that may hold several documents: where its pages' cues put them, and its pages for a model to split. */
+export interface Bundle {
+  /** The documents the page counters, titles and invoice numbers find; `sure` when every page is counted. */
+  readonly cues: { readonly ranges: readonly PageRange[]; readonly sure: boolean };
+  /** The first MAX_SPLIT_PAGES pages, grafted (empty when the task builds no subset). Moved, not copied. */
+  readonly subset: Uint8Array;
+  /** Pages in `subset`, and the pages the cues read. */
+  readonly pages: number;
+  /** A scan whose pages' heads and feet alone were read by OCR (for the cues): the window has no text yet. */
+  readonly headsOnly?: boolean;
+}
+
+/** A file is split over its first this many pages; a document running past them ends with the file. */
+export const MAX_SPLIT_PAGES = 100;
 
 export interface PrepareFailed {
   readonly kind: 'failed';

@@ -11,7 +11,7 @@ import { expectedOutputTokens, REQUEST_SIZES } from '../models/request-budget.ts
 import { FailureTally } from '../progress/failure-tally.ts';
 import { isSkip } from '../failure-codes.ts';
 import { StepPlan } from '../pipeline/step-plan.ts';
-import { geminiQuestions } from '../providers/choose-provider.ts';
+import { geminiQuestions, splitAbove } from '../providers/choose-provider.ts';
 import { GeminiFingerprints } from '../providers/gemini/gemini-fingerprints.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { count } from '../progress/numbers.ts';
@@ -53,7 +53,14 @@ export interface FormatEstimate {
 }
 
 export interface EstimateReport {
+  /** Documents: every file, each document in a mail or archive, and each the page cues find in a bundle. */
   readonly files: number;
+  /**
+   * `--split auto`: files of more pages than the threshold that the page cues find several
+   * documents in, those documents, and the split requests a run would ask (files whose pages are
+   * not all counted: a run shows those to the model).
+   */
+  readonly split: { readonly files: number; readonly documents: number; readonly requests: number };
   readonly prepared: number;
   readonly failed: number;
   /** Matched files docpool does not read (an XML file that is no e-invoice): neither readable nor failed. */
@@ -105,6 +112,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   let pages = 0;
   let eInvoices = 0;
   let onePassInputTokens = 0;
+  const split = { files: 0, documents: 0, requests: 0 };
   const predictedByClass: Record<string, number> = {};
   // What each kind of file would ask; the folder's figures are their sums.
   const formats = new Map<string, RequestTally>();
@@ -127,7 +135,16 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         if (item.kind === 'error' || item.kind === 'container-failed') return undefined;
         if (item.kind === 'part' && item.part.problem) return { kind: 'failed', ...item.part.problem, ms: 0 };
         const part = item.kind === 'part' ? { part: item.part.index } : {};
-        return pool.prepare(prepareTask(config, item.path, { subset: false, rules: true, eInvoice: readEInvoices, ...part }));
+        const splitting = splitAbove(config);
+        return pool.prepare(
+          prepareTask(config, item.path, {
+            subset: false,
+            rules: true,
+            eInvoice: readEInvoices,
+            ...part,
+            ...(splitting === undefined ? {} : { splitAbove: splitting }),
+          }),
+        );
       },
       (result, item) => {
         files++;
@@ -141,15 +158,33 @@ export async function estimate(paths: readonly string[], config: Config): Promis
         formats.set(result.format, format);
         format.files++;
         if (plan.answersFromEInvoice(result.einvoice) && plan.asksNoModelBeside(result.windowPages)) return void eInvoices++;
-        format.windowPages += result.windowPages;
-        format.classify++;
-        format.classifyTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
-        onePassInputTokens += pdfTokens(config.classifyModel, result.windowPages, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
+        // A bundle: each document its cues find is asked like a file of its own; one the cues are unsure of is shown to the model first.
+        const documents = result.bundle?.cues.ranges.length ?? 1;
+        if (result.bundle && !result.bundle.cues.sure) {
+          split.requests++;
+          format.classify++;
+          format.classifyTokens += pdfTokens(config.classifyModel, result.bundle.pages, resolutions.classify) + REQUEST_SIZES.split.promptTokens;
+        }
+        if (documents > 1) {
+          split.files++;
+          split.documents += documents;
+          files += documents - 1;
+          prepared += documents - 1;
+        }
+        // Each document's window: its first pages, as a run sends them.
+        const windows =
+          result.bundle && documents > 1 ? result.bundle.cues.ranges.map((range) => Math.min(config.pages, range.to - range.from + 1)) : [result.windowPages];
         const predicted = result.hasTextLayer && result.rules ? result.rules.label : 'unreadable without a model';
-        predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + 1;
-        if (!result.hasTextLayer || profile.extract[predicted]) {
-          format.extract++;
-          format.extractTokens += pdfTokens(config.extractModel, result.windowPages, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
+        predictedByClass[predicted] = (predictedByClass[predicted] ?? 0) + documents;
+        for (const window of windows) {
+          format.windowPages += window;
+          format.classify++;
+          format.classifyTokens += pdfTokens(config.classifyModel, window, resolutions.classify) + REQUEST_SIZES.classify.promptTokens;
+          onePassInputTokens += pdfTokens(config.classifyModel, window, resolutions['one-pass']) + REQUEST_SIZES['one-pass'].promptTokens;
+          if (!result.hasTextLayer || profile.extract[predicted]) {
+            format.extract++;
+            format.extractTokens += pdfTokens(config.extractModel, window, resolutions.extract) + REQUEST_SIZES.extract.promptTokens;
+          }
         }
       },
     );
@@ -177,6 +212,7 @@ export async function estimate(paths: readonly string[], config: Config): Promis
   const byCode = failures.entries();
   return {
     files,
+    split,
     prepared,
     failed: files - prepared - skipped,
     skipped,
@@ -323,6 +359,11 @@ function stepEstimate(config: Config, model: string, requests: number, inputToke
 export function formatEstimate(report: EstimateReport): string {
   const lines = [
     `files       ${count(report.files)}  (${count(report.prepared)} readable, ${count(report.failed)} failed${report.skipped > 0 ? `, ${count(report.skipped)} skipped: XML that is no e-invoice` : ''})`,
+    ...(report.split.files > 0 || report.split.requests > 0
+      ? [
+          `split       ${count(report.split.files)} files hold ${count(report.split.documents)} documents by their page cues (counted above); ${count(report.split.requests)} would be shown to the model to split (priced with classification)`,
+        ]
+      : []),
     `pages       ${count(report.pages)} in readable files; ${count(report.windowPages)} would be sent (first pages of each)`,
   ];
   if (report.eInvoices > 0) lines.push(`e-invoices  ${count(report.eInvoices)} answered from their XML: no request, $0, counted in nothing below`);

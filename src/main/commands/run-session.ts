@@ -27,7 +27,7 @@ import { LiveView } from '../progress/live-view.ts';
 import { RunSampler } from '../progress/run-sampler.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { formatLearnedLimits, formatRunSummary } from '../progress/run-summary.ts';
-import { answerSettings, chooseProvider, fallbackFor, geminiQuestions } from '../providers/choose-provider.ts';
+import { answerSettings, chooseProvider, fallbackFor, geminiQuestions, splitAbove } from '../providers/choose-provider.ts';
 import { GeminiFingerprints } from '../providers/gemini/gemini-fingerprints.ts';
 import { GeminiProvider } from '../providers/gemini/gemini-provider.ts';
 import { preflightModels } from '../providers/gemini/preflight.ts';
@@ -167,11 +167,13 @@ export class RunSession {
     const answerer = this.#provider ?? new GeminiFingerprints(geminiQuestions(config, profile, io.env));
     const fallback = fallbackFor(config, profile, answerer);
     if (this.#provider && !io.queue) {
-      const plan = new StepPlan(this.#provider, fallback, profile, config.passes, config.eInvoice, answerSettings(config));
+      const plan = new StepPlan(this.#provider, fallback, profile, config.passes, config.eInvoice, answerSettings(config), splitAbove(config));
       this.#plan = plan;
       this.#route = this.#localRoute(plan);
     } else {
       this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes, config.eInvoice, answerSettings(config));
+      if (io.queue && splitAbove(config) !== undefined)
+        io.stderr.write('docpool: with --queue every file is answered as one document (--split applies to runs without --queue)\n');
       this.#route = await this.#openQueue(io.queue!, this.#plan);
     }
     const identity = this.#plan.runIdentity(paths, config.include);
@@ -275,7 +277,15 @@ export class RunSession {
     // Scans and photos are read by OCR only when the rules answer every file: Gemini reads the pages themselves.
     const ocr = plan.provider.name === 'offline';
     return (document, buildSubset) =>
-      prepareTask(this.config, document.path, { subset: buildSubset, rules, ocr, eInvoice: plan.readsEInvoices, part: document.part?.index });
+      prepareTask(this.config, document.path, {
+        subset: buildSubset,
+        rules,
+        ocr,
+        eInvoice: plan.readsEInvoices,
+        part: document.part?.index,
+        ...(document.range ? { range: document.range } : {}),
+        ...(plan.splitAbove !== undefined ? { splitAbove: plan.splitAbove } : {}),
+      });
   }
 
   /** `--batch --cancel`: cancels the jobs still running and says which; the exit code. */

@@ -107,6 +107,9 @@ const configSchema = z
      * report where it read the pages otherwise ("verify"); or left to the model like any file ("ignore").
      */
     eInvoice: z.enum(['prefer', 'verify', 'ignore']).default(DEFAULTS.eInvoice),
+    /** Whether a file of more than `splitPages` pages is looked at for several documents, each answered on its own pages. */
+    split: z.enum(['auto', 'off']).default(DEFAULTS.split),
+    splitPages: positiveInt.max(1000).default(DEFAULTS.splitPages),
     /** A Gemini answer that fails a check is asked once more (a second opinion); unset: on under `--passes auto`. */
     escalate: z.boolean().optional(),
     /** The model a second opinion is asked on; the extraction model when unset. */

@@ -15,6 +15,8 @@ export const REQUEST_SIZES: Readonly<
   extract: { promptTokens: 120, typicalAnswerTokens: 350, maxAnswerTokens: 4096 },
   /** The class list and every extract class's instructions; the answer is a label plus one record (others null). */
   'one-pass': { promptTokens: 420, typicalAnswerTokens: 400, maxAnswerTokens: 4352 },
+  /** The question and the class list; the answer is ~25 tokens a document, up to MAX_SPLIT_PAGES of them. */
+  split: { promptTokens: 120, typicalAnswerTokens: 150, maxAnswerTokens: 3072 },
 };
 
 /** What a model that cannot stop thinking is given: enough to reason over a table, not a novel. */
@@ -69,7 +71,12 @@ export function expectedOutputTokens(model: string, step: ModelStep): number {
 }
 
 /** The media resolution each step reads its pages at (Gemini 3 models; 2.x ignore it). */
-export type StepResolutions = Readonly<Record<ModelStep, MediaResolution>>;
+export type StepResolutions = Readonly<Record<Exclude<ModelStep, 'split'>, MediaResolution>>;
+
+/** How finely a step's pages are read: a split looks at the pages as classification does. */
+export function resolutionOf(resolutions: StepResolutions, step: ModelStep): MediaResolution {
+  return resolutions[step === 'split' ? 'classify' : step];
+}
 
 /** One file of `pages` pages classified and extracted: the cautious prior of `--max-cost`. */
 export function worstCaseCostPerFile(pricing: Pricing, classifyModel: string, extractModel: string, pages: number, resolutions: StepResolutions): number {

@@ -1,3 +1,4 @@
+import type { PageRange } from '../../workers/protocol.ts';
 import type { FileRecord } from '../state/record.ts';
 
 /** A file's stat as discovery saw it: what the stat cache and the run's per-file state compare. */
@@ -7,6 +8,24 @@ export type FileStat = { readonly size: number; readonly mtimeMs: number; readon
 export interface DocumentRef {
   readonly path: string;
   readonly part?: { readonly index: string; readonly name: string; readonly sha256: string; readonly bytes: number };
+  /** One of several documents in the file (or part): its pages. */
+  readonly range?: PageRange;
+}
+
+/** A file (or part) found to hold several documents: each is answered on its own pages, with its own record. */
+export interface SplitFile {
+  readonly kind: 'split';
+  /** The file's content hash: with a range, each document's identity. */
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly ranges: readonly PageRange[];
+}
+
+/** What answering a document gives: its record, or the documents it turned out to hold. */
+export type RouteOutcome = FileRecord | SplitFile;
+
+export function isSplit(outcome: RouteOutcome): outcome is SplitFile {
+  return 'kind' in outcome && outcome.kind === 'split';
 }
 
 /**
@@ -15,5 +34,5 @@ export interface DocumentRef {
  * Either commits the step answers and the file's facts before returning its record.
  */
 export interface AnswerRoute {
-  answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord>;
+  answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<RouteOutcome>;
 }

@@ -1,9 +1,9 @@
-import type { PrepareResult, PrepareTask } from '../../workers/protocol.ts';
+import { type Bundle, type PageRange, PDF_TOKENS_PER_PAGE, type PreparedFile, type PrepareResult, type PrepareTask } from '../../workers/protocol.ts';
 import type { ByteBudget } from '../intake/byte-budget.ts';
 import type { RunStats } from '../progress/run-stats.ts';
-import type { FileRecord } from '../state/record.ts';
 import type { Store } from '../state/store.ts';
-import type { AnswerRoute, DocumentRef, FileStat } from './answer-route.ts';
+import type { AnswerRoute, DocumentRef, FileStat, RouteOutcome } from './answer-route.ts';
+import { cueResult, oneDocument, rangeIdentity, rangesOf } from './split-documents.ts';
 import { askSteps } from './answer-steps.ts';
 import { answeredRecord, failedRecord, unusedEInvoiceNote } from './file-record.ts';
 import type { PreparePool } from './prepare-pool.ts';
@@ -29,20 +29,36 @@ export class LocalRoute implements AnswerRoute {
     this.#resolver = new StepResolver(parts.store, parts.plan, parts.stats);
   }
 
-  async answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
+  async answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<RouteOutcome> {
     const { pool, plan, store, stats } = this.parts;
     const path = document.path;
     const bytes = await this.parts.bytesInFlight.take(document.part?.bytes ?? stat.size);
     try {
       stats.fileRead();
-      const prepared = await inPhase(stats, 'preparing', () => this.#prepare(document, halt));
+      let prepared = await inPhase(stats, 'preparing', () => this.#prepare(document, halt));
       if (prepared.kind === 'failed')
         return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
-      bytes.resize(prepared.subset.byteLength + prepared.text.length);
+      bytes.resize(prepared.subset.byteLength + prepared.text.length + (prepared.bundle?.subset.byteLength ?? 0));
       // The stat cache is the file's: a part is found again by the hash its container's listing gives.
-      if (!document.part) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
+      if (!document.part && !document.range) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       if (prepared.ocrPages) stats.readByOcr(prepared.ocrPages);
-      const answer = await askSteps(prepared.sha256, prepared, plan, this.#resolver);
+      // An e-invoice is one document, whatever its pages hold.
+      if (prepared.bundle && !plan.answersFromEInvoice(prepared.einvoice)) {
+        const ranges = await this.#split(prepared, prepared.bundle);
+        if (ranges.length > 1) return { kind: 'split', sha256: prepared.sha256, bytes: prepared.bytes, ranges };
+        // One document after all: a scan whose pages' heads alone were read is read whole now.
+        if (prepared.bundle.headsOnly) {
+          const whole = await this.#prepare(document, halt, false);
+          if (whole.kind === 'failed')
+            return failedRecord(path, started, whole.code, whole.message, { sha256: whole.sha256 ?? null, bytes: whole.bytes ?? null });
+          prepared = whole;
+        }
+      } else if (document.part && !document.range && plan.splitAbove !== undefined) {
+        // A part's pages are unknown until it is read: its split is kept, so that a re-run finds its answers without reading it.
+        await store.putResult(plan.key(prepared.sha256, 'split'), oneDocument(prepared.pageCount));
+      }
+      const identity = document.range ? rangeIdentity(prepared.sha256, document.range) : prepared.sha256;
+      const answer = await askSteps(identity, prepared, plan, this.#resolver);
       const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
       return answeredRecord(path, started, facts, answer, plan, unusedEInvoiceNote(prepared.einvoice));
     } finally {
@@ -51,16 +67,44 @@ export class LocalRoute implements AnswerRoute {
   }
 
   /**
-   * Prepared once without OCR; read again with it only when the pages have no text layer and the
-   * content's answers are not cached. OCR costs ~0.5–6 s a page: the same scan under 100 names (or
-   * in 100 mails) is read by OCR again only while its first reading is still in flight.
+   * Where the documents in a file's pages start and end: from the stored split, else the page cues
+   * when they are sure (a counter on every page) or no model answers, else the model. A split the
+   * model could not give falls back to the cues, unstored, so a later run asks again.
    */
-  async #prepare(document: DocumentRef, halt: AbortSignal): Promise<PrepareResult> {
+  async #split(prepared: PreparedFile, bundle: Bundle): Promise<readonly PageRange[]> {
+    const { plan } = this.parts;
+    const provider = plan.provider;
+    const byCues = () => cueResult(bundle, prepared.pageCount);
+    const outcome = await this.#resolver.resolve('classifying', plan.key(prepared.sha256, 'split'), { step: 'split' }, async () =>
+      bundle.cues.sure || !provider.split
+        ? { ok: true, result: byCues() }
+        : provider.split({
+            subset: bundle.subset,
+            text: '',
+            hasTextLayer: false,
+            tokens: { pdf: bundle.pages * PDF_TOKENS_PER_PAGE, text: 0 },
+            windowPages: bundle.pages,
+            filePages: prepared.pageCount,
+          }),
+    );
+    return rangesOf(outcome.ok ? outcome.result : byCues());
+  }
+
+  /**
+   * Prepared once without OCR; read again with it only when the pages have no text layer and the
+   * content's answers (and, for a file that may hold several documents, its split) are not cached.
+   * OCR costs ~0.5–6 s a page: the same scan under 100 names (or in 100 mails) is read by OCR again
+   * only while its first reading is still in flight.
+   */
+  async #prepare(document: DocumentRef, halt: AbortSignal, split = true): Promise<PrepareResult> {
     const { pool, plan, store } = this.parts;
     // Only Gemini reads the page subset; the offline rules need the text alone.
-    const task = this.parts.taskFor(document, plan.provider.name === 'gemini');
+    const { split: splitting, ...whole } = this.parts.taskFor(document, plan.provider.name === 'gemini');
+    const task: PrepareTask = split && splitting ? { ...whole, split: splitting } : whole;
     const prepared = await pool.prepare({ ...task, ocr: false }, halt);
-    if (!task.ocr || prepared.kind === 'failed' || prepared.hasTextLayer || prepared.format === 'xml' || plan.cached(prepared.sha256, store)) return prepared;
+    if (!task.ocr || prepared.kind === 'failed' || prepared.hasTextLayer || prepared.format === 'xml') return prepared;
+    const identity = document.range ? rangeIdentity(prepared.sha256, document.range) : prepared.sha256;
+    if (plan.cached(identity, store) && (!prepared.bundle || plan.storedSplit(prepared.sha256, store))) return prepared;
     return pool.prepare(task, halt);
   }
 }

@@ -9,7 +9,8 @@ import { projectedCost } from '../progress/spend-projection.ts';
 import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { StepFingerprints } from '../providers/provider.ts';
-import type { AnswerRoute, FileStat } from './answer-route.ts';
+import { type AnswerRoute, type DocumentRef, type FileStat, isSplit, type RouteOutcome, type SplitFile } from './answer-route.ts';
+import { rangeIdentity, rangeName, rangesOf } from './split-documents.ts';
 import type { StepPlan } from './step-plan.ts';
 import { answerOf, failedRecord, record } from './file-record.ts';
 import type { Store } from '../state/store.ts';
@@ -119,16 +120,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
         throw error;
       }
     },
-    async (finished) => {
-      if (!finished || end.kind === 'aborted') return;
+    async (documents) => {
+      if (!documents || end.kind === 'aborted') return;
       try {
-        // A carried-over record keeps the duplicate flag it was committed with.
-        const { record, commit } = finished.carriedOver || !options.duplicates ? { record: finished.record } : options.duplicates.check(finished.record);
-        // Commit, then write, then count: a file is never reported done before its state is saved.
-        if (!finished.carriedOver) await options.store.putRunFile(options.resume.runId, finished.key, { record, stat: finished.stat, committedAt: Date.now() });
-        await commit?.();
-        await options.sink.write(record);
-        options.stats.finished(record, finished.carriedOver);
+        for (const finished of documents) {
+          // A carried-over record keeps the duplicate flag it was committed with.
+          const { record, commit } = finished.carriedOver || !options.duplicates ? { record: finished.record } : options.duplicates.check(finished.record);
+          // Commit, then write, then count: a file is never reported done before its state is saved.
+          if (!finished.carriedOver)
+            await options.store.putRunFile(options.resume.runId, finished.key, { record, stat: finished.stat, committedAt: Date.now() });
+          await commit?.();
+          await options.sink.write(record);
+          options.stats.finished(record, finished.carriedOver);
+        }
       } catch (error) {
         // A full disk or a vanished folder: stop cleanly, with what was committed kept.
         if (error instanceof RunAborted) abort(error);
@@ -141,10 +145,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
 }
 
 async function* admit(source: AsyncIterable<Intake>, isOpen: () => boolean, stats: RunStats, waitWhilePaused?: () => Promise<void>): AsyncGenerator<Intake> {
+  let lastPath: string | undefined;
   for await (const item of source) {
     await waitWhilePaused?.();
     if (!isOpen()) return;
-    stats.discovered();
+    // A container's parts come one after another: its first is a new file, the rest are documents of it.
+    stats.discovered(item.path !== lastPath);
+    lastPath = item.path;
     yield item;
   }
   stats.discoveryFinished();
@@ -156,36 +163,78 @@ function overBudget(stats: RunStats, maxCostUsd: number, priorCostPerFile: numbe
   return projectedCost(snapshot, snapshot.discovered - snapshot.finished + 1, priorCostPerFile) >= maxCostUsd;
 }
 
-async function processFile(item: Intake, options: PipelineOptions, halt: AbortSignal): Promise<Finished> {
+async function processFile(item: Intake, options: PipelineOptions, halt: AbortSignal): Promise<Finished[]> {
   if (item.kind === 'error') {
-    return { record: failedRecord(item.path, performance.now(), item.code, item.message), key: item.path, stat: null, carriedOver: false };
+    return [{ record: failedRecord(item.path, performance.now(), item.code, item.message), key: item.path, stat: null, carriedOver: false }];
   }
   const stat = { size: item.size, mtimeMs: item.mtimeMs, ctimeMs: item.ctimeMs, ino: item.ino };
   // A part's state is its own: a mail half answered when a run was killed goes on from the attachment it stopped at.
   const key = item.kind === 'part' ? partKey(item.path, item.part.index) : item.path;
-  const prior = options.store.getRunFile(options.resume.runId, key);
-  if (prior && sameStat(prior.stat, stat) && carriesOver(prior.record, options.resume.retryFailed)) {
-    options.stats.resumedFile();
-    return { record: prior.record, key, stat, carriedOver: true };
-  }
+  const carried = carriedOver(key, stat, options);
+  if (carried) return [carried];
   const started = performance.now();
   if (item.kind === 'container-failed') {
     const { code, message, sha256, bytes } = item.failure;
-    return { record: failedRecord(item.path, started, code, message, { sha256: sha256 ?? null, bytes: bytes ?? null }), key, stat, carriedOver: false };
+    return [{ record: failedRecord(item.path, started, code, message, { sha256: sha256 ?? null, bytes: bytes ?? null }), key, stat, carriedOver: false }];
   }
-  if (item.kind === 'part') return { record: await answerPart(item, stat, options, started, halt), key, stat, carriedOver: false };
-  const record = answerFromStatCache(item.path, stat, options, started) ?? (await options.route.answer({ path: item.path }, stat, started, halt));
-  return { record, key, stat, carriedOver: false };
+  if (item.kind === 'part') {
+    const { index, name, sha256, bytes, problem } = item.part;
+    const part = { part: { index, name } };
+    if (problem) return [{ record: failedRecord(item.path, started, problem.code, problem.message, part), key, stat, carriedOver: false }];
+    const document = { path: item.path, part: { index, name, sha256: sha256!, bytes: bytes! } };
+    // A document inside a file is found in the cache by the hash its listing gave.
+    const outcome = cachedOutcome(item.path, sha256!, bytes!, null, options, started) ?? (await options.route.answer(document, stat, started, halt));
+    if (isSplit(outcome)) return answerDocuments(document, outcome, stat, options, halt);
+    return [{ record: { ...outcome, ...part }, key, stat, carriedOver: false }];
+  }
+  const document = { path: item.path };
+  const outcome = answerFromStatCache(item.path, stat, options, started) ?? (await options.route.answer(document, stat, started, halt));
+  if (isSplit(outcome)) return answerDocuments(document, outcome, stat, options, halt);
+  return [{ record: outcome, key, stat, carriedOver: false }];
 }
 
-/** A document inside a file: answered like a file, from the cache by the hash its listing gave, and named by its part. */
-async function answerPart(item: PartItem, stat: FileStat, options: PipelineOptions, started: number, halt: AbortSignal): Promise<FileRecord> {
-  const { index, name, sha256, bytes, problem } = item.part;
-  const part = { part: { index, name } };
-  if (problem) return failedRecord(item.path, started, problem.code, problem.message, part);
-  const document = { path: item.path, part: { index, name, sha256: sha256!, bytes: bytes! } };
-  const cached = cachedRecord(item.path, sha256!, bytes!, null, options, started);
-  return { ...(cached ?? (await options.route.answer(document, stat, started, halt))), ...part };
+/** The state an earlier attempt of this run committed under `key`, when it stands for this one (same stat, and final). */
+function carriedOver(key: string, stat: FileStat, options: PipelineOptions): Finished | undefined {
+  const prior = options.store.getRunFile(options.resume.runId, key);
+  if (!prior || !sameStat(prior.stat, stat) || !carriesOver(prior.record, options.resume.retryFailed)) return undefined;
+  options.stats.resumedFile();
+  return { record: prior.record, key, stat, carriedOver: true };
+}
+
+/** Documents of one file answered at once, at most: a 40-receipt scan does not hold 40 page subsets in memory. */
+const DOCUMENTS_AT_ONCE = 4;
+
+/**
+ * The documents a file turned out to hold, each answered on its own pages like a file of its own:
+ * its own resume state (a run killed mid-bundle goes on from the document it stopped at), its own
+ * cache identity (the file's hash and its pages), its own record (`part`: `pages 3-5`).
+ */
+async function answerDocuments(document: DocumentRef, split: SplitFile, stat: FileStat, options: PipelineOptions, halt: AbortSignal): Promise<Finished[]> {
+  options.stats.split(split.ranges.length);
+  const answered: Finished[] = [];
+  let next = 0;
+  const answerNext = async (): Promise<void> => {
+    while (next < split.ranges.length) {
+      const order = next++;
+      const range = split.ranges[order]!;
+      const pages = rangeName(range);
+      const part = document.part ? { index: `${document.part.index} ${pages}`, name: `${document.part.name} ${pages}` } : { index: pages, name: pages };
+      const key = partKey(document.path, part.index);
+      const carried = carriedOver(key, stat, options);
+      if (carried) {
+        answered[order] = carried;
+        continue;
+      }
+      const started = performance.now();
+      const outcome =
+        cachedRecord(document.path, split.sha256, split.bytes, range.to - range.from + 1, options, started, range) ??
+        (await options.route.answer({ ...document, range }, stat, started, halt));
+      if (isSplit(outcome)) throw new Error(`pages ${range.from}-${range.to} of ${document.path} were split again`);
+      answered[order] = { record: { ...outcome, part }, key, stat, carriedOver: false };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DOCUMENTS_AT_ONCE, split.ranges.length) }, answerNext));
+  return answered;
 }
 
 /**
@@ -193,15 +242,40 @@ async function answerPart(item: PartItem, stat: FileStat, options: PipelineOptio
  * after its last change) whose answers are all cached needs no reading at all: a 10,000-file re-run is
  * then bound by stat and LMDB reads, not by hashing.
  */
-function answerFromStatCache(path: string, stat: FileStat, options: PipelineOptions, started: number): FileRecord | undefined {
+function answerFromStatCache(path: string, stat: FileStat, options: PipelineOptions, started: number): RouteOutcome | undefined {
   const facts = options.store.getFile(path);
   if (!facts || !sameStat(facts, stat) || facts.hashedAt - Math.max(facts.mtimeMs, facts.ctimeMs ?? 0) < RACY_MS) return undefined;
-  return cachedRecord(path, facts.sha256, facts.size, facts.pages, options, started);
+  return cachedOutcome(path, facts.sha256, facts.size, facts.pages, options, started);
 }
 
-/** The record made of cached answers alone, when every step the settings ask of this content has one. */
-function cachedRecord(path: string, sha256: string, bytes: number, pages: number | null, options: PipelineOptions, started: number): FileRecord | undefined {
-  const cached = options.plan.cached(sha256, options.store);
+/**
+ * A content's answers from the cache alone: its record when every step the settings ask of it has
+ * an answer; the documents it holds when it was split (each then looked up on its own); undefined
+ * when anything is missing, a split included (a file that may hold several documents is read).
+ */
+function cachedOutcome(path: string, sha256: string, bytes: number, pages: number | null, options: PipelineOptions, started: number): RouteOutcome | undefined {
+  const plan = options.plan;
+  // A part's pages are known only once read: its stored split says (every part read under --split auto has one).
+  if (plan.splitAbove !== undefined && (pages === null || plan.splits(pages))) {
+    const split = plan.storedSplit(sha256, options.store);
+    if (!split) return undefined;
+    const ranges = rangesOf(split);
+    if (ranges.length > 1) return { kind: 'split', sha256, bytes, ranges };
+  }
+  return cachedRecord(path, sha256, bytes, pages, options, started);
+}
+
+/** The record made of cached answers alone, when every step the settings ask of this content (or these pages of it) has one. */
+function cachedRecord(
+  path: string,
+  sha256: string,
+  bytes: number,
+  pages: number | null,
+  options: PipelineOptions,
+  started: number,
+  range?: { readonly from: number; readonly to: number },
+): FileRecord | undefined {
+  const cached = options.plan.cached(range ? rangeIdentity(sha256, range) : sha256, options.store);
   if (!cached) return undefined;
   const { first, extracted, second } = cached;
   options.stats.statHit();

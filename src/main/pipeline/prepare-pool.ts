@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { ExpandResult, HashResult, PrepareFailed, PrepareResult, PrepareTask } from '../../workers/protocol.ts';
+import type { ExpandResult, HashResult, PageRange, PrepareFailed, PrepareResult, PrepareTask } from '../../workers/protocol.ts';
 import { mebibytes } from '../config/parsers.ts';
 import type { Config } from '../config/schema.ts';
 
@@ -150,11 +150,22 @@ export class PreparePool {
 export function prepareTask(
   config: Pick<Config, 'pages' | 'maxFileMb'>,
   path: string,
-  needs: { readonly subset: boolean; readonly rules: boolean; readonly ocr?: boolean; readonly eInvoice?: boolean; readonly part?: string },
+  needs: {
+    readonly subset: boolean;
+    readonly rules: boolean;
+    readonly ocr?: boolean;
+    readonly eInvoice?: boolean;
+    readonly part?: string;
+    /** One document of several in the file: its pages. */
+    readonly range?: PageRange;
+    /** Look at a file of more pages than this for several documents. */
+    readonly splitAbove?: number;
+  },
 ): PrepareTask {
   return {
     path,
     ...(needs.part === undefined ? {} : { part: needs.part }),
+    ...(needs.range ? { range: needs.range } : needs.splitAbove !== undefined ? { split: { minPages: needs.splitAbove } } : {}),
     pageWindow: config.pages,
     maxFileBytes: mebibytes(config.maxFileMb),
     buildSubset: needs.subset,

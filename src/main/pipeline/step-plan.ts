@@ -80,6 +80,8 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     readonly passes: Passes,
     eInvoices: 'prefer' | 'verify' | 'ignore' = 'ignore',
     answers: AnswerSettings = { secondOpinions: false, reviewBelow: 0 },
+    /** `--split auto`: a file of more pages than this is looked at for several documents (undefined: `--split off`). */
+    readonly splitAbove?: number,
   ) {
     this.checks = new AnswerChecks(profile, answers.reviewBelow);
     this.asksSecondOpinions = answers.secondOpinions && provider.secondOpinionFingerprint !== undefined;
@@ -125,6 +127,16 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     return answer ? { step: 'classify', answer } : { step: 'one-pass', answer: undefined };
   }
 
+  /** Whether a file of this many pages is looked at for several documents. */
+  splits(pages: number | null): boolean {
+    return this.splitAbove !== undefined && pages !== null && pages > this.splitAbove;
+  }
+
+  /** The stored split of a content (ranges from the page cues or a model), when there is one. */
+  storedSplit(sha256: string, cache: AnswerCache): StepResult | undefined {
+    return this.read(cache, this.key(sha256, 'split'), { step: 'split' });
+  }
+
   /** Whether `auto` asks the two-pass way after a one-pass answer that could not be made valid. */
   retriesInTwoPasses(code: FileFailureCode): boolean {
     return this.passes === 'auto' && code === 'MODEL_OUTPUT_INVALID';
@@ -159,7 +171,9 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
           ? answerer.extractFingerprint(label!)
           : step === 'one-pass'
             ? answerer.onePassFingerprint()
-            : answerer.classifyFingerprint();
+            : step === 'split'
+              ? answerer.splitFingerprint()
+              : answerer.classifyFingerprint();
     return resultKey(sha256, step, print);
   }
 
@@ -237,6 +251,8 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
       // Added only when e-invoices answer, so a run that reads none keeps the id it had before they could.
       ...(this.#eInvoicePrint ? { eInvoice: this.#eInvoicePrint } : {}),
       ...(this.verifiesEInvoices ? { eInvoiceVerify: true } : {}),
+      // Files of more pages than this may be answered as several documents.
+      ...(this.splitAbove !== undefined ? { split: { above: this.splitAbove, how: this.provider.splitFingerprint() } } : {}),
       // Added only when asked, so a run without second opinions keeps the id it had before they existed.
       ...(this.asksSecondOpinions
         ? {

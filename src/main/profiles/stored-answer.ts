@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Step, StepResult } from '../state/record.ts';
 import type { Profile } from './profile.ts';
+import { splitAnswerProblem } from '../pipeline/split-documents.ts';
 
 /** What a step's answer must be: the step it answers and, for an extraction, the class whose fields it holds. */
 export interface ExpectedAnswer {
@@ -16,7 +17,7 @@ const usageSchema = z.object({
 });
 
 const stepResultSchema = z.object({
-  step: z.enum(['classify', 'extract', 'one-pass', 'e-invoice']),
+  step: z.enum(['classify', 'extract', 'one-pass', 'e-invoice', 'split']),
   source: z.enum(['gemini', 'offline', 'e-invoice']),
   model: z.string().min(1),
   label: z.string().optional(),
@@ -40,6 +41,7 @@ export function storedAnswerProblem(profile: Profile, expected: ExpectedAnswer, 
   }
   const result = parsed.data;
   if (result.step !== expected.step) return `it answers the ${result.step} step, not ${expected.step}`;
+  if (result.step === 'split') return splitAnswerProblem(result.fields);
   if (result.step !== 'extract') {
     if (result.label === undefined || !profile.classes.some((entry) => entry.name === result.label))
       return `its class ${JSON.stringify(result.label)} is not one of the profile's classes`;

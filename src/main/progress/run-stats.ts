@@ -9,7 +9,12 @@ export type FilePhase = 'preparing' | 'classifying' | 'extracting';
 
 export interface RunSnapshot {
   readonly elapsedMs: number;
+  /** Documents found so far: each file, each document in a mail or archive, each document split off a file. */
   readonly discovered: number;
+  /** Files taken in (a mail or archive is one file, however many documents it holds). */
+  readonly files: number;
+  /** Files found to hold several documents, and the documents they held. */
+  readonly split: { readonly files: number; readonly documents: number };
   readonly discoveryDone: boolean;
   readonly inPhase: Readonly<Record<FilePhase, number>>;
   readonly done: number;
@@ -69,6 +74,8 @@ const RECENT_ERRORS = 10;
 export class RunStats {
   readonly #started = performance.now();
   #discovered = 0;
+  #files = 0;
+  readonly #split = { files: 0, documents: 0 };
   #discoveryDone = false;
   readonly #inPhase: Record<FilePhase, number> = { preparing: 0, classifying: 0, extracting: 0 };
   #done = 0;
@@ -93,8 +100,17 @@ export class RunStats {
   readonly #rates = new RateWindow();
   readonly #spend = new Map<string, StepSpend>();
 
-  discovered(): void {
+  /** A document taken in; `newFile` when it is the first of its file. */
+  discovered(newFile = true): void {
     this.#discovered++;
+    if (newFile) this.#files++;
+  }
+
+  /** A file taken in as one document turned out to hold `documents`. */
+  split(documents: number): void {
+    this.#discovered += documents - 1;
+    this.#split.files++;
+    this.#split.documents += documents;
   }
 
   discoveryFinished(): void {
@@ -219,6 +235,8 @@ export class RunStats {
       filesPerSecond: finished / Math.max(elapsedMs / 1000, 0.001),
       filesRead: this.#filesRead,
       ocrPages: this.#ocrPages,
+      files: this.#files,
+      split: { ...this.#split },
       statHits: this.#statHits,
       resumed: this.#resumed,
       recentFilesPerSecond: recent.files,

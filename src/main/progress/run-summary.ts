@@ -5,12 +5,22 @@ import type { ReviewTally, RunSnapshot } from './run-stats.ts';
 import { count } from './numbers.ts';
 import { printable } from './printable.ts';
 
+/** `120 files`, or `140 documents in 120 files` when mails, archives or bundles held several. */
+export function documentsLabel(snapshot: Pick<RunSnapshot, 'finished' | 'files' | 'discovered'>): string {
+  if (snapshot.files === snapshot.discovered) return `${count(snapshot.finished)} files`;
+  return `${count(snapshot.finished)} documents in ${count(snapshot.files)} files`;
+}
+
 /** The end-of-run summary printed on stderr (and after the dashboard closes). */
 export function formatRunSummary(snapshot: RunSnapshot, end: PipelineEnd, files: { readonly out: string; readonly db: string }): string {
   const seconds = snapshot.elapsedMs / 1000;
   const lines = [
-    `docpool: ${count(snapshot.finished)} files in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} files/s): ${count(snapshot.done)} answered, ${count(snapshot.cached)} from cache, ${count(snapshot.failed)} failed${skippedNote(snapshot)}`,
+    `docpool: ${documentsLabel(snapshot)} in ${seconds.toFixed(1)} s (${snapshot.filesPerSecond.toFixed(1)} ${snapshot.files === snapshot.discovered ? 'files' : 'documents'}/s): ${count(snapshot.done)} answered, ${count(snapshot.cached)} from cache, ${count(snapshot.failed)} failed${skippedNote(snapshot)}`,
   ];
+  if (snapshot.split.files > 0)
+    lines.push(
+      `  split    ${count(snapshot.split.files)} file${snapshot.split.files === 1 ? '' : 's'} held several documents: ${count(snapshot.split.documents)} documents, each answered on its own pages`,
+    );
   const classes = Object.entries(snapshot.byClass).sort((a, b) => b[1] - a[1]);
   if (classes.length > 0) lines.push(`  classes  ${classes.map(([label, files]) => `${label} ${count(files)}`).join(', ')}`);
   const sources = Object.entries(snapshot.bySource);
@@ -71,7 +81,7 @@ export function formatProgressLine(snapshot: RunSnapshot, models: readonly Model
         ? [`${model.model} paused ${Math.ceil(model.pausedForMs / 1000)} s (rate limited)`]
         : [],
   );
-  return `docpool: ${count(snapshot.finished)}/${total} files (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed${skippedNote(snapshot)}), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}${queue ? `; ${queueLine(queue)}` : ''}`;
+  return `docpool: ${count(snapshot.finished)}/${total} ${snapshot.files === snapshot.discovered ? 'files' : 'documents'} (${count(snapshot.done)} answered, ${count(snapshot.cached)} cached, ${count(snapshot.failed)} failed${skippedNote(snapshot)}), ${snapshot.filesPerSecond.toFixed(1)} files/s, $${snapshot.costUsd.toFixed(4)}, ${(snapshot.elapsedMs / 1000).toFixed(0)} s${waits.map((wait) => `; ${wait}`).join('')}${queue ? `; ${queueLine(queue)}` : ''}`;
 }
 
 /** ", 3 skipped (NOT_AN_EINVOICE 3)", or nothing when nothing was skipped. */

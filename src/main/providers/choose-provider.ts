@@ -131,6 +131,11 @@ export function answerSettings(config: Config): AnswerSettings {
   return { secondOpinions: secondOpinionsOn(config), reviewBelow: config.reviewBelow };
 }
 
+/** `--split auto`: the page count above which a file is looked at for several documents; undefined when off. */
+export function splitAbove(config: Pick<Config, 'split' | 'splitPages'>): number | undefined {
+  return config.split === 'auto' ? config.splitPages : undefined;
+}
+
 /** What Gemini is asked under these settings: what its answers, and so its cache keys, depend on. */
 export function geminiQuestions(config: Config, profile: Profile, env: NodeJS.ProcessEnv): GeminiQuestions {
   const baseUrl = config.baseUrl ?? env.GOOGLE_GEMINI_BASE_URL;

@@ -3,6 +3,7 @@ import { fingerprint, rememberedFingerprint } from '../state/fingerprint.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { type Step, ZERO_USAGE } from '../state/record.ts';
 import type { Provider, StepInput, StepOutcome } from './provider.ts';
+import { PAGE_CUES_VERSION } from '../pipeline/split-documents.ts';
 
 /**
  * Bump when the rules change what they answer: it is part of the offline cache fingerprint.
@@ -55,6 +56,10 @@ export class OfflineProvider implements Provider {
     // Only the fields the profile asks for; the rest of the schema is null (not on the page, as far as rules can tell).
     const fields = Object.fromEntries(wanted.map((name) => [name, reading.fields[name] ?? null]));
     return { ok: true, result: { step: 'extract', source: 'offline', model: `rules-v${RULES_VERSION}`, fields, usage: ZERO_USAGE, at: Date.now() } };
+  }
+
+  splitFingerprint(): string {
+    return `page-cues-v${PAGE_CUES_VERSION}`;
   }
 
   onePassFingerprint(): string {

@@ -23,7 +23,10 @@ export interface Attempt {
 export interface ReportData {
   readonly run: RunInfo;
   readonly files: {
+    /** Documents: a record each (a mail's attachments, a bundle's documents, each its own). */
     readonly total: number;
+    /** The files they came in: fewer than the documents when mails, archives or bundles held several. */
+    readonly paths: number;
     readonly answered: number;
     readonly cached: number;
     readonly failed: number;
@@ -88,7 +91,12 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   let disagreeing = 0;
   const failures = new FailureTally(EXAMPLES);
   const slowest: SlowFile[] = [];
+  // A file's documents are kept under its path and then their part, so they come one after another.
+  let paths = 0;
+  let lastPath: string | undefined;
   for (const { record } of store.runFiles(run.id)) {
+    if (record.path !== lastPath) paths++;
+    lastPath = record.path;
     pages += record.pages ?? 0;
     bytes += record.bytes ?? 0;
     usage = addUsage(usage, record.usage);
@@ -127,7 +135,7 @@ export function readReportData(store: Store, run: RunInfo): ReportData {
   const attempts = attemptsOf(store.samples(run.id));
   return {
     run,
-    files: { total: answered + cached + failed + skipped, answered, cached, failed, skipped, pages, bytes },
+    files: { total: answered + cached + failed + skipped, paths, answered, cached, failed, skipped, pages, bytes },
     bySource: sortedByCount(bySource),
     byClass: sortedByCount(byClass),
     eInvoiceChecks: { checked, disagreeing, byField: sortedByCount(disagreedOn) },

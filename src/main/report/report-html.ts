@@ -44,7 +44,7 @@ export function reportHtml(data: ReportData, generatedAt: Date, accuracy?: EvalR
         { header: false },
       ),
       `<div class="tiles">${[
-        tile('files', count(files.total)),
+        ...(files.paths === files.total ? [tile('files', count(files.total))] : [tile('documents', count(files.total)), tile('in files', count(files.paths))]),
         tile('answered', count(files.answered)),
         tile('from cache', count(files.cached)),
         tile('failed', count(files.failed), files.failed > 0 ? 'bad' : ''),

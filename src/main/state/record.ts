@@ -3,8 +3,9 @@ import type { FileFailureCode } from '../failure-codes.ts';
 /**
  * A question docpool asks of a file: its class, then (for some classes) its fields — or both in
  * one question (`--passes 1`); or both read from the e-invoice the file is or carries, asking nobody.
+ * Before them, a file of many pages may be asked where the documents in it start and end (`split`).
  */
-export type Step = 'classify' | 'extract' | 'one-pass' | 'e-invoice';
+export type Step = 'classify' | 'extract' | 'one-pass' | 'e-invoice' | 'split';
 
 /** The steps a model answers. */
 export type ModelStep = Exclude<Step, 'e-invoice'>;
@@ -70,7 +71,8 @@ export interface FileRecord {
   readonly path: string;
   /**
    * A document inside the file at `path`: an attachment or an archive member, by its index in the
-   * listing (`2`; `1/0` inside a mail attached to the mail; `body` for a mail's own text) and its name.
+   * listing (`2`; `1/0` inside a mail attached to the mail; `body` for a mail's own text) and its name;
+   * or one of several documents in the file's pages (`pages 3-5`; `2 pages 3-5` in an attachment).
    */
   readonly part?: { readonly index: string; readonly name: string };
   readonly sha256: string | null;
@@ -108,7 +110,8 @@ export interface FileRecord {
   readonly ms: number;
 }
 
-/** A record's part as one cell: `invoice.pdf (#2)`, empty for a whole file. */
+/** A record's part as one cell: `invoice.pdf (#2)`, `pages 3-5` for a document split off a file, empty for a whole file. */
 export function partLabel(record: Pick<FileRecord, 'part'>): string {
-  return record.part ? `${record.part.name} (#${record.part.index})` : '';
+  if (!record.part) return '';
+  return record.part.name === record.part.index ? record.part.name : `${record.part.name} (#${record.part.index})`;
 }

@@ -1,5 +1,6 @@
 import { takesMediaResolution } from '../../models/catalogue.ts';
-import { outputBudget, REQUEST_SIZES, type StepResolutions } from '../../models/request-budget.ts';
+import { outputBudget, REQUEST_SIZES, resolutionOf, type StepResolutions } from '../../models/request-budget.ts';
+import { PAGE_CUES_VERSION, SPLIT_QUESTION, splitSchema } from '../../pipeline/split-documents.ts';
 import { classifyInstruction, onePassInstruction, type Profile } from '../../profiles/profile.ts';
 import { fingerprint, rememberedFingerprint } from '../../state/fingerprint.ts';
 import type { ModelStep } from '../../state/record.ts';
@@ -69,6 +70,14 @@ export class GeminiFingerprints implements StepFingerprints {
     return this.#fingerprint('extract', model, `${entry.prompt}\n${secondOpinionQuestion(failed)}`, entry.schema);
   }
 
+  /** The split request, and the cues that decide whether it is asked (a file they are sure of is never sent). */
+  splitFingerprint(): string {
+    const { profile, classifyModel } = this.questions;
+    return rememberedFingerprint(this.#remembered, 'split', () =>
+      this.#fingerprint('split', classifyModel, `${classifyInstruction(profile)}\n${SPLIT_QUESTION}\ncues v${PAGE_CUES_VERSION}`, splitSchema(profile)),
+    );
+  }
+
   onePassFingerprint(): string {
     const { profile, classifyModel } = this.questions;
     return rememberedFingerprint(this.#remembered, 'one-pass', () =>
@@ -79,7 +88,7 @@ export class GeminiFingerprints implements StepFingerprints {
   #fingerprint(step: ModelStep, model: string, instruction: string, schema: unknown): string {
     const { profile, pageWindow, inputMode, resolutions } = this.questions;
     const { thinking } = outputBudget(model, REQUEST_SIZES[step].maxAnswerTokens);
-    const mediaResolution = takesMediaResolution(model) ? resolutions[step] : undefined;
+    const mediaResolution = takesMediaResolution(model) ? resolutionOf(resolutions, step) : undefined;
     return fingerprint({
       step,
       provider: 'gemini',

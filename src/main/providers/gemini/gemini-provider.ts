@@ -2,7 +2,9 @@ import { GoogleGenAI } from '@google/genai';
 import { CHARS_PER_TOKEN } from '../../../workers/protocol.ts';
 import { pdfTokens, takesMediaResolution } from '../../models/catalogue.ts';
 import type { Pricing } from '../../models/pricing.ts';
-import { outputBudget, REQUEST_SIZES } from '../../models/request-budget.ts';
+import { outputBudget, REQUEST_SIZES, resolutionOf } from '../../models/request-budget.ts';
+import { coveringRanges, SPLIT_QUESTION, splitSchema } from '../../pipeline/split-documents.ts';
+import { toZod } from '../../profiles/response-schema.ts';
 import { classifyInstruction, type OnePassAnswer, onePassInstruction } from '../../profiles/profile.ts';
 import { type Provider, type StepInput, type StepOutcome, stepFailure } from '../provider.ts';
 import type { AdmissionStopped } from '../../errors.ts';
@@ -156,6 +158,36 @@ export class GeminiProvider implements Provider {
     });
   }
 
+  splitFingerprint(): string {
+    return this.#fingerprints.splitFingerprint();
+  }
+
+  /** Where each document in the pages starts and ends, on the classification model; the pages are always sent as pages (layout shows where a document starts). */
+  split(input: StepInput): Promise<StepOutcome> {
+    const { profile, classifyModel } = this.#options;
+    const schema = splitSchema(profile);
+    const validate = toZod(schema);
+    return this.#call(input, {
+      model: classifyModel,
+      instruction: classifyInstruction(profile),
+      question: SPLIT_QUESTION,
+      responseSchema: schema,
+      validate,
+      step: 'split',
+      toResult: (answer) => {
+        const documents = (answer as { documents: Array<{ first_page: number; label: string }> }).documents;
+        const labels = new Map(documents.map((document) => [document.first_page, document.label]));
+        const covered = coveringRanges(
+          documents.map((document) => document.first_page),
+          labels,
+          input.filePages ?? input.windowPages,
+          input.windowPages,
+        );
+        return { fields: covered as unknown as Record<string, unknown> };
+      },
+    });
+  }
+
   secondOpinionFingerprint(label: string, failed: readonly string[]): string {
     return this.#fingerprints.secondOpinionFingerprint(label, failed);
   }
@@ -182,7 +214,7 @@ export class GeminiProvider implements Provider {
     input: StepInput,
     step: Pick<GeminiCall, 'model' | 'responseSchema' | 'validate' | 'step' | 'toResult'> & { instruction: string; question: string },
   ): Promise<StepOutcome> {
-    const asText = this.#sendsText(input);
+    const asText = step.step !== 'split' && this.#sendsText(input);
     const documentPart = asText
       ? { text: `Document text (first ${input.windowPages} pages):\n${input.text}` }
       : { inlineData: { mimeType: 'application/pdf', data: Buffer.from(input.subset).toString('base64') } };
@@ -193,7 +225,7 @@ export class GeminiProvider implements Provider {
       );
     }
     const promptTokens = Math.ceil((step.instruction.length + step.question.length) / CHARS_PER_TOKEN);
-    const resolution = this.#options.resolutions[step.step];
+    const resolution = resolutionOf(this.#options.resolutions, step.step);
     const budget = outputBudget(step.model, REQUEST_SIZES[step.step].maxAnswerTokens);
     const call: GeminiCall = {
       ai: this.#ai,

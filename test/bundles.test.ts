@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type ManifestEntry, generateCorpus } from '../src/corpus/generate.ts';
+import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
+import type { EstimateReport } from '../src/main/commands/estimate.ts';
+import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
+import type { FileRecord } from '../src/main/state/record.ts';
+import { readBundleCues } from '../src/workers/split/page-cues.ts';
+import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
+import { readManifest, readRecords, waitForLines } from './helpers/run-fixture.ts';
+import { tempDir } from './helpers/temp.ts';
+
+/**
+ * Bundles (issue 31): one PDF holding several documents (receipts, invoices, an expense report and
+ * its receipts; scanned or with text) is split, and each document answered on its own pages, with
+ * its own record (`part`: `pages 3-5`), cache identity and resume state.
+ */
+const EXTRACTED = new Set(Object.keys(FINANCE_PROFILE.extract));
+const work = tempDir('bundles');
+const corpus = join(work, 'corpus');
+const KEY = { GEMINI_API_KEY: 'test-key', GOOGLE_API_KEY: '' };
+const OFFLINE = { GEMINI_API_KEY: '', GOOGLE_API_KEY: '' };
+let manifest: ManifestEntry[];
+let emulator: RunningEmulator;
+
+before(async () => {
+  await generateCorpus({ dir: corpus, count: 70, seed: 41, maxPages: 3, damagedRate: 0, scannedRate: 0, bundleRate: 0.9 });
+  manifest = readManifest(corpus);
+  emulator = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {} });
+});
+after(() => emulator?.close());
+
+const documentKey = (file: string, part: string | undefined) => `${file}#${part ?? ''}`;
+
+/** Records by file and part, checking each document has exactly one. */
+function byDocument(records: readonly FileRecord[]): Map<string, FileRecord> {
+  const found = new Map<string, FileRecord>();
+  for (const record of records) {
+    const key = documentKey(record.path.slice(corpus.length + 1), record.part?.name);
+    assert.ok(!found.has(key), `one record for ${key}`);
+    found.set(key, record);
+  }
+  return found;
+}
+
+/** How many of the bundled documents have a record for exactly their pages. */
+function rangesFound(records: Map<string, FileRecord>): { bundled: number; exact: number } {
+  const bundled = manifest.filter((entry) => entry.part);
+  return { bundled: bundled.length, exact: bundled.filter((entry) => records.has(documentKey(entry.file, entry.part))).length };
+}
+
+test('page cues: counters that start again, titles (read through OCR noise), new invoice numbers; sure only when every page is counted', () => {
+  const counted = readBundleCues(['INVOICE\nPage 1 of 2', 'items\nPage 2 of 2', 'RECHNUNG\nSeite 1 von 1']);
+  assert.deepEqual(counted, {
+    ranges: [
+      { from: 1, to: 2 },
+      { from: 3, to: 3 },
+    ],
+    sure: true,
+  });
+  // Receipts carry no counter: each title starts a document, and nothing is sure.
+  const receipts = readBundleCues(['Acme Ltd\nRECEIPT\nTotal 3.00', 'Kestrel SARL\nTICKET DE CAISSE\nTotal 4,00', 'Vireo AG\nKASSENBON\nSumme 5,00']);
+  assert.deepEqual(receipts, {
+    ranges: [
+      { from: 1, to: 1 },
+      { from: 2, to: 2 },
+      { from: 3, to: 3 },
+    ],
+    sure: false,
+  });
+  // A scan's OCR: "IFVOITE" and "FAGCTURE" are titles, "Page 2 af 2" a counter.
+  const scanned = readBundleCues(['Alpenglow Ltd\nIFVOITE\nPage 1af 2', 'lines\nPage 2 af 2', 'Blue Harbor SA\nFAGCTURE\nTotal']);
+  assert.deepEqual(scanned.ranges, [
+    { from: 1, to: 2 },
+    { from: 3, to: 3 },
+  ]);
+  // An invoice's later page without a counter continues it; a new invoice number starts another.
+  const numbers = readBundleCues(['INVOICE\nInvoice No: INV-1001', 'more items', 'Invoice No: INV-1002\nitems']);
+  assert.deepEqual(numbers.ranges, [
+    { from: 1, to: 2 },
+    { from: 3, to: 3 },
+  ]);
+  // A page the counter claims for the document before it is not a new one, title or not.
+  assert.deepEqual(readBundleCues(['STATEMENT\nPage 1 of 2', 'STATEMENT\nPage 2 of 2']).ranges, [{ from: 1, to: 2 }]);
+});
+
+test('bundles through Gemini: every document found on exactly its pages and answered with its own fields; a re-run asks nothing', async () => {
+  const bundles = new Set(manifest.filter((entry) => entry.part).map((entry) => entry.file));
+  assert.ok(bundles.size >= 6, `${bundles.size} bundles`);
+  assert.ok(
+    manifest.some((entry) => entry.part && entry.scanned),
+    'some bundles are scanned',
+  );
+  const scannedBundled = manifest.filter((entry) => entry.part && entry.scanned).length;
+  const scannedBundles = new Set(manifest.filter((entry) => entry.part && entry.scanned).map((entry) => entry.file)).size;
+  const out = join(work, 'gemini.jsonl');
+  const db = join(work, 'gemini-db');
+  const args = ['run', corpus, '-o', out, '--db', db, '--no-tui', '--base-url', emulator.url, ...UNLIMITED];
+  const run = await runCli(args, { env: KEY });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, new RegExp(`${manifest.length} documents in \\d+ files`));
+  assert.match(run.stderr, new RegExp(`split +${bundles.size} files held several documents`));
+  const records = byDocument(readRecords(out));
+  assert.equal(records.size, manifest.length, 'one record a document');
+  const { bundled, exact } = rangesFound(records);
+  assert.ok(exact >= 0.95 * bundled, `ranges exact for ${exact} of ${bundled} documents`);
+  for (const entry of manifest) {
+    const record = records.get(documentKey(entry.file, entry.part));
+    if (!record) continue;
+    assert.equal(record.status, 'done', `${entry.file} ${entry.part}: ${record.error?.message}`);
+    assert.equal(record.class, entry.class, `${entry.file} ${entry.part ?? ''}`);
+    if (EXTRACTED.has(entry.class)) assert.deepEqual(record.fields, entry.fields, `${entry.file} ${entry.part ?? ''} fields`);
+  }
+  const requests = emulator.stats().requests.total;
+  const again = await runCli(args, { env: KEY });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(emulator.stats().requests.total, requests, 'no request on the re-run');
+  assert.equal(byDocument(readRecords(out)).size, manifest.length);
+  // The CSV and the estimate name the documents.
+  const csv = await runCli(['export', '--db', db, '-o', join(work, 'out.csv')]);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(readFileSync(join(work, 'out.csv'), 'utf8'), /,pages \d+-\d+,/);
+  const estimate = JSON.parse((await runCli(['estimate', corpus, '--json'])).stdout) as EstimateReport;
+  assert.ok(estimate.split.files > 0 && estimate.split.requests > 0, JSON.stringify(estimate.split));
+  assert.equal(
+    estimate.files,
+    manifest.length - scannedBundled + scannedBundles,
+    'the estimate counts the documents its page cues find (a scan needs the model)',
+  );
+});
+
+test('offline, the page cues find the documents of text and scanned bundles (OCR of each page head and foot)', async () => {
+  const out = join(work, 'offline.jsonl');
+  const run = await runCli(['run', corpus, '-o', out, '--db', join(work, 'offline-db'), '--no-tui', '--pages', '1'], { env: OFFLINE });
+  assert.equal(run.code, 0, run.stderr);
+  const records = byDocument(readRecords(out));
+  const { bundled, exact } = rangesFound(records);
+  const scanned = manifest.filter((entry) => entry.part && entry.scanned);
+  const scannedExact = scanned.filter((entry) => records.has(documentKey(entry.file, entry.part))).length;
+  process.stderr.write(`offline cues: ranges exact for ${exact} of ${bundled} documents (${scannedExact} of ${scanned.length} scanned)\n`);
+  assert.ok(exact >= 0.8 * bundled, `ranges exact for ${exact} of ${bundled} documents`);
+});
+
+test('a file of one document at or below the page threshold costs the same requests with --split auto as with --split off', async () => {
+  const plain = join(work, 'plain');
+  await generateCorpus({ dir: plain, count: 30, seed: 43, maxPages: 3, damagedRate: 0, scannedRate: 0.2 });
+  const requestsFor = async (split: string) => {
+    const before = emulator.stats().requests.total;
+    const args = ['run', plain, '-o', join(work, `plain-${split}.jsonl`), '--db', join(work, `plain-${split}-db`), '--no-tui', '--base-url', emulator.url];
+    const run = await runCli([...args, '--split', split, ...UNLIMITED], { env: KEY });
+    assert.equal(run.code, 0, run.stderr);
+    return emulator.stats().requests.total - before;
+  };
+  const off = await requestsFor('off');
+  assert.equal(await requestsFor('auto'), off, `${off} requests with --split off`);
+});
+
+test('a run killed in the middle of a bundle answers each of its documents once when run again', async () => {
+  const slow = await startEmulator({ defaultLatency: { medianMs: 300, sigma: 0 }, latency: {} });
+  after(() => slow.close());
+  const out = join(work, 'killed.jsonl');
+  const args = ['run', corpus, '-o', out, '--db', join(work, 'killed-db'), '--no-tui', '--base-url', slow.url, '--passes', '1', '--window', '4', ...UNLIMITED];
+  const { child, result } = startCli(args, { env: KEY });
+  await waitForLines(`${out}.partial`, 8);
+  child.kill('SIGKILL');
+  await result;
+  const first = slow.stats().requests.total;
+  const again = await runCli(args, { env: KEY });
+  assert.equal(again.code, 0, again.stderr);
+  const records = byDocument(readRecords(out));
+  assert.equal(records.size, manifest.length, 'every document once');
+  // Requests: one a document and one a split asked, at most, beside what the killed run had in flight.
+  const splits = new Set(manifest.filter((entry) => entry.part).map((entry) => entry.file)).size;
+  assert.ok(slow.stats().requests.total <= manifest.length + splits + (first - 8), `${slow.stats().requests.total} requests for ${manifest.length} documents`);
+  assert.match(again.stderr, /carried over from the last attempt/);
+});
