@@ -14,6 +14,7 @@ import { queueScaling } from './queue-scaling.ts';
 import { cacheRerun } from './cache-rerun.ts';
 import { eInvoicePath } from './einvoice-path.ts';
 import { mixedInput } from './mixed-input.ts';
+import { bundles } from './bundles.ts';
 import { measureChecks } from './checked-answers.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { dashboardLoad } from './dashboard-load.ts';
@@ -74,6 +75,9 @@ try {
   log('mixed input');
   const mixedDocuments = quick ? 400 : 2000;
   const mixed = await mixedInput(mixedDocuments);
+  log('bundles');
+  const bundleDocuments = quick ? 400 : 2000;
+  const bundled = await bundles(bundleDocuments);
   log('emulator throughput');
   const throughput = await emulatorThroughput(quick ? 2 : 5);
   const sharedCorpus = fileURLToPath(new URL('../../shared/corpus', import.meta.url));
@@ -176,6 +180,16 @@ try {
     ),
     `| mixed ÷ all PDF | | | | | ${round(mixed[1]!.requests / mixed[0]!.requests)} | ${round(mixed[1]!.runSeconds / mixed[0]!.runSeconds)} | ${round(mixed[1]!.peakRssMb / mixed[0]!.peakRssMb)} | | peak RSS <= 1.2 |`,
     '',
+    `**13. Bundles**: ${count(bundleDocuments)} generated documents of up to 3 pages, once each in a file of its own, once with 60 % of the receipts, invoices and expense reports gathered into bundles (4–8 receipts, 3–5 invoices, an expense report and its receipts; 30 % scanned) — the same documents (same seed); answers taking ~0.2 s, each on a fresh state folder.`,
+    '',
+    '| folder | documents | files | in bundles | pages found exactly | requests | run s | peak RSS MB | class and fields right | goal |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...bundled.map(
+      (row) =>
+        `| ${row.folder} | ${count(row.documents)} | ${count(row.files)} | ${count(row.bundled)} | ${count(row.rangesExact)} | ${count(row.requests)} | ${row.runSeconds} | ${row.peakRssMb} | ${count(row.right)} | |`,
+    ),
+    `| bundled ÷ apart | | | | ${share(bundled[1]!.rangesExact, bundled[1]!.bundled)} | ${round(bundled[1]!.requests / bundled[0]!.requests)} | ${round(bundled[1]!.runSeconds / bundled[0]!.runSeconds)} | ${round(bundled[1]!.peakRssMb / bundled[0]!.peakRssMb)} | | pages found >= 95 % |`,
+    '',
     '| **Emulator** | requests/s | failed | goal |',
     '|---|---:|---:|---|',
     `| small requests, zero latency, 64 connections from a second process | ${throughput.requestsPerSecond} | ${throughput.failed} | >= 2000 |`,
@@ -192,7 +206,7 @@ try {
   mkdirSync(results, { recursive: true });
   writeFileSync(
     new URL(`${date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, results),
-    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, eInvoices, checked, mixed, throughput, accuracy }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, quick, sizes, raced, quota, latency, scaling, rerun, scale, dashboard, kill, queued, eInvoices, checked, mixed, bundled, throughput, accuracy }, null, 2)}\n`,
   );
   writeFileSync(new URL('latest.md', results), `${tables}\n`);
   process.stdout.write(`${tables}\n`);

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { type ManifestEntry, generateCorpus } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import type { EstimateReport } from '../src/main/commands/estimate.ts';
+import type { EvalReport } from '../src/main/eval/evaluate.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { FileRecord } from '../src/main/state/record.ts';
 import { readBundleCues } from '../src/workers/split/page-cues.ts';
@@ -122,6 +123,12 @@ test('bundles through Gemini: every document found on exactly its pages and answ
   const csv = await runCli(['export', '--db', db, '-o', join(work, 'out.csv')]);
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(readFileSync(join(work, 'out.csv'), 'utf8'), /,pages \d+-\d+,/);
+  // `docpool eval` finds each document's label by its file and part, and scores every one right.
+  const scored = await runCli(['eval', '--db', db, '--truth', join(corpus, 'manifest.jsonl'), '--json']);
+  assert.equal(scored.code, 0, scored.stderr);
+  const evaluation = JSON.parse(scored.stdout) as EvalReport;
+  assert.equal(evaluation.matched, manifest.length, `${evaluation.unmatched} labels without a record`);
+  for (const score of evaluation.classes) assert.equal(score.correct, score.support, `${score.class}: ${score.correct} of ${score.support}`);
   const estimate = JSON.parse((await runCli(['estimate', corpus, '--json'])).stdout) as EstimateReport;
   assert.ok(estimate.split.files > 0 && estimate.split.requests > 0, JSON.stringify(estimate.split));
   assert.equal(

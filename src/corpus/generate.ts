@@ -97,6 +97,8 @@ const DAMAGE_WEIGHTS: Record<DamageKind, number> = { truncated: 3, empty: 1, enc
 const LANG_WEIGHTS: Record<Lang, number> = { en: 5, de: 3, fr: 2 };
 const FILES_PER_FOLDER = 100;
 const PRODUCER = 'docpool corpus generator';
+/** Added to the corpus's seed for the bundler's draws (bundle sizes, scanned or not). */
+const BUNDLER_SEED = 0x5bd1e995;
 
 /** Generates a corpus deterministically from its seed: the PDFs, in folders of 100, and manifest.jsonl. */
 export async function generateCorpus(options: CorpusOptions): Promise<CorpusSummary> {
@@ -109,9 +111,10 @@ export async function generateCorpus(options: CorpusOptions): Promise<CorpusSumm
   let bytes = 0;
   await mkdir(options.dir, { recursive: true });
   const packer = new Packer(options.dir, manifest);
-  // Its own draws, made only when asked for: a corpus without bundles is the same bytes as before they existed.
+  // Its own draws, from a generator of its own: the documents are the same, bundled or not, and a
+  // corpus without bundles is the same bytes as before they existed.
   const bundleRate = options.bundleRate ?? 0;
-  const bundler = bundleRate > 0 ? new Bundler(options.dir, manifest, master.fork(), PRODUCER) : undefined;
+  const bundler = bundleRate > 0 ? new Bundler(options.dir, manifest, new Rng(options.seed + BUNDLER_SEED), PRODUCER) : undefined;
   for (let index = 0; index < options.count; index++) {
     const rng = master.fork();
     const label = rng.weighted(CLASS_WEIGHTS);

@@ -58,11 +58,20 @@ export async function writeSample(
     chosen.set(stratum, kept);
   }
   const fieldNames = [...new Set(Object.values(profile.extract).flatMap((entry) => Object.keys(entry.schema.properties ?? {})))];
-  const header = ['path', 'sha256', 'class', 'pages', 'source', 'stratum', ...fieldNames.map((name) => `field_${name}`)];
+  const header = ['path', 'part', 'sha256', 'class', 'pages', 'source', 'stratum', ...fieldNames.map((name) => `field_${name}`)];
   const rows = [...chosen.values()]
     .flat()
     .map((record) =>
-      [record.path, record.sha256, record.class, record.pages, record.source, stratumOf(record), ...fieldNames.map((name) => record.fields?.[name])]
+      [
+        record.path,
+        record.part?.name ?? '',
+        record.sha256,
+        record.class,
+        record.pages,
+        record.source,
+        stratumOf(record),
+        ...fieldNames.map((name) => record.fields?.[name]),
+      ]
         .map(csvCell)
         .join(','),
     );

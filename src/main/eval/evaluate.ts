@@ -34,7 +34,7 @@ export interface GroupScore {
 export interface EvalReport {
   readonly runId: string;
   readonly labels: number;
-  /** Labels matched to a record of the run (by path, else by content hash). */
+  /** Labels matched to a record of the run (by path and part, else by content hash). */
   readonly matched: number;
   /** Labels with no record in the run: not scored (listed in `unmatchedExamples`). */
   readonly unmatched: number;
@@ -53,7 +53,10 @@ export interface EvalReport {
 }
 
 /** Everything a record's answer is scored by: its class, fields, source, model and cost (a record, or the model's side of a verified e-invoice). */
-export type ScoredAnswer = Pick<FileRecord, 'path' | 'sha256' | 'status' | 'class' | 'fields' | 'source' | 'models' | 'usage'>;
+export type ScoredAnswer = Pick<FileRecord, 'path' | 'part' | 'sha256' | 'status' | 'class' | 'fields' | 'source' | 'models' | 'usage'>;
+
+/** A document's place: its file's path and, inside the file, its part's name. */
+const placeOf = (path: string, part: string | undefined) => `${path}\u0000${part ?? ''}`;
 
 /**
  * Scores a run's answers against labels, streaming the records once: per class precision and
@@ -61,8 +64,9 @@ export type ScoredAnswer = Pick<FileRecord, 'path' | 'sha256' | 'status' | 'clas
  * by source and by model, and the cost per correct field.
  */
 export function evaluate(runId: string, records: Iterable<ScoredAnswer>, labels: readonly Label[]): EvalReport {
-  const byPath = new Map(labels.filter((label) => label.path).map((label) => [label.path!, label]));
-  const byHash = new Map(labels.filter((label) => label.sha256).map((label) => [label.sha256!, label]));
+  const byPlace = new Map(labels.filter((label) => label.path).map((label) => [placeOf(label.path!, label.part), label]));
+  // A content hash names one document only when no part shares it (a bundle's documents all carry the file's).
+  const byHash = new Map(labels.filter((label) => label.sha256 && !label.part).map((label) => [label.sha256!, label]));
   const matched = new Set<Label>();
   const confusion = new Map<string, Map<string, number>>();
   const fields = new Map<string, Record<FieldVerdict | 'labelled', number>>();
@@ -71,7 +75,7 @@ export function evaluate(runId: string, records: Iterable<ScoredAnswer>, labels:
   let costUsd = 0;
   let correctFields = 0;
   for (const record of records) {
-    const label = byPath.get(record.path) ?? (record.sha256 ? byHash.get(record.sha256) : undefined);
+    const label = byPlace.get(placeOf(record.path, record.part?.name)) ?? (record.sha256 && !record.part ? byHash.get(record.sha256) : undefined);
     if (!label || matched.has(label)) continue;
     matched.add(label);
     costUsd += record.usage.costUsd;
@@ -155,7 +159,12 @@ export function eInvoiceTruth(records: Iterable<FileRecord>): { labels: Label[];
   for (const record of records) {
     const disagreements = record.eInvoice?.disagreements;
     if (!disagreements || record.status !== 'done' || !record.fields) continue;
-    labels.push({ path: record.path, ...(record.class ? { class: record.class } : {}), fields: record.fields });
+    labels.push({
+      path: record.path,
+      ...(record.part ? { part: record.part.name } : {}),
+      ...(record.class ? { class: record.class } : {}),
+      fields: record.fields,
+    });
     // Another class: the model gave none of the invoice's fields. A list it read otherwise is known only by its length: wrong.
     const otherClass = disagreements.class !== undefined;
     const read = (field: string, value: unknown) => (value === null || !Array.isArray(record.fields![field]) ? value : { entries: value });

@@ -4,20 +4,22 @@ import { parse } from 'csv-parse/sync';
 import { UsageError } from '../errors.ts';
 
 /**
- * One labelled file: found by its path or its content hash; its true class, and the true values
- * of the fields labelled (a field left out, or empty in a CSV, is not scored).
+ * One labelled document: found by its path (and, for a document inside a file, its part's name:
+ * an attachment's, or `pages 3-5` of a bundle) or its content hash; its true class, and the true
+ * values of the fields labelled (a field left out, or empty in a CSV, is not scored).
  */
 export interface Label {
   readonly path?: string;
+  readonly part?: string;
   readonly sha256?: string;
   readonly class?: string;
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Reads labels from JSON lines (`{"path" | "file" | "sha256", "class", "fields": {…}}`, the shape
- * of a generated corpus's manifest.jsonl) or CSV (columns `path` or `sha256`, `class`, and
- * `field_<name>` per field: the template `docpool sample` writes). Relative paths are taken from
+ * Reads labels from JSON lines (`{"path" | "file" | "sha256", "part", "class", "fields": {…}}`, the
+ * shape of a generated corpus's manifest.jsonl) or CSV (columns `path` or `sha256`, `part`, `class`,
+ * and `field_<name>` per field: the template `docpool sample` writes). Relative paths are taken from
  * the labels file's folder.
  */
 export function readLabels(file: string): Label[] {
@@ -47,7 +49,15 @@ function jsonLabels(text: string, file: string, where: (path: unknown) => string
       } catch (error) {
         throw new UsageError(`--truth ${file}, line ${number}: not JSON (${(error as Error).message})`);
       }
-      return label(value.path ?? value.file, value.sha256, value.class, (value.fields ?? {}) as Record<string, unknown>, `${file}, line ${number}`, where);
+      return label(
+        value.path ?? value.file,
+        value.sha256,
+        value.part,
+        value.class,
+        (value.fields ?? {}) as Record<string, unknown>,
+        `${file}, line ${number}`,
+        where,
+      );
     });
 }
 
@@ -64,13 +74,14 @@ function csvLabels(text: string, file: string, where: (path: unknown) => string 
         .filter(([column, value]) => column.startsWith('field_') && value.trim() !== '')
         .map(([column, value]) => [column.slice('field_'.length), cellValue(value)]),
     );
-    return label(row.path, row.sha256, row.class, fields, `${file}, row ${index + 2}`, where);
+    return label(row.path, row.sha256, row.part, row.class, fields, `${file}, row ${index + 2}`, where);
   });
 }
 
 function label(
   path: unknown,
   sha256: unknown,
+  part: unknown,
   labelClass: unknown,
   fields: Record<string, unknown>,
   at: string,
@@ -82,6 +93,7 @@ function label(
   return {
     ...(found ? { path: found } : {}),
     ...(hash ? { sha256: hash } : {}),
+    ...(typeof part === 'string' && part !== '' ? { part } : {}),
     ...(typeof labelClass === 'string' && labelClass !== '' ? { class: labelClass } : {}),
     fields,
   };

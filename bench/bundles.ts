@@ -1,0 +1,70 @@
+/**
+ * Bundles against the same documents filed apart: 2,000 generated documents, once each in its own
+ * file, once with three in five receipts, invoices and expense reports gathered into bundles
+ * (4–8 receipts, 3–5 invoices, an expense report and its receipts; three in ten scanned). Same
+ * seed: the same documents. Each run on a fresh state folder through the emulator.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateCorpus, parseManifest } from '../src/corpus/generate.ts';
+import { startEmulator } from '../src/emulator/server.ts';
+import { docpool, finished, KEY_ENV, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
+
+export interface BundlesRow {
+  readonly folder: 'apart' | 'bundled';
+  readonly documents: number;
+  readonly files: number;
+  /** Documents that arrived in a bundle, and those whose pages docpool found exactly. */
+  readonly bundled: number;
+  readonly rangesExact: number;
+  readonly requests: number;
+  readonly runSeconds: number;
+  readonly peakRssMb: number;
+  /** Documents whose class and fields equal their ground truth. */
+  readonly right: number;
+}
+
+export async function bundles(documents: number): Promise<BundlesRow[]> {
+  const emulator = await startEmulator({ defaultLatency: { medianMs: 200, sigma: 0.3 }, latency: {} });
+  const rows: BundlesRow[] = [];
+  try {
+    for (const folder of ['apart', 'bundled'] as const) {
+      const work = scratch(`bundles-${folder}`);
+      try {
+        const corpus = join(work, 'corpus');
+        await generateCorpus({ dir: corpus, count: documents, seed: 31, maxPages: 3, damagedRate: 0, ...(folder === 'bundled' ? { bundleRate: 0.6 } : {}) });
+        const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8'));
+        const out = join(work, 'out.jsonl');
+        const before = emulator.stats().requests.total;
+        const run = finished(
+          await docpool(['run', corpus, '-o', out, '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', ...UNLIMITED], KEY_ENV),
+        );
+        const records = readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { path: string; part?: { name: string }; class: string; fields: unknown });
+        const byDocument = new Map(records.map((record) => [`${record.path.slice(corpus.length + 1)}#${record.part?.name ?? ''}`, record]));
+        const found = manifest.map((entry) => ({ entry, record: byDocument.get(`${entry.file}#${entry.part ?? ''}`) }));
+        const summary = summaryOf(run);
+        rows.push({
+          folder,
+          documents: manifest.length,
+          files: new Set(manifest.map((entry) => entry.file)).size,
+          bundled: manifest.filter((entry) => entry.part).length,
+          rangesExact: found.filter(({ entry, record }) => entry.part && record).length,
+          requests: emulator.stats().requests.total - before,
+          runSeconds: round(summary.seconds, 1),
+          peakRssMb: summary.peakRssMb,
+          right: found.filter(
+            ({ entry, record }) => record?.class === entry.class && (record.fields === null || JSON.stringify(record.fields) === JSON.stringify(entry.fields)),
+          ).length,
+        });
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    }
+    return rows;
+  } finally {
+    await emulator.close();
+  }
+}
