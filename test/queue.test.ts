@@ -412,3 +412,35 @@ test(
     assert.equal(byPart.get('export.zip#notes.txt')!.error?.code, 'PART_NOT_READ');
   },
 );
+
+test(
+  'through the queue, a bundle is split by a worker and each of its documents is a job of its own, recorded with its pages',
+  { skip, timeout: 120_000 },
+  async () => {
+    const emulator = await quotaEmulator();
+    const work = tempDir('queue-bundles');
+    const files = join(work, 'files');
+    await generateCorpus({ dir: files, count: 40, seed: 19, maxPages: 3, damagedRate: 0, scannedRate: 0, bundleRate: 1 });
+    const bundled = readManifest(files);
+    assert.ok(bundled.filter((entry) => entry.part).length >= 8, 'most documents are in bundles');
+    const worker = startWorker('bundles');
+    const run = await runCli(
+      coordinatorArgs(emulator, work, 'bundles').map((arg) => (arg === corpus ? files : arg)),
+      { env: KEY },
+    );
+    worker.child.kill('SIGTERM');
+    await worker.result;
+    assert.equal(run.code, 0, run.stderr.slice(-2000));
+    assert.match(run.stderr, /split +\d+ files? held several documents/);
+    const byDocument = new Map(
+      readRecords(join(work, 'out.jsonl')).map((record) => [`${record.path.slice(files.length + 1)}#${record.part?.name ?? ''}`, record]),
+    );
+    assert.equal(byDocument.size, bundled.length, 'one record a document');
+    for (const entry of bundled) {
+      const record = byDocument.get(`${entry.file}#${entry.part ?? ''}`);
+      assert.ok(record, `${entry.file} ${entry.part ?? ''} found on exactly its pages`);
+      assert.deepEqual([record.status, record.class], ['done', entry.class], `${entry.file} ${entry.part ?? ''}`);
+      if (EXTRACTED.has(entry.class)) assert.deepEqual(record.fields, entry.fields, `${entry.file} ${entry.part ?? ''}`);
+    }
+  },
+);

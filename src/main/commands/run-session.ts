@@ -171,9 +171,7 @@ export class RunSession {
       this.#plan = plan;
       this.#route = this.#localRoute(plan);
     } else {
-      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes, config.eInvoice, answerSettings(config));
-      if (io.queue && splitAbove(config) !== undefined)
-        io.stderr.write('docpool: with --queue every file is answered as one document (--split applies to runs without --queue)\n');
+      this.#plan = new StepPlan<StepFingerprints>(answerer, fallback, profile, config.passes, config.eInvoice, answerSettings(config), splitAbove(config));
       this.#route = await this.#openQueue(io.queue!, this.#plan);
     }
     const identity = this.#plan.runIdentity(paths, config.include);

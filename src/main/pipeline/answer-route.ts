@@ -10,6 +10,8 @@ export interface DocumentRef {
   readonly part?: { readonly index: string; readonly name: string; readonly sha256: string; readonly bytes: number };
   /** One of several documents in the file (or part): its pages. */
   readonly range?: PageRange;
+  /** The file's content hash and size, when known already (a document split off it). */
+  readonly hashed?: { readonly sha256: string; readonly bytes: number };
 }
 
 /** A file (or part) found to hold several documents: each is answered on its own pages, with its own record. */

@@ -1,9 +1,10 @@
-import { type Bundle, type PageRange, PDF_TOKENS_PER_PAGE, type PreparedFile, type PrepareResult, type PrepareTask } from '../../workers/protocol.ts';
+import type { PrepareResult, PrepareTask } from '../../workers/protocol.ts';
 import type { ByteBudget } from '../intake/byte-budget.ts';
 import type { RunStats } from '../progress/run-stats.ts';
 import type { Store } from '../state/store.ts';
 import type { AnswerRoute, DocumentRef, FileStat, RouteOutcome } from './answer-route.ts';
-import { cueResult, oneDocument, rangeIdentity, rangesOf } from './split-documents.ts';
+import { rangeIdentity } from './split-documents.ts';
+import { documentsIn } from './find-documents.ts';
 import { askSteps } from './answer-steps.ts';
 import { answeredRecord, failedRecord, unusedEInvoiceNote } from './file-record.ts';
 import type { PreparePool } from './prepare-pool.ts';
@@ -42,21 +43,10 @@ export class LocalRoute implements AnswerRoute {
       // The stat cache is the file's: a part is found again by the hash its container's listing gives.
       if (!document.part && !document.range) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       if (prepared.ocrPages) stats.readByOcr(prepared.ocrPages);
-      // An e-invoice is one document, whatever its pages hold.
-      if (prepared.bundle && !plan.answersFromEInvoice(prepared.einvoice)) {
-        const ranges = await this.#split(prepared, prepared.bundle);
-        if (ranges.length > 1) return { kind: 'split', sha256: prepared.sha256, bytes: prepared.bytes, ranges };
-        // One document after all: a scan whose pages' heads alone were read is read whole now.
-        if (prepared.bundle.headsOnly) {
-          const whole = await this.#prepare(document, halt, false);
-          if (whole.kind === 'failed')
-            return failedRecord(path, started, whole.code, whole.message, { sha256: whole.sha256 ?? null, bytes: whole.bytes ?? null });
-          prepared = whole;
-        }
-      } else if (document.part && !document.range && plan.splitAbove !== undefined) {
-        // A part's pages are unknown until it is read: its split is kept, so that a re-run finds its answers without reading it.
-        await store.putResult(plan.key(prepared.sha256, 'split'), oneDocument(prepared.pageCount));
-      }
+      const found = await documentsIn(document, prepared, plan, this.#resolver, () => this.#prepare(document, halt, false));
+      if (found.kind === 'failed') return failedRecord(path, started, found.code, found.message, { sha256: found.sha256 ?? null, bytes: found.bytes ?? null });
+      if (found.kind === 'several') return { kind: 'split', sha256: prepared.sha256, bytes: prepared.bytes, ranges: found.ranges };
+      prepared = found.prepared;
       const identity = document.range ? rangeIdentity(prepared.sha256, document.range) : prepared.sha256;
       const answer = await askSteps(identity, prepared, plan, this.#resolver);
       const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
@@ -64,30 +54,6 @@ export class LocalRoute implements AnswerRoute {
     } finally {
       bytes.release();
     }
-  }
-
-  /**
-   * Where the documents in a file's pages start and end: from the stored split, else the page cues
-   * when they are sure (a counter on every page) or no model answers, else the model. A split the
-   * model could not give falls back to the cues, unstored, so a later run asks again.
-   */
-  async #split(prepared: PreparedFile, bundle: Bundle): Promise<readonly PageRange[]> {
-    const { plan } = this.parts;
-    const provider = plan.provider;
-    const byCues = () => cueResult(bundle, prepared.pageCount);
-    const outcome = await this.#resolver.resolve('classifying', plan.key(prepared.sha256, 'split'), { step: 'split' }, async () =>
-      bundle.cues.sure || !provider.split
-        ? { ok: true, result: byCues() }
-        : provider.split({
-            subset: bundle.subset,
-            text: '',
-            hasTextLayer: false,
-            tokens: { pdf: bundle.pages * PDF_TOKENS_PER_PAGE, text: 0 },
-            windowPages: bundle.pages,
-            filePages: prepared.pageCount,
-          }),
-    );
-    return rangesOf(outcome.ok ? outcome.result : byCues());
   }
 
   /**

@@ -228,7 +228,7 @@ async function answerDocuments(document: DocumentRef, split: SplitFile, stat: Fi
       const started = performance.now();
       const outcome =
         cachedRecord(document.path, split.sha256, split.bytes, range.to - range.from + 1, options, started, range) ??
-        (await options.route.answer({ ...document, range }, stat, started, halt));
+        (await options.route.answer({ ...document, range, hashed: { sha256: split.sha256, bytes: split.bytes } }, stat, started, halt));
       if (isSplit(outcome)) throw new Error(`pages ${range.from}-${range.to} of ${document.path} were split again`);
       answered[order] = { record: { ...outcome, part }, key, stat, carriedOver: false };
     }

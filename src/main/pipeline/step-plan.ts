@@ -181,6 +181,7 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
   possibleSteps(sha256: string): PlannedStep[] {
     return [
       ...(this.readsEInvoices ? [{ key: this.key(sha256, 'e-invoice'), expected: { step: 'e-invoice' } } satisfies PlannedStep] : []),
+      ...(this.splitAbove !== undefined ? [{ key: this.key(sha256, 'split'), expected: { step: 'split' } } satisfies PlannedStep] : []),
       { key: this.key(sha256, 'one-pass'), expected: { step: 'one-pass' } },
       { key: this.key(sha256, 'classify'), expected: { step: 'classify' } },
       ...Object.keys(this.profile.extract).map((label): PlannedStep => ({ key: this.key(sha256, 'extract', label), expected: { step: 'extract', label } })),

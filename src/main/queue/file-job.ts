@@ -1,6 +1,7 @@
 import type { Answered } from '../pipeline/answer-steps.ts';
 import type { EInvoiceNote, StepResult } from '../state/record.ts';
 import type { FileFailureCode } from '../failure-codes.ts';
+import type { PageRange } from '../../workers/protocol.ts';
 
 /**
  * The typed boundary between a queue coordinator and its workers: what a job carries and what it
@@ -22,6 +23,8 @@ export interface FileJob {
   readonly path: string;
   /** The document inside the file (an attachment, an archive member), by its listing's index. */
   readonly part?: string;
+  /** One of several documents in the file (or part): its pages. */
+  readonly range?: PageRange;
   /** What the coordinator hashed; a worker that reads other bytes fails the file as changed. */
   readonly sha256: string;
   /** The run's settings in Redis (`settingsKey`): models, profile, passes, pages, tier, quotas. */
@@ -32,9 +35,10 @@ export interface FileJob {
 
 /**
  * The version of FileJob and FileJobResult: a coordinator uses no result of another (a worker of
- * an older or newer docpool), whatever its shape.
+ * an older or newer docpool), whatever its shape. 2: a job may be a range of a file's pages, and a
+ * result may say the file holds several documents (a worker of version 1 would answer the whole file).
  */
-export const QUEUE_PROTOCOL = 1;
+export const QUEUE_PROTOCOL = 2;
 
 /** How a job ended, for the coordinator to validate, commit and write. */
 export type FileJobResult =
@@ -45,6 +49,16 @@ export type FileJobResult =
       readonly message: string;
       readonly sha256?: string;
       readonly bytes?: number;
+    }
+  | {
+      /** The file holds several documents (each then a job of its own, with its range). */
+      readonly kind: 'split';
+      readonly protocol: number;
+      readonly sha256: string;
+      readonly bytes: number;
+      readonly pages: number;
+      readonly ranges: readonly PageRange[];
+      readonly fresh: Readonly<Record<string, StepResult>>;
     }
   | {
       readonly kind: 'answered';
@@ -71,5 +85,6 @@ export const workersKey = (queue: string) => `${REDIS_PREFIX}:${queue}:workers`;
 /** The shared quota's keys start with this. */
 export const quotaPrefix = (queue: string) => `${REDIS_PREFIX}:${queue}`;
 
-/** A job's id: the same content under the same settings is one job, on every machine. */
-export const jobIdFor = (sha256: string, settingsHash: string) => `${sha256}-${settingsHash}`;
+/** A job's id: the same content (and pages of it) under the same settings is one job, on every machine. */
+export const jobIdFor = (sha256: string, settingsHash: string, range?: PageRange) =>
+  range ? `${sha256}-${range.from}-${range.to}-${settingsHash}` : `${sha256}-${settingsHash}`;

@@ -1,4 +1,5 @@
 import type { DocumentRef } from '../pipeline/answer-route.ts';
+import type { PageRange } from '../../workers/protocol.ts';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
@@ -134,20 +135,20 @@ export class QueueCoordinator {
 
   /** Puts the file's job on the queue (or joins the one already there) and waits for how it ends. */
   answer(document: DocumentRef, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome> {
-    const { path } = document;
+    const { path, range } = document;
     const part = document.part ? { part: document.part.index } : {};
-    const jobId = jobIdFor(sha256, this.#settingsHash);
+    const jobId = jobIdFor(sha256, this.#settingsHash, range);
     let pending = this.#pending.get(jobId);
     if (!pending) {
-      pending = this.#finished({ path, ...part, sha256, settings: this.#settings, known }, jobId);
+      pending = this.#finished({ path, ...part, ...(range ? { range } : {}), sha256, settings: this.#settings, known }, jobId);
       this.#pending.set(jobId, pending);
     }
     return pending;
   }
 
   /** The file's answers are committed: its job can go (a later run finds them in the cache instead). */
-  async settled(sha256: string): Promise<void> {
-    const jobId = jobIdFor(sha256, this.#settingsHash);
+  async settled(sha256: string, range?: PageRange): Promise<void> {
+    const jobId = jobIdFor(sha256, this.#settingsHash, range);
     this.#pending.delete(jobId);
     await this.#queue.remove(jobId).catch(() => 0); // already gone (another coordinator settled it): nothing to remove
   }
@@ -213,7 +214,7 @@ export class QueueCoordinator {
         if (state !== 'completed') continue;
         returned = (await Job.fromId<FileJob, FileJobResult>(this.#queue, jobId))?.returnvalue;
       }
-      const checked = checkResult(returned, this.#plan, data.sha256);
+      const checked = checkResult(returned, this.#plan, data.sha256, data.range);
       if (checked.ok) return checked.result;
       // Never cached, never written: the file is asked again, and the worker that sent it is named.
       const worker = (await Job.fromId(this.#queue, jobId).catch(() => undefined))?.processedBy ?? 'a worker that gave no name';

@@ -10,7 +10,10 @@ import { type PreparePool, prepareTask } from '../pipeline/prepare-pool.ts';
 import { StepResolver, type StepCache } from '../pipeline/step-resolver.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { RunStats } from '../progress/run-stats.ts';
-import { answerSettings, chooseProvider, fallbackFor } from '../providers/choose-provider.ts';
+import { answerSettings, chooseProvider, fallbackFor, splitAbove } from '../providers/choose-provider.ts';
+import { documentsIn } from '../pipeline/find-documents.ts';
+import type { PrepareFailed } from '../../workers/protocol.ts';
+import { rangeIdentity } from '../pipeline/split-documents.ts';
 import type { StepResult } from '../state/record.ts';
 import { unusedEInvoiceNote } from '../pipeline/file-record.ts';
 import { type FileJob, type FileJobResult, QUEUE_PROTOCOL, quotaPrefix, REDIS_PREFIX, workersKey } from './file-job.ts';
@@ -125,8 +128,8 @@ export class QueueWorker {
       // Stopped now (its requests cancelled): the job goes back for another worker, not failed.
       if (this.#options.stop.aborted && result.kind === 'answered' && !result.answer.ok && result.answer.code === 'INTERRUPTED')
         throw new Error(`worker ${this.id} stopped before answering`);
-      if (result.kind === 'failed' || !result.answer.ok) this.#failed++;
-      else this.#done++;
+      if (result.kind === 'failed' || (result.kind === 'answered' && !result.answer.ok)) this.#failed++;
+      else if (result.kind === 'answered') this.#done++;
       return result;
     } finally {
       this.#inFlight--;
@@ -135,25 +138,17 @@ export class QueueWorker {
 
   async #work(data: FileJob): Promise<FileJobResult> {
     const run = await this.#runFor(data.settings);
-    const prepared = await this.#options.pool.prepare(
+    const taskFor = (split: boolean) =>
       prepareTask(run.config, data.path, {
         ...(data.part === undefined ? {} : { part: data.part }),
         subset: run.plan.provider.name === 'gemini',
         rules: run.plan.provider.name === 'offline' || run.plan.fallback !== undefined,
         ocr: run.plan.provider.name === 'offline',
         eInvoice: run.plan.readsEInvoices,
-      }),
-    );
-    if (prepared.kind === 'failed') {
-      return {
-        kind: 'failed',
-        protocol: QUEUE_PROTOCOL,
-        code: prepared.code,
-        message: prepared.message,
-        ...(prepared.sha256 ? { sha256: prepared.sha256 } : {}),
-        ...(prepared.bytes === undefined ? {} : { bytes: prepared.bytes }),
-      };
-    }
+        ...(data.range ? { range: data.range } : split && run.plan.splitAbove !== undefined ? { splitAbove: run.plan.splitAbove } : {}),
+      });
+    const prepared = await this.#options.pool.prepare(taskFor(true));
+    if (prepared.kind === 'failed') return failedResult(prepared);
     if (prepared.sha256 !== data.sha256) {
       return {
         kind: 'failed',
@@ -166,14 +161,22 @@ export class QueueWorker {
     }
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.plan, run.stats);
-    const answer = await askSteps(prepared.sha256, prepared, run.plan, resolver);
+    const found = await documentsIn({ part: data.part, ...(data.range ? { range: data.range } : {}) }, prepared, run.plan, resolver, () =>
+      this.#options.pool.prepare(taskFor(false)),
+    );
+    if (found.kind === 'failed') return failedResult(found);
+    if (found.kind === 'several') {
+      const { sha256, bytes, pageCount: pages } = prepared;
+      return { kind: 'split', protocol: QUEUE_PROTOCOL, sha256, bytes, pages, ranges: found.ranges, fresh: cache.fresh };
+    }
+    const answer = await askSteps(data.range ? rangeIdentity(prepared.sha256, data.range) : prepared.sha256, found.prepared, run.plan, resolver);
     const unused = unusedEInvoiceNote(prepared.einvoice);
     return {
       kind: 'answered',
       protocol: QUEUE_PROTOCOL,
       sha256: prepared.sha256,
       bytes: prepared.bytes,
-      pages: prepared.pageCount,
+      pages: found.prepared.pageCount,
       answer,
       ...(unused ? { unusedEInvoice: unused } : {}),
       fresh: cache.fresh,
@@ -209,13 +212,24 @@ export class QueueWorker {
     // As many files in hand as keep this run's quota busy from this machine.
     this.#worker.concurrency = admissionWindow(config, provider.name === 'gemini');
     const fallback = fallbackFor(config, profile, provider);
-    return { config, plan: new StepPlan(provider, fallback, profile, config.passes, config.eInvoice, answerSettings(config)), stats };
+    return { config, plan: new StepPlan(provider, fallback, profile, config.passes, config.eInvoice, answerSettings(config), splitAbove(config)), stats };
   }
 
   async #beat(): Promise<void> {
     // A missed beat is the next one's to make; Redis away is said by RedisOutages.
     await this.#redis.hset(workersKey(this.#options.queue), this.id, JSON.stringify(this.stats())).catch(() => {});
   }
+}
+
+function failedResult(failed: PrepareFailed): FileJobResult {
+  return {
+    kind: 'failed',
+    protocol: QUEUE_PROTOCOL,
+    code: failed.code,
+    message: failed.message,
+    ...(failed.sha256 ? { sha256: failed.sha256 } : {}),
+    ...(failed.bytes === undefined ? {} : { bytes: failed.bytes }),
+  };
 }
 
 /** A job's step cache: the answers the coordinator sent, and those this worker got from the API. */

@@ -6,7 +6,9 @@ import type { Store } from '../state/store.ts';
 import type { PrepareTask } from '../../workers/protocol.ts';
 import { answeredRecord, failedRecord } from '../pipeline/file-record.ts';
 import type { StepFingerprints } from '../providers/provider.ts';
-import type { AnswerRoute, DocumentRef, FileStat } from '../pipeline/answer-route.ts';
+import type { AnswerRoute, DocumentRef, FileStat, RouteOutcome } from '../pipeline/answer-route.ts';
+import type { PageRange } from '../../workers/protocol.ts';
+import { rangeIdentity } from '../pipeline/split-documents.ts';
 import type { StepPlan } from '../pipeline/step-plan.ts';
 import { inPhase } from '../pipeline/step-resolver.ts';
 
@@ -14,8 +16,8 @@ import { inPhase } from '../pipeline/step-resolver.ts';
 export interface RemoteFiles {
   /** Puts the file's job on the queue (or joins it) with the answers already known, and waits for its end. */
   answer(document: DocumentRef, sha256: string, known: Readonly<Record<string, StepResult>>): Promise<RemoteOutcome>;
-  /** The file's answers are committed here: its job may go. */
-  settled(sha256: string): Promise<void>;
+  /** The file's (or its pages') answers are committed here: its job may go. */
+  settled(sha256: string, range?: PageRange): Promise<void>;
 }
 
 export interface RemoteRouteParts {
@@ -36,27 +38,29 @@ export interface RemoteRouteParts {
 export class RemoteRoute implements AnswerRoute {
   constructor(private readonly parts: RemoteRouteParts) {}
 
-  async answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<FileRecord> {
+  async answer(document: DocumentRef, stat: FileStat, started: number, halt: AbortSignal): Promise<RouteOutcome> {
     const { pool, plan, store, stats, queue } = this.parts;
-    const path = document.path;
+    const { path, range } = document;
     stats.fileRead();
-    // A part was hashed when its container was listed.
-    const hashed = document.part
-      ? { kind: 'hashed' as const, sha256: document.part.sha256, bytes: document.part.bytes }
+    // A part was hashed when its container was listed, a document split off a file with the file.
+    const hashedBefore = document.part ?? document.hashed;
+    const hashed = hashedBefore
+      ? { kind: 'hashed' as const, sha256: hashedBefore.sha256, bytes: hashedBefore.bytes }
       : await inPhase(stats, 'preparing', () => pool.hash(this.parts.taskFor(document, false), halt));
     if (hashed.kind === 'failed') return failedRecord(path, started, hashed.code, hashed.message, { bytes: hashed.bytes ?? null });
-    const known = knownSteps(hashed.sha256, plan, store);
+    const known = knownSteps(range ? rangeIdentity(hashed.sha256, range) : hashed.sha256, plan, store);
     const outcome = await inPhase(stats, 'classifying', () => queue.answer(document, hashed.sha256, known));
     if (outcome.kind === 'job_failed') return failedRecord(path, started, outcome.code, outcome.message, { sha256: hashed.sha256, bytes: hashed.bytes });
     if (outcome.kind === 'failed')
       return failedRecord(path, started, outcome.code, outcome.message, { sha256: outcome.sha256 ?? hashed.sha256, bytes: outcome.bytes ?? hashed.bytes });
     for (const [key, result] of Object.entries(outcome.fresh)) {
       await store.putResult(key, result);
-      // An answer read from an e-invoice was asked of no model: it counts no request.
-      if (result.step !== 'e-invoice') stats.answered(result.step, result.model, result.usage);
+      // An answer read from an e-invoice, or a split the page cues made, was asked of no model: it counts no request.
+      if (result.step === 'split' ? result.source === 'gemini' : result.step !== 'e-invoice') stats.answered(result.step, result.model, result.usage);
     }
-    if (!document.part) await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
-    await queue.settled(outcome.sha256);
+    if (!document.part && !range) await store.putFile(path, { ...stat, sha256: outcome.sha256, pages: outcome.pages, hashedAt: Date.now() });
+    await queue.settled(outcome.sha256, range);
+    if (outcome.kind === 'split') return { kind: 'split', sha256: outcome.sha256, bytes: outcome.bytes, ranges: outcome.ranges };
     const facts = { sha256: outcome.sha256, bytes: outcome.bytes, pages: outcome.pages };
     return answeredRecord(path, started, facts, outcome.answer, plan, outcome.unusedEInvoice);
   }

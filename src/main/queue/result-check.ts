@@ -6,6 +6,8 @@ import { storedAnswerProblem } from '../profiles/stored-answer.ts';
 import type { StepResult } from '../state/record.ts';
 import { type FileJobResult, QUEUE_PROTOCOL } from './file-job.ts';
 import type { WorkerHeartbeat } from './queue-worker.ts';
+import type { PageRange } from '../../workers/protocol.ts';
+import { rangeIdentity, splitAnswerProblem } from '../pipeline/split-documents.ts';
 
 /**
  * A worker's result is data from another process, maybe of another docpool version or a broken
@@ -29,6 +31,15 @@ const secondOpinion = z
   .optional();
 
 const resultSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('split'),
+    protocol: z.number(),
+    sha256: z.string(),
+    bytes: z.number(),
+    pages: z.number(),
+    ranges: z.array(z.object({ from: z.number(), to: z.number() })),
+    fresh: z.record(z.string(), z.unknown()),
+  }),
   z.object({
     kind: z.literal('failed'),
     protocol: z.number(),
@@ -71,8 +82,11 @@ const resultSchema = z.discriminatedUnion('kind', [
 
 export type CheckedResult = { readonly ok: true; readonly result: FileJobResult } | { readonly ok: false; readonly reason: string };
 
-/** The result when this run can use it; else why not (said with the worker's name, and the file asked again). */
-export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sha256: string): CheckedResult {
+/**
+ * The result when this run can use it; else why not (said with the worker's name, and the file
+ * asked again). A job for pages of a file is answered under their identity (the hash and the pages).
+ */
+export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sha256: string, range?: PageRange): CheckedResult {
   const protocol = (value as { protocol?: unknown } | null)?.protocol;
   if (protocol !== QUEUE_PROTOCOL)
     return { ok: false, reason: `it speaks queue protocol ${JSON.stringify(protocol ?? null)}, this docpool ${QUEUE_PROTOCOL} (another docpool version?)` };
@@ -84,8 +98,14 @@ export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sh
   const result = parsed.data;
   if (result.kind === 'failed') return { ok: true, result };
   if (result.sha256 !== sha256) return { ok: false, reason: `it answers content ${result.sha256.slice(0, 12)}…, not ${sha256.slice(0, 12)}…` };
-  const planned = new Map(plan.possibleSteps(sha256).map((step) => [step.key, step.expected]));
-  if (result.answer.ok) {
+  const identity = range ? rangeIdentity(sha256, range) : sha256;
+  const planned = new Map(plan.possibleSteps(identity).map((step) => [step.key, step.expected]));
+  if (result.kind === 'split') {
+    if (range) return { ok: false, reason: 'it splits pages that were split already' };
+    const problem = splitAnswerProblem({ documents: result.ranges });
+    if (problem) return { ok: false, reason: problem };
+    if (result.ranges[result.ranges.length - 1]!.to !== result.pages) return { ok: false, reason: `its documents end before the file's ${result.pages} pages` };
+  } else if (result.answer.ok) {
     const first = result.answer.first.result as StepResult;
     const step = first.step === 'one-pass' || first.step === 'e-invoice' ? first.step : 'classify';
     const firstProblem = storedAnswerProblem(plan.profile, { step }, first);
@@ -97,7 +117,7 @@ export function checkResult(value: unknown, plan: StepPlan<StepFingerprints>, sh
     const asked = secondOpinion.safeParse((result.answer as { secondOpinion?: unknown }).secondOpinion);
     if (!asked.success) return { ok: false, reason: `its second opinion: ${asked.error.issues[0]!.message}` };
     if (asked.data) {
-      const earned = plan.secondOpinionFor(sha256, first, extracted);
+      const earned = plan.secondOpinionFor(identity, first, extracted);
       if (!earned || earned.key !== asked.data.key) return { ok: false, reason: 'it sends a second opinion these settings would not ask' };
       const expected = { step: 'extract', label: earned.label } as const;
       const problem = asked.data.outcome.ok ? storedAnswerProblem(plan.profile, expected, asked.data.outcome.result) : undefined;

@@ -1,0 +1,58 @@
+import { type Bundle, type PageRange, PDF_TOKENS_PER_PAGE, type PreparedFile, type PrepareFailed, type PrepareResult } from '../../workers/protocol.ts';
+import { cueResult, oneDocument, rangesOf } from './split-documents.ts';
+import type { StepPlan } from './step-plan.ts';
+import type { StepResolver } from './step-resolver.ts';
+
+/** What a prepared file holds: several documents (each then answered on its own pages), or one, ready to be answered. */
+export type DocumentsIn =
+  { readonly kind: 'several'; readonly ranges: readonly PageRange[] } | { readonly kind: 'one'; readonly prepared: PreparedFile } | PrepareFailed;
+
+/**
+ * The documents in a prepared file, for a local run and a queue's worker alike. A file the worker
+ * found may hold several (`bundle`) is split; one that holds one after all and whose pages' heads
+ * alone were read (a scan, offline) is prepared again whole. A part, whose pages are unknown until
+ * it is read, has its split kept even when it is one document, so a re-run finds its answers
+ * without reading it.
+ */
+export async function documentsIn(
+  document: { readonly part?: unknown; readonly range?: PageRange },
+  prepared: PreparedFile,
+  plan: StepPlan,
+  resolver: StepResolver,
+  prepareWhole: () => Promise<PrepareResult>,
+): Promise<DocumentsIn> {
+  // An e-invoice is one document, whatever its pages hold.
+  if (prepared.bundle && !plan.answersFromEInvoice(prepared.einvoice)) {
+    const ranges = await splitOf(prepared, prepared.bundle, plan, resolver);
+    if (ranges.length > 1) return { kind: 'several', ranges };
+    if (!prepared.bundle.headsOnly) return { kind: 'one', prepared };
+    const whole = await prepareWhole();
+    return whole.kind === 'failed' ? whole : { kind: 'one', prepared: whole };
+  }
+  if (document.part && !document.range && plan.splitAbove !== undefined)
+    await resolver.cache.putResult(plan.key(prepared.sha256, 'split'), oneDocument(prepared.pageCount));
+  return { kind: 'one', prepared };
+}
+
+/**
+ * Where the documents in a file's pages start and end: from the stored split, else the page cues
+ * when they are sure (a counter on every page) or no model answers, else the model. A split the
+ * model could not give falls back to the cues, unstored, so a later run asks again.
+ */
+async function splitOf(prepared: PreparedFile, bundle: Bundle, plan: StepPlan, resolver: StepResolver): Promise<readonly PageRange[]> {
+  const provider = plan.provider;
+  const byCues = () => cueResult(bundle, prepared.pageCount);
+  const outcome = await resolver.resolve('classifying', plan.key(prepared.sha256, 'split'), { step: 'split' }, async () =>
+    bundle.cues.sure || !provider.split
+      ? { ok: true, result: byCues() }
+      : provider.split({
+          subset: bundle.subset,
+          text: '',
+          hasTextLayer: false,
+          tokens: { pdf: bundle.pages * PDF_TOKENS_PER_PAGE, text: 0 },
+          windowPages: bundle.pages,
+          filePages: prepared.pageCount,
+        }),
+  );
+  return rangesOf(outcome.ok ? outcome.result : byCues());
+}
