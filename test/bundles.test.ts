@@ -106,6 +106,7 @@ test('bundles through Gemini: every document found on exactly its pages and answ
   const records = byDocument(readRecords(out));
   assert.equal(records.size, manifest.length, 'one record a document');
   const { bundled, exact } = rangesFound(records);
+  process.stderr.write(`through the emulator: ranges exact for ${exact} of ${bundled} documents in ${bundles.size} bundles; ${manifest.length} documents\n`);
   assert.ok(exact >= 0.95 * bundled, `ranges exact for ${exact} of ${bundled} documents`);
   for (const entry of manifest) {
     const record = records.get(documentKey(entry.file, entry.part));

@@ -4,6 +4,7 @@ import type { EInvoiceReading } from './einvoice/facts.ts';
 import { inflationProblem } from './inflation-budget.ts';
 import { messageOf } from './error-message.ts';
 import { MAX_SPLIT_PAGES, type PageRange, type PdfMetadata, type PrepareFailureCode } from './protocol.ts';
+import { type BundleCues, countedAsOne, readBundleCues } from './split/page-cues.ts';
 
 /** What MuPDF gave us for the first pages of a document that opened and passed the checks. */
 export interface PdfWindow {
@@ -14,8 +15,8 @@ export interface PdfWindow {
   readonly firstPage: number;
   readonly text: string;
   readonly subset: Uint8Array;
-  /** Asked to split a file of more pages than the threshold: each of its first MAX_SPLIT_PAGES pages' text, and those pages grafted. */
-  readonly pages?: { readonly texts: readonly string[]; readonly subset: Uint8Array };
+  /** Asked to split a file of more pages than the threshold: what its pages' text says of the documents in it. */
+  readonly pages?: SplitPages;
   readonly metadata: PdfMetadata;
   readonly warnings: readonly string[];
   /** The e-invoice attached to it, when asked for and there is one. */
@@ -166,22 +167,17 @@ function readWindow(data: Uint8Array, spec: WindowSpec): WindowOutcome {
     const wanted = Math.min(range.to - first, spec.pageWindow);
     const bomb = inflationProblem(doc, first + wanted);
     if (bomb) return { ok: false, code: 'PDF_DECOMPRESSION_BOMB', message: bomb };
-    // Every page is read only when that too stays within the inflation budget; else the file is answered whole.
-    let splitting = spec.splitAbove !== undefined && !spec.range && pageCount > spec.splitAbove;
-    if (splitting && inflationProblem(doc, Math.min(pageCount, MAX_SPLIT_PAGES))) {
-      splitting = false;
-      warnings.push('not looked at for several documents: reading every page would inflate past the budget');
-    }
-    const read = splitting ? Math.min(pageCount, MAX_SPLIT_PAGES) : wanted;
     const texts: string[] = [];
-    for (let index = first; index < first + read; index++) {
+    for (let index = first; index < first + wanted; index++) {
       const pageText = readPageText(doc, index);
       if (pageText === undefined) break;
       texts.push(pageText);
     }
     if (texts.length === 0) return broken(`page ${first + 1} cannot be loaded`);
-    const windowPages = Math.min(wanted, texts.length);
+    const windowPages = texts.length;
     if (windowPages < wanted) warnings.push(`pages ${first + windowPages + 1}..${first + wanted} could not be read; window shortened`);
+    const splitting = spec.splitAbove !== undefined && !spec.range && pageCount > spec.splitAbove;
+    const pages = splitting ? readForSplit(doc, texts, pageCount, spec.buildSubset, warnings) : undefined;
 
     const einvoice = spec.readEInvoice && !spec.range ? findEmbeddedEInvoice(doc) : undefined;
     return {
@@ -191,9 +187,9 @@ function readWindow(data: Uint8Array, spec: WindowSpec): WindowOutcome {
         pageCount: range.to - first,
         windowPages,
         firstPage: first,
-        text: texts.slice(0, windowPages).join('\n\f\n'),
+        text: texts.join('\n\f\n'),
         subset: spec.buildSubset ? graftSubset(doc, first, windowPages) : new Uint8Array(0),
-        ...(splitting ? { pages: { texts, subset: spec.buildSubset ? graftSubset(doc, 0, texts.length) : new Uint8Array(0) } } : {}),
+        ...(pages ? { pages } : {}),
         metadata: readMetadata(doc),
         warnings,
       },
@@ -201,6 +197,49 @@ function readWindow(data: Uint8Array, spec: WindowSpec): WindowOutcome {
   } finally {
     doc?.destroy();
   }
+}
+
+/** The pages of a file that may hold several documents, as the worker read them for the cues. */
+export interface SplitPages {
+  /** Each page's text, from the first, as far as was read (empty when the first and last page's counters settle it). */
+  readonly texts: readonly string[];
+  /** Pages the cues speak for: those read (at most MAX_SPLIT_PAGES), or every page when the first and last page's counters settle it. */
+  readonly read: number;
+  readonly cues: BundleCues;
+  /** The pages read, grafted for a model to split, when the cues are unsure and the task builds subsets. */
+  readonly subset: Uint8Array;
+}
+
+/**
+ * Every page's text (up to MAX_SPLIT_PAGES) for the page cues, and the pages grafted only when
+ * the cues are unsure (a model is then shown them). A file whose first page says "Page 1 of N"
+ * and whose last says "Page N of N", N its page count, is one document: two pages read, not a hundred.
+ */
+function readForSplit(
+  doc: mupdf.PDFDocument,
+  windowTexts: readonly string[],
+  pageCount: number,
+  buildSubset: boolean,
+  warnings: string[],
+): SplitPages | undefined {
+  const lastText = readPageText(doc, pageCount - 1);
+  if (lastText !== undefined && countedAsOne(windowTexts[0]!, lastText, pageCount)) {
+    return { texts: [], read: pageCount, cues: { ranges: [{ from: 1, to: pageCount }], sure: true }, subset: new Uint8Array(0) };
+  }
+  const wanted = Math.min(pageCount, MAX_SPLIT_PAGES);
+  // Every page is read only when that too stays within the inflation budget; else the file is answered whole.
+  if (inflationProblem(doc, wanted)) {
+    warnings.push('not looked at for several documents: reading every page would inflate past the budget');
+    return undefined;
+  }
+  const texts = [...windowTexts];
+  for (let index = texts.length; index < wanted; index++) {
+    const pageText = readPageText(doc, index);
+    if (pageText === undefined) break;
+    texts.push(pageText);
+  }
+  const cues = readBundleCues(texts);
+  return { texts, read: texts.length, cues, subset: buildSubset && !cues.sure ? graftSubset(doc, 0, texts.length) : new Uint8Array(0) };
 }
 
 function readPageText(doc: mupdf.PDFDocument, index: number): string | undefined {

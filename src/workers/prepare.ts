@@ -73,9 +73,8 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   // document found is then read whole on its own (and the file, if it holds one).
   const ocr =
     !hasTextLayer && task.ocr
-      ? await readPagesByOcr(pdf, window.pages?.texts.length ?? window.windowPages, window.firstPage, window.pages ? 'head-and-foot' : 'whole')
+      ? await readPagesByOcr(pdf, window.pages?.read ?? window.windowPages, window.firstPage, window.pages ? 'head-and-foot' : 'whole')
       : undefined;
-  const pageTexts = ocr && window.pages ? ocr.texts : window.pages?.texts;
   const { text, ...fromOcr } = textOf(
     window.pages ? undefined : ocr,
     window.text,
@@ -98,12 +97,12 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
     },
     ...(task.readRules ? { rules: readByRules(text) } : {}),
     ...(window.einvoice ? { einvoice: window.einvoice } : {}),
-    ...(window.pages && pageTexts
+    ...(window.pages
       ? {
           bundle: {
-            cues: readBundleCues(pageTexts),
+            cues: ocr ? readBundleCues(ocr.texts) : window.pages.cues,
             subset: window.pages.subset,
-            pages: window.pages.texts.length,
+            pages: window.pages.read,
             ...(ocr ? { headsOnly: true } : {}),
           },
         }

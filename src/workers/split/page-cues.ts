@@ -90,6 +90,13 @@ export function readBundleCues(pageTexts: readonly string[]): BundleCues {
   return { ranges, sure: ranges.every((range) => countedExactly(facts, range)) };
 }
 
+/** Whether the first page's counter claims the whole file ("Page 1 of N", N its pages) and the last page's ends it. */
+export function countedAsOne(firstText: string, lastText: string, pageCount: number): boolean {
+  const first = pageFacts(firstText).counter;
+  const last = pageFacts(lastText).counter;
+  return first?.page === 1 && first.of === pageCount && last?.page === pageCount && last.of === pageCount;
+}
+
 function startsDocument(page: PageFacts, expectsMore: boolean, invoiceNumber: string | undefined): boolean {
   if (page.counter) return page.counter.page === 1;
   if (expectsMore) return false;
