@@ -39,6 +39,11 @@ export class LocalRoute implements AnswerRoute {
       let prepared = await inPhase(stats, 'preparing', () => this.#prepare(document, halt));
       if (prepared.kind === 'failed')
         return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
+      // A document split off a file is answered under the file's hash: other bytes now are another file.
+      if (document.hashed && prepared.sha256 !== document.hashed.sha256) {
+        const message = 'the file changed after it was split into documents; run again to answer its new content';
+        return failedRecord(path, started, 'FILE_CHANGED', message, { sha256: prepared.sha256, bytes: prepared.bytes });
+      }
       bytes.resize(prepared.subset.byteLength + prepared.text.length + (prepared.bundle?.subset.byteLength ?? 0));
       // The stat cache is the file's: a part is found again by the hash its container's listing gives.
       if (!document.part && !document.range) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
