@@ -1,7 +1,7 @@
 import type { RunStopCode } from '../failure-codes.ts';
 import { forEachBounded } from '../intake/bounded.ts';
 import { discover } from '../intake/discover.ts';
-import { expandContainers, type Intake, partKey, type PartItem } from '../intake/expand-containers.ts';
+import { expandContainers, type Intake, partKey } from '../intake/expand-containers.ts';
 import type { ExpandResult } from '../../workers/protocol.ts';
 import type { FileRecord } from '../state/record.ts';
 import type { RunStats } from '../progress/run-stats.ts';
@@ -9,10 +9,11 @@ import { projectedCost } from '../progress/spend-projection.ts';
 import type { Sink } from '../output/sink.ts';
 import { AdmissionStopped, RunAborted } from '../errors.ts';
 import type { StepFingerprints } from '../providers/provider.ts';
-import { type AnswerRoute, type DocumentRef, type FileStat, isSplit, type RouteOutcome, type SplitFile } from './answer-route.ts';
-import { rangeIdentity, rangeName, rangesOf } from './split-documents.ts';
+import { type AnswerRoute, type DocumentRef, type FileStat, isSplit, type SplitFile } from './answer-route.ts';
+import { rangeName } from './split-documents.ts';
+import { answerFromStatCache, cachedOutcome, cachedRecord, sameStat } from './cached-answers.ts';
 import type { StepPlan } from './step-plan.ts';
-import { answerOf, failedRecord, record } from './file-record.ts';
+import { failedRecord } from './file-record.ts';
 import type { Store } from '../state/store.ts';
 import type { DuplicateInvoices } from '../checks/duplicate-invoices.ts';
 
@@ -61,9 +62,6 @@ interface Finished {
   readonly stat: FileStat | null;
   readonly carriedOver: boolean;
 }
-
-/** The stat cache trusts a hash only for files last modified this long before it was taken (git's racy-clean rule). */
-const RACY_MS = 2000;
 
 export type PipelineEnd =
   | { readonly kind: 'complete' }
@@ -238,60 +236,6 @@ async function answerDocuments(document: DocumentRef, split: SplitFile, stat: Fi
 }
 
 /**
- * An unchanged file (same size, mtime, ctime and inode as when it was hashed, and hashed well
- * after its last change) whose answers are all cached needs no reading at all: a 10,000-file re-run is
- * then bound by stat and LMDB reads, not by hashing.
- */
-function answerFromStatCache(path: string, stat: FileStat, options: PipelineOptions, started: number): RouteOutcome | undefined {
-  const facts = options.store.getFile(path);
-  if (!facts || !sameStat(facts, stat) || facts.hashedAt - Math.max(facts.mtimeMs, facts.ctimeMs ?? 0) < RACY_MS) return undefined;
-  return cachedOutcome(path, facts.sha256, facts.size, facts.pages, options, started);
-}
-
-/**
- * A content's answers from the cache alone: its record when every step the settings ask of it has
- * an answer; the documents it holds when it was split (each then looked up on its own); undefined
- * when anything is missing, a split included (a file that may hold several documents is read).
- */
-function cachedOutcome(path: string, sha256: string, bytes: number, pages: number | null, options: PipelineOptions, started: number): RouteOutcome | undefined {
-  const plan = options.plan;
-  // A part's pages are known only once read: its stored split says (every part read under --split auto has one).
-  if (plan.splitAbove !== undefined && (pages === null || plan.splits(pages))) {
-    const split = plan.storedSplit(sha256, options.store);
-    if (!split) return undefined;
-    const ranges = rangesOf(split);
-    if (ranges.length > 1) return { kind: 'split', sha256, bytes, ranges };
-  }
-  return cachedRecord(path, sha256, bytes, pages, options, started);
-}
-
-/** The record made of cached answers alone, when every step the settings ask of this content (or these pages of it) has one. */
-function cachedRecord(
-  path: string,
-  sha256: string,
-  bytes: number,
-  pages: number | null,
-  options: PipelineOptions,
-  started: number,
-  range?: { readonly from: number; readonly to: number },
-): FileRecord | undefined {
-  const cached = options.plan.cached(range ? rangeIdentity(sha256, range) : sha256, options.store);
-  if (!cached) return undefined;
-  const { first, extracted, second } = cached;
-  options.stats.statHit();
-  return record(path, started, {
-    status: 'done',
-    sha256,
-    bytes,
-    pages,
-    ...answerOf(options.plan, first, extracted, second),
-    ...(first.eInvoice ? { eInvoice: first.eInvoice } : {}),
-    cached: true,
-    passes: second ? ((cached.passes + 1) as 2 | 3) : cached.passes,
-  });
-}
-
-/**
  * Whether an earlier attempt's record stands: answered files do, unless the offline fallback
  * answered for a failing API (a healthy run asks Gemini again); failures only when permanent and
  * --retry-failed is not given.
@@ -299,12 +243,4 @@ function cachedRecord(
 function carriesOver(record: FileRecord, retryFailed: boolean): boolean {
   if (record.status === 'done') return record.apiError === undefined;
   return !record.error?.retryable && !retryFailed;
-}
-
-/** What git compares: a file rewritten in place with its mtime put back still has a new ctime. */
-function sameStat(
-  a: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs?: number; readonly ino: number } | null | undefined,
-  b: FileStat,
-): boolean {
-  return !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }
