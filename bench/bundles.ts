@@ -4,11 +4,11 @@
  * (4–8 receipts, 3–5 invoices, an expense report and its receipts; three in ten scanned). Same
  * seed: the same documents. Each run on a fresh state folder through the emulator.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus, parseManifest } from '../src/corpus/generate.ts';
+import { generateCorpus } from '../src/corpus/generate.ts';
 import { startEmulator } from '../src/emulator/server.ts';
-import { docpool, finished, KEY_ENV, round, scratch, summaryOf, UNLIMITED } from './harness.ts';
+import { answeredRight, round, runGenerated, scratch, summaryOf } from './harness.ts';
 
 export interface BundlesRow {
   readonly folder: 'apart' | 'bundled';
@@ -33,31 +33,19 @@ export async function bundles(documents: number): Promise<BundlesRow[]> {
       try {
         const corpus = join(work, 'corpus');
         await generateCorpus({ dir: corpus, count: documents, seed: 31, maxPages: 3, damagedRate: 0, ...(folder === 'bundled' ? { bundleRate: 0.6 } : {}) });
-        const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8'));
-        const out = join(work, 'out.jsonl');
         const before = emulator.stats().requests.total;
-        const run = finished(
-          await docpool(['run', corpus, '-o', out, '--db', join(work, 'db'), '--base-url', emulator.url, '--no-tui', ...UNLIMITED], KEY_ENV),
-        );
-        const records = readFileSync(out, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as { path: string; part?: { name: string }; class: string; fields: unknown });
-        const byDocument = new Map(records.map((record) => [`${record.path.slice(corpus.length + 1)}#${record.part?.name ?? ''}`, record]));
-        const found = manifest.map((entry) => ({ entry, record: byDocument.get(`${entry.file}#${entry.part ?? ''}`) }));
+        const { found, run } = await runGenerated(corpus, work, emulator.url);
         const summary = summaryOf(run);
         rows.push({
           folder,
-          documents: manifest.length,
-          files: new Set(manifest.map((entry) => entry.file)).size,
-          bundled: manifest.filter((entry) => entry.part).length,
+          documents: found.length,
+          files: new Set(found.map(({ entry }) => entry.file)).size,
+          bundled: found.filter(({ entry }) => entry.part).length,
           rangesExact: found.filter(({ entry, record }) => entry.part && record).length,
           requests: emulator.stats().requests.total - before,
           runSeconds: round(summary.seconds, 1),
           peakRssMb: summary.peakRssMb,
-          right: found.filter(
-            ({ entry, record }) => record?.class === entry.class && (record.fields === null || JSON.stringify(record.fields) === JSON.stringify(entry.fields)),
-          ).length,
+          right: found.filter(answeredRight).length,
         });
       } finally {
         rmSync(work, { recursive: true, force: true });

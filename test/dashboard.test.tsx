@@ -148,6 +148,13 @@ test('mid-run with 429s: rates, stage counts, a paused model with its 429s, spen
   assert.match(frame, /PDF_ENCRYPTED\s+\/data\/invoices\/batch-7\/scan-0042\.pdf/);
 });
 
+test('documents are counted apart from files when mails, archives or bundles hold several', () => {
+  const frame = frameOf(snapshot({ discovered: 140, files: 120, discoveryDone: true, finished: 70, split: { files: 8, documents: 36 } }));
+  assert.match(frame, /70\/140 documents in 120 files/);
+  const line = formatProgressLine(snapshot({ discovered: 140, files: 120, discoveryDone: true, finished: 70 }).run);
+  assert.match(line, /70\/140 documents \(/);
+});
+
 test('a finished run reads finished at 100%', () => {
   const frame = frameOf(snapshot({ discovered: 300, discoveryDone: true, finished: 300, done: 282, failed: 18, etaSeconds: 0 }));
   assert.match(frame, /· finished ·/);

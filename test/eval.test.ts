@@ -99,8 +99,8 @@ test('sample draws a stratified labelling template with the answers filled in; u
   assert.equal(sampled.code, 0, sampled.stderr);
   const [header, ...rows] = readFileSync(labels, 'utf8').trim().split('\r\n');
   assert.equal(rows.length, 12);
-  assert.match(header!, /^path,sha256,class,pages,source,stratum,field_invoice_number,/);
-  const classes = new Set(rows.map((row) => row.split(',')[2]));
+  assert.match(header!, /^path,part,sha256,class,pages,source,stratum,field_invoice_number,/);
+  const classes = new Set(rows.map((row) => row.split(',')[3]));
   assert.ok(classes.size >= 5, `the sample spans the classes: ${[...classes].join(', ')}`);
   const again = await runCli(['sample', '12', '-o', join(work, 'again.csv'), '--db', db]);
   assert.equal(again.code, 0);

@@ -11,7 +11,7 @@ import { ciiInvoiceXml } from '../src/corpus/einvoice-xml.ts';
 import { generateCorpus, type ManifestEntry } from '../src/corpus/generate.ts';
 import { type RunningEmulator, startEmulator } from '../src/emulator/server.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
-import { workersKey } from '../src/main/queue/file-job.ts';
+import { QUEUE_PROTOCOL, workersKey } from '../src/main/queue/file-job.ts';
 import type { WorkerHeartbeat } from '../src/main/queue/queue-worker.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 import { withAttachment } from './helpers/factur-x.ts';
@@ -267,7 +267,7 @@ test(
           usage: { input: 1, output: 1, thinking: 0, costUsd: 0 },
           at: Date.now(),
         };
-        const protocol = taken === 1 ? 1 : 99;
+        const protocol = taken === 1 ? QUEUE_PROTOCOL : 99;
         poisoned.push({ protocol, sha256: job.data.sha256 });
         return {
           kind: 'answered',
@@ -295,13 +295,16 @@ test(
     assert.equal(ended.code, 0, ended.stderr.slice(-2000));
     assert.deepEqual(
       poisoned.map((answer) => answer.protocol),
-      [1, 99],
+      [QUEUE_PROTOCOL, 99],
     );
     assert.match(
       ended.stderr,
       /worker evil-worker sent an answer for .* this docpool cannot use \(its answer: its class "vendor_invoicZ"|it answers a step these settings never ask/,
     );
-    assert.match(ended.stderr, /worker evil-worker sent an answer for .* this docpool cannot use \(it speaks queue protocol 99, this docpool 1/);
+    assert.match(
+      ended.stderr,
+      new RegExp(`worker evil-worker sent an answer for .* this docpool cannot use \\(it speaks queue protocol 99, this docpool ${QUEUE_PROTOCOL}`),
+    );
     const records = readRecords(join(work, 'out.jsonl'));
     assert.equal(records.length, entries.length);
     assert.equal(records.filter((record) => record.status === 'done').length, entries.filter((entry) => !entry.damaged).length);

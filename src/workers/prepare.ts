@@ -69,17 +69,10 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
   const visibleChars = window.text.replace(/\s+/g, '').length;
   const hasTextLayer = visibleChars >= MIN_TEXT_CHARS_PER_PAGE * window.windowPages;
   // A scan: its pages are read by OCR when the offline rules need text (Gemini reads the pages themselves).
-  // One that may hold several documents has only each page's head and foot read, for the cues: each
-  // document found is then read whole on its own (and the file, if it holds one).
-  const ocr =
-    !hasTextLayer && task.ocr
-      ? await readPagesByOcr(pdf, window.pages?.read ?? window.windowPages, window.firstPage, window.pages ? 'head-and-foot' : 'whole')
-      : undefined;
-  const { text, ...fromOcr } = textOf(
-    window.pages ? undefined : ocr,
-    window.text,
-    ocr?.warning && window.pages ? [...window.warnings, ocr.warning] : window.warnings,
-  );
+  // One that may hold several documents has its window read whole and the pages after it only at
+  // their head and foot, for the cues (each document found is then read on its own).
+  const ocr = !hasTextLayer && task.ocr ? await readPagesByOcr(pdf, window.pages?.read ?? window.windowPages, window.firstPage, window.windowPages) : undefined;
+  const { text, ...fromOcr } = textOf(ocr && { ...ocr, texts: ocr.texts.slice(0, window.windowPages) }, window.text, window.warnings);
   return {
     kind: 'prepared',
     format: html ? 'html' : 'pdf',
@@ -103,7 +96,6 @@ export async function prepareFile(task: PrepareTask): Promise<PrepareResult> {
             cues: ocr ? readBundleCues(ocr.texts) : window.pages.cues,
             subset: window.pages.subset,
             pages: window.pages.read,
-            ...(ocr ? { headsOnly: true } : {}),
           },
         }
       : {}),

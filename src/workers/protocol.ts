@@ -122,8 +122,6 @@ export interface Bundle {
   readonly subset: Uint8Array;
   /** Pages in `subset`, and the pages the cues read. */
   readonly pages: number;
-  /** A scan whose pages' heads and feet alone were read by OCR (for the cues): the window has no text yet. */
-  readonly headsOnly?: boolean;
 }
 
 /** A file is split over its first this many pages; a document running past them ends with the file. */

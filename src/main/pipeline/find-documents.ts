@@ -1,37 +1,28 @@
-import { type Bundle, type PageRange, PDF_TOKENS_PER_PAGE, type PreparedFile, type PrepareFailed, type PrepareResult } from '../../workers/protocol.ts';
+import { type Bundle, type PageRange, PDF_TOKENS_PER_PAGE, type PreparedFile } from '../../workers/protocol.ts';
 import { cueResult, oneDocument, rangesOf } from './split-documents.ts';
 import type { StepPlan } from './step-plan.ts';
 import type { StepResolver } from './step-resolver.ts';
 
-/** What a prepared file holds: several documents (each then answered on its own pages), or one, ready to be answered. */
-export type DocumentsIn =
-  { readonly kind: 'several'; readonly ranges: readonly PageRange[] } | { readonly kind: 'one'; readonly prepared: PreparedFile } | PrepareFailed;
-
 /**
- * The documents in a prepared file, for a local run and a queue's worker alike. A file the worker
- * found may hold several (`bundle`) is split; one that holds one after all and whose pages' heads
- * alone were read (a scan, offline) is prepared again whole. A part, whose pages are unknown until
- * it is read, has its split kept even when it is one document, so a re-run finds its answers
- * without reading it.
+ * The documents in a prepared file when it holds several (each then answered on its own pages),
+ * else undefined: for a local run and a queue's worker alike. A file the worker found may hold
+ * several (`bundle`) is split. A part, whose pages are unknown until it is read, has its split kept
+ * even when it is one document, so a re-run finds its answers without reading it.
  */
-export async function documentsIn(
+export async function severalDocumentsIn(
   document: { readonly part?: unknown; readonly range?: PageRange },
   prepared: PreparedFile,
   plan: StepPlan,
   resolver: StepResolver,
-  prepareWhole: () => Promise<PrepareResult>,
-): Promise<DocumentsIn> {
+): Promise<readonly PageRange[] | undefined> {
   // An e-invoice is one document, whatever its pages hold.
   if (prepared.bundle && !plan.answersFromEInvoice(prepared.einvoice)) {
     const ranges = await splitOf(prepared, prepared.bundle, plan, resolver);
-    if (ranges.length > 1) return { kind: 'several', ranges };
-    if (!prepared.bundle.headsOnly) return { kind: 'one', prepared };
-    const whole = await prepareWhole();
-    return whole.kind === 'failed' ? whole : { kind: 'one', prepared: whole };
+    return ranges.length > 1 ? ranges : undefined;
   }
   if (document.part && !document.range && plan.splitAbove !== undefined)
     await resolver.cache.putResult(plan.key(prepared.sha256, 'split'), oneDocument(prepared.pageCount));
-  return { kind: 'one', prepared };
+  return undefined;
 }
 
 /**

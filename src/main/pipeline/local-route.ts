@@ -4,7 +4,7 @@ import type { RunStats } from '../progress/run-stats.ts';
 import type { Store } from '../state/store.ts';
 import type { AnswerRoute, DocumentRef, FileStat, RouteOutcome } from './answer-route.ts';
 import { rangeIdentity } from './split-documents.ts';
-import { documentsIn } from './find-documents.ts';
+import { severalDocumentsIn } from './find-documents.ts';
 import { askSteps } from './answer-steps.ts';
 import { answeredRecord, failedRecord, unusedEInvoiceNote } from './file-record.ts';
 import type { PreparePool } from './prepare-pool.ts';
@@ -36,7 +36,7 @@ export class LocalRoute implements AnswerRoute {
     const bytes = await this.parts.bytesInFlight.take(document.part?.bytes ?? stat.size);
     try {
       stats.fileRead();
-      let prepared = await inPhase(stats, 'preparing', () => this.#prepare(document, halt));
+      const prepared = await inPhase(stats, 'preparing', () => this.#prepare(document, halt));
       if (prepared.kind === 'failed')
         return failedRecord(path, started, prepared.code, prepared.message, { sha256: prepared.sha256 ?? null, bytes: prepared.bytes ?? null });
       // A document split off a file is answered under the file's hash: other bytes now are another file.
@@ -48,10 +48,8 @@ export class LocalRoute implements AnswerRoute {
       // The stat cache is the file's: a part is found again by the hash its container's listing gives.
       if (!document.part && !document.range) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       if (prepared.ocrPages) stats.readByOcr(prepared.ocrPages);
-      const found = await documentsIn(document, prepared, plan, this.#resolver, () => this.#prepare(document, halt, false));
-      if (found.kind === 'failed') return failedRecord(path, started, found.code, found.message, { sha256: found.sha256 ?? null, bytes: found.bytes ?? null });
-      if (found.kind === 'several') return { kind: 'split', sha256: prepared.sha256, bytes: prepared.bytes, ranges: found.ranges };
-      prepared = found.prepared;
+      const ranges = await severalDocumentsIn(document, prepared, plan, this.#resolver);
+      if (ranges) return { kind: 'split', sha256: prepared.sha256, bytes: prepared.bytes, ranges };
       const identity = document.range ? rangeIdentity(prepared.sha256, document.range) : prepared.sha256;
       const answer = await askSteps(identity, prepared, plan, this.#resolver);
       const facts = { sha256: prepared.sha256, bytes: prepared.bytes, pages: prepared.pageCount };
@@ -67,11 +65,10 @@ export class LocalRoute implements AnswerRoute {
    * OCR costs ~0.5–6 s a page: the same scan under 100 names (or in 100 mails) is read by OCR again
    * only while its first reading is still in flight.
    */
-  async #prepare(document: DocumentRef, halt: AbortSignal, split = true): Promise<PrepareResult> {
+  async #prepare(document: DocumentRef, halt: AbortSignal): Promise<PrepareResult> {
     const { pool, plan, store } = this.parts;
     // Only Gemini reads the page subset; the offline rules need the text alone.
-    const { split: splitting, ...whole } = this.parts.taskFor(document, plan.provider.name === 'gemini');
-    const task: PrepareTask = split && splitting ? { ...whole, split: splitting } : whole;
+    const task = this.parts.taskFor(document, plan.provider.name === 'gemini');
     const prepared = await pool.prepare({ ...task, ocr: false }, halt);
     if (!task.ocr || prepared.kind === 'failed' || prepared.hasTextLayer || prepared.format === 'xml') return prepared;
     const identity = document.range ? rangeIdentity(prepared.sha256, document.range) : prepared.sha256;

@@ -11,7 +11,7 @@ import { StepResolver, type StepCache } from '../pipeline/step-resolver.ts';
 import { loadProfile } from '../profiles/profile.ts';
 import { RunStats } from '../progress/run-stats.ts';
 import { answerSettings, chooseProvider, fallbackFor, splitAbove } from '../providers/choose-provider.ts';
-import { documentsIn } from '../pipeline/find-documents.ts';
+import { severalDocumentsIn } from '../pipeline/find-documents.ts';
 import type { PrepareFailed } from '../../workers/protocol.ts';
 import { rangeIdentity } from '../pipeline/split-documents.ts';
 import type { StepResult } from '../state/record.ts';
@@ -138,16 +138,16 @@ export class QueueWorker {
 
   async #work(data: FileJob): Promise<FileJobResult> {
     const run = await this.#runFor(data.settings);
-    const taskFor = (split: boolean) =>
+    const prepared = await this.#options.pool.prepare(
       prepareTask(run.config, data.path, {
         ...(data.part === undefined ? {} : { part: data.part }),
         subset: run.plan.provider.name === 'gemini',
         rules: run.plan.provider.name === 'offline' || run.plan.fallback !== undefined,
         ocr: run.plan.provider.name === 'offline',
         eInvoice: run.plan.readsEInvoices,
-        ...(data.range ? { range: data.range } : split && run.plan.splitAbove !== undefined ? { splitAbove: run.plan.splitAbove } : {}),
-      });
-    const prepared = await this.#options.pool.prepare(taskFor(true));
+        ...(data.range ? { range: data.range } : run.plan.splitAbove !== undefined ? { splitAbove: run.plan.splitAbove } : {}),
+      }),
+    );
     if (prepared.kind === 'failed') return failedResult(prepared);
     if (prepared.sha256 !== data.sha256) {
       return {
@@ -161,22 +161,19 @@ export class QueueWorker {
     }
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.plan, run.stats);
-    const found = await documentsIn({ part: data.part, ...(data.range ? { range: data.range } : {}) }, prepared, run.plan, resolver, () =>
-      this.#options.pool.prepare(taskFor(false)),
-    );
-    if (found.kind === 'failed') return failedResult(found);
-    if (found.kind === 'several') {
+    const ranges = await severalDocumentsIn({ part: data.part, ...(data.range ? { range: data.range } : {}) }, prepared, run.plan, resolver);
+    if (ranges) {
       const { sha256, bytes, pageCount: pages } = prepared;
-      return { kind: 'split', protocol: QUEUE_PROTOCOL, sha256, bytes, pages, ranges: found.ranges, fresh: cache.fresh };
+      return { kind: 'split', protocol: QUEUE_PROTOCOL, sha256, bytes, pages, ranges, fresh: cache.fresh };
     }
-    const answer = await askSteps(data.range ? rangeIdentity(prepared.sha256, data.range) : prepared.sha256, found.prepared, run.plan, resolver);
+    const answer = await askSteps(data.range ? rangeIdentity(prepared.sha256, data.range) : prepared.sha256, prepared, run.plan, resolver);
     const unused = unusedEInvoiceNote(prepared.einvoice);
     return {
       kind: 'answered',
       protocol: QUEUE_PROTOCOL,
       sha256: prepared.sha256,
       bytes: prepared.bytes,
-      pages: found.prepared.pageCount,
+      pages: prepared.pageCount,
       answer,
       ...(unused ? { unusedEInvoice: unused } : {}),
       fresh: cache.fresh,
