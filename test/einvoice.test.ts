@@ -72,6 +72,11 @@ test('every real e-invoice (26 Factur-X/ZUGFeRD PDFs, 44 XRechnung/Peppol/UBL fi
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /70 from cache/);
   assert.match(again.stderr, /0 files read and hashed/);
+  // Another run (the PDFs alone): each unchanged file is answered by its stat, none read, the longer ones too (4-6 pages, more than --split-pages).
+  const pdfsAlone = await runCli([...args, '--include', '**/*.pdf', '-o', join(work, 'real-pdfs.jsonl')], { env: KEY });
+  assert.equal(pdfsAlone.code, 0, pdfsAlone.stderr);
+  assert.match(pdfsAlone.stderr, /26 files in .* 0 answered, 26 from cache/);
+  assert.match(pdfsAlone.stderr, /0 files read and hashed; 26 unchanged files not read/);
 });
 
 const cii = (total: string, extra = '') => `<?xml version="1.0" encoding="UTF-8"?>

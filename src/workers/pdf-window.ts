@@ -176,10 +176,11 @@ function readWindow(data: Uint8Array, spec: WindowSpec): WindowOutcome {
     if (texts.length === 0) return broken(`page ${first + 1} cannot be loaded`);
     const windowPages = texts.length;
     if (windowPages < wanted) warnings.push(`pages ${first + windowPages + 1}..${first + wanted} could not be read; window shortened`);
-    const splitting = spec.splitAbove !== undefined && !spec.range && pageCount > spec.splitAbove;
+    const einvoice = spec.readEInvoice && !spec.range ? findEmbeddedEInvoice(doc) : undefined;
+    // A usable e-invoice is one invoice, whatever its pages hold: its pages are not read for others.
+    const splitting = spec.splitAbove !== undefined && !spec.range && pageCount > spec.splitAbove && einvoice?.ok !== true;
     const pages = splitting ? readForSplit(doc, texts, pageCount, spec.buildSubset, warnings) : undefined;
 
-    const einvoice = spec.readEInvoice && !spec.range ? findEmbeddedEInvoice(doc) : undefined;
     return {
       ok: true,
       window: {

@@ -28,10 +28,13 @@ export default async function prepare(task: PrepareTask): Promise<PrepareResult>
   const result = await prepareFile(task);
   // A broken engine, or a heap a document grew past the bound (WASM memory never shrinks): a fresh thread.
   retiring = engineBroken() || engineHeapBytes() > MAX_ENGINE_HEAP_BYTES;
-  if (result.kind !== 'prepared' || result.subset.byteLength === 0) return result;
-  lastMovedBuffer = result.subset.buffer;
-  // A custom Transferable: Piscina posts `result` with the subset's buffer in the transfer list.
-  const movable = { [Piscina.transferableSymbol]: [result.subset.buffer], [Piscina.valueSymbol]: result };
+  if (result.kind !== 'prepared') return result;
+  // The window's subset and a bundle's pages (for a model to split): each moved when there is one.
+  const buffers = [result.subset, result.bundle?.subset].filter((bytes) => bytes !== undefined && bytes.byteLength > 0).map((bytes) => bytes!.buffer);
+  if (buffers.length === 0) return result;
+  lastMovedBuffer = buffers[0];
+  // A custom Transferable: Piscina posts `result` with the subsets' buffers in the transfer list.
+  const movable = { [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: result };
   return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]) as unknown as PrepareResult;
 }
 

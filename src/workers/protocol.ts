@@ -118,9 +118,9 @@ export interface PageRange {
 export interface Bundle {
   /** The documents the page counters, titles and invoice numbers find; `sure` when every page is counted. */
   readonly cues: { readonly ranges: readonly PageRange[]; readonly sure: boolean };
-  /** The first MAX_SPLIT_PAGES pages, grafted (empty when the task builds no subset). Moved, not copied. */
+  /** The pages read, grafted for a model, when the cues are unsure and the task builds subsets (else empty). Moved, not copied. */
   readonly subset: Uint8Array;
-  /** Pages in `subset`, and the pages the cues read. */
+  /** Pages the cues speak for (at most MAX_SPLIT_PAGES read, or the whole file when its first and last page's counters settle it); those in `subset` when it is built. */
   readonly pages: number;
 }
 

@@ -51,9 +51,9 @@ export function cachedOutcome(
   // A part's pages are known only once read: its stored split says (every part read under --split auto has one).
   if (plan.splitAbove !== undefined && (pages === null || plan.splits(pages))) {
     const split = plan.storedSplit(sha256, options.store);
-    if (!split) return undefined;
-    const ranges = rangesOf(split);
+    const ranges = split ? rangesOf(split) : [];
     if (ranges.length > 1) return { kind: 'split', sha256, bytes, ranges };
+    if (!split && !plan.answeredByEInvoice(sha256, options.store)) return undefined;
   }
   return cachedRecord(path, sha256, bytes, pages, options, started);
 }
