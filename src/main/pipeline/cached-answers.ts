@@ -48,12 +48,12 @@ export function cachedOutcome(
   started: number,
 ): RouteOutcome | undefined {
   const plan = options.plan;
-  // A part's pages are known only once read: its stored split says (every part read under --split auto has one).
+  // A part's pages are known only once read: its stored split says (every part, and every file above the threshold, read under --split auto has one).
   if (plan.splitAbove !== undefined && (pages === null || plan.splits(pages))) {
     const split = plan.storedSplit(sha256, options.store);
-    const ranges = split ? rangesOf(split) : [];
+    if (!split) return undefined;
+    const ranges = rangesOf(split);
     if (ranges.length > 1) return { kind: 'split', sha256, bytes, ranges };
-    if (!split && !plan.answeredByEInvoice(sha256, options.store)) return undefined;
   }
   return cachedRecord(path, sha256, bytes, pages, options, started);
 }

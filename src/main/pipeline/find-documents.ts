@@ -6,8 +6,10 @@ import type { StepResolver } from './step-resolver.ts';
 /**
  * The documents in a prepared file when it holds several (each then answered on its own pages),
  * else undefined: for a local run and a queue's worker alike. A file the worker found may hold
- * several (`bundle`) is split. A part, whose pages are unknown until it is read, has its split kept
- * even when it is one document, so a re-run finds its answers without reading it.
+ * several (`bundle`) is split. One it did not look at though it is above the threshold (a usable
+ * e-invoice, an image's frames, pages too costly to read), and a part (whose pages are unknown
+ * until it is read), has a split of one document kept, so a re-run finds its answers by its stat
+ * or hash without reading it.
  */
 export async function severalDocumentsIn(
   document: { readonly part?: unknown; readonly range?: PageRange },
@@ -20,7 +22,7 @@ export async function severalDocumentsIn(
     const ranges = await splitOf(prepared, prepared.bundle, plan, resolver);
     return ranges.length > 1 ? ranges : undefined;
   }
-  if (document.part && !document.range && plan.splitAbove !== undefined)
+  if (!document.range && (document.part ? plan.splitAbove !== undefined : plan.splits(prepared.pageCount)))
     await resolver.cache.putResult(plan.key(prepared.sha256, 'split'), oneDocument(prepared.pageCount));
   return undefined;
 }

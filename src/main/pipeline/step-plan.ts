@@ -132,11 +132,6 @@ export class StepPlan<Answerer extends StepFingerprints = Provider> {
     return this.splitAbove !== undefined && pages !== null && pages > this.splitAbove;
   }
 
-  /** Whether the content's own e-invoice answered it: one document, whatever its pages hold (it has no split). */
-  answeredByEInvoice(sha256: string, cache: AnswerCache): boolean {
-    return this.readsEInvoices && this.read(cache, this.key(sha256, 'e-invoice'), { step: 'e-invoice' }) !== undefined;
-  }
-
   /** The stored split of a content (ranges from the page cues or a model), when there is one. */
   storedSplit(sha256: string, cache: AnswerCache): StepResult | undefined {
     return this.read(cache, this.key(sha256, 'split'), { step: 'split' });
