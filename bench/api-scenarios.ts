@@ -177,7 +177,9 @@ export async function killAndResume(corpus: string, window: number): Promise<Kil
     await docpool(args, undefined, { killAfterMs: 3000 });
     await docpool(args);
     const manifest = parseManifest(readFileSync(join(corpus, 'manifest.jsonl'), 'utf8')).filter((entry) => entry.damaged === null);
-    const needed = manifest.length + manifest.filter((entry) => entry.class in FINANCE_PROFILE.extract).length;
+    // A scan of more than 3 pages has no page counter to read: it is shown once to the model to split (--split auto).
+    const splits = manifest.filter((entry) => entry.scanned && entry.pages > 3).length;
+    const needed = manifest.length + manifest.filter((entry) => entry.class in FINANCE_PROFILE.extract).length + splits;
     const made = emulator.stats().requests.total;
     return { window, callsNeeded: needed, callsMade: made, repeatedPerWindow: round((made - needed) / window) };
   } finally {
