@@ -4,11 +4,8 @@
  * (4–8 receipts, 3–5 invoices, an expense report and its receipts; three in ten scanned). Same
  * seed: the same documents. Each run on a fresh state folder through the emulator.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { generateCorpus } from '../src/corpus/generate.ts';
-import { startEmulator } from '../src/emulator/server.ts';
-import { answeredRight, round, runGenerated, scratch, summaryOf } from './harness.ts';
+import { answeredRight, compareGenerated, round, summaryOf } from './harness.ts';
 
 export interface BundlesRow {
   readonly folder: 'apart' | 'bundled';
@@ -24,35 +21,23 @@ export interface BundlesRow {
   readonly right: number;
 }
 
-export async function bundles(documents: number): Promise<BundlesRow[]> {
-  const emulator = await startEmulator({ defaultLatency: { medianMs: 200, sigma: 0.3 }, latency: {} });
-  const rows: BundlesRow[] = [];
-  try {
-    for (const folder of ['apart', 'bundled'] as const) {
-      const work = scratch(`bundles-${folder}`);
-      try {
-        const corpus = join(work, 'corpus');
-        await generateCorpus({ dir: corpus, count: documents, seed: 31, maxPages: 3, damagedRate: 0, ...(folder === 'bundled' ? { bundleRate: 0.6 } : {}) });
-        const before = emulator.stats().requests.total;
-        const { found, run } = await runGenerated(corpus, work, emulator.url);
-        const summary = summaryOf(run);
-        rows.push({
-          folder,
-          documents: found.length,
-          files: new Set(found.map(({ entry }) => entry.file)).size,
-          bundled: found.filter(({ entry }) => entry.part).length,
-          rangesExact: found.filter(({ entry, record }) => entry.part && record).length,
-          requests: emulator.stats().requests.total - before,
-          runSeconds: round(summary.seconds, 1),
-          peakRssMb: summary.peakRssMb,
-          right: found.filter(answeredRight).length,
-        });
-      } finally {
-        rmSync(work, { recursive: true, force: true });
-      }
-    }
-    return rows;
-  } finally {
-    await emulator.close();
-  }
+export function bundles(documents: number): Promise<BundlesRow[]> {
+  return compareGenerated(
+    ['apart', 'bundled'] as const,
+    (folder, dir) => generateCorpus({ dir, count: documents, seed: 31, maxPages: 3, damagedRate: 0, ...(folder === 'bundled' ? { bundleRate: 0.6 } : {}) }),
+    (folder, { found, run, requests }) => {
+      const summary = summaryOf(run);
+      return {
+        folder,
+        documents: found.length,
+        files: new Set(found.map(({ entry }) => entry.file)).size,
+        bundled: found.filter(({ entry }) => entry.part).length,
+        rangesExact: found.filter(({ entry, record }) => entry.part && record).length,
+        requests,
+        runSeconds: round(summary.seconds, 1),
+        peakRssMb: summary.peakRssMb,
+        right: found.filter(answeredRight).length,
+      };
+    },
+  );
 }
