@@ -194,3 +194,45 @@ test('a run killed in the middle of a bundle answers each of its documents once 
   assert.ok(slow.stats().requests.total <= manifest.length + splits + (first - 8), `${slow.stats().requests.total} requests for ${manifest.length} documents`);
   assert.match(again.stderr, /carried over from the last attempt/);
 });
+
+test('a bundle whose split could not be asked yet fails whole and retryably; answered as documents in the next attempt, it leaves no line for the whole file', async () => {
+  // A text bundle of receipts: no page counters, so the model is asked where its documents are.
+  const bundle = manifest.find((entry) => entry.part && !entry.scanned && entry.class === 'receipt')!.file;
+  const folder = join(work, 'retried');
+  mkdirSync(folder, { recursive: true });
+  linkSync(join(corpus, bundle), join(folder, 'bundle.pdf'));
+  const failing = await startEmulator({ defaultLatency: { medianMs: 0, sigma: 0 }, latency: {}, faultRates: { '500': 1 } });
+  after(() => failing.close());
+  const out = join(work, 'retried.jsonl');
+  const args = (url: string) => [
+    'run',
+    folder,
+    '-o',
+    out,
+    '--db',
+    join(work, 'retried-db'),
+    '--no-tui',
+    '--base-url',
+    url,
+    '--max-attempts',
+    '1',
+    ...UNLIMITED,
+  ];
+  const first = await runCli(args(failing.url), { env: KEY });
+  assert.equal(first.code, 1, first.stderr);
+  const [whole, ...others] = readRecords(out);
+  assert.equal(others.length, 0, 'one record: the file, not documents drawn from the page cues alone');
+  assert.equal(whole!.part, undefined);
+  assert.equal(whole!.error?.retryable, true, whole!.error?.message);
+  assert.match(whole!.error!.message, /finding the documents in its pages/);
+  const second = await runCli(args(emulator.url), { env: KEY });
+  assert.equal(second.code, 0, second.stderr);
+  const records = readRecords(out);
+  const expected = manifest.filter((entry) => entry.file === bundle);
+  assert.deepEqual(
+    records.map((record) => record.part?.name).sort(),
+    expected.map((entry) => entry.part).sort(),
+    'a line per document, none for the whole file',
+  );
+  assert.ok(records.every((record) => record.status === 'done'));
+});

@@ -1,7 +1,7 @@
 import { type Bundle, type PageRange, PDF_TOKENS_PER_PAGE, type PreparedFile } from '../../workers/protocol.ts';
 import { cueResult, oneDocument, rangesOf } from './split-documents.ts';
 import type { StepPlan } from './step-plan.ts';
-import type { StepResolver } from './step-resolver.ts';
+import type { Resolved, StepResolver } from './step-resolver.ts';
 
 /**
  * The documents in a prepared file when it holds several (each then answered on its own pages),
@@ -16,23 +16,28 @@ export async function severalDocumentsIn(
   prepared: PreparedFile,
   plan: StepPlan,
   resolver: StepResolver,
-): Promise<readonly PageRange[] | undefined> {
+): Promise<readonly PageRange[] | SplitFailed | undefined> {
   // An e-invoice is one document, whatever its pages hold.
   if (prepared.bundle && !plan.answersFromEInvoice(prepared.einvoice)) {
     const ranges = await splitOf(prepared, prepared.bundle, plan, resolver);
-    return ranges.length > 1 ? ranges : undefined;
+    return 'code' in ranges || ranges.length > 1 ? ranges : undefined;
   }
   if (!document.range && (document.part ? plan.splitAbove !== undefined : plan.splits(prepared.pageCount)))
     await resolver.cache.putResult(plan.key(prepared.sha256, 'split'), oneDocument(prepared.pageCount));
   return undefined;
 }
 
+/** A split the model could not give yet (a stop, an outage, quota): the file waits for the next run, whole. */
+export type SplitFailed = Extract<Resolved, { ok: false }>;
+
 /**
  * Where the documents in a file's pages start and end: from the stored split, else the page cues
  * when they are sure (a counter on every page) or no model answers, else the model. A split the
- * model could not give falls back to the cues, unstored, so a later run asks again.
+ * model cannot give (a refusal, an answer that stays invalid) falls back to the cues, unstored, so
+ * a later run asks again; one it could not give yet fails the file, retried by the next run, so no
+ * document is answered on ranges another run would draw otherwise.
  */
-async function splitOf(prepared: PreparedFile, bundle: Bundle, plan: StepPlan, resolver: StepResolver): Promise<readonly PageRange[]> {
+async function splitOf(prepared: PreparedFile, bundle: Bundle, plan: StepPlan, resolver: StepResolver): Promise<readonly PageRange[] | SplitFailed> {
   const provider = plan.provider;
   const byCues = () => cueResult(bundle, prepared.pageCount);
   const outcome = await resolver.resolve('classifying', plan.key(prepared.sha256, 'split'), { step: 'split' }, async () =>
@@ -47,5 +52,6 @@ async function splitOf(prepared: PreparedFile, bundle: Bundle, plan: StepPlan, r
           filePages: prepared.pageCount,
         }),
   );
+  if (!outcome.ok && outcome.retryable) return outcome;
   return rangesOf(outcome.ok ? outcome.result : byCues());
 }

@@ -49,6 +49,11 @@ export class LocalRoute implements AnswerRoute {
       if (!document.part && !document.range) await store.putFile(path, { ...stat, sha256: prepared.sha256, pages: prepared.pageCount, hashedAt: Date.now() });
       if (prepared.ocrPages) stats.readByOcr(prepared.ocrPages);
       const ranges = await severalDocumentsIn(document, prepared, plan, this.#resolver);
+      if (ranges && 'code' in ranges)
+        return failedRecord(path, started, ranges.code, `finding the documents in its pages: ${ranges.message}`, {
+          sha256: prepared.sha256,
+          bytes: prepared.bytes,
+        });
       if (ranges) return { kind: 'split', sha256: prepared.sha256, bytes: prepared.bytes, ranges };
       const identity = document.range ? rangeIdentity(prepared.sha256, document.range) : prepared.sha256;
       const answer = await askSteps(identity, prepared, plan, this.#resolver);

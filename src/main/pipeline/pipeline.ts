@@ -118,8 +118,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
         throw error;
       }
     },
-    async (documents) => {
-      if (!documents || end.kind === 'aborted') return;
+    async (answered) => {
+      if (!answered || end.kind === 'aborted') return;
+      const { documents, supersedes } = answered;
       try {
         for (const finished of documents) {
           // A carried-over record keeps the duplicate flag it was committed with.
@@ -130,6 +131,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineEnd
           await commit?.();
           await options.sink.write(record);
           options.stats.finished(record, finished.carriedOver);
+        }
+        // What an earlier attempt recorded for this file in another shape (whole, or split otherwise) is no record of it now.
+        if (supersedes) {
+          const kept = new Set(documents.map((finished) => finished.key));
+          const stale = [supersedes.key, ...options.store.runFileKeysFrom(options.resume.runId, supersedes.documentsFrom)].filter((key) => !kept.has(key));
+          if (stale.length > 0) await options.store.dropRunFiles(options.resume.runId, stale);
         }
       } catch (error) {
         // A full disk or a vanished folder: stop cleanly, with what was committed kept.
@@ -161,34 +168,48 @@ function overBudget(stats: RunStats, maxCostUsd: number, priorCostPerFile: numbe
   return projectedCost(snapshot, snapshot.discovered - snapshot.finished + 1, priorCostPerFile) >= maxCostUsd;
 }
 
-async function processFile(item: Intake, options: PipelineOptions, halt: AbortSignal): Promise<Finished[]> {
+/**
+ * What answering an item gave: its documents (one, or each a bundle held), and, when they were
+ * answered now, the states an earlier attempt may have left for the item in another shape (the
+ * whole file, or its pages split otherwise): the item's key and where its documents' keys begin.
+ */
+interface AnsweredItem {
+  readonly documents: readonly Finished[];
+  readonly supersedes?: { readonly key: string; readonly documentsFrom: string };
+}
+
+async function processFile(item: Intake, options: PipelineOptions, halt: AbortSignal): Promise<AnsweredItem> {
   if (item.kind === 'error') {
-    return [{ record: failedRecord(item.path, performance.now(), item.code, item.message), key: item.path, stat: null, carriedOver: false }];
+    return { documents: [{ record: failedRecord(item.path, performance.now(), item.code, item.message), key: item.path, stat: null, carriedOver: false }] };
   }
   const stat = { size: item.size, mtimeMs: item.mtimeMs, ctimeMs: item.ctimeMs, ino: item.ino };
   // A part's state is its own: a mail half answered when a run was killed goes on from the attachment it stopped at.
   const key = item.kind === 'part' ? partKey(item.path, item.part.index) : item.path;
   const carried = carriedOver(key, stat, options);
-  if (carried) return [carried];
+  if (carried) return { documents: [carried] };
   const started = performance.now();
   if (item.kind === 'container-failed') {
     const { code, message, sha256, bytes } = item.failure;
-    return [{ record: failedRecord(item.path, started, code, message, { sha256: sha256 ?? null, bytes: bytes ?? null }), key, stat, carriedOver: false }];
+    return {
+      documents: [{ record: failedRecord(item.path, started, code, message, { sha256: sha256 ?? null, bytes: bytes ?? null }), key, stat, carriedOver: false }],
+    };
   }
   if (item.kind === 'part') {
     const { index, name, sha256, bytes, problem } = item.part;
     const part = { part: { index, name } };
-    if (problem) return [{ record: failedRecord(item.path, started, problem.code, problem.message, part), key, stat, carriedOver: false }];
+    if (problem) return { documents: [{ record: failedRecord(item.path, started, problem.code, problem.message, part), key, stat, carriedOver: false }] };
     const document = { path: item.path, part: { index, name, sha256: sha256!, bytes: bytes! } };
+    const supersedes = { key, documentsFrom: partKey(item.path, `${index} page`) };
     // A document inside a file is found in the cache by the hash its listing gave.
     const outcome = cachedOutcome(item.path, sha256!, bytes!, null, options, started) ?? (await options.route.answer(document, stat, started, halt));
-    if (isSplit(outcome)) return answerDocuments(document, outcome, stat, options, halt);
-    return [{ record: { ...outcome, ...part }, key, stat, carriedOver: false }];
+    if (isSplit(outcome)) return { documents: await answerDocuments(document, outcome, stat, options, halt), supersedes };
+    return { documents: [{ record: { ...outcome, ...part }, key, stat, carriedOver: false }], supersedes };
   }
   const document = { path: item.path };
+  const supersedes = { key, documentsFrom: partKey(item.path, 'page') };
   const outcome = answerFromStatCache(item.path, stat, options, started) ?? (await options.route.answer(document, stat, started, halt));
-  if (isSplit(outcome)) return answerDocuments(document, outcome, stat, options, halt);
-  return [{ record: outcome, key, stat, carriedOver: false }];
+  if (isSplit(outcome)) return { documents: await answerDocuments(document, outcome, stat, options, halt), supersedes };
+  return { documents: [{ record: outcome, key, stat, carriedOver: false }], supersedes };
 }
 
 /** The state an earlier attempt of this run committed under `key`, when it stands for this one (same stat, and final). */

@@ -162,6 +162,10 @@ export class QueueWorker {
     const cache = new JobCache(data.known);
     const resolver = new StepResolver(cache, run.plan, run.stats);
     const ranges = await severalDocumentsIn({ part: data.part, ...(data.range ? { range: data.range } : {}) }, prepared, run.plan, resolver);
+    if (ranges && 'code' in ranges) {
+      const message = `finding the documents in its pages: ${ranges.message}`;
+      return { kind: 'failed', protocol: QUEUE_PROTOCOL, code: ranges.code, message, sha256: prepared.sha256, bytes: prepared.bytes };
+    }
     if (ranges) {
       const { sha256, bytes, pageCount: pages } = prepared;
       return { kind: 'split', protocol: QUEUE_PROTOCOL, sha256, bytes, pages, ranges, fresh: cache.fresh };

@@ -201,6 +201,17 @@ export class Store {
     return this.#write(() => this.#runFiles.put(runFileKey(runId, path), state));
   }
 
+  /** The keys of a run's file states that start with `prefix` (a file's documents: its pages, or one part's). */
+  runFileKeysFrom(runId: string, prefix: string): string[] {
+    const range = { start: [runId, prefix] as RunFileKey, end: [runId, `${prefix}\uffff`] as RunFileKey };
+    return [...this.#runFiles.getKeys(range)].map((key) => (key as RunFileKey)[1]);
+  }
+
+  /** Forgets file states of a run: records a later answer of the same file superseded. */
+  async dropRunFiles(runId: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.#write(() => this.#runFiles.remove(runFileKey(runId, key)));
+  }
+
   /** Every file state of a run, in path order, streamed from LMDB (never all in memory). */
   *runFiles(runId: string): Generator<RunFileState> {
     // Array keys sort element by element: every [runId, path] lies between [runId] and [runId + '\u0001'].
