@@ -201,8 +201,13 @@ export class Store {
     return this.#write(() => this.#runFiles.put(runFileKey(runId, path), state));
   }
 
-  /** The keys of a run's file states that start with `prefix` (a file's documents: its pages, or one part's). */
+  /**
+   * The keys of a run's file states that start with `prefix` (a file's documents: its pages, or one
+   * part's). A path too long to be a key is kept under its hash, one for each document: none is
+   * found by its prefix.
+   */
   runFileKeysFrom(runId: string, prefix: string): string[] {
+    if (Buffer.byteLength(prefix) > MAX_PATH_KEY_BYTES) return [];
     const range = { start: [runId, prefix] as RunFileKey, end: [runId, `${prefix}\uffff`] as RunFileKey };
     return [...this.#runFiles.getKeys(range)].map((key) => (key as RunFileKey)[1]);
   }
