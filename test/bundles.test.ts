@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as mupdf from 'mupdf';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type ManifestEntry, generateCorpus } from '../src/corpus/generate.ts';
@@ -9,6 +10,9 @@ import type { EvalReport } from '../src/main/eval/evaluate.ts';
 import { FINANCE_PROFILE } from '../src/main/profiles/finance.ts';
 import type { FileRecord } from '../src/main/state/record.ts';
 import { readBundleCues } from '../src/workers/split/page-cues.ts';
+import { prepareFile } from '../src/workers/prepare.ts';
+import { engineHeapBytes } from '../src/workers/pdf-window.ts';
+import { doubleFlatePdf } from './helpers/hostile-pdf.ts';
 import { runCli, startCli, UNLIMITED } from './helpers/cli.ts';
 import { readManifest, readRecords, waitForLines } from './helpers/run-fixture.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -235,4 +239,21 @@ test('a bundle whose split could not be asked yet fails whole and retryably; ans
     'a line per document, none for the whole file',
   );
   assert.ok(records.every((record) => record.status === 'done'));
+});
+
+test('a file looked at for several documents whose last page is a decompression bomb is not inflated: its pages stay unread, with a warning', async () => {
+  // Five small pages, then a 300 MB bomb of a page: the cues would read the last page first ("Page N of N").
+  const bomb = new mupdf.PDFDocument(await doubleFlatePdf(300));
+  const pdf = new mupdf.PDFDocument();
+  const resources = pdf.addObject({ Font: { F1: pdf.addSimpleFont(new mupdf.Font('Helvetica'), 'Latin') } });
+  for (let page = 1; page <= 5; page++) pdf.insertPage(-1, pdf.addPage([0, 0, 595, 842], 0, resources, `BT /F1 12 Tf 72 700 Td (RECEIPT ${page}) Tj ET`));
+  pdf.newGraftMap().graftPage(-1, bomb, 0);
+  const path = join(work, 'last-page-bomb.pdf');
+  writeFileSync(path, pdf.saveToBuffer('').asUint8Array());
+  const heapBefore = engineHeapBytes();
+  const prepared = await prepareFile({ path, pageWindow: 1, maxFileBytes: 10_000_000, buildSubset: false, split: { minPages: 3 } });
+  assert.equal(prepared.kind, 'prepared');
+  assert.equal(prepared.kind === 'prepared' && prepared.bundle, undefined);
+  assert.match(prepared.kind === 'prepared' ? prepared.warnings.join('; ') : '', /not looked at for several documents/);
+  assert.ok(engineHeapBytes() - heapBefore < 64 * 1024 * 1024, `MuPDF's heap grew ${Math.round((engineHeapBytes() - heapBefore) / 1e6)} MB`);
 });

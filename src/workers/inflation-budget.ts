@@ -19,17 +19,17 @@ const MAX_OBJECTS = 20_000;
 const SKIPPED_KEYS = new Set(['Parent', 'P', 'Dest', 'D', 'A', 'AA', 'B', 'Popup', 'IRT', 'StructParents', 'Metadata', 'Thumb']);
 
 /**
- * Why reading the first `pages` pages' text would inflate past the budget, or undefined. Every
+ * Why reading the text of pages `first`..`pages` - 1 would inflate past the budget, or undefined. Every
  * stream those pages reach (contents, forms, patterns, fonts, annotation appearances) is measured
  * before MuPDF decodes it: Flate chains are inflated here by zlib with a ceiling on its output, so
  * a bomb costs this thread at most the budget, in JS memory that is given back. Images are skipped
  * (text extraction does not decode them); chains with other filters (LZW, RunLength) count at
  * their stored size: they are not bounded here.
  */
-export function inflationProblem(doc: mupdf.PDFDocument, pages: number): string | undefined {
+export function inflationProblem(doc: mupdf.PDFDocument, pages: number, first = 0): string | undefined {
   const walk = new InflationWalk();
   try {
-    for (let index = 0; index < pages && walk.problem === undefined; index++) walk.visit(doc.findPage(index));
+    for (let index = first; index < pages && walk.problem === undefined; index++) walk.visit(doc.findPage(index));
     return walk.problem;
   } finally {
     walk.release();

@@ -223,7 +223,8 @@ function readForSplit(
   buildSubset: boolean,
   warnings: string[],
 ): SplitPages | undefined {
-  const lastText = readPageText(doc, pageCount - 1);
+  // The last page is read only once its streams are known to stay within the inflation budget, as every page read is.
+  const lastText = inflationProblem(doc, pageCount, pageCount - 1) ? undefined : readPageText(doc, pageCount - 1);
   if (lastText !== undefined && countedAsOne(windowTexts[0]!, lastText, pageCount)) {
     return { texts: [], read: pageCount, cues: { ranges: [{ from: 1, to: pageCount }], sure: true }, subset: new Uint8Array(0) };
   }
