@@ -75,7 +75,8 @@ export class Store {
   readonly #samples: Database<RunSample, SampleKey>;
   readonly #batchJobs: Database<BatchJobRecord, string>;
   readonly #invoices: Database<InvoiceSeen, string>;
-  #writeFailed = false;
+  /** The first write that failed: no other is asked of LMDB after it. */
+  #writeFailed: RunAborted | undefined;
 
   private constructor(
     root: RootDatabase,
@@ -261,17 +262,21 @@ export class Store {
    * heap (glibc "corrupted size vs. prev_size" at exit, 1 run in 8 of the disk-filling test).
    */
   async #write(put: () => Promise<boolean>): Promise<void> {
-    if (this.#writeFailed) throw new RunAborted('STATE_WRITE_FAILED', 'cannot write to the state folder: an earlier write failed');
+    // Every write after the first failure says why that one failed: whichever files in flight report it first, the run stops with the cause.
+    if (this.#writeFailed) throw this.#writeFailed;
     const free = freeBytes(this.dir);
     if (free !== undefined && free < MIN_FREE_WHILE_RUNNING) {
-      this.#writeFailed = true;
-      throw new RunAborted('STATE_WRITE_FAILED', `cannot write to the state folder (${Math.floor(free / 1024)} KB left on its disk); is the disk full?`);
+      this.#writeFailed = new RunAborted(
+        'STATE_WRITE_FAILED',
+        `cannot write to the state folder (${Math.floor(free / 1024)} KB left on its disk); is the disk full?`,
+      );
+      throw this.#writeFailed;
     }
     try {
       await put();
     } catch (error) {
-      this.#writeFailed = true;
-      throw new RunAborted('STATE_WRITE_FAILED', `cannot write to the state folder (${await commitFailure(error)}); is the disk full?`);
+      this.#writeFailed = new RunAborted('STATE_WRITE_FAILED', `cannot write to the state folder (${await commitFailure(error)}); is the disk full?`);
+      throw this.#writeFailed;
     }
   }
 
